@@ -1,0 +1,121 @@
+"""The `rsom` command: run a scenario, or validate one and its network."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import InputError, Problem
+from .paths import builtin_scenario
+from .plan import load_plan
+from .runner import aggregate, run_replication
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Reception, staging and onward movement of allied forces through Belgium.")
+err = Console(stderr=True)
+
+
+def _fail(problems: list[Problem]) -> None:
+    for p in problems:
+        typer.echo(str(p), err=True)
+    raise typer.Exit(2)
+
+
+def _scenario_path(scenario: Optional[Path]) -> Path:
+    return scenario if scenario is not None else builtin_scenario()
+
+
+@app.command()
+def run(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in two-brigade scenario)"),
+    seed: Optional[int] = typer.Option(None, help="Seed (default: the scenario's)"),
+    replications: Optional[int] = typer.Option(None, min=1, help="Replications (default: the scenario's)"),
+    out: Optional[Path] = typer.Option(None, help="Folder for the tables (Parquet) and summary.json"),
+    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
+) -> None:
+    """Run a scenario and print its closure, throughput and bottlenecks."""
+    path = _scenario_path(scenario)
+    try:
+        plan = load_plan(path)
+    except InputError as exc:
+        _fail(exc.problems)
+    n = replications or plan.scenario.replications
+    horizon = plan.scenario.horizon_h
+    results = []
+    show = sys.stderr.isatty()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=err, disable=not show, transient=True) as bar:
+        task = bar.add_task(f"{plan.scenario.name}", total=n * horizon)
+        for r in range(n):
+            res = run_replication(plan, seed, r, lambda t, r=r: bar.update(task, completed=r * horizon + t))
+            bar.update(task, completed=(r + 1) * horizon)
+            results.append(res)
+            if out is not None:
+                res.save(out if n == 1 else out / f"rep_{r:03d}")
+    summary = aggregate([r.summary() for r in results])
+    if out is not None and n > 1:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps({**summary, "scenario_data": results[0].scenario_data}, indent=2))
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    _print_summary(summary, out)
+
+
+def _fmt(h: float | None) -> str:
+    return "not closed" if h is None else f"{h:,.1f} h ({h / 24:.1f} d)"
+
+
+def _print_summary(s: dict, out: Optional[Path]) -> None:
+    con = Console()
+    reps = s.get("replications", 1)
+    con.print(f"[bold]{s['scenario']}[/bold]  seed {s['seed']}, {reps} replication(s), version {s['version']}")
+    con.print(f"Closure: [bold]{_fmt(s['closure_h'])}[/bold]" + (" (mean)" if reps > 1 else ""))
+    t = Table(title="Closure by brigade")
+    for c in ("brigade", "50 %", "90 %", "closure"):
+        t.add_column(c, justify="right" if c != "brigade" else "left")
+    for b, v in s["brigades"].items():
+        t.add_row(b, _fmt(v["closure_50_h"]), _fmt(v["closure_90_h"]), _fmt(v["closure_h"]))
+    con.print(t)
+    for kind in ("pieces", "personnel"):
+        v = s[kind]
+        con.print(f"{kind.capitalize()}: entered {v['entered']:,}, delivered {v['delivered']:,}, in system {v['in_system']:,}, not arrived {v['not_arrived']:,}")
+    con.print("Throughput (pieces/day): " + ", ".join(f"{m} {x:,.1f}" for m, x in s["throughput_per_day"].items()))
+    b = Table(title="Top bottlenecks (waiting caused, piece- or person-hours)")
+    for c in ("resource", "utilisation", "wait (h)"):
+        b.add_column(c, justify="left" if c == "resource" else "right")
+    for r in s["bottlenecks"]:
+        b.add_row(r["resource"], f"{r['utilization']:.0%}", f"{r['wait_h']:,.0f}")
+    con.print(b)
+    for w in s.get("waiting", []):
+        con.print(f"  still waiting: {w['count']:,} {w['kind']} at {w['node']}: {w['status']}")
+    if out is not None:
+        con.print(f"Tables and summary.json written to {out}")
+
+
+@app.command()
+def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")) -> None:
+    """List every problem in a scenario and its network (exit 2 if any is an error)."""
+    try:
+        plan = load_plan(scenario)
+    except InputError as exc:
+        _fail(exc.problems)
+    for w in plan.warnings:
+        typer.echo(str(w), err=True)
+    typer.echo(f"ok: {scenario}: {len(plan.pieces):,} pieces, {plan.personnel_total:,} persons, "
+               f"{len(plan.ships)} ship calls, {len(plan.flights)} flights, {len(plan.warnings)} warnings")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

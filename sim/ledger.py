@@ -1,0 +1,61 @@
+"""Where every piece and every person is, and the flat records the results are built from."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from .plan import Plan
+
+Move = tuple  # (kind, id, force, unit, cls, count, stage, node, t_in, t_start, t_end)
+NOT_ARRIVED = "not arrived"
+DELIVERED = "delivered"
+
+
+class Ledger:
+    """Piece states (one per piece), personnel counts by state, movement and usage records."""
+
+    def __init__(self, plan: Plan):
+        n = len(plan.pieces)
+        self.moves: list[Move] = []
+        self.usage: list[tuple] = []
+        self.status = [NOT_ARRIVED] * n
+        self.node = [p.entry for p in plan.pieces]
+        self.entered = [math.nan] * n
+        self.delivered = [math.nan] * n
+        self.pax: Counter[tuple[str, str, str, str]] = Counter()
+        self.pax_entered: Counter[tuple[str, str]] = Counter()
+        self.pax_delivered: list[tuple[str, str, int, float]] = []  # (force, unit, persons, time)
+        for u in plan.units.values():
+            if u.personnel:
+                self.pax[(u.force, u.unit, NOT_ARRIVED, "")] += u.personnel
+
+    def piece(self, pid: int, status: str, node: str) -> None:
+        self.status[pid] = status
+        self.node[pid] = node
+
+    def enter(self, pid: int, t: float, status: str, node: str) -> None:
+        self.entered[pid] = t
+        self.piece(pid, status, node)
+
+    def deliver(self, pid: int, t: float, node: str) -> None:
+        self.delivered[pid] = t
+        self.piece(pid, DELIVERED, node)
+
+    def move_pax(self, force: str, unit: str, count: int, frm: tuple[str, str], to: tuple[str, str], t: float) -> None:
+        """Move persons between states; counts are conserved by construction."""
+        if count <= 0:
+            return
+        have = self.pax[(force, unit, *frm)]
+        if have < count:
+            raise RuntimeError(f"ledger: {force}/{unit} has {have} persons {frm}, cannot move {count}")
+        self.pax[(force, unit, *frm)] -= count
+        self.pax[(force, unit, *to)] += count
+        if frm[0] == NOT_ARRIVED:
+            self.pax_entered[(force, unit)] += count
+        if to[0] == DELIVERED:
+            self.pax_delivered.append((force, unit, count, t))
+
+    def record(self, kind: str, ident: int, force: str, unit: str, cls: str, count: int, stage: str, node: str,
+               t_in: float, t_start: float, t_end: float) -> None:
+        self.moves.append((kind, ident, force, unit, cls, count, stage, node, t_in, t_start, t_end))

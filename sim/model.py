@@ -1,0 +1,405 @@
+"""The SimPy model of reception, staging and onward movement (RSOM).
+
+Reception: ships take a berth and discharge into a finite marshalling area; aircraft land within MOG and their
+passengers are processed. Staging: personnel and road-moving pieces marry up by unit, then prepare. Onward
+movement lives in onward.py (trains, road serials, HETs, barges, helicopters)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Generator
+
+import simpy
+
+from .batching import Batcher
+from .distributions import Distribution
+from .ledger import DELIVERED, NOT_ARRIVED, Ledger
+from .plan import FlightPlan, Plan, ShipPlan, UnitPlan
+from .resources import Counting, Pool, ResourceInfo, Slots, Station
+from .rng import Streams
+from .routing import Leg, Route
+
+
+@dataclass(frozen=True)
+class Item:
+    """A piece waiting in a batcher, with the marshalling space it still holds and any asset it already has."""
+
+    pid: int
+    port_token: tuple | None
+    t_join: float
+    asset: tuple | None = None
+
+
+@dataclass
+class UnitState:
+    """Marry-up progress of one unit at its staging area."""
+
+    plan: UnitPlan
+    road_arrived: list[int] = field(default_factory=list)
+    pax_arrived: int = 0
+    spaces: simpy.Event | None = None
+    beds: simpy.Event | None = None
+    space_token: tuple | None = None
+    bed_token: tuple | None = None
+    departed: bool = False
+
+
+class Model:
+    """One replication of a compiled plan. Build, then call run()."""
+
+    def __init__(self, plan: Plan, seed: int | None = None, replication: int = 0):
+        self.plan = plan
+        self.s = plan.scenario
+        self.seed = self.s.seed if seed is None else int(seed)
+        self.replication = replication
+        self.env = Counting()
+        self.streams = Streams(self.seed, replication)
+        self.ledger = Ledger(plan)
+        self.log = self.ledger.usage
+        self.resources: dict[str, ResourceInfo] = {}
+        self._slots: dict[str, Slots] = {}
+        self._batchers: dict[tuple, Batcher] = {}
+        self._expected: dict[tuple, int] = {}
+        self.units = {k: UnitState(u) for k, u in sorted(plan.units.items())}
+        self._build_resources()
+        for p in plan.pieces:
+            keys = [self.batch_key(p.pid)]
+            if p.mode == "rail" and p.to_origin:  # shuttled to its railhead, then into a train
+                keys.append(("train", p.railhead, p.force, p.exit))
+            for key in keys:
+                if key is not None:
+                    self._expected[key] = self._expected.get(key, 0) + 1
+
+    # ---- resources -------------------------------------------------------------------------------------
+    def _info(self, name: str, kind: str, node: str, capacity: float, unit: str) -> ResourceInfo:
+        info = ResourceInfo(name, kind, node, float(capacity), unit)
+        self.resources[name] = info
+        return info
+
+    def _build_resources(self) -> None:
+        env, log, net, g, s = self.env, self.log, self.plan.network, self.plan.graph, self.s
+        self.berths: dict[str, Station] = {}
+        self.marshalling: dict[str, Pool] = {}
+        for port in sorted(net.seaports.index):
+            if port in g:
+                r = net.seaports.loc[port]
+                self.berths[port] = Station(env, log, self._info(f"berths@{port}", "berth", port, r["berths"], "berths"))
+                self.marshalling[port] = Pool(env, log, self._info(f"marshalling@{port}", "marshalling", port, r["marshalling_spaces"], "pieces"))
+        self.mog: dict[str, Station] = {}
+        self.terminal: dict[str, Station] = {}
+        self.cargo: dict[str, Station] = {}
+        for af in sorted(net.airfields.index):
+            if af in g:
+                self.mog[af] = Station(env, log, self._info(f"mog@{af}", "mog", af, net.airfields.at[af, "mog"], "aircraft"))
+                self.terminal[af] = Station(env, log, self._info(f"pax_terminal@{af}", "terminal", af, 1, "lines"))
+                self.cargo[af] = Station(env, log, self._info(f"cargo_terminal@{af}", "terminal", af, 1, "lines"))
+        self.ramps: dict[str, Station] = {}
+        for rh in sorted(net.railheads.index):
+            if rh in g:
+                self.ramps[rh] = Station(env, log, self._info(f"ramps@{rh}", "ramp", rh, net.railheads.at[rh, "ramps"], "ramps"))
+        self.spaces: dict[str, Pool] = {}
+        self.beds: dict[str, Pool] = {}
+        self.csc: dict[str, Pool] = {}
+        for node in sorted(net.staging.index):
+            if node not in g:
+                continue
+            r = net.staging.loc[node]
+            if r["role"] == "csc":
+                self.csc[node] = Pool(env, log, self._info(f"csc@{node}", "csc", node, r["vehicle_spaces"], "pieces"))
+            else:
+                self.spaces[node] = Pool(env, log, self._info(f"staging_spaces@{node}", "staging_spaces", node, r["vehicle_spaces"], "pieces"))
+                self.beds[node] = Pool(env, log, self._info(f"beds@{node}", "beds", node, r["beds"], "persons"))
+        self.wagons = {wt: Pool(env, log, self._info(f"wagons:{wt}", "wagons", "", n, "wagons"))
+                       for wt, n in sorted(s.pools.wagons.items())}
+        self.train_sets = Pool(env, log, self._info("train_sets", "train_sets", "", s.pools.train_sets, "trains"))
+        self.hets = Pool(env, log, self._info("hets", "hets", "", s.pools.hets, "HETs"))
+        self.buses = Pool(env, log, self._info("buses", "buses", "", s.pools.buses, "buses"))
+        self.barges = Pool(env, log, self._info("barges", "barges", "", s.pools.barges, "barges"))
+        self.reassembly = Station(env, log, self._info("reassembly_teams", "reassembly", "", s.pools.reassembly_teams, "teams"))
+
+    def slots(self, leg: Leg) -> Slots:
+        """Entry slots of a directed link: train paths on rail, serial or barge headway elsewhere."""
+        sl = self._slots.get(leg.key)
+        if sl is None:
+            if leg.mode == "rail":
+                interval, name, unit, cap = 24.0 / leg.paths_per_day, f"paths@{leg.key}", "paths/day", leg.paths_per_day
+            else:
+                interval, name, unit, cap = leg.headway_h, f"entry@{leg.key}", "entries", 1
+            info = self._info(name, "paths" if leg.mode == "rail" else "headway", leg.frm, cap, unit)
+            sl = self._slots[leg.key] = Slots(self.env, self.log, info, interval, leg.window, self.s.start_clock_h)
+        return sl
+
+    def factor(self, name: str, stream: str) -> float:
+        """A draw of the named time factor from its own stream."""
+        dist: Distribution = getattr(self.s.times, name)
+        return dist.sample(self.streams(f"{name}:{stream}"))
+
+    # ---- batching --------------------------------------------------------------------------------------
+    def batch_key(self, pid: int) -> tuple | None:
+        """The batcher a piece joins first after reception (None: it moves alone)."""
+        p = self.plan.pieces[pid]
+        if p.mode == "rail":
+            return ("shuttle", p.entry, p.railhead, p.force) if p.to_origin else ("train", p.railhead, p.force, p.exit)
+        if p.mode == "road":
+            if p.to_origin:
+                return ("to_staging", p.entry, p.force, self.plan.units[(p.force, p.unit)].staging)
+            if self.plan.units[(p.force, p.unit)].staging is None:
+                return ("road", p.entry, p.force, p.exit)
+            return None  # already at its staging area
+        if p.mode in ("het", "barge"):
+            return (p.mode, p.entry, p.force, p.exit)
+        return None
+
+    def batcher(self, key: tuple, fits: Callable, dispatch: Callable, max_wait_h: float,
+                is_full: Callable = lambda b: False) -> Batcher:
+        b = self._batchers.get(key)
+        if b is None:
+            b = self._batchers[key] = Batcher(self.env, self._expected.get(key, 0), max_wait_h, fits, dispatch, is_full)
+        return b
+
+    def serial_batcher(self, key: tuple, then: Callable[[list[Item]], Generator]) -> Batcher:
+        """Road serials of at most convoy.max_vehicles; `then(batch)` runs as its own process."""
+        cap = self.s.convoy.max_vehicles
+
+        def dispatch(batch: list[Item]) -> Generator:
+            self.env.process(then(batch))
+            return
+            yield
+
+        return self.batcher(key, lambda b, i: len(b) < cap, dispatch, self.s.convoy.max_wait_h, lambda b: len(b) >= cap)
+
+    def leave_port(self, items: list[Item]) -> None:
+        """Pieces leave the marshalling area of their entry port."""
+        for it in items:
+            if it.port_token is not None:
+                self.marshalling[self.plan.pieces[it.pid].entry].give(it.port_token)
+
+    # ---- reception -------------------------------------------------------------------------------------
+    def ship(self, sp: ShipPlan) -> Generator:
+        env, port, led = self.env, sp.port, self.ledger
+        yield env.timeout(sp.at_h)
+        t_arr = env.now
+        for pid in sp.pids:
+            led.enter(pid, t_arr, "waiting for berth", port)
+        row = self.plan.network.seaports.loc[port]
+        token = yield from self.berths[port].acquire(weight=len(sp.pids))
+        for k, pid in enumerate(sp.pids):
+            led.piece(pid, "on board, waiting for marshalling space", port)
+            t0 = env.now
+            space = yield from self.marshalling[port].take(1, weight=len(sp.pids) - k)
+            t1 = env.now
+            yield env.timeout(self.factor("discharge", port) / row["discharge_pph"])
+            p = self.plan.pieces[pid]
+            led.record("piece", pid, p.force, p.unit, p.cls, 1, "discharge", port, t0, t1, env.now)
+            env.process(self.received(pid, space, float(row["tech_check_h"]) * self.factor("tech_check", port)))
+        self.berths[port].release(token)
+
+    def flight(self, fp: FlightPlan) -> Generator:
+        env, af, led = self.env, fp.airfield, self.ledger
+        yield env.timeout(fp.at_h)
+        for unit, n in fp.parties:
+            led.move_pax(fp.force, unit, n, (NOT_ARRIVED, ""), ("on aircraft", af), env.now)
+        for pid in fp.pids:
+            led.enter(pid, env.now, "on aircraft", af)
+        pax = sum(n for _, n in fp.parties)
+        token = yield from self.mog[af].acquire(weight=pax + len(fp.pids))
+        row = self.plan.network.airfields.loc[af]
+        env.process(self.deplane(fp, row))
+        yield env.timeout(row["turnaround_h"] * self.factor("turnaround", af))
+        self.mog[af].release(token)
+
+    def deplane(self, fp: FlightPlan, row) -> Generator:
+        env, af, led = self.env, fp.airfield, self.ledger
+        if fp.pids:
+            env.process(self.unload_cargo(fp, row))
+        pax = sum(n for _, n in fp.parties)
+        if not pax:
+            return
+        for unit, n in fp.parties:
+            led.move_pax(fp.force, unit, n, ("on aircraft", af), ("terminal", af), env.now)
+        t0 = env.now
+        yield from self.terminal[af].use(pax / row["pax_ph"] * self.factor("pax_processing", af), weight=pax)
+        for unit, n in fp.parties:
+            led.record("pax", fp.fid, fp.force, unit, "", n, "terminal", af, t0, t0, env.now)
+            u = self.plan.units[(fp.force, unit)]
+            if u.staging:
+                route = self.plan.router.route("road", af, u.staging)
+                self.bus_move(fp.force, unit, n, ("terminal", af), u.staging, route or (), arrived=self.pax_at_staging)
+            else:
+                found = self.plan.router.nearest("road", af, list(self._force(fp.force).exits))
+                dest, route = found if found else (af, ())
+                self.bus_move(fp.force, unit, n, ("terminal", af), dest, route, arrived=None)
+
+    def unload_cargo(self, fp: FlightPlan, row) -> Generator:
+        for pid in fp.pids:
+            yield from self.cargo[fp.airfield].use(self.factor("cargo_processing", fp.airfield) / row["cargo_pph"])
+            self.env.process(self.received(pid, None, 0.0))
+
+    def _force(self, force_id: str):
+        return next(f for f in self.s.forces if f.id == force_id)
+
+    def received(self, pid: int, port_token: tuple | None, check_h: float) -> Generator:
+        """After discharge: technical check, then hand the piece to its mode of onward movement."""
+        from . import onward
+
+        p, env, led = self.plan.pieces[pid], self.env, self.ledger
+        led.piece(pid, "technical check", p.entry)
+        if check_h:
+            yield env.timeout(check_h)
+        item = Item(pid, port_token, env.now)
+        if p.mode == "air":
+            env.process(onward.helicopter(self, item))
+            return
+        if p.mode == "het":
+            env.process(onward.het_piece(self, item))
+            return
+        key = self.batch_key(pid)
+        if key is None:  # road piece whose entry is its staging area
+            self.leave_port([item])
+            env.process(self.piece_at_staging(pid))
+            return
+        led.piece(pid, f"waiting for {key[0].replace('_', ' ')} batch", p.entry)
+        onward.join(self, key, item)
+
+    # ---- personnel movement by bus ---------------------------------------------------------------------
+    def bus_move(self, force: str, unit: str, persons: int, state: tuple[str, str], to: str, route: Route,
+                 arrived: Callable[[str, str, int], Generator] | None) -> None:
+        """Move persons (now in `state`) by bus loads; `arrived` runs for each load at the destination
+        (None: they are delivered there)."""
+        seats = self.s.pools.bus_seats
+        left = persons
+        while left > 0:
+            n = min(seats, left)
+            left -= n
+            self.env.process(self._bus_trip(force, unit, n, state, to, route, arrived))
+
+    def _bus_trip(self, force: str, unit: str, n: int, state: tuple[str, str], to: str, route: Route,
+                  arrived: Callable | None) -> Generator:
+        env, led, frm = self.env, self.ledger, state[1]
+        t0 = env.now
+        token = yield from self.buses.take(1, weight=n)
+        t1 = env.now
+        led.move_pax(force, unit, n, state, ("on bus", f"{frm}->{to}"), env.now)
+        hours = sum(leg.hours(self.s.pools.bus_speed_kmh) for leg in route) * self.factor("travel", f"bus:{frm}")
+        yield env.timeout(hours)
+        led.record("pax", -1, force, unit, "", n, "bus", f"{frm}->{to}", t0, t1, env.now)
+        if arrived is None:
+            led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), (DELIVERED, to), env.now)
+        else:
+            led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), ("arrived", to), env.now)
+            env.process(arrived(force, unit, n))
+        env.process(self._bus_return(token, hours))
+
+    def _bus_return(self, token: tuple, hours: float) -> Generator:
+        yield self.env.timeout(hours)
+        self.buses.give(token)
+
+    # ---- staging ---------------------------------------------------------------------------------------
+    def _reserve(self, pool: Pool, amount: int, event: simpy.Event, setter: Callable[[tuple], None]) -> Generator:
+        token = yield from pool.take(amount, weight=amount)
+        setter(token)
+        event.succeed()
+
+    def pax_at_staging(self, force: str, unit: str, n: int) -> Generator:
+        u = self.units[(force, unit)]
+        st = u.plan.staging
+        if u.beds is None:
+            u.beds = self.env.event()
+            self.env.process(self._reserve(self.beds[st], u.plan.personnel, u.beds, lambda t: setattr(u, "bed_token", t)))
+        t0 = self.env.now
+        self.ledger.move_pax(force, unit, n, ("arrived", st), ("waiting for beds", st), t0)
+        yield u.beds
+        self.ledger.move_pax(force, unit, n, ("waiting for beds", st), ("staging", st), self.env.now)
+        self.ledger.record("pax", -1, force, unit, "", n, "beds", st, t0, self.env.now, self.env.now)
+        u.pax_arrived += n
+        self._check_ready(u)
+
+    def piece_at_staging(self, pid: int) -> Generator:
+        p = self.plan.pieces[pid]
+        u = self.units[(p.force, p.unit)]
+        st = u.plan.staging
+        if u.spaces is None:
+            u.spaces = self.env.event()
+            self.env.process(self._reserve(self.spaces[st], u.plan.road_pieces, u.spaces, lambda t: setattr(u, "space_token", t)))
+        t0 = self.env.now
+        self.ledger.piece(pid, "waiting for staging spaces", st)
+        yield u.spaces
+        self.ledger.piece(pid, "staging: waiting for marry-up", st)
+        u.road_arrived.append(pid)
+        self.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, "staging_gate", st, t0, self.env.now, self.env.now)
+        self._check_ready(u)
+
+    def _check_ready(self, u: UnitState) -> None:
+        if not u.departed and len(u.road_arrived) == u.plan.road_pieces and u.pax_arrived == u.plan.personnel:
+            u.departed = True
+            self.env.process(self.depart_unit(u))
+
+    def depart_unit(self, u: UnitState) -> Generator:
+        """Married up: prepare, then march out in serials with riders; the rest of the personnel by bus."""
+        from . import onward
+
+        env, st, c = self.env, u.plan.staging, self.s.convoy
+        t0 = env.now
+        prep = float(self.plan.network.staging.at[st, "prep_h"]) * self.factor("staging_prep", st)
+        yield env.timeout(prep)
+        for pid in u.road_arrived:
+            p = self.plan.pieces[pid]
+            self.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, "staging", st, t0, t0, env.now)
+        riders_left = u.plan.personnel
+        groups: dict[str, list[int]] = {}
+        for pid in u.road_arrived:
+            groups.setdefault(self.plan.pieces[pid].exit, []).append(pid)
+        moves = []
+        for exit_ in sorted(groups):
+            pids = groups[exit_]
+            for k in range(0, len(pids), c.max_vehicles):
+                chunk = pids[k: k + c.max_vehicles]
+                riders = min(riders_left, c.seats_per_vehicle * len(chunk))
+                riders_left -= riders
+                self.ledger.move_pax(u.plan.force, u.plan.unit, riders, ("staging", st), ("in serial", st), env.now)
+                moves.append(env.process(onward.staging_serial(self, u, chunk, riders)))
+        if riders_left:
+            self.bus_move(u.plan.force, u.plan.unit, riders_left, ("staging", st), u.plan.exit, u.plan.exit_route,
+                          arrived=None)
+        if moves:
+            yield env.all_of(moves)
+        if u.space_token is not None:
+            self.spaces[st].give(u.space_token)
+        if u.bed_token is not None:
+            self.beds[st].give(u.bed_token)
+
+    # ---- running ---------------------------------------------------------------------------------------
+    @property
+    def outstanding(self) -> int:
+        """Pieces and persons not yet delivered."""
+        led = self.ledger
+        pieces = sum(1 for st in led.status if st != DELIVERED)
+        pax = sum(n for (f, u, state, node), n in led.pax.items() if state != DELIVERED)
+        return pieces + pax
+
+    def start(self) -> None:
+        for sp in self.plan.ships:
+            self.env.process(self.ship(sp))
+        for fp in self.plan.flights:
+            self.env.process(self.flight(fp))
+
+    def run(self, step_h: float = 24.0, progress: Callable[[float], None] | None = None):
+        """Run until everything is delivered or the horizon; returns Results."""
+        from .results import Results
+
+        self.start()
+        horizon = self.s.horizon_h
+        while self.env.now < horizon:
+            self.env.run(until=min(self.env.now + step_h, horizon))
+            if progress:
+                progress(self.env.now)
+            if self.outstanding == 0:
+                break
+        end = self.env.now if self.outstanding else self.last_delivery()
+        return Results.from_model(self, end)
+
+    def last_delivery(self) -> float:
+        times = [t for t in self.ledger.delivered if not math.isnan(t)]
+        times += [t for *_, t in self.ledger.pax_delivered]
+        return max(times, default=0.0)

@@ -1,0 +1,214 @@
+"""The network as tables (nodes, ports, airfields, railheads, staging, links) and the graph derived from them.
+
+Checks are small `check_*` functions that return Problems; the graph is built in sorted order so that
+routes and event order never depend on hash order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from .errors import Problem
+from .tables import NUMERIC, read_table, schema
+from .windows import parse_window
+
+TABLES = ("nodes", "seaports", "airfields", "railheads", "staging", "links", "piece_classes", "wagon_types")
+KEYS = {
+    "nodes": "id",
+    "seaports": "node",
+    "airfields": "node",
+    "railheads": "node",
+    "staging": "node",
+    "links": "id",
+    "piece_classes": "class",
+    "wagon_types": "type",
+    "forces": "template/unit",
+}
+MODES = ("road", "rail", "water")
+NODE_KINDS = ("seaport", "airfield", "railhead", "yard", "staging", "csc", "exit", "junction", "waterway")
+PIECE_CLASSES = ("tracked", "wheeled", "trailer", "container", "helicopter")
+
+
+@dataclass
+class Network:
+    """All tables of one network folder, indexed by their key."""
+
+    name: str
+    folder: Path
+    nodes: pd.DataFrame
+    seaports: pd.DataFrame
+    airfields: pd.DataFrame
+    railheads: pd.DataFrame
+    staging: pd.DataFrame
+    links: pd.DataFrame
+    piece_classes: pd.DataFrame
+    wagon_types: pd.DataFrame
+    sources: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    def file(self, table: str) -> str:
+        return str(self.folder / f"{table}.csv")
+
+
+def load_network(folder: Path) -> Network:
+    """Read every table of a network folder and run all checks; problems are collected on the result."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    frames = {t: read_table(folder / f"{t}.csv", t, problems) for t in TABLES}
+    sources = read_table(folder / "sources.csv", "sources", problems)
+    for t in TABLES:
+        defaulted = frames[t].attrs.get("defaulted", set())
+        frames[t] = frames[t].set_index(KEYS[t], drop=False)
+        frames[t].attrs["defaulted"] = defaulted
+        frames[t].index.name = None
+    net = Network(name=folder.name, folder=folder, sources=sources, **frames)
+    for check in (check_unique_keys, check_values, check_references, check_windows, check_sources):
+        problems.extend(check(net))
+    net.problems = problems
+    return net
+
+
+def check_unique_keys(net: Network) -> list[Problem]:
+    """Each row key appears once per table."""
+    out = []
+    for t in TABLES:
+        idx = net.table(t).index
+        for key in sorted(set(idx[idx.duplicated()])):
+            out.append(Problem(net.file(t), KEYS[t], key, "appears more than once"))
+    return out
+
+
+def check_values(net: Network) -> list[Problem]:
+    """Enumerated columns hold known values."""
+    out = []
+    for key, row in net.nodes.iterrows():
+        if row["kind"] not in NODE_KINDS:
+            out.append(Problem(net.file("nodes"), f"{key}.kind", row["kind"], f"unknown kind; use one of {list(NODE_KINDS)}"))
+    for key, row in net.links.iterrows():
+        if row["mode"] not in MODES:
+            out.append(Problem(net.file("links"), f"{key}.mode", row["mode"], f"unknown mode; use one of {list(MODES)}"))
+        if row["mode"] == "rail" and (row["paths_per_day"] or 0) <= 0:
+            out.append(Problem(net.file("links"), f"{key}.paths_per_day", row["paths_per_day"], "a rail link needs military train paths per day > 0"))
+        if row["from"] == row["to"]:
+            out.append(Problem(net.file("links"), f"{key}.to", row["to"], "link joins a node to itself"))
+    for key, row in net.staging.iterrows():
+        if row["role"] not in ("staging", "csc"):
+            out.append(Problem(net.file("staging"), f"{key}.role", row["role"], "use staging or csc"))
+    for key, row in net.piece_classes.iterrows():
+        if key not in PIECE_CLASSES:
+            out.append(Problem(net.file("piece_classes"), f"{key}.class", key, f"unknown piece class; use {list(PIECE_CLASSES)}"))
+        wt = row["wagon_type"]
+        if wt and wt not in net.wagon_types.index:
+            out.append(Problem(net.file("piece_classes"), f"{key}.wagon_type", wt, "unknown wagon type (not in wagon_types.csv)"))
+    return out
+
+
+def check_references(net: Network) -> list[Problem]:
+    """Every node named by a capability table or a link exists in nodes.csv."""
+    out = []
+    nodes = set(net.nodes.index)
+    for t in ("seaports", "airfields", "railheads", "staging"):
+        for key in net.table(t).index:
+            if key not in nodes:
+                out.append(Problem(net.file(t), "node", key, "unknown node (not in nodes.csv)"))
+    for key, row in net.links.iterrows():
+        for end in ("from", "to"):
+            if row[end] not in nodes:
+                out.append(Problem(net.file("links"), f"{key}.{end}", row[end], "unknown node (not in nodes.csv)"))
+    return out
+
+
+def check_windows(net: Network) -> list[Problem]:
+    """Link time windows parse."""
+    out = []
+    for key, row in net.links.iterrows():
+        try:
+            parse_window(row["window"])
+        except ValueError as exc:
+            out.append(Problem(net.file("links"), f"{key}.window", row["window"], str(exc)))
+    return out
+
+
+def check_sources(net: Network) -> list[Problem]:
+    """Every numeric value carries a source or is marked as an assumption (warnings)."""
+    return source_problems(
+        {t: net.table(t) for t in TABLES}, net.sources, str(net.folder / "sources.csv")
+    )
+
+
+def source_problems(tables: dict[str, pd.DataFrame], sources: pd.DataFrame, file: str) -> list[Problem]:
+    """Numeric cells not covered by a row of the sources table, and source rows that are incomplete."""
+    out = []
+    covered: set[tuple[str, str, str]] = set()
+    for i, row in sources.iterrows():
+        if row["basis"] not in ("sourced", "derived", "assumption"):
+            out.append(Problem(file, f"line {i + 2} basis", row["basis"], "use sourced, derived or assumption"))
+        if row["basis"] in ("sourced", "derived") and not row["ref"]:
+            out.append(Problem(file, f"line {i + 2} ref", "", f"a {row['basis']} value needs a reference"))
+        for f in str(row["fields"]).split(";"):
+            covered.add((row["table"], str(row["id"]), f.strip()))
+    for t, frame in tables.items():
+        numeric = [c.attribute for c in schema()[t] if c.type in NUMERIC]
+        defaulted = frame.attrs.get("defaulted", set())
+        for pos, (key, row) in enumerate(frame.iterrows()):
+            for col in numeric:
+                val = row[col]
+                if val is None or (isinstance(val, float) and pd.isna(val)) or (pos, col) in defaulted:
+                    continue
+                if (t, str(key), col) not in covered:
+                    out.append(Problem(file, f"{t}.{key}.{col}", val, "number has no source and is not marked as an assumption", "warning"))
+    return out
+
+
+def build_graph(
+    net: Network,
+    closed_corridors: frozenset[str] = frozenset(),
+    opened_corridors: frozenset[str] = frozenset(),
+    closed_nodes: frozenset[str] = frozenset(),
+) -> nx.MultiDiGraph:
+    """Directed multigraph of in-service nodes and links (both directions), added in sorted order.
+
+    A corridor or link id in `closed_corridors` is taken out; one in `opened_corridors` is put in service."""
+    g = nx.MultiDiGraph(name=net.name)
+    live_nodes = []
+    for nid in sorted(net.nodes.index):
+        row = net.nodes.loc[nid]
+        if (row["in_service"] is False) or nid in closed_nodes:
+            continue
+        live_nodes.append(nid)
+        g.add_node(nid, name=row["name"], kind=row["kind"], lat=row["lat"], lon=row["lon"], country=row["country"])
+    for lid in sorted(net.links.index):
+        row = net.links.loc[lid]
+        in_service = bool(row["in_service"]) if row["in_service"] is not None else True
+        if row["corridor"] in opened_corridors or lid in opened_corridors:
+            in_service = True
+        if row["corridor"] in closed_corridors or lid in closed_corridors:
+            in_service = False
+        if not in_service or row["from"] not in g or row["to"] not in g:
+            continue
+        attrs = {
+            "link": lid,
+            "corridor": row["corridor"],
+            "mode": row["mode"],
+            "length_km": float(row["length_km"]),
+            "speed_kmh": float(row["speed_kmh"]),
+            "paths_per_day": float(row["paths_per_day"] or 0),
+            "max_train_m": float(row["max_train_m"] or 0),
+            "headway_h": float(row["headway_min"] or 0) / 60.0,
+            "delay_h": float(row["delay_h"] or 0),
+            "window": parse_window(row["window"]),
+        }
+        g.add_edge(row["from"], row["to"], key=f"{lid}>", direction=">", **attrs)
+        g.add_edge(row["to"], row["from"], key=f"{lid}<", direction="<", **attrs)
+    return g
+
+
+def corridor_names(net: Network) -> set[str]:
+    """Corridor names and link ids a scenario may refer to."""
+    return set(net.links["corridor"]) | set(net.links.index)

@@ -1,0 +1,327 @@
+"""Onward movement: trains from railheads, road serials, HET lifts, barges and self-deploying helicopters.
+
+Functions take the Model as first argument; each is a SimPy process or a generator used by one."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING, Generator
+
+from .ledger import DELIVERED
+from .routing import Leg, Route
+
+if TYPE_CHECKING:
+    from .model import Item, Model, UnitState
+
+
+def halt_time(driven_h: float, first_after_h: float, first_h: float, every_h: float, halt_h: float) -> float:
+    """Total rest-halt time (h) owed after `driven_h` hours of driving: a first halt after `first_after_h`,
+    then one every `every_h`. A halt falling exactly at arrival is not taken."""
+    if driven_h <= first_after_h:
+        return 0.0
+    later = math.ceil((driven_h - first_after_h) / every_h - 1e-9) - 1
+    return first_h + max(later, 0) * halt_h
+
+
+def reverse(route: Route) -> Route:
+    """The same legs driven the other way (for empty returns)."""
+    flip = {">": "<", "<": ">"}
+    return tuple(replace(leg, key=leg.key[:-1] + flip[leg.key[-1]], frm=leg.to, to=leg.frm) for leg in reversed(route))
+
+
+def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True) -> Generator:
+    """Move a serial of n vehicles along a route: entry windows and headways, driving at the slower of
+    link and vehicle speed, rest halts, a convoy support centre stop on the way. Returns each vehicle's
+    arrival time (the serial stretches by one gap per vehicle)."""
+    env, c = m.env, m.s.convoy
+    driven = 0.0
+    factor = m.factor("travel", f"road:{route[0].key}") if route else 1.0
+    v = speed_kmh
+    for k, leg in enumerate(route):
+        if csc and k > 0 and leg.frm in m.csc:
+            pool = m.csc[leg.frm]
+            token = yield from pool.take(min(n, int(pool.info.capacity)), weight=n)
+            yield env.timeout(float(m.plan.network.staging.at[leg.frm, "prep_h"]))
+            pool.give(token)
+            driven = 0.0
+        if leg.headway_h > 0 or leg.window:
+            wait = m.slots(leg).book(weight=n)
+            if wait:
+                yield env.timeout(wait)
+        v = min(leg.speed_kmh, speed_kmh)
+        drive = leg.length_km / v * factor
+        halts = halt_time(driven + drive, c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h) - \
+            halt_time(driven, c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h)
+        driven += drive
+        yield env.timeout(drive + halts + leg.delay_h)
+    gap_h = c.gap_m / 1000.0 / v
+    head = env.now
+    if n > 1 and gap_h > 0:
+        yield env.timeout((n - 1) * gap_h)
+    return [head + i * gap_h for i in range(n)]
+
+
+def _speed(m: Model, pids: list[int]) -> float:
+    classes = m.plan.network.piece_classes
+    return min(float(classes.at[m.plan.pieces[pid].cls, "road_speed_kmh"]) for pid in pids)
+
+
+def _deliver(m: Model, pids: list[int], times: list[float], node: str, stage: str, t_in: list[float], t_start: float) -> None:
+    for pid, t, t0 in zip(pids, times, t_in):
+        p = m.plan.pieces[pid]
+        m.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, stage, node, t0, t_start, t)
+        m.ledger.deliver(pid, t, node)
+
+
+# ---- batch entry points -----------------------------------------------------------------------------------
+def join(m: Model, key: tuple, item: Item) -> None:
+    """Put a piece into the batcher named by key, creating it with the right rules on first use."""
+    kind = key[0]
+    if kind == "train":
+        _train_batcher(m, key).put(item)
+    elif kind == "barge":
+        _barge_batcher(m, key).put(item)
+    elif kind == "het":
+        m.serial_batcher(key, lambda batch: het_convoy(m, batch)).put(item)
+    elif kind == "shuttle":
+        m.serial_batcher(key, lambda batch: shuttle(m, batch)).put(item)
+    elif kind == "to_staging":
+        m.serial_batcher(key, lambda batch: to_staging(m, batch)).put(item)
+    elif kind == "road":
+        m.serial_batcher(key, lambda batch: road_direct(m, batch)).put(item)
+    else:  # pragma: no cover - keys are made by Model.batch_key
+        raise ValueError(f"unknown batch kind {kind}")
+
+
+def _stage_moving(m: Model, batch: list[Item], status: str, node: str) -> None:
+    for it in batch:
+        m.ledger.piece(it.pid, status, node)
+
+
+def shuttle(m: Model, batch: list[Item]) -> Generator:
+    """Road move from the entry to a railhead elsewhere, then into the train queue there."""
+    pids = [it.pid for it in batch]
+    p = m.plan.pieces[pids[0]]
+    t0 = m.env.now
+    m.leave_port(batch)
+    _stage_moving(m, batch, "road move to railhead", p.entry)
+    times = yield from march(m, len(pids), p.to_origin, _speed(m, pids))
+    for it, t in zip(batch, times):
+        q = m.plan.pieces[it.pid]
+        m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "shuttle", q.railhead, it.t_join, t0, t)
+        m.ledger.piece(it.pid, "waiting for train", q.railhead)
+        join(m, ("train", q.railhead, q.force, q.exit), replace(it, port_token=None, t_join=m.env.now))
+
+
+def to_staging(m: Model, batch: list[Item]) -> Generator:
+    """Road move from the entry to the unit's staging area."""
+    pids = [it.pid for it in batch]
+    p = m.plan.pieces[pids[0]]
+    t0 = m.env.now
+    m.leave_port(batch)
+    _stage_moving(m, batch, "road move to staging", p.entry)
+    times = yield from march(m, len(pids), p.to_origin, _speed(m, pids))
+    for it, t in zip(batch, times):
+        q = m.plan.pieces[it.pid]
+        m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "to_staging", p.to_origin[-1].to, it.t_join, t0, t)
+        m.env.process(m.piece_at_staging(it.pid))
+
+
+def road_direct(m: Model, batch: list[Item]) -> Generator:
+    """A serial straight from the entry to the exit (forces without a staging area)."""
+    pids = [it.pid for it in batch]
+    p = m.plan.pieces[pids[0]]
+    t0 = m.env.now
+    m.leave_port(batch)
+    _stage_moving(m, batch, "road march", p.entry)
+    times = yield from march(m, len(pids), p.route, _speed(m, pids))
+    _deliver(m, pids, times, p.exit, "road", [it.t_join for it in batch], t0)
+
+
+def staging_serial(m: Model, u: UnitState, pids: list[int], riders: int) -> Generator:
+    """A serial of a married-up unit from its staging area to the exit, carrying `riders` persons."""
+    p = m.plan.pieces[pids[0]]
+    st = u.plan.staging
+    t0 = m.env.now
+    for pid in pids:
+        m.ledger.piece(pid, "road march", st)
+    times = yield from march(m, len(pids), p.route, _speed(m, pids))
+    _deliver(m, pids, times, p.exit, "road", [t0] * len(pids), t0)
+    if riders:
+        m.ledger.move_pax(u.plan.force, u.plan.unit, riders, ("in serial", st), (DELIVERED, p.exit), times[-1])
+        m.ledger.record("pax", -1, u.plan.force, u.plan.unit, "", riders, "road", p.exit, t0, t0, times[-1])
+
+
+# ---- HET ------------------------------------------------------------------------------------------------
+def het_piece(m: Model, item: Item) -> Generator:
+    """A tracked piece waits for a HET, is loaded, then joins a HET serial."""
+    p = m.plan.pieces[item.pid]
+    m.ledger.piece(item.pid, "waiting for HET", p.entry)
+    token = yield from m.hets.take(1, weight=1)
+    yield m.env.timeout(m.s.het.load_h * m.factor("het_load", p.entry))
+    m.ledger.piece(item.pid, "on HET, waiting for serial", p.entry)
+    join(m, ("het", p.entry, p.force, p.exit), replace(item, asset=token))
+
+
+def het_convoy(m: Model, batch: list[Item]) -> Generator:
+    pids = [it.pid for it in batch]
+    p = m.plan.pieces[pids[0]]
+    t0 = m.env.now
+    m.leave_port(batch)
+    _stage_moving(m, batch, "on HET", p.entry)
+    times = yield from march(m, len(pids), p.route, m.s.het.speed_kmh)
+    _deliver(m, pids, times, p.exit, "het", [it.t_join for it in batch], t0)
+    back = m.s.het.unload_h + sum(leg.hours(m.s.het.speed_kmh) for leg in p.route)
+    yield m.env.timeout(back)
+    for it in batch:
+        m.hets.give(it.asset)
+
+
+# ---- rail -----------------------------------------------------------------------------------------------
+def train_capacity_m(m: Model, railhead: str, exit_: str, route: Route) -> float:
+    """Usable train length (m): the shortest of railhead, far-end terminal and line limits, less the locomotive."""
+    net = m.plan.network
+    limits = [float(net.railheads.at[railhead, "max_train_m"])]
+    if exit_ in net.railheads.index:
+        limits.append(float(net.railheads.at[exit_, "max_train_m"]))
+    limits += [leg.max_train_m for leg in route if leg.max_train_m > 0]
+    return min(limits) - m.s.rail.locomotive_m
+
+
+def wagons_needed(m: Model, pids: list[int]) -> dict[str, int]:
+    """Wagons by type for a set of pieces (each piece takes its class's share of a wagon)."""
+    classes = m.plan.network.piece_classes
+    share: dict[str, float] = {}
+    for pid in pids:
+        row = classes.loc[m.plan.pieces[pid].cls]
+        share[row["wagon_type"]] = share.get(row["wagon_type"], 0.0) + float(row["wagon_share"])
+    return {wt: math.ceil(s - 1e-9) for wt, s in sorted(share.items())}
+
+
+def _train_batcher(m: Model, key: tuple):
+    _, railhead, force, exit_ = key
+    first = None
+
+    def route() -> Route:
+        nonlocal first
+        if first is None:
+            first = m.plan.router.route("rail", railhead, exit_)
+        return first
+
+    lengths = m.plan.network.wagon_types["length_m"]
+    cap_m = train_capacity_m(m, railhead, exit_, route())
+    pool_size = {wt: int(p.info.capacity) for wt, p in m.wagons.items()}
+
+    def fits(batch: list[Item], item: Item) -> bool:
+        need = wagons_needed(m, [it.pid for it in batch] + [item.pid])
+        if any(n > pool_size.get(wt, 0) for wt, n in need.items()):
+            return False
+        return sum(n * float(lengths[wt]) for wt, n in need.items()) <= cap_m
+
+    def dispatch(batch: list[Item]) -> Generator:
+        pids = [it.pid for it in batch]
+        tokens = []
+        for wt, n in wagons_needed(m, pids).items():
+            tokens.append((wt, (yield from m.wagons[wt].take(n, weight=len(pids)))))
+        ts = yield from m.train_sets.take(1, weight=len(pids))
+        m.env.process(train(m, batch, railhead, exit_, route(), tokens, ts))
+
+    return m.batcher(key, fits, dispatch, m.s.rail.max_wait_h)
+
+
+def run_legs(m: Model, route: Route, weight: float, factor: float) -> Generator:
+    """Drive a train or barge along legs, waiting for a path or headway slot at each."""
+    for leg in route:
+        if leg.mode == "rail" or leg.headway_h > 0 or leg.window:
+            wait = m.slots(leg).book(weight=weight)
+            if wait:
+                yield m.env.timeout(wait)
+        yield m.env.timeout(leg.length_km / leg.speed_kmh * factor + leg.delay_h)
+
+
+def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, tokens: list, ts: tuple) -> Generator:
+    """Load at a ramp, run on the paths available, cross the exit, unload at the far end, return empty."""
+    env, net = m.env, m.plan.network
+    pids = [it.pid for it in batch]
+    n = len(pids)
+    _stage_moving(m, batch, "waiting for loading ramp", railhead)
+    ramp = yield from m.ramps[railhead].acquire(weight=n)
+    t_load = env.now
+    m.leave_port(batch)
+    _stage_moving(m, batch, "loading", railhead)
+    yield env.timeout(float(net.railheads.at[railhead, "load_h"]) * m.factor("rail_load", railhead))
+    m.ramps[railhead].release(ramp)
+    t_loaded = env.now
+    for it in batch:
+        p = m.plan.pieces[it.pid]
+        m.ledger.record("piece", it.pid, p.force, p.unit, p.cls, 1, "rail_load", railhead, it.t_join, t_load, t_loaded)
+    _stage_moving(m, batch, "on train", railhead)
+    factor = m.factor("travel", f"rail:{railhead}")
+    yield from run_legs(m, route, n, factor)
+    _deliver(m, pids, [env.now] * n, exit_, "rail", [t_loaded] * n, t_loaded)
+    if exit_ in m.ramps:
+        yield from m.ramps[exit_].use(float(net.railheads.at[exit_, "unload_h"]) * m.factor("rail_unload", exit_), weight=0)
+    yield from run_legs(m, reverse(route), 0, factor)
+    for wt, tok in tokens:
+        m.wagons[wt].give(tok)
+    m.train_sets.give(ts)
+
+
+# ---- barge ----------------------------------------------------------------------------------------------
+def _barge_batcher(m: Model, key: tuple):
+    _, entry, force, exit_ = key
+    classes = m.plan.network.piece_classes
+
+    def share(batch: list[Item]) -> float:
+        return sum(float(classes.at[m.plan.pieces[it.pid].cls, "barge_share"]) for it in batch)
+
+    def fits(batch: list[Item], item: Item) -> bool:
+        return share(batch + [item]) <= 1.0 + 1e-9
+
+    def dispatch(batch: list[Item]) -> Generator:
+        token = yield from m.barges.take(1, weight=len(batch))
+        m.env.process(barge(m, batch, exit_, token))
+
+    return m.batcher(key, fits, dispatch, m.s.barge.max_wait_h)
+
+
+def barge(m: Model, batch: list[Item], exit_: str, token: tuple) -> Generator:
+    env = m.env
+    pids = [it.pid for it in batch]
+    p = m.plan.pieces[pids[0]]
+    t0 = env.now
+    _stage_moving(m, batch, "loading barge", p.entry)
+    yield env.timeout(m.s.barge.load_h * m.factor("barge_load", p.entry))
+    m.leave_port(batch)
+    _stage_moving(m, batch, "on barge", p.entry)
+    factor = m.factor("travel", f"water:{p.entry}")
+    yield from run_legs(m, p.route, len(pids), factor)
+    _deliver(m, pids, [env.now] * len(pids), exit_, "barge", [it.t_join for it in batch], t0)
+    yield env.timeout(m.s.barge.unload_h)
+    yield from run_legs(m, reverse(p.route), 0, factor)
+    m.barges.give(token)
+
+
+# ---- air ------------------------------------------------------------------------------------------------
+def helicopter(m: Model, item: Item) -> Generator:
+    """Reassembled and test-flown at the port, then flown to the exit."""
+    env = m.env
+    p = m.plan.pieces[item.pid]
+    m.ledger.piece(item.pid, "waiting for reassembly", p.entry)
+    t0 = env.now
+    token = yield from m.reassembly.acquire(weight=1)
+    t1 = env.now
+    m.ledger.piece(item.pid, "reassembly", p.entry)
+    yield env.timeout(m.s.air.reassembly_h * m.factor("reassembly", p.entry))
+    m.reassembly.release(token)
+    m.leave_port([item])
+    m.ledger.record("piece", item.pid, p.force, p.unit, p.cls, 1, "reassembly", p.entry, t0, t1, env.now)
+    m.ledger.piece(item.pid, "in flight", p.entry)
+    t2 = env.now
+    speed = float(m.plan.network.piece_classes.at[p.cls, "air_speed_kmh"])
+    yield env.timeout(p.air_km / speed)
+    _deliver(m, [item.pid], [env.now], p.exit, "air", [t2], t2)
+
+
+__all__ = ["march", "halt_time", "reverse", "join", "train", "barge", "helicopter", "staging_serial", "Leg"]

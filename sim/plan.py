@@ -1,0 +1,376 @@
+"""Compile a scenario against its network: concrete pieces with their mode and routes, ship calls with
+manifests, flights with personnel. Every cross-reference is checked here and reported as a Problem."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from .errors import InputError, Problem
+from .forces import Template, Unit, load_templates
+from .network import PIECE_CLASSES, Network, build_graph, corridor_names, load_network
+from .paths import networks_dir
+from .routing import Route, Router
+from .scenario import Force, Scenario, read_scenario
+from .windows import parse_window
+
+EARTH_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class PiecePlan:
+    """Static facts of one piece: who it belongs to, how and where it moves."""
+
+    pid: int
+    force: str
+    unit: str
+    cls: str
+    mode: str
+    entry: str
+    exit: str
+    railhead: str | None = None  # rail: loading railhead
+    to_origin: Route = ()  # road leg from the entry to the railhead or staging area (may be empty)
+    route: Route = ()  # main leg: rail, road (from staging), het (from entry) or water
+    air_km: float = 0.0  # air: great-circle distance
+
+
+@dataclass(frozen=True)
+class ShipPlan:
+    """One ship call with its manifest (piece ids)."""
+
+    sid: int
+    force: str
+    port: str
+    at_h: float
+    pids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FlightPlan:
+    """One flight with its personnel by unit and its airlifted pieces."""
+
+    fid: int
+    force: str
+    airfield: str
+    at_h: float
+    parties: tuple[tuple[str, int], ...]  # (unit, persons)
+    pids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """Marry-up facts of one unit at its staging area."""
+
+    force: str
+    unit: str
+    staging: str | None
+    road_pieces: int  # pieces that march from the staging area
+    personnel: int
+    exit: str  # where the personnel go (nearest road exit)
+    exit_route: Route
+
+
+@dataclass
+class Plan:
+    """Everything the model needs, compiled and checked."""
+
+    scenario: Scenario
+    file: str
+    network: Network
+    graph: nx.MultiDiGraph
+    router: Router
+    templates: dict[str, Template]
+    pieces: list[PiecePlan] = field(default_factory=list)
+    ships: list[ShipPlan] = field(default_factory=list)
+    flights: list[FlightPlan] = field(default_factory=list)
+    units: dict[tuple[str, str], UnitPlan] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def personnel_total(self) -> int:
+        return sum(u.personnel for u in self.units.values())
+
+
+def great_circle_km(net: Network, a: str, b: str) -> float:
+    """Great-circle distance between two nodes (km)."""
+    la1, lo1, la2, lo2 = (math.radians(x) for x in (net.nodes.at[a, "lat"], net.nodes.at[a, "lon"],
+                                                      net.nodes.at[b, "lat"], net.nodes.at[b, "lon"]))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+
+
+def resolve_network(scenario: Scenario, scenario_file: Path) -> Path:
+    """A network name is a folder under networks/; otherwise a path relative to the scenario file."""
+    candidate = networks_dir() / scenario.network
+    if candidate.is_dir():
+        return candidate
+    return (scenario_file.parent / scenario.network).resolve()
+
+
+def load_plan(path: Path | str) -> Plan:
+    """Read, validate and compile a scenario file; raises InputError with every problem found."""
+    path = Path(path)
+    scenario = read_scenario(path)
+    return compile_plan(scenario, str(path), resolve_network(scenario, path))
+
+
+def compile_plan(scenario: Scenario, file: str, network_folder: Path) -> Plan:
+    """Compile a validated scenario against a network folder."""
+    if not network_folder.is_dir():
+        raise InputError([Problem(file, "network", scenario.network, f"no network folder at {network_folder}")])
+    net = load_network(network_folder)
+    problems = [p for p in net.problems if p.severity == "error"]
+    warnings = [p for p in net.problems if p.severity == "warning"]
+    if problems:
+        raise InputError(problems)
+    templates = load_templates(problems=problems)
+    problems += _check_names(scenario, file, net)
+    if problems:
+        raise InputError(problems)
+    net = _apply_windows(scenario, net)
+    graph = build_graph(net, frozenset(scenario.corridors.out_of_service), frozenset(scenario.corridors.in_service),
+                        frozenset(scenario.nodes_out_of_service))
+    for name, units in scenario.templates.items():
+        templates[name] = tuple(
+            Unit(u.unit, u.personnel, tuple((c, getattr(u, c)) for c in PIECE_CLASSES)) for u in units
+        )
+    plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings)
+    for i, force in enumerate(scenario.forces):
+        problems += _compile_force(plan, i, force)
+    if problems:
+        raise InputError(problems)
+    return plan
+
+
+def _apply_windows(scenario: Scenario, net: Network) -> Network:
+    if not scenario.windows:
+        return net
+    links = net.links.copy()
+    for key, text in sorted(scenario.windows.items()):
+        mask = (links["corridor"] == key) | (links.index == key)
+        links.loc[mask, "window"] = text
+    net = Network(**{**net.__dict__, "links": links})
+    return net
+
+
+def _check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
+    """Every node, corridor, template and wagon type the scenario names exists."""
+    out = []
+    nodes = set(net.nodes.index)
+    corridors = corridor_names(net)
+    for j, name in enumerate(s.corridors.out_of_service):
+        if name not in corridors:
+            out.append(Problem(file, f"corridors.out_of_service[{j}]", name, "unknown corridor or link"))
+    for j, name in enumerate(s.corridors.in_service):
+        if name not in corridors:
+            out.append(Problem(file, f"corridors.in_service[{j}]", name, "unknown corridor or link"))
+    for j, name in enumerate(s.nodes_out_of_service):
+        if name not in nodes:
+            out.append(Problem(file, f"nodes_out_of_service[{j}]", name, "unknown node"))
+    for key in s.windows:
+        if key not in corridors:
+            out.append(Problem(file, f"windows.{key}", key, "unknown corridor or link"))
+    for wt in s.pools.wagons:
+        if wt not in net.wagon_types.index:
+            out.append(Problem(file, f"pools.wagons.{wt}", wt, f"unknown wagon type; the network has {sorted(net.wagon_types.index)}"))
+    builtin = set(load_templates())
+    for i, f in enumerate(s.forces):
+        here = f"forces[{i}]"
+        if f.template not in builtin and f.template not in s.templates:
+            out.append(Problem(file, f"{here}.template", f.template, f"unknown template; built-in: {sorted(builtin)}"))
+        for j, call in enumerate(f.ships):
+            if call.port not in net.seaports.index:
+                out.append(Problem(file, f"{here}.ships[{j}].port", call.port, "unknown sea port (not in seaports.csv)"))
+        for j, fl in enumerate(f.flights):
+            if fl.airfield not in net.airfields.index:
+                out.append(Problem(file, f"{here}.flights[{j}].airfield", fl.airfield, "unknown airfield (not in airfields.csv)"))
+        if f.staging is not None and (f.staging not in net.staging.index or net.staging.at[f.staging, "role"] != "staging"):
+            out.append(Problem(file, f"{here}.staging", f.staging, "unknown staging area (not a staging row in staging.csv)"))
+        if f.railhead is not None and f.railhead not in net.railheads.index:
+            out.append(Problem(file, f"{here}.railhead", f.railhead, "unknown railhead (not in railheads.csv)"))
+        for j, x in enumerate(f.exits):
+            if x not in nodes:
+                out.append(Problem(file, f"{here}.exits[{j}]", x, "unknown node"))
+        if not f.ships and not f.flights:
+            out.append(Problem(file, here, f.id, "a force needs ships or flights"))
+    ids = [f.id for f in s.forces]
+    for dup in sorted({x for x in ids if ids.count(x) > 1}):
+        out.append(Problem(file, "forces", dup, "force id used more than once"))
+    return out
+
+
+def _speed(plan: Plan, cls: str) -> float:
+    return float(plan.network.piece_classes.at[cls, "road_speed_kmh"])
+
+
+def _mode_options(plan: Plan, force: Force, entry: str, cls: str, mode: str) -> dict | None:
+    """Routes for one piece class by one mode from an entry node, or None when the mode cannot serve it."""
+    net, router, s = plan.network, plan.router, plan.scenario
+    row = net.piece_classes.loc[cls]
+    speed = _speed(plan, cls)
+    exits = list(force.exits)
+    if entry not in plan.graph:
+        return None
+    if mode == "rail":
+        wt = row["wagon_type"]
+        if not wt or wt not in s.pools.wagons:
+            return None
+        heads = [force.railhead] if force.railhead else sorted(net.railheads.index)
+        best = None
+        for head in heads:
+            if head not in plan.graph or head in exits:
+                continue
+            access = () if head == entry else (router.route("road", entry, head, speed) if speed > 0 else None)
+            if access is None:
+                continue
+            found = router.nearest("rail", head, exits)
+            if found is None or found[0] not in net.railheads.index:
+                continue
+            score = (sum(leg.hours(speed) for leg in access), head)
+            if best is None or score < best[0]:
+                best = (score, dict(railhead=head, to_origin=access, exit=found[0], route=found[1]))
+        return None if best is None else best[1]
+    if mode == "road":
+        if speed <= 0:
+            return None
+        start = force.staging or entry
+        access = () if start == entry else router.route("road", entry, start, speed)
+        if access is None:
+            return None
+        found = router.nearest("road", start, exits, speed)
+        if found is None:
+            return None
+        return dict(to_origin=access, exit=found[0], route=found[1])
+    if mode == "het":
+        found = router.nearest("road", entry, exits, s.het.speed_kmh)
+        return None if found is None else dict(exit=found[0], route=found[1])
+    if mode == "barge":
+        if not row["barge_share"]:
+            return None
+        found = router.nearest("water", entry, exits)
+        return None if found is None else dict(exit=found[0], route=found[1])
+    if mode == "air":
+        if not row["air_speed_kmh"]:
+            return None
+        live = [x for x in exits if x in plan.graph]
+        if not live:
+            return None
+        x = min(live, key=lambda n: (great_circle_km(net, entry, n), n))
+        return dict(exit=x, air_km=great_circle_km(net, entry, x))
+    return None
+
+
+def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
+    file, s, net = plan.file, plan.scenario, plan.network
+    here = f"forces[{i}]"
+    out: list[Problem] = []
+    template = plan.templates[force.template]
+    pieces_list = [(u.name, c) for u in template for c, n in u.pieces for _ in range(n)]
+    n_pieces = len(pieces_list)
+    airlift = sum(fl.count * fl.pieces for fl in force.flights)
+    by_sea = n_pieces - airlift
+    if by_sea < 0:
+        out.append(Problem(file, f"{here}.flights", airlift, f"flights carry more pieces than template {force.template} has ({n_pieces})"))
+        return out
+    given = [c.pieces for c in force.ships]
+    if force.ships and all(g is None for g in given):
+        base, extra = divmod(by_sea, len(force.ships))
+        counts = [base + (1 if j < extra else 0) for j in range(len(force.ships))]
+    elif any(g is None for g in given):
+        out.append(Problem(file, f"{here}.ships", None, "give pieces on every ship call or on none"))
+        return out
+    else:
+        counts = list(given)  # type: ignore[arg-type]
+    if sum(counts) != by_sea:
+        out.append(Problem(file, f"{here}.ships", sum(counts),
+                           f"ship manifests carry {sum(counts)} pieces but {by_sea} of the {n_pieces} pieces of {force.template} must come by sea"))
+        return out
+    personnel = sum(u.personnel for u in template)
+    seats = sum(fl.count * fl.pax for fl in force.flights)
+    if seats < personnel:
+        out.append(Problem(file, f"{here}.flights", seats, f"flights seat {seats} persons but {force.template} has {personnel}"))
+        return out
+
+    # Deal pieces to ships, then to flights, in unit order.
+    cursor = 0
+    arrivals: list[tuple[str, str, int]] = []  # (kind, node, index) per piece
+    pid0 = len(plan.pieces)
+    for j, (call, n) in enumerate(zip(force.ships, counts)):
+        pids = tuple(range(pid0 + cursor, pid0 + cursor + n))
+        plan.ships.append(ShipPlan(len(plan.ships), force.id, call.port, call.at_h, pids))
+        arrivals += [(call.port, f"{here}.ships[{j}]")] * n  # type: ignore[list-item]
+        cursor += n
+    remaining_pax = [[u.name, u.personnel] for u in template]
+    for j, fl in enumerate(force.flights):
+        for k in range(fl.count):
+            pids = tuple(range(pid0 + cursor, pid0 + cursor + fl.pieces))
+            arrivals += [(fl.airfield, f"{here}.flights[{j}]")] * fl.pieces  # type: ignore[list-item]
+            cursor += fl.pieces
+            seats_left, parties = fl.pax, []
+            for entry in remaining_pax:
+                if seats_left == 0:
+                    break
+                take = min(seats_left, entry[1])
+                if take:
+                    parties.append((entry[0], take))
+                    entry[1] -= take
+                    seats_left -= take
+            if parties or pids:
+                plan.flights.append(FlightPlan(len(plan.flights), force.id, fl.airfield, fl.at_h + k * fl.every_h,
+                                               tuple(parties), pids))
+
+    rules = force.modes or s.modes
+    cache: dict[tuple[str, str], tuple[str, dict] | None] = {}
+    for (unit, cls), (entry, where) in zip(pieces_list, arrivals):
+        key = (entry, cls)
+        if key not in cache:
+            choice = None
+            for mode in rules.get(cls, []):  # type: ignore[call-overload]
+                opt = _mode_options(plan, force, entry, cls, mode)
+                if opt is not None:
+                    choice = (mode, opt)
+                    break
+            cache[key] = choice
+            if choice is None:
+                modes = rules.get(cls, [])  # type: ignore[call-overload]
+                out.append(Problem(file, where, f"{cls} from {entry}",
+                                   f"no path to any of the exits {force.exits} by the modes allowed for {cls}: {modes}"))
+        choice = cache[key]
+        if choice is None:
+            continue
+        mode, opt = choice
+        plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, mode, entry, **opt))
+
+    # Units: marry-up at the staging area and the personnel's way out.
+    road_counts: dict[str, int] = {}
+    for p in plan.pieces[pid0:]:
+        if p.mode == "road":
+            road_counts[p.unit] = road_counts.get(p.unit, 0) + 1
+    start_of_personnel = force.staging or (force.flights[0].airfield if force.flights else None)
+    for u in template:
+        exit_, route = force.exits[0], ()
+        if start_of_personnel and u.personnel:
+            found = plan.router.nearest("road", start_of_personnel, list(force.exits))
+            if found is None:
+                out.append(Problem(file, f"{here}.exits", force.exits, f"personnel of {u.name} have no road from {start_of_personnel} to any exit"))
+                continue
+            exit_, route = found
+        plan.units[(force.id, u.name)] = UnitPlan(force.id, u.name, force.staging, road_counts.get(u.name, 0),
+                                                  u.personnel, exit_, route)
+    if force.staging:
+        st = net.staging.loc[force.staging]
+        for u in template:
+            up = plan.units.get((force.id, u.name))
+            if up and up.road_pieces > st["vehicle_spaces"]:
+                out.append(Problem(file, f"{here}.staging", force.staging,
+                                   f"unit {u.name} has {up.road_pieces} road pieces but the staging area has {st['vehicle_spaces']} vehicle spaces"))
+            if up and up.personnel > st["beds"]:
+                out.append(Problem(file, f"{here}.staging", force.staging,
+                                   f"unit {u.name} has {up.personnel} persons but the staging area has {st['beds']} beds"))
+        for fl in force.flights:
+            if plan.router.route("road", fl.airfield, force.staging) is None and fl.pax:
+                out.append(Problem(file, f"{here}.staging", force.staging, f"no road from airfield {fl.airfield} to the staging area"))
+    return out

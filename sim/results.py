@@ -1,0 +1,234 @@
+"""Results of one replication: DataFrames built from the flat records, and the summary.
+
+Times are hours since scenario start; utilisation is over [0, end_h], where end_h is the closure time
+when everything was delivered and the horizon otherwise."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .ledger import DELIVERED, NOT_ARRIVED
+
+if TYPE_CHECKING:
+    from .model import Model
+
+MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]
+USAGE_COLUMNS = ["resource", "t_request", "t_grant", "t_release", "amount", "weight"]
+SLOT_KINDS = ("paths", "headway")
+TOP_BOTTLENECKS = 5
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
+
+
+@dataclass
+class Results:
+    """Everything one replication produced, with the scenario and seed that produced it."""
+
+    scenario: str
+    scenario_data: dict
+    seed: int
+    replication: int
+    version: str
+    end_h: float
+    events: int
+    moves: pd.DataFrame
+    usage: pd.DataFrame
+    resources: pd.DataFrame
+    pieces: pd.DataFrame
+    personnel: pd.DataFrame
+    pax_delivered: pd.DataFrame
+
+    @classmethod
+    def from_model(cls, m: Model, end_h: float) -> "Results":
+        from . import __version__
+
+        led, plan = m.ledger, m.plan
+        pieces = pd.DataFrame({
+            "pid": [p.pid for p in plan.pieces],
+            "force": [p.force for p in plan.pieces],
+            "unit": [p.unit for p in plan.pieces],
+            "cls": [p.cls for p in plan.pieces],
+            "mode": [p.mode for p in plan.pieces],
+            "entry": [p.entry for p in plan.pieces],
+            "exit": [p.exit for p in plan.pieces],
+            "status": led.status,
+            "node": led.node,
+            "entered_h": led.entered,
+            "delivered_h": led.delivered,
+        })
+        personnel = pd.DataFrame(
+            [(f, u, st, node, n) for (f, u, st, node), n in sorted(led.pax.items()) if n],
+            columns=["force", "unit", "status", "node", "persons"],
+        )
+        resources = pd.DataFrame([r.__dict__ for r in sorted(m.resources.values(), key=lambda r: r.name)])
+        return cls(
+            scenario=plan.scenario.name,
+            scenario_data=plan.scenario.model_dump(mode="json", by_alias=True),
+            seed=m.seed,
+            replication=m.replication,
+            version=__version__,
+            end_h=float(end_h),
+            events=m.env.events_processed,
+            moves=pd.DataFrame(led.moves, columns=MOVE_COLUMNS),
+            usage=pd.DataFrame(led.usage, columns=USAGE_COLUMNS),
+            resources=resources,
+            pieces=pieces,
+            personnel=personnel,
+            pax_delivered=pd.DataFrame(led.pax_delivered, columns=["force", "unit", "persons", "t"]),
+        )
+
+    # ---- derived tables ------------------------------------------------------------------------------
+    def resource_stats(self) -> pd.DataFrame:
+        """Per resource: uses, utilisation over [0, end_h], waiting caused (piece- or person-hours), queues."""
+        end = max(self.end_h, 1e-9)
+        u = self.usage.copy()
+        u["held"] = (u["t_release"].clip(upper=end) - u["t_grant"].clip(upper=end)).clip(lower=0) * u["amount"]
+        u["wait"] = (u["t_grant"] - u["t_request"]) * u["weight"]
+        u["waited"] = u["t_grant"] > u["t_request"] + 1e-12
+        g = u.groupby("resource").agg(uses=("amount", "size"), held=("held", "sum"), wait_h=("wait", "sum"),
+                                      waits=("waited", "sum"), max_wait_h=("wait", "max"))
+        r = self.resources.set_index("name").join(g, how="left").fillna({"uses": 0, "held": 0.0, "wait_h": 0.0, "waits": 0, "max_wait_h": 0.0})
+        cap = np.where(r["kind"].isin(SLOT_KINDS), 1.0, r["capacity"].astype(float))
+        r["utilization"] = r["held"] / (cap * end)
+        q = self.queue_series()
+        if len(q):
+            r = r.join(q.groupby("resource")["queue"].max().rename("max_queue"), how="left")
+        else:
+            r["max_queue"] = 0
+        r["max_queue"] = r["max_queue"].fillna(0).astype(int)
+        r = r.drop(columns=["held"]).reset_index().rename(columns={"index": "resource", "name": "resource"})
+        return r.sort_values(["wait_h", "utilization", "resource"], ascending=[False, False, True]).reset_index(drop=True)
+
+    def queue_series(self, resource: str | None = None) -> pd.DataFrame:
+        """Queue length (requests waiting) and amount in use over time, one row per change, per resource."""
+        u = self.usage if resource is None else self.usage[self.usage["resource"] == resource]
+        if u.empty:
+            return pd.DataFrame(columns=["resource", "t", "queue", "in_use"])
+        parts = [
+            pd.DataFrame({"resource": u["resource"], "t": u["t_request"], "dq": 1.0, "du": 0.0}),
+            pd.DataFrame({"resource": u["resource"], "t": u["t_grant"], "dq": -1.0, "du": u["amount"]}),
+            pd.DataFrame({"resource": u["resource"], "t": u["t_release"], "dq": 0.0, "du": -u["amount"]}),
+        ]
+        ev = pd.concat(parts, ignore_index=True).sort_values(["resource", "t", "dq"], kind="stable")
+        ev["queue"] = ev.groupby("resource")["dq"].cumsum()
+        ev["in_use"] = ev.groupby("resource")["du"].cumsum()
+        out = ev.groupby(["resource", "t"], sort=True)[["queue", "in_use"]].last().reset_index()
+        return out
+
+    def daily_throughput(self) -> pd.DataFrame:
+        """Per day, node and stage (mode for onward moves): pieces and persons leaving that stage."""
+        mv = self.moves.copy()
+        if mv.empty:
+            return pd.DataFrame(columns=["day", "node", "stage", "pieces", "persons"])
+        mv["day"] = (mv["t_end"] // 24).astype(int)
+        mv["pieces"] = np.where(mv["kind"] == "piece", mv["count"], 0)
+        mv["persons"] = np.where(mv["kind"] == "pax", mv["count"], 0)
+        return mv.groupby(["day", "node", "stage"], as_index=False)[["pieces", "persons"]].sum()
+
+    def closure(self) -> pd.DataFrame:
+        """Per force: closure (last piece or person across its exit), 50 % and 90 % closure of its pieces (h)."""
+        rows = []
+        for force, grp in self.pieces.groupby("force", sort=True):
+            t = grp["delivered_h"].to_numpy()
+            done = t[~np.isnan(t)]
+            pax = self.pax_delivered[self.pax_delivered["force"] == force]
+            pax_left = self.personnel[(self.personnel["force"] == force) & (self.personnel["status"] != DELIVERED)]["persons"].sum()
+            complete = len(done) == len(t) and pax_left == 0
+            last = max(done.max() if len(done) else 0.0, pax["t"].max() if len(pax) else 0.0)
+
+            def q(share: float) -> float | None:
+                need = math.ceil(share * len(t))
+                if need == 0 or len(done) < need:
+                    return None
+                return float(np.sort(done)[need - 1])
+
+            rows.append({"force": force, "closure_h": last if complete else None, "closure_50_h": q(0.5),
+                         "closure_90_h": q(0.9), "pieces": len(t), "delivered": len(done)})
+        return pd.DataFrame(rows)
+
+    # ---- summary -------------------------------------------------------------------------------------
+    def accounting(self) -> dict[str, dict[str, int]]:
+        """Pieces and persons planned, entered (arrived in the country), delivered, still in the system."""
+        p = self.pieces
+        planned = len(p)
+        not_arrived = int((p["status"] == NOT_ARRIVED).sum())
+        delivered = int((p["status"] == DELIVERED).sum())
+        pers = self.personnel
+        pax_planned = int(pers["persons"].sum())
+        pax_not = int(pers.loc[pers["status"] == NOT_ARRIVED, "persons"].sum())
+        pax_del = int(pers.loc[pers["status"] == DELIVERED, "persons"].sum())
+        return {
+            "pieces": {"planned": planned, "entered": planned - not_arrived, "delivered": delivered,
+                       "in_system": planned - not_arrived - delivered, "not_arrived": not_arrived},
+            "personnel": {"planned": pax_planned, "entered": pax_planned - pax_not, "delivered": pax_del,
+                          "in_system": pax_planned - pax_not - pax_del, "not_arrived": pax_not},
+        }
+
+    def waiting(self) -> list[dict[str, Any]]:
+        """Where undelivered pieces and persons are at the end, and why (their last status)."""
+        out = []
+        p = self.pieces[self.pieces["status"] != DELIVERED]
+        for (status, node), n in p.groupby(["status", "node"]).size().items():
+            out.append({"kind": "pieces", "status": status, "node": node, "count": int(n)})
+        pers = self.personnel[self.personnel["status"] != DELIVERED]
+        for (status, node), n in pers.groupby(["status", "node"])["persons"].sum().items():
+            out.append({"kind": "personnel", "status": status, "node": node or "", "count": int(n)})
+        return out
+
+    def throughput_per_day(self) -> dict[str, float]:
+        """Pieces delivered per day by mode, averaged over [0, end_h]."""
+        days = max(self.end_h / 24.0, 1e-9)
+        d = self.pieces[self.pieces["status"] == DELIVERED].groupby("mode").size()
+        return {mode: round(float(n) / days, 3) for mode, n in sorted(d.items())}
+
+    def summary(self) -> dict[str, Any]:
+        clo = self.closure()
+        brigades = {
+            r["force"]: {"closure_h": _num(r["closure_h"]), "closure_50_h": _num(r["closure_50_h"]),
+                         "closure_90_h": _num(r["closure_90_h"])}
+            for _, r in clo.iterrows()
+        }
+        complete = all(b["closure_h"] is not None for b in brigades.values())
+        stats = self.resource_stats()
+        bottlenecks = [
+            {"resource": r["resource"], "kind": r["kind"], "node": r["node"], "utilization": round(float(r["utilization"]), 4),
+             "wait_h": round(float(r["wait_h"]), 3)}
+            for _, r in stats.head(TOP_BOTTLENECKS).iterrows()
+        ]
+        acc = self.accounting()
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replication": self.replication,
+            "version": self.version,
+            "closure_h": _num(max(b["closure_h"] for b in brigades.values())) if complete and brigades else None,
+            "brigades": brigades,
+            "pieces": acc["pieces"],
+            "personnel": acc["personnel"],
+            "throughput_per_day": self.throughput_per_day(),
+            "bottlenecks": bottlenecks,
+            "waiting": self.waiting(),
+            "end_h": round(self.end_h, 4),
+            "events": self.events,
+        }
+
+    def save(self, out: Path | str) -> Path:
+        """Write the tables (Parquet) and summary.json (with the scenario, seed and version) to a folder."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("moves", "usage", "pieces", "personnel", "resources"):
+            getattr(self, name).to_parquet(out / f"{name}.parquet", index=False)
+        self.resource_stats().to_parquet(out / "resource_stats.parquet", index=False)
+        self.daily_throughput().to_parquet(out / "daily_throughput.parquet", index=False)
+        summary = {**self.summary(), "scenario_data": self.scenario_data}
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False), encoding="utf-8")
+        return out

@@ -1,0 +1,102 @@
+"""Fastest routes per mode over the network graph, as tuples of legs (one leg = one directed link)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .windows import Window
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One directed link of a route."""
+
+    key: str  # link id plus direction marker, e.g. "L24_tongeren_vise>"
+    link: str
+    corridor: str
+    mode: str
+    frm: str
+    to: str
+    length_km: float
+    speed_kmh: float
+    paths_per_day: float
+    max_train_m: float
+    headway_h: float
+    delay_h: float
+    window: Window
+
+    def hours(self, speed_kmh: float | None = None) -> float:
+        """Travel time at the slower of the link and the mover (h), plus fixed delays."""
+        v = self.speed_kmh if speed_kmh is None else min(self.speed_kmh, speed_kmh)
+        return self.length_km / v + self.delay_h
+
+
+Route = tuple[Leg, ...]
+
+
+class Router:
+    """Shortest-time routes per mode; results cached so repeated questions cost nothing."""
+
+    def __init__(self, graph: nx.MultiDiGraph):
+        self.graph = graph
+        self._views: dict[str, nx.DiGraph] = {}
+        self._trees: dict[tuple[str, str, float], tuple[dict, dict]] = {}
+
+    def view(self, mode: str) -> nx.DiGraph:
+        """Simple digraph of one mode; among parallel links the fastest is kept (ties by link id)."""
+        v = self._views.get(mode)
+        if v is None:
+            v = nx.DiGraph()
+            v.add_nodes_from(sorted(self.graph.nodes))
+            best: dict[tuple[str, str], Leg] = {}
+            for u, w, key, d in sorted(self.graph.edges(keys=True, data=True), key=lambda e: e[2]):
+                if d["mode"] != mode:
+                    continue
+                leg = Leg(key=key, link=d["link"], corridor=d["corridor"], mode=mode, frm=u, to=w,
+                          length_km=d["length_km"], speed_kmh=d["speed_kmh"], paths_per_day=d["paths_per_day"],
+                          max_train_m=d["max_train_m"], headway_h=d["headway_h"], delay_h=d["delay_h"],
+                          window=d["window"])
+                old = best.get((u, w))
+                if old is None or leg.hours() < old.hours():
+                    best[(u, w)] = leg
+            for (u, w), leg in sorted(best.items()):
+                v.add_edge(u, w, leg=leg)
+            self._views[mode] = v
+        return v
+
+    def _tree(self, mode: str, src: str, speed_kmh: float) -> tuple[dict, dict]:
+        k = (mode, src, speed_kmh)
+        t = self._trees.get(k)
+        if t is None:
+            v = self.view(mode)
+            if src not in v:
+                t = ({}, {})
+            else:
+                t = nx.single_source_dijkstra(v, src, weight=lambda a, b, d: d["leg"].hours(speed_kmh))
+            self._trees[k] = t
+        return t
+
+    def route(self, mode: str, src: str, dst: str, speed_kmh: float = 1e9) -> Route | None:
+        """Fastest route from src to dst by one mode at a mover speed, or None when there is none."""
+        dist, paths = self._tree(mode, src, speed_kmh)
+        if dst not in dist:
+            return None
+        nodes = paths[dst]
+        v = self.view(mode)
+        return tuple(v.edges[a, b]["leg"] for a, b in zip(nodes, nodes[1:]))
+
+    def nearest(self, mode: str, src: str, targets: list[str], speed_kmh: float = 1e9) -> tuple[str, Route] | None:
+        """The target reached fastest from src (ties broken by name), with its route; None if none is reachable."""
+        dist, _ = self._tree(mode, src, speed_kmh)
+        reachable = sorted((dist[t], t) for t in targets if t in dist)
+        if not reachable:
+            return None
+        target = reachable[0][1]
+        return target, self.route(mode, src, target, speed_kmh)  # type: ignore[return-value]
+
+
+def route_hours(route: Route, speed_kmh: float | None = None) -> float:
+    """Sum of leg times (h), without waits for windows, paths or halts."""
+    return sum(leg.hours(speed_kmh) for leg in route)

@@ -1,0 +1,43 @@
+"""Daily time windows such as "21:00-05:00;12:00-13:00" and the next time a window is open."""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+Window = tuple[tuple[float, float], ...]  # (start_h, end_h) within a day; end may be < start (wraps)
+
+
+def parse_window(text: str | None) -> Window:
+    """Parse "HH:MM-HH:MM[;HH:MM-HH:MM]" into hour pairs; empty text means always open. Raises ValueError."""
+    if text is None or str(text).strip() == "" or str(text).strip().lower() == "always":
+        return ()
+    parts = []
+    for piece in str(text).split(";"):
+        m = _PART.match(piece)
+        if not m:
+            raise ValueError(f"time window {piece.strip()!r} is not HH:MM-HH:MM")
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or (h1 == 24 and m1) or (h2 == 24 and m2):
+            raise ValueError(f"time window {piece.strip()!r} has an hour or minute out of range")
+        start, end = h1 + m1 / 60, h2 + m2 / 60
+        if start == end:
+            raise ValueError(f"time window {piece.strip()!r} is empty")
+        parts.append((start, end))
+    return tuple(parts)
+
+
+def next_open(window: Window, t: float, start_clock_h: float = 0.0) -> float:
+    """Earliest time >= t (hours since scenario start) at which the window is open."""
+    if not window:
+        return t
+    clock = (t + start_clock_h) % 24.0
+    best = None
+    for start, end in window:
+        inside = start <= clock < end if start < end else (clock >= start or clock < end)
+        if inside:
+            return t
+        delay = (start - clock) % 24.0
+        best = delay if best is None else min(best, delay)
+    return t + best
