@@ -62,6 +62,13 @@ class Model:
         self._batchers: dict[tuple, Batcher] = {}
         self._expected: dict[tuple, int] = {}
         self.units = {k: UnitState(u) for k, u in sorted(plan.units.items())}
+        net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop
+        self.classes: dict[str, dict] = net.piece_classes.to_dict("index")
+        self.seaport: dict[str, dict] = net.seaports.to_dict("index")
+        self.airfield: dict[str, dict] = net.airfields.to_dict("index")
+        self.railhead: dict[str, dict] = net.railheads.to_dict("index")
+        self.staging: dict[str, dict] = net.staging.to_dict("index")
+        self.wagon_len: dict[str, float] = net.wagon_types["length_m"].astype(float).to_dict()
         self._build_resources()
         for p in plan.pieces:
             keys = [self.batch_key(p.pid)]
@@ -182,7 +189,7 @@ class Model:
         t_arr = env.now
         for pid in sp.pids:
             led.enter(pid, t_arr, "waiting for berth", port)
-        row = self.plan.network.seaports.loc[port]
+        row = self.seaport[port]
         token = yield from self.berths[port].acquire(weight=len(sp.pids))
         for k, pid in enumerate(sp.pids):
             led.piece(pid, "on board, waiting for marshalling space", port)
@@ -204,7 +211,7 @@ class Model:
             led.enter(pid, env.now, "on aircraft", af)
         pax = sum(n for _, n in fp.parties)
         token = yield from self.mog[af].acquire(weight=pax + len(fp.pids))
-        row = self.plan.network.airfields.loc[af]
+        row = self.airfield[af]
         env.process(self.deplane(fp, row))
         yield env.timeout(row["turnaround_h"] * self.factor("turnaround", af))
         self.mog[af].release(token)
@@ -297,8 +304,10 @@ class Model:
 
     # ---- staging ---------------------------------------------------------------------------------------
     def _reserve(self, pool: Pool, amount: int, event: simpy.Event, setter: Callable[[tuple], None]) -> Generator:
-        token = yield from pool.take(amount, weight=amount)
-        setter(token)
+        """Reserve a whole unit's beds or spaces at once (no deadlock between half-arrived units). The
+        waiting is logged by each arriving party or piece (note_wait), so the reservation itself logs none."""
+        amount_, _, t1, _ = yield from pool.take(amount, weight=0)
+        setter((amount_, t1, t1, 0.0))
         event.succeed()
 
     def pax_at_staging(self, force: str, unit: str, n: int) -> Generator:
@@ -310,6 +319,7 @@ class Model:
         t0 = self.env.now
         self.ledger.move_pax(force, unit, n, ("arrived", st), ("waiting for beds", st), t0)
         yield u.beds
+        self.beds[st].note_wait(t0, n)
         self.ledger.move_pax(force, unit, n, ("waiting for beds", st), ("staging", st), self.env.now)
         self.ledger.record("pax", -1, force, unit, "", n, "beds", st, t0, self.env.now, self.env.now)
         u.pax_arrived += n
@@ -325,6 +335,7 @@ class Model:
         t0 = self.env.now
         self.ledger.piece(pid, "waiting for staging spaces", st)
         yield u.spaces
+        self.spaces[st].note_wait(t0, 1)
         self.ledger.piece(pid, "staging: waiting for marry-up", st)
         u.road_arrived.append(pid)
         self.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, "staging_gate", st, t0, self.env.now, self.env.now)
@@ -341,7 +352,7 @@ class Model:
 
         env, st, c = self.env, u.plan.staging, self.s.convoy
         t0 = env.now
-        prep = float(self.plan.network.staging.at[st, "prep_h"]) * self.factor("staging_prep", st)
+        prep = float(self.staging[st]["prep_h"]) * self.factor("staging_prep", st)
         yield env.timeout(prep)
         for pid in u.road_arrived:
             p = self.plan.pieces[pid]

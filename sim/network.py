@@ -70,6 +70,8 @@ def load_network(folder: Path) -> Network:
     net = Network(name=folder.name, folder=folder, sources=sources, **frames)
     for check in (check_unique_keys, check_values, check_references, check_windows, check_sources):
         problems.extend(check(net))
+    for t in TABLES:  # defaulted-cell bookkeeping is only for check_sources; pandas copies attrs on every access
+        net.table(t).attrs.clear()
     net.problems = problems
     return net
 

@@ -42,7 +42,7 @@ def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True) ->
         if csc and k > 0 and leg.frm in m.csc:
             pool = m.csc[leg.frm]
             token = yield from pool.take(min(n, int(pool.info.capacity)), weight=n)
-            yield env.timeout(float(m.plan.network.staging.at[leg.frm, "prep_h"]))
+            yield env.timeout(float(m.staging[leg.frm]["prep_h"]))
             pool.give(token)
             driven = 0.0
         if leg.headway_h > 0 or leg.window:
@@ -63,8 +63,7 @@ def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True) ->
 
 
 def _speed(m: Model, pids: list[int]) -> float:
-    classes = m.plan.network.piece_classes
-    return min(float(classes.at[m.plan.pieces[pid].cls, "road_speed_kmh"]) for pid in pids)
+    return min(float(m.classes[m.plan.pieces[pid].cls]["road_speed_kmh"]) for pid in pids)
 
 
 def _deliver(m: Model, pids: list[int], times: list[float], node: str, stage: str, t_in: list[float], t_start: float) -> None:
@@ -181,20 +180,18 @@ def het_convoy(m: Model, batch: list[Item]) -> Generator:
 # ---- rail -----------------------------------------------------------------------------------------------
 def train_capacity_m(m: Model, railhead: str, exit_: str, route: Route) -> float:
     """Usable train length (m): the shortest of railhead, far-end terminal and line limits, less the locomotive."""
-    net = m.plan.network
-    limits = [float(net.railheads.at[railhead, "max_train_m"])]
-    if exit_ in net.railheads.index:
-        limits.append(float(net.railheads.at[exit_, "max_train_m"]))
+    limits = [float(m.railhead[railhead]["max_train_m"])]
+    if exit_ in m.railhead:
+        limits.append(float(m.railhead[exit_]["max_train_m"]))
     limits += [leg.max_train_m for leg in route if leg.max_train_m > 0]
     return min(limits) - m.s.rail.locomotive_m
 
 
 def wagons_needed(m: Model, pids: list[int]) -> dict[str, int]:
     """Wagons by type for a set of pieces (each piece takes its class's share of a wagon)."""
-    classes = m.plan.network.piece_classes
     share: dict[str, float] = {}
     for pid in pids:
-        row = classes.loc[m.plan.pieces[pid].cls]
+        row = m.classes[m.plan.pieces[pid].cls]
         share[row["wagon_type"]] = share.get(row["wagon_type"], 0.0) + float(row["wagon_share"])
     return {wt: math.ceil(s - 1e-9) for wt, s in sorted(share.items())}
 
@@ -209,7 +206,7 @@ def _train_batcher(m: Model, key: tuple):
             first = m.plan.router.route("rail", railhead, exit_)
         return first
 
-    lengths = m.plan.network.wagon_types["length_m"]
+    lengths = m.wagon_len
     cap_m = train_capacity_m(m, railhead, exit_, route())
     pool_size = {wt: int(p.info.capacity) for wt, p in m.wagons.items()}
 
@@ -242,7 +239,7 @@ def run_legs(m: Model, route: Route, weight: float, factor: float) -> Generator:
 
 def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, tokens: list, ts: tuple) -> Generator:
     """Load at a ramp, run on the paths available, cross the exit, unload at the far end, return empty."""
-    env, net = m.env, m.plan.network
+    env = m.env
     pids = [it.pid for it in batch]
     n = len(pids)
     _stage_moving(m, batch, "waiting for loading ramp", railhead)
@@ -250,7 +247,7 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
     t_load = env.now
     m.leave_port(batch)
     _stage_moving(m, batch, "loading", railhead)
-    yield env.timeout(float(net.railheads.at[railhead, "load_h"]) * m.factor("rail_load", railhead))
+    yield env.timeout(float(m.railhead[railhead]["load_h"]) * m.factor("rail_load", railhead))
     m.ramps[railhead].release(ramp)
     t_loaded = env.now
     for it in batch:
@@ -261,7 +258,7 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
     yield from run_legs(m, route, n, factor)
     _deliver(m, pids, [env.now] * n, exit_, "rail", [t_loaded] * n, t_loaded)
     if exit_ in m.ramps:
-        yield from m.ramps[exit_].use(float(net.railheads.at[exit_, "unload_h"]) * m.factor("rail_unload", exit_), weight=0)
+        yield from m.ramps[exit_].use(float(m.railhead[exit_]["unload_h"]) * m.factor("rail_unload", exit_), weight=0)
     yield from run_legs(m, reverse(route), 0, factor)
     for wt, tok in tokens:
         m.wagons[wt].give(tok)
@@ -271,10 +268,8 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
 # ---- barge ----------------------------------------------------------------------------------------------
 def _barge_batcher(m: Model, key: tuple):
     _, entry, force, exit_ = key
-    classes = m.plan.network.piece_classes
-
     def share(batch: list[Item]) -> float:
-        return sum(float(classes.at[m.plan.pieces[it.pid].cls, "barge_share"]) for it in batch)
+        return sum(float(m.classes[m.plan.pieces[it.pid].cls]["barge_share"]) for it in batch)
 
     def fits(batch: list[Item], item: Item) -> bool:
         return share(batch + [item]) <= 1.0 + 1e-9
@@ -319,7 +314,7 @@ def helicopter(m: Model, item: Item) -> Generator:
     m.ledger.record("piece", item.pid, p.force, p.unit, p.cls, 1, "reassembly", p.entry, t0, t1, env.now)
     m.ledger.piece(item.pid, "in flight", p.entry)
     t2 = env.now
-    speed = float(m.plan.network.piece_classes.at[p.cls, "air_speed_kmh"])
+    speed = float(m.classes[p.cls]["air_speed_kmh"])
     yield env.timeout(p.air_km / speed)
     _deliver(m, [item.pid], [env.now], p.exit, "air", [t2], t2)
 

@@ -78,6 +78,11 @@ class Pool:
             yield self.box.get(amount)
         return (amount, t0, self.env.now, weight)
 
+    def note_wait(self, t_request: float, weight: float) -> None:
+        """Log a wait for this pool by someone who holds nothing of it (e.g. a party waiting for its unit's beds)."""
+        now = self.env.now
+        self.log.append((self.info.name, t_request, now, now, 0.0, weight))
+
     def give(self, token: tuple) -> None:
         amount, t0, t1, weight = token
         if amount > 0:
