@@ -3,7 +3,7 @@ has waited long enough, or when no more members are expected."""
 
 from __future__ import annotations
 
-from typing import Callable, Generator
+from collections.abc import Callable, Generator
 
 import simpy
 

@@ -51,7 +51,7 @@ class Triangular(_Dist):
     high: float = Field(gt=0)
 
     @model_validator(mode="after")
-    def _order(self) -> "Triangular":
+    def _order(self) -> Triangular:
         if not (self.low <= self.mode <= self.high) or self.low == self.high:
             raise ValueError("triangular needs low <= mode <= high and low < high")
         return self

@@ -7,8 +7,8 @@ movement lives in onward.py (trains, road serials, HETs, barges, helicopters).""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Callable, Generator
 
 import simpy
 

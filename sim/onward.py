@@ -5,8 +5,9 @@ Functions take the Model as first argument; each is a SimPy process or a generat
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING
 
 from .ledger import DELIVERED
 from .routing import Leg, Route

@@ -15,7 +15,6 @@ from .network import PIECE_CLASSES, Network, build_graph, corridor_names, load_n
 from .paths import networks_dir
 from .routing import Route, Router
 from .scenario import Force, Scenario, read_scenario
-from .windows import parse_window
 
 EARTH_KM = 6371.0
 

@@ -5,8 +5,8 @@ path only appends a tuple. `weight` is the number of pieces or persons held back
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Generator
 
 import simpy
 

@@ -29,6 +29,14 @@ def _num(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
 
 
+def _share_time(done: np.ndarray, total: int, share: float) -> float | None:
+    """Time by which `share` of `total` pieces were delivered (h); None if not reached."""
+    need = math.ceil(share * total)
+    if need == 0 or len(done) < need:
+        return None
+    return float(np.sort(done)[need - 1])
+
+
 @dataclass
 class Results:
     """Everything one replication produced, with the scenario and seed that produced it."""
@@ -48,7 +56,7 @@ class Results:
     pax_delivered: pd.DataFrame
 
     @classmethod
-    def from_model(cls, m: Model, end_h: float) -> "Results":
+    def from_model(cls, m: Model, end_h: float) -> Results:
         from . import __version__
 
         led, plan = m.ledger, m.plan
@@ -145,14 +153,9 @@ class Results:
             complete = len(done) == len(t) and pax_left == 0
             last = max(done.max() if len(done) else 0.0, pax["t"].max() if len(pax) else 0.0)
 
-            def q(share: float) -> float | None:
-                need = math.ceil(share * len(t))
-                if need == 0 or len(done) < need:
-                    return None
-                return float(np.sort(done)[need - 1])
-
-            rows.append({"force": force, "closure_h": last if complete else None, "closure_50_h": q(0.5),
-                         "closure_90_h": q(0.9), "pieces": len(t), "delivered": len(done)})
+            rows.append({"force": force, "closure_h": last if complete else None,
+                         "closure_50_h": _share_time(done, len(t), 0.5), "closure_90_h": _share_time(done, len(t), 0.9),
+                         "pieces": len(t), "delivered": len(done)})
         return pd.DataFrame(rows)
 
     # ---- summary -------------------------------------------------------------------------------------

@@ -4,11 +4,10 @@ so a typo never falls back to a default silently."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
-from typing_extensions import Annotated
 
 from .distributions import Deterministic, Distribution, as_distribution
 from .errors import InputError, Problem
