@@ -11,8 +11,9 @@ import simpy
 class Batcher:
     """FIFO batching of items for one key (e.g. railhead, force and exit).
 
-    `fits(batch, item)` says whether an item still fits; `dispatch(batch)` is a generator that may wait
-    (for wagons, a barge) before the group leaves; the batcher forms the next group only after that."""
+    `fits(batch, item)` says whether an item still fits; `is_full(batch)` whether the group is full without
+    waiting for one more item; `dispatch(batch)` is a generator that may wait (for wagons, a barge) before the
+    group leaves; the batcher forms the next group only after that."""
 
     def __init__(self, env: simpy.Environment, expected: int, max_wait_h: float,
                  fits: Callable[[list, object], bool], dispatch: Callable[[list], Generator],

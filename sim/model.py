@@ -306,8 +306,8 @@ class Model:
     def _reserve(self, pool: Pool, amount: int, event: simpy.Event, setter: Callable[[tuple], None]) -> Generator:
         """Reserve a whole unit's beds or spaces at once (no deadlock between half-arrived units). The
         waiting is logged by each arriving party or piece (note_wait), so the reservation itself logs none."""
-        amount_, _, t1, _ = yield from pool.take(amount, weight=0)
-        setter((amount_, t1, t1, 0.0))
+        amount_, _, t1, _, number = yield from pool.take(amount, weight=0)
+        setter((amount_, t1, t1, 0.0, number))
         event.succeed()
 
     def pax_at_staging(self, force: str, unit: str, n: int) -> Generator:
@@ -408,7 +408,16 @@ class Model:
             if self.outstanding == 0:
                 break
         end = self.env.now if self.outstanding else self.last_delivery()
+        for res in self._all_resources():
+            res.flush()
         return Results.from_model(self, end)
+
+    def _all_resources(self) -> list:
+        out: list = [self.train_sets, self.hets, self.buses, self.barges, self.reassembly, *self.wagons.values()]
+        for group in (self.berths, self.marshalling, self.mog, self.terminal, self.cargo, self.ramps, self.spaces,
+                      self.beds, self.csc):
+            out += [group[k] for k in sorted(group)]
+        return out
 
     def last_delivery(self) -> float:
         times = [t for t in self.ledger.delivered if not math.isnan(t)]

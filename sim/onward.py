@@ -225,7 +225,7 @@ def _train_batcher(m: Model, key: tuple):
         ts = yield from m.train_sets.take(1, weight=len(pids))
         m.env.process(train(m, batch, railhead, exit_, route(), tokens, ts))
 
-    return m.batcher(key, fits, dispatch, m.s.rail.max_wait_h)
+    return m.batcher(key, fits, dispatch, m.s.rail.max_wait_h, lambda b: not fits(b, b[-1]))
 
 
 def run_legs(m: Model, route: Route, weight: float, factor: float) -> Generator:
@@ -279,7 +279,7 @@ def _barge_batcher(m: Model, key: tuple):
         token = yield from m.barges.take(1, weight=len(batch))
         m.env.process(barge(m, batch, exit_, token))
 
-    return m.batcher(key, fits, dispatch, m.s.barge.max_wait_h)
+    return m.batcher(key, fits, dispatch, m.s.barge.max_wait_h, lambda b: not fits(b, b[-1]))
 
 
 def barge(m: Model, batch: list[Item], exit_: str, token: tuple) -> Generator:

@@ -44,18 +44,28 @@ class Station:
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo):
         self.env, self.log, self.info = env, log, info
         self.res = simpy.Resource(env, capacity=int(info.capacity))
+        self.open: dict[int, tuple] = {}  # held now, by id of the request
 
     def acquire(self, weight: float = 1.0) -> Generator:
         """Wait for a server; returns a token for release()."""
         t0 = self.env.now
         req = self.res.request()
         yield req
-        return (req, t0, self.env.now, weight)
+        token = (req, t0, self.env.now, weight)
+        self.open[id(req)] = token
+        return token
 
     def release(self, token: tuple) -> None:
         req, t0, t1, weight = token
         self.res.release(req)
+        del self.open[id(req)]
         self.log.append((self.info.name, t0, t1, self.env.now, 1.0, weight))
+
+    def flush(self) -> None:
+        """Log what is still held when the run stops, as released now."""
+        for _, t0, t1, weight in self.open.values():
+            self.log.append((self.info.name, t0, t1, self.env.now, 1.0, weight))
+        self.open.clear()
 
     def use(self, hours: float, weight: float = 1.0) -> Generator:
         """Hold one server for `hours`."""
@@ -71,12 +81,24 @@ class Pool:
         self.env, self.log, self.info = env, log, info
         cap = max(int(info.capacity), 1)
         self.box = simpy.Container(env, capacity=cap, init=cap)
+        self.open: dict[int, tuple] = {}  # held now, by token number
+        self._next = 0
 
     def take(self, amount: float, weight: float = 1.0) -> Generator:
+        """Wait for `amount` units; returns a token for give()."""
         t0 = self.env.now
         if amount > 0:
             yield self.box.get(amount)
-        return (amount, t0, self.env.now, weight)
+        self._next += 1
+        token = (amount, t0, self.env.now, weight, self._next)
+        self.open[self._next] = token
+        return token
+
+    def flush(self) -> None:
+        """Log what is still held when the run stops, as given back now."""
+        for amount, t0, t1, weight, _ in self.open.values():
+            self.log.append((self.info.name, t0, t1, self.env.now, float(amount), weight))
+        self.open.clear()
 
     def note_wait(self, t_request: float, weight: float) -> None:
         """Log a wait for this pool by someone who holds nothing of it (e.g. a party waiting for its unit's beds)."""
@@ -84,9 +106,10 @@ class Pool:
         self.log.append((self.info.name, t_request, now, now, 0.0, weight))
 
     def give(self, token: tuple) -> None:
-        amount, t0, t1, weight = token
+        amount, t0, t1, weight, number = token
         if amount > 0:
             self.box.put(amount)
+        del self.open[number]
         self.log.append((self.info.name, t0, t1, self.env.now, float(amount), weight))
 
 
