@@ -109,10 +109,12 @@ class Results:
         r["utilization"] = r["held"] / (cap * end)
         q = self.queue_series()
         if len(q):
-            r = r.join(q.groupby("resource")["queue"].max().rename("max_queue"), how="left")
+            r = r.join(q.groupby("resource").agg(max_queue=("queue", "max"), peak_in_use=("in_use", "max")), how="left")
         else:
-            r["max_queue"] = 0
+            r["max_queue"], r["peak_in_use"] = 0, 0.0
         r["max_queue"] = r["max_queue"].fillna(0).astype(int)
+        r["peak_utilization"] = (r["peak_in_use"].fillna(0.0) / cap).clip(upper=1.0)
+        r = r.drop(columns=["peak_in_use"])
         r = r.drop(columns=["held"]).reset_index().rename(columns={"index": "resource", "name": "resource"})
         return r.sort_values(["wait_h", "utilization", "resource"], ascending=[False, False, True]).reset_index(drop=True)
 
@@ -204,7 +206,7 @@ class Results:
         stats = self.resource_stats()
         bottlenecks = [
             {"resource": r["resource"], "kind": r["kind"], "node": r["node"], "utilization": round(float(r["utilization"]), 4),
-             "wait_h": round(float(r["wait_h"]), 3)}
+             "peak_utilization": round(float(r["peak_utilization"]), 4), "wait_h": round(float(r["wait_h"]), 3)}
             for _, r in stats.head(TOP_BOTTLENECKS).iterrows()
         ]
         acc = self.accounting()
