@@ -123,10 +123,8 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path) -> Plan:
     net = load_network(network_folder)
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
-    if problems:
-        raise InputError(problems)
     templates = load_templates(problems=problems)
-    problems += _check_names(scenario, file, net)
+    problems += _check_names(scenario, file, net)  # reported together with the network's own problems
     if problems:
         raise InputError(problems)
     net = _apply_windows(scenario, net)

@@ -95,3 +95,17 @@ PINNED = {
     ],
     "events": 51491
 }
+
+
+def test_identical_across_processes_and_hash_seeds(summary):
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for hashseed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        res = subprocess.run([sys.executable, "-m", "sim.cli", "run", "--json"], capture_output=True, text=True, env=env, check=True)
+        outs.append(json.loads(res.stdout))
+    assert outs[0] == outs[1]
+    assert outs[0]["closure_h"] == summary["closure_h"] and outs[0]["bottlenecks"] == summary["bottlenecks"]
