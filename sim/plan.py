@@ -319,7 +319,7 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
                 plan.flights.append(FlightPlan(len(plan.flights), force.id, fl.airfield, fl.at_h + k * fl.every_h,
                                                tuple(parties), pids))
 
-    rules = force.modes or s.modes
+    rules = {**s.modes, **(force.modes or {})}
     cache: dict[tuple[str, str], tuple[str, dict] | None] = {}
     for (unit, cls), (entry, where) in zip(pieces_list, arrivals):
         key = (entry, cls)

@@ -54,6 +54,7 @@ class Results:
     pieces: pd.DataFrame
     personnel: pd.DataFrame
     pax_delivered: pd.DataFrame
+    forces: tuple[str, ...] = ()  # every force of the scenario, even one with nothing to move
 
     @classmethod
     def from_model(cls, m: Model, end_h: float) -> Results:
@@ -92,6 +93,7 @@ class Results:
             pieces=pieces,
             personnel=personnel,
             pax_delivered=pd.DataFrame(led.pax_delivered, columns=["force", "unit", "persons", "t"]),
+            forces=tuple(f.id for f in plan.scenario.forces),
         )
 
     # ---- derived tables ------------------------------------------------------------------------------
@@ -147,8 +149,9 @@ class Results:
     def closure(self) -> pd.DataFrame:
         """Per force: closure (last piece or person across its exit), 50 % and 90 % closure of its pieces (h)."""
         rows = []
-        for force, grp in self.pieces.groupby("force", sort=True):
-            t = grp["delivered_h"].to_numpy()
+        forces = sorted(set(self.forces) | set(self.pieces["force"]) | set(self.personnel["force"]))
+        for force in forces:
+            t = self.pieces.loc[self.pieces["force"] == force, "delivered_h"].to_numpy(dtype=float)
             done = t[~np.isnan(t)]
             pax = self.pax_delivered[self.pax_delivered["force"] == force]
             pax_left = self.personnel[(self.personnel["force"] == force) & (self.personnel["status"] != DELIVERED)]["persons"].sum()

@@ -65,7 +65,7 @@ class Force(Strict):
     railhead: str | None = None  # force the loading railhead; None = nearest by road from the entry
     ships: list[ShipCall] = Field(default_factory=list)
     flights: list[Flights] = Field(default_factory=list)
-    modes: dict[PieceClass, list[Mode]] | None = None  # overrides the scenario's mode rules
+    modes: dict[PieceClass, list[Mode]] | None = None  # overrides the scenario's mode rules, class by class
 
 
 class Corridors(Strict):
@@ -188,6 +188,12 @@ class Scenario(Strict):
     times: Times = Times()
     templates: dict[str, list[UnitSpec]] = Field(default_factory=dict)
     forces: list[Force] = Field(min_length=1)
+
+    @field_validator("modes")
+    @classmethod
+    def _modes_over_defaults(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Classes the scenario names take its rules; the others keep the default rules."""
+        return {**{k: list(x) for k, x in DEFAULT_MODES.items()}, **v}
 
     @field_validator("windows")
     @classmethod

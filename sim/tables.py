@@ -96,7 +96,8 @@ def _violates(value: object, constraint: str) -> str | None:
 
 
 def read_table(path: Path, table: str, problems: list[Problem], label: str | None = None) -> pd.DataFrame:
-    """Read one CSV table; append a Problem for each bad header or cell; bad rows are kept out and reported."""
+    """Read one CSV table; append a Problem for each bad header or cell. Rows with a bad cell stay in the
+    frame (the cell as None or as read) so references to them resolve; the Problem blocks any run."""
     cols = schema()[table]
     name = label or str(path)
     empty = pd.DataFrame({c.attribute: pd.Series(dtype=object) for c in cols})
@@ -135,14 +136,13 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
         cells = dict(zip(header, (cell.strip() for cell in raw)))
         key = cells.get(cols[0].attribute, "")
         rec: dict[str, object] = {}
-        ok = True
         for c in cols:
             text = cells.get(c.attribute, "")
             where = f"line {lineno} ({key}) {c.attribute}"
             if text == "":
                 if c.required:
                     problems.append(Problem(name, where, "", "required value is empty"))
-                    ok = False
+                    rec[c.attribute] = None
                     continue
                 text = c.default
                 defaulted.add((len(records), c.attribute))
@@ -153,14 +153,13 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
                 value = _convert(text, c)
             except ValueError as exc:
                 problems.append(Problem(name, where, text, f"expected {c.type}: {exc}"))
-                ok = False
+                rec[c.attribute] = None
                 continue
             why = _violates(value, c.constraint)
             if why:
                 problems.append(Problem(name, where, value, why))
-                ok = False
             rec[c.attribute] = value
-        if ok:
+        if key:  # a row with a bad cell is kept (its key still exists) so one bad cell does not cascade
             records.append(rec)
     frame = pd.DataFrame.from_records(records, columns=[c.attribute for c in cols])
     frame = frame if len(frame) else empty

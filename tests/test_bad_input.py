@@ -6,9 +6,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from netkit import link, scenario, tiny_network, write_scenario
 from typer.testing import CliRunner
 
-from netkit import link, scenario, tiny_network, write_scenario
 from sim.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,15 +51,20 @@ def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
     return write_scenario(tmp_path / "scenario.yaml", data)
 
 
-def _check_one(tmp_path: Path, data: dict[str, Any], file: Path | str, field: str, value: str, *words: str) -> str:
-    """Validate and run the scenario; both exit 2 with exactly one error line naming file, field and value."""
+def _check_one(tmp_path: Path, data: dict[str, Any], file: Path | str, field: str, value: str, *words: str,
+               only: bool = True) -> str:
+    """Validate and run the scenario; both exit 2 with one error line naming file, field and value
+    (and, when `only`, no other line)."""
     path = _write(tmp_path, data)
     for cmd in (["validate", str(path)], ["run", str(path), "--json"]):
         code, out, err = _invoke(*cmd)
         assert code == 2, (cmd, code, out, err)
         lines = _errors(err)
-        assert len(lines) == 1, lines
-        line = lines[0]
+        if only:
+            assert len(lines) == 1, lines
+        mine = [ln for ln in lines if str(file) in ln and field in ln]
+        assert len(mine) == 1, lines
+        line = mine[0]
         assert str(file) in line, line
         assert field in line, line
         assert value in line, line
@@ -103,18 +108,24 @@ def test_unknown_corridor_out_of_service(tmp_path: Path) -> None:
 
 
 # 4. ------------------------------------------------------------------------------------------------------
+BAD_BERTHS = [{"node": "port", "berths": 0, "discharge_pph": 10, "marshalling_spaces": 1000, "tech_check_h": 0}]
+
+
 def test_zero_berths_in_seaports_csv(tmp_path: Path) -> None:
-    bad = [{"node": "port", "berths": 0, "discharge_pph": 10, "marshalling_spaces": 1000, "tech_check_h": 0}]
-    folder, data = _build(tmp_path, net={"seaports": bad})
-    line = _check_one(tmp_path, data, folder / "seaports.csv", "berths", "= 0")
-    assert "line 2" in line and "(port)" in line
+    folder, data = _build(tmp_path, net={"seaports": BAD_BERTHS})
+    line = _check_one(tmp_path, data, folder / "seaports.csv", "berths", "= 0", "line 2", "(port)", only=False)
+    assert "greater than zero" in line
 
 
 def test_negative_berths_in_seaports_csv(tmp_path: Path) -> None:
-    bad = [{"node": "port", "berths": -3, "discharge_pph": 10, "marshalling_spaces": 1000, "tech_check_h": 0}]
+    bad = [{**BAD_BERTHS[0], "berths": -3}]
     folder, data = _build(tmp_path, net={"seaports": bad})
-    line = _check_one(tmp_path, data, folder / "seaports.csv", "berths", "-3")
-    assert "line 2" in line
+    _check_one(tmp_path, data, folder / "seaports.csv", "berths", "-3", "line 2", only=False)
+
+
+def test_bad_seaports_row_reports_one_problem(tmp_path: Path) -> None:
+    folder, data = _build(tmp_path, net={"seaports": BAD_BERTHS})
+    _check_one(tmp_path, data, folder / "seaports.csv", "berths", "= 0")
 
 
 def test_zero_hets_in_pools(tmp_path: Path) -> None:
