@@ -99,14 +99,20 @@ def _stage_moving(m: Model, batch: list[Item], status: str, node: str) -> None:
         m.ledger.piece(it.pid, status, node)
 
 
-def shuttle(m: Model, batch: list[Item]) -> Generator:
-    """Road move from the entry to a railhead elsewhere, then into the train queue there."""
+def _depart(m: Model, batch: list[Item], status: str, route: Route, speed_kmh: float | None = None) -> Generator:
+    """A serial leaves the entry (freeing its marshalling spaces) along `route`; returns the departure time
+    and each vehicle's arrival time."""
     pids = [it.pid for it in batch]
-    p = m.plan.pieces[pids[0]]
     t0 = m.env.now
     m.leave_port(batch)
-    _stage_moving(m, batch, "road move to railhead", p.entry)
-    times = yield from march(m, len(pids), p.to_origin, _speed(m, pids))
+    _stage_moving(m, batch, status, m.plan.pieces[pids[0]].entry)
+    times = yield from march(m, len(pids), route, speed_kmh or _speed(m, pids))
+    return t0, times
+
+
+def shuttle(m: Model, batch: list[Item]) -> Generator:
+    """Road move from the entry to a railhead elsewhere, then into the train queue there."""
+    t0, times = yield from _depart(m, batch, "road move to railhead", m.plan.pieces[batch[0].pid].to_origin)
     for it, t in zip(batch, times):
         q = m.plan.pieces[it.pid]
         m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "shuttle", q.railhead, it.t_join, t0, t)
@@ -116,27 +122,19 @@ def shuttle(m: Model, batch: list[Item]) -> Generator:
 
 def to_staging(m: Model, batch: list[Item]) -> Generator:
     """Road move from the entry to the unit's staging area."""
-    pids = [it.pid for it in batch]
-    p = m.plan.pieces[pids[0]]
-    t0 = m.env.now
-    m.leave_port(batch)
-    _stage_moving(m, batch, "road move to staging", p.entry)
-    times = yield from march(m, len(pids), p.to_origin, _speed(m, pids))
+    route = m.plan.pieces[batch[0].pid].to_origin
+    t0, times = yield from _depart(m, batch, "road move to staging", route)
     for it, t in zip(batch, times):
         q = m.plan.pieces[it.pid]
-        m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "to_staging", p.to_origin[-1].to, it.t_join, t0, t)
+        m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "to_staging", route[-1].to, it.t_join, t0, t)
         m.env.process(m.piece_at_staging(it.pid))
 
 
 def road_direct(m: Model, batch: list[Item]) -> Generator:
     """A serial straight from the entry to the exit (forces without a staging area)."""
-    pids = [it.pid for it in batch]
-    p = m.plan.pieces[pids[0]]
-    t0 = m.env.now
-    m.leave_port(batch)
-    _stage_moving(m, batch, "road march", p.entry)
-    times = yield from march(m, len(pids), p.route, _speed(m, pids))
-    _deliver(m, pids, times, p.exit, "road", [it.t_join for it in batch], t0)
+    p = m.plan.pieces[batch[0].pid]
+    t0, times = yield from _depart(m, batch, "road march", p.route)
+    _deliver(m, [it.pid for it in batch], times, p.exit, "road", [it.t_join for it in batch], t0)
 
 
 def staging_serial(m: Model, u: UnitState, pids: list[int], riders: int) -> Generator:
@@ -165,13 +163,10 @@ def het_piece(m: Model, item: Item) -> Generator:
 
 
 def het_convoy(m: Model, batch: list[Item]) -> Generator:
-    pids = [it.pid for it in batch]
-    p = m.plan.pieces[pids[0]]
-    t0 = m.env.now
-    m.leave_port(batch)
-    _stage_moving(m, batch, "on HET", p.entry)
-    times = yield from march(m, len(pids), p.route, m.s.het.speed_kmh)
-    _deliver(m, pids, times, p.exit, "het", [it.t_join for it in batch], t0)
+    """A serial of loaded HETs to the exit; the HETs unload and drive back empty."""
+    p = m.plan.pieces[batch[0].pid]
+    t0, times = yield from _depart(m, batch, "on HET", p.route, m.s.het.speed_kmh)
+    _deliver(m, [it.pid for it in batch], times, p.exit, "het", [it.t_join for it in batch], t0)
     back = m.s.het.unload_h + sum(leg.hours(m.s.het.speed_kmh) for leg in p.route)
     yield m.env.timeout(back)
     for it in batch:
