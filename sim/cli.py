@@ -88,11 +88,13 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
         v = s[kind]
         con.print(f"{kind.capitalize()}: entered {v['entered']:,}, delivered {v['delivered']:,}, in system {v['in_system']:,}, not arrived {v['not_arrived']:,}")
     con.print("Throughput (pieces/day): " + ", ".join(f"{m} {x:,.1f}" for m, x in s["throughput_per_day"].items()))
-    b = Table(title="Top bottlenecks (waiting caused, piece- or person-hours)")
-    for c in ("resource", "mean use", "peak use", "wait (h)"):
-        b.add_column(c, justify="left" if c == "resource" else "right")
+    b = Table(title="Top bottlenecks", caption="waits in piece-hours (the last 10 % of each brigade's pieces set its "
+                                              "closure) and person-hours")
+    for c in ("resource", "mean use", "peak use", "last 10 % wait", "piece wait", "person wait"):
+        b.add_column(c, justify="left" if c == "resource" else "right", no_wrap=c == "resource")
     for r in s["bottlenecks"]:
-        b.add_row(r["resource"], f"{r['utilization']:.0%}", f"{r['peak_utilization']:.0%}", f"{r['wait_h']:,.0f}")
+        b.add_row(r["resource"], f"{r['utilization']:.0%}", f"{r['peak_utilization']:.0%}", f"{r['closure_wait_h']:,.0f}",
+                  f"{r['wait_h']:,.0f}", f"{r['person_wait_h']:,.0f}")
     con.print(b)
     for w in s.get("waiting", []):
         con.print(f"  still waiting: {w['count']:,} {w['kind']} at {w['node']}: {w['status']}")

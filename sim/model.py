@@ -91,20 +91,20 @@ class Model:
         for port in sorted(net.seaports.index):
             if port in g:
                 r = net.seaports.loc[port]
-                self.berths[port] = Station(env, log, self._info(f"berths@{port}", "berth", port, r["berths"], "berths"))
-                self.marshalling[port] = Pool(env, log, self._info(f"marshalling@{port}", "marshalling", port, r["marshalling_spaces"], "pieces"))
+                self.berths[port] = Station(env, log, blame=self.ledger.blame, info=self._info(f"berths@{port}", "berth", port, r["berths"], "berths"))
+                self.marshalling[port] = Pool(env, log, blame=self.ledger.blame, info=self._info(f"marshalling@{port}", "marshalling", port, r["marshalling_spaces"], "pieces"))
         self.mog: dict[str, Station] = {}
         self.terminal: dict[str, Station] = {}
         self.cargo: dict[str, Station] = {}
         for af in sorted(net.airfields.index):
             if af in g:
-                self.mog[af] = Station(env, log, self._info(f"mog@{af}", "mog", af, net.airfields.at[af, "mog"], "aircraft"))
-                self.terminal[af] = Station(env, log, self._info(f"pax_terminal@{af}", "terminal", af, 1, "lines"))
-                self.cargo[af] = Station(env, log, self._info(f"cargo_terminal@{af}", "terminal", af, 1, "lines"))
+                self.mog[af] = Station(env, log, blame=self.ledger.blame, info=self._info(f"mog@{af}", "mog", af, net.airfields.at[af, "mog"], "aircraft"))
+                self.terminal[af] = Station(env, log, blame=self.ledger.blame, info=self._info(f"pax_terminal@{af}", "terminal", af, 1, "lines"))
+                self.cargo[af] = Station(env, log, blame=self.ledger.blame, info=self._info(f"cargo_terminal@{af}", "terminal", af, 1, "lines"))
         self.ramps: dict[str, Station] = {}
         for rh in sorted(net.railheads.index):
             if rh in g:
-                self.ramps[rh] = Station(env, log, self._info(f"ramps@{rh}", "ramp", rh, net.railheads.at[rh, "ramps"], "ramps"))
+                self.ramps[rh] = Station(env, log, blame=self.ledger.blame, info=self._info(f"ramps@{rh}", "ramp", rh, net.railheads.at[rh, "ramps"], "ramps"))
         self.spaces: dict[str, Pool] = {}
         self.beds: dict[str, Pool] = {}
         self.csc: dict[str, Pool] = {}
@@ -113,17 +113,17 @@ class Model:
                 continue
             r = net.staging.loc[node]
             if r["role"] == "csc":
-                self.csc[node] = Pool(env, log, self._info(f"csc@{node}", "csc", node, r["vehicle_spaces"], "pieces"))
+                self.csc[node] = Pool(env, log, blame=self.ledger.blame, info=self._info(f"csc@{node}", "csc", node, r["vehicle_spaces"], "pieces"))
             else:
-                self.spaces[node] = Pool(env, log, self._info(f"staging_spaces@{node}", "staging_spaces", node, r["vehicle_spaces"], "pieces"))
-                self.beds[node] = Pool(env, log, self._info(f"beds@{node}", "beds", node, r["beds"], "persons"))
-        self.wagons = {wt: Pool(env, log, self._info(f"wagons:{wt}", "wagons", "", n, "wagons"))
+                self.spaces[node] = Pool(env, log, blame=self.ledger.blame, info=self._info(f"staging_spaces@{node}", "staging_spaces", node, r["vehicle_spaces"], "pieces"))
+                self.beds[node] = Pool(env, log, blame=self.ledger.blame, info=self._info(f"beds@{node}", "beds", node, r["beds"], "persons"))
+        self.wagons = {wt: Pool(env, log, blame=self.ledger.blame, info=self._info(f"wagons:{wt}", "wagons", "", n, "wagons"))
                        for wt, n in sorted(s.pools.wagons.items())}
-        self.train_sets = Pool(env, log, self._info("train_sets", "train_sets", "", s.pools.train_sets, "trains"))
-        self.hets = Pool(env, log, self._info("hets", "hets", "", s.pools.hets, "HETs"))
-        self.buses = Pool(env, log, self._info("buses", "buses", "", s.pools.buses, "buses"))
-        self.barges = Pool(env, log, self._info("barges", "barges", "", s.pools.barges, "barges"))
-        self.reassembly = Station(env, log, self._info("reassembly_teams", "reassembly", "", s.pools.reassembly_teams, "teams"))
+        self.train_sets = Pool(env, log, blame=self.ledger.blame, info=self._info("train_sets", "train_sets", "", s.pools.train_sets, "trains"))
+        self.hets = Pool(env, log, blame=self.ledger.blame, info=self._info("hets", "hets", "", s.pools.hets, "HETs"))
+        self.buses = Pool(env, log, blame=self.ledger.blame, info=self._info("buses", "buses", "", s.pools.buses, "buses"))
+        self.barges = Pool(env, log, blame=self.ledger.blame, info=self._info("barges", "barges", "", s.pools.barges, "barges"))
+        self.reassembly = Station(env, log, blame=self.ledger.blame, info=self._info("reassembly_teams", "reassembly", "", s.pools.reassembly_teams, "teams"))
 
     def slots(self, leg: Leg) -> Slots:
         """Entry slots of a directed link: train paths on rail, serial or barge headway elsewhere."""
@@ -134,7 +134,8 @@ class Model:
             else:
                 interval, name, unit, cap = leg.headway_h, f"entry@{leg.key}", "entries", 1
             info = self._info(name, "paths" if leg.mode == "rail" else "headway", leg.frm, cap, unit)
-            sl = self._slots[leg.key] = Slots(self.env, self.log, info, interval, leg.window, self.s.start_clock_h)
+            sl = self._slots[leg.key] = Slots(self.env, self.log, info, interval, leg.window, self.s.start_clock_h,
+                                              self.ledger.blame)
         return sl
 
     def factor(self, name: str, stream: str) -> float:
@@ -190,11 +191,11 @@ class Model:
         for pid in sp.pids:
             led.enter(pid, t_arr, "waiting for berth", port)
         row = self.seaport[port]
-        token = yield from self.berths[port].acquire(weight=len(sp.pids))
+        token = yield from self.berths[port].acquire(weight=len(sp.pids), pids=sp.pids)
         for k, pid in enumerate(sp.pids):
             led.piece(pid, "on board, waiting for marshalling space", port)
             t0 = env.now
-            space = yield from self.marshalling[port].take(1, weight=len(sp.pids) - k)
+            space = yield from self.marshalling[port].take(1, weight=len(sp.pids) - k, pids=sp.pids[k:])
             t1 = env.now
             yield env.timeout(self.factor("discharge", port) / row["discharge_pph"])
             p = self.plan.pieces[pid]
@@ -210,7 +211,7 @@ class Model:
         for pid in fp.pids:
             led.enter(pid, env.now, "on aircraft", af)
         pax = sum(n for _, n in fp.parties)
-        token = yield from self.mog[af].acquire(weight=pax + len(fp.pids))
+        token = yield from self.mog[af].acquire(weight=pax + len(fp.pids), pids=fp.pids)
         row = self.airfield[af]
         env.process(self.deplane(fp, row))
         yield env.timeout(row["turnaround_h"] * self.factor("turnaround", af))
@@ -335,7 +336,7 @@ class Model:
         t0 = self.env.now
         self.ledger.piece(pid, "waiting for staging spaces", st)
         yield u.spaces
-        self.spaces[st].note_wait(t0, 1)
+        self.spaces[st].note_wait(t0, 1, (pid,))
         self.ledger.piece(pid, "staging: waiting for marry-up", st)
         u.road_arrived.append(pid)
         self.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, "staging_gate", st, t0, self.env.now, self.env.now)

@@ -47,6 +47,7 @@ class Network:
     piece_classes: pd.DataFrame
     wagon_types: pd.DataFrame
     sources: pd.DataFrame
+    investments: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per change (investments.csv)
     problems: list[Problem] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame:
@@ -62,15 +63,18 @@ def load_network(folder: Path) -> Network:
     problems: list[Problem] = []
     frames = {t: read_table(folder / f"{t}.csv", t, problems) for t in TABLES}
     sources = read_table(folder / "sources.csv", "sources", problems)
+    has_investments = (folder / "investments.csv").exists()
+    investments = read_table(folder / "investments.csv", "investments", problems) if has_investments else \
+        read_table(folder / "investments.csv", "investments", [])
     for t in TABLES:
         defaulted = frames[t].attrs.get("defaulted", set())
         frames[t] = frames[t].set_index(KEYS[t], drop=False)
         frames[t].attrs["defaulted"] = defaulted
         frames[t].index.name = None
-    net = Network(name=folder.name, folder=folder, sources=sources, **frames)
-    for check in (check_unique_keys, check_values, check_references, check_windows, check_sources):
+    net = Network(name=folder.name, folder=folder, sources=sources, investments=investments, **frames)
+    for check in (check_unique_keys, check_values, check_references, check_windows, check_sources, check_investments):
         problems.extend(check(net))
-    for t in TABLES:  # defaulted-cell bookkeeping is only for check_sources; pandas copies attrs on every access
+    for t in (*TABLES, "investments"):  # defaulted-cell bookkeeping is only for check_sources; pandas copies attrs
         net.table(t).attrs.clear()
     net.problems = problems
     return net
@@ -139,9 +143,28 @@ def check_windows(net: Network) -> list[Problem]:
 
 def check_sources(net: Network) -> list[Problem]:
     """Every numeric value carries a source or is marked as an assumption (warnings)."""
-    return source_problems(
-        {t: net.table(t) for t in TABLES}, net.sources, str(net.folder / "sources.csv")
-    )
+    tables = {t: net.table(t) for t in TABLES}
+    if len(net.investments):
+        inv = net.investments.copy()
+        inv.index = inv["name"]
+        tables["investments"] = inv
+    return source_problems(tables, net.sources, str(net.folder / "sources.csv"))
+
+
+def check_investments(net: Network) -> list[Problem]:
+    """Investment rows agree on cost and year, and each change names a known target."""
+    from .investments import check_changes, from_frame
+
+    problems: list[Problem] = []
+    invs = from_frame(net.investments, net.file("investments"), problems)
+    return problems + check_changes(invs, {t: net.table(t) for t in TABLES}, net.file("investments"))
+
+
+def catalogue(net: Network) -> dict:
+    """The network's investments by name."""
+    from .investments import from_frame
+
+    return from_frame(net.investments, net.file("investments"), [])
 
 
 def source_problems(tables: dict[str, pd.DataFrame], sources: pd.DataFrame, file: str) -> list[Problem]:

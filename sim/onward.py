@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .ledger import DELIVERED
 from .routing import Leg, Route
+from .windows import next_open
 
 if TYPE_CHECKING:
     from .model import Item, Model, UnitState
@@ -31,7 +32,7 @@ def reverse(route: Route) -> Route:
     return tuple(replace(leg, key=leg.key[:-1] + flip[leg.key[-1]], frm=leg.to, to=leg.frm) for leg in reversed(route))
 
 
-def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True) -> Generator:
+def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True, pids: tuple[int, ...] | list[int] = ()) -> Generator:
     """Move a serial of n vehicles along a route: entry windows and headways, driving at the slower of
     link and vehicle speed, rest halts, a convoy support centre stop on the way. Returns each vehicle's
     arrival time (the serial stretches by one gap per vehicle)."""
@@ -42,12 +43,12 @@ def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True) ->
     for k, leg in enumerate(route):
         if csc and k > 0 and leg.frm in m.csc:
             pool = m.csc[leg.frm]
-            token = yield from pool.take(min(n, int(pool.info.capacity)), weight=n)
+            token = yield from pool.take(min(n, int(pool.info.capacity)), weight=n, pids=pids)
             yield env.timeout(float(m.staging[leg.frm]["prep_h"]))
             pool.give(token)
             driven = 0.0
         if leg.headway_h > 0 or leg.window:
-            wait = m.slots(leg).book(weight=n)
+            wait = m.slots(leg).book(weight=n, pids=pids)
             if wait:
                 yield env.timeout(wait)
         v = min(leg.speed_kmh, speed_kmh)
@@ -106,7 +107,7 @@ def _depart(m: Model, batch: list[Item], status: str, route: Route, speed_kmh: f
     t0 = m.env.now
     m.leave_port(batch)
     _stage_moving(m, batch, status, m.plan.pieces[pids[0]].entry)
-    times = yield from march(m, len(pids), route, speed_kmh or _speed(m, pids))
+    times = yield from march(m, len(pids), route, speed_kmh or _speed(m, pids), pids=pids)
     return t0, times
 
 
@@ -144,7 +145,7 @@ def staging_serial(m: Model, u: UnitState, pids: list[int], riders: int) -> Gene
     t0 = m.env.now
     for pid in pids:
         m.ledger.piece(pid, "road march", st)
-    times = yield from march(m, len(pids), p.route, _speed(m, pids))
+    times = yield from march(m, len(pids), p.route, _speed(m, pids), pids=pids)
     _deliver(m, pids, times, p.exit, "road", [t0] * len(pids), t0)
     if riders:
         m.ledger.move_pax(u.plan.force, u.plan.unit, riders, ("in serial", st), (DELIVERED, p.exit), times[-1])
@@ -156,7 +157,7 @@ def het_piece(m: Model, item: Item) -> Generator:
     """A tracked piece waits for a HET, is loaded, then joins a HET serial."""
     p = m.plan.pieces[item.pid]
     m.ledger.piece(item.pid, "waiting for HET", p.entry)
-    token = yield from m.hets.take(1, weight=1)
+    token = yield from m.hets.take(1, weight=1, pids=(item.pid,))
     yield m.env.timeout(m.s.het.load_h * m.factor("het_load", p.entry))
     m.ledger.piece(item.pid, "on HET, waiting for serial", p.entry)
     join(m, ("het", p.entry, p.force, p.exit), replace(item, asset=token))
@@ -192,42 +193,71 @@ def wagons_needed(m: Model, pids: list[int]) -> dict[str, int]:
     return {wt: math.ceil(s - 1e-9) for wt, s in sorted(share.items())}
 
 
+def rail_options(m: Model, railhead: str, force: str) -> list[tuple[str, Route]]:
+    """Rail routes from a railhead to the force's exits: per exit up to three, within 1.5 times the fastest."""
+    exits = next(f.exits for f in m.s.forces if f.id == force)
+    return [(x, r) for x in exits if x != railhead for r in m.plan.router.alternatives("rail", railhead, x)]
+
+
+def eta(m: Model, route: Route, t: float) -> float:
+    """Earliest arrival along a route leaving at t, given the paths already booked (no booking is made)."""
+    for leg in route:
+        sl = m.slots(leg)
+        t = next_open(leg.window, max(t, sl.next_free), m.s.start_clock_h) + leg.hours()
+    return t
+
+
 def _train_batcher(m: Model, key: tuple):
-    _, railhead, force, exit_ = key
-    first = None
-
-    def route() -> Route:
-        nonlocal first
-        if first is None:
-            first = m.plan.router.route("rail", railhead, exit_)
-        return first
-
+    """Trains at one railhead for one force. A train is as long as the planned route allows; when it leaves
+    it takes whichever route to the force's exits (that accepts its length) arrives first."""
+    _, railhead, force, planned = key
+    options = rail_options(m, railhead, force)
+    cap_m = train_capacity_m(m, railhead, planned, m.plan.router.route("rail", railhead, planned))
     lengths = m.wagon_len
-    cap_m = train_capacity_m(m, railhead, exit_, route())
     pool_size = {wt: int(p.info.capacity) for wt, p in m.wagons.items()}
 
+    def length_m(pids: list[int]) -> float:
+        return sum(n * float(lengths[wt]) for wt, n in wagons_needed(m, pids).items())
+
     def fits(batch: list[Item], item: Item) -> bool:
-        need = wagons_needed(m, [it.pid for it in batch] + [item.pid])
+        pids = [it.pid for it in batch] + [item.pid]
+        need = wagons_needed(m, pids)
         if any(n > pool_size.get(wt, 0) for wt, n in need.items()):
             return False
-        return sum(n * float(lengths[wt]) for wt, n in need.items()) <= cap_m
+        return length_m(pids) <= cap_m
 
     def dispatch(batch: list[Item]) -> Generator:
         pids = [it.pid for it in batch]
         tokens = []
         for wt, n in wagons_needed(m, pids).items():
-            tokens.append((wt, (yield from m.wagons[wt].take(n, weight=len(pids)))))
-        ts = yield from m.train_sets.take(1, weight=len(pids))
-        m.env.process(train(m, batch, railhead, exit_, route(), tokens, ts))
+            t0 = m.env.now
+            tokens.append((wt, (yield from m.wagons[wt].take(n, weight=len(pids), pids=pids))))
+            _blame_queue(m, holder[0], f"wagons:{wt}", t0)
+        t0 = m.env.now
+        ts = yield from m.train_sets.take(1, weight=len(pids), pids=pids)
+        _blame_queue(m, holder[0], "train_sets", t0)
+        need = length_m(pids)
+        ok = [(x, r) for x, r in options if train_capacity_m(m, railhead, x, r) >= need - 1e-9]
+        x, r = min(ok, key=lambda o: (eta(m, o[1], m.env.now), o[0], [leg.key for leg in o[1]]))
+        m.env.process(train(m, batch, railhead, x, r, tokens, ts))
 
-    return m.batcher(key, fits, dispatch, m.s.rail.max_wait_h, lambda b: not fits(b, b[-1]))
+    holder = [m.batcher(key, fits, dispatch, m.s.rail.max_wait_h, lambda b: not fits(b, b[-1]))]
+    return holder[0]
 
 
-def run_legs(m: Model, route: Route, weight: float, factor: float) -> Generator:
+def _blame_queue(m: Model, batcher, resource: str, t_request: float) -> None:
+    """Pieces queued behind a group that waited for a resource waited for it too (as long as they were queued)."""
+    now = m.env.now
+    if now > t_request:
+        m.ledger.blame.extend((resource, it.pid, now - max(t_request, t_join)) for t_join, it in batcher.queue
+                              if t_join < now)
+
+
+def run_legs(m: Model, route: Route, weight: float, factor: float, pids: list[int] = ()) -> Generator:  # type: ignore[assignment]
     """Drive a train or barge along legs, waiting for a path or headway slot at each."""
     for leg in route:
         if leg.mode == "rail" or leg.headway_h > 0 or leg.window:
-            wait = m.slots(leg).book(weight=weight)
+            wait = m.slots(leg).book(weight=weight, pids=pids)
             if wait:
                 yield m.env.timeout(wait)
         yield m.env.timeout(leg.length_km / leg.speed_kmh * factor + leg.delay_h)
@@ -239,7 +269,7 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
     pids = [it.pid for it in batch]
     n = len(pids)
     _stage_moving(m, batch, "waiting for loading ramp", railhead)
-    ramp = yield from m.ramps[railhead].acquire(weight=n)
+    ramp = yield from m.ramps[railhead].acquire(weight=n, pids=pids)
     t_load = env.now
     m.leave_port(batch)
     _stage_moving(m, batch, "loading", railhead)
@@ -251,7 +281,7 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
         m.ledger.record("piece", it.pid, p.force, p.unit, p.cls, 1, "rail_load", railhead, it.t_join, t_load, t_loaded)
     _stage_moving(m, batch, "on train", railhead)
     factor = m.factor("travel", f"rail:{railhead}")
-    yield from run_legs(m, route, n, factor)
+    yield from run_legs(m, route, n, factor, pids)
     _deliver(m, pids, [env.now] * n, exit_, "rail", [t_loaded] * n, t_loaded)
     if exit_ in m.ramps:
         yield from m.ramps[exit_].use(float(m.railhead[exit_]["unload_h"]) * m.factor("rail_unload", exit_), weight=0)
@@ -271,10 +301,13 @@ def _barge_batcher(m: Model, key: tuple):
         return share(batch + [item]) <= 1.0 + 1e-9
 
     def dispatch(batch: list[Item]) -> Generator:
-        token = yield from m.barges.take(1, weight=len(batch))
+        t0 = m.env.now
+        token = yield from m.barges.take(1, weight=len(batch), pids=[it.pid for it in batch])
+        _blame_queue(m, holder[0], "barges", t0)
         m.env.process(barge(m, batch, exit_, token))
 
-    return m.batcher(key, fits, dispatch, m.s.barge.max_wait_h, lambda b: not fits(b, b[-1]))
+    holder = [m.batcher(key, fits, dispatch, m.s.barge.max_wait_h, lambda b: not fits(b, b[-1]))]
+    return holder[0]
 
 
 def barge(m: Model, batch: list[Item], exit_: str, token: tuple) -> Generator:
@@ -287,7 +320,7 @@ def barge(m: Model, batch: list[Item], exit_: str, token: tuple) -> Generator:
     m.leave_port(batch)
     _stage_moving(m, batch, "on barge", p.entry)
     factor = m.factor("travel", f"water:{p.entry}")
-    yield from run_legs(m, p.route, len(pids), factor)
+    yield from run_legs(m, p.route, len(pids), factor, pids)
     _deliver(m, pids, [env.now] * len(pids), exit_, "barge", [it.t_join for it in batch], t0)
     yield env.timeout(m.s.barge.unload_h)
     yield from run_legs(m, reverse(p.route), 0, factor)
@@ -301,7 +334,7 @@ def helicopter(m: Model, item: Item) -> Generator:
     p = m.plan.pieces[item.pid]
     m.ledger.piece(item.pid, "waiting for reassembly", p.entry)
     t0 = env.now
-    token = yield from m.reassembly.acquire(weight=1)
+    token = yield from m.reassembly.acquire(weight=1, pids=(item.pid,))
     t1 = env.now
     m.ledger.piece(item.pid, "reassembly", p.entry)
     yield env.timeout(m.s.air.reassembly_h * m.factor("reassembly", p.entry))

@@ -11,10 +11,11 @@ import networkx as nx
 
 from .errors import InputError, Problem
 from .forces import Template, Unit, load_templates
-from .network import PIECE_CLASSES, Network, build_graph, corridor_names, load_network
+from .investments import Change, Investment, apply_to_pools, apply_to_tables, check_changes
+from .network import PIECE_CLASSES, TABLES, Network, build_graph, catalogue, corridor_names, load_network
 from .paths import networks_dir
 from .routing import Route, Router
-from .scenario import Force, Scenario, read_scenario
+from .scenario import Force, Pools, Scenario, read_scenario
 
 EARTH_KM = 6371.0
 
@@ -87,6 +88,7 @@ class Plan:
     flights: list[FlightPlan] = field(default_factory=list)
     units: dict[tuple[str, str], UnitPlan] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    investments: tuple = ()  # the Investment objects applied
 
     @property
     def personnel_total(self) -> int:
@@ -125,8 +127,16 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path) -> Plan:
     warnings = [p for p in net.problems if p.severity == "warning"]
     templates = load_templates(problems=problems)
     problems += _check_names(scenario, file, net)  # reported together with the network's own problems
+    applied, more = _investments(scenario, file, net)
+    problems += more
     if problems:
         raise InputError(problems)
+    if applied:
+        changes = [ch for inv in applied for ch in inv.changes]
+        tables = apply_to_tables({t: net.table(t) for t in TABLES}, changes)
+        net = Network(**{**net.__dict__, **tables})
+        pools = Pools(**apply_to_pools(scenario.pools.model_dump(), changes))
+        scenario = scenario.model_copy(update={"pools": pools})
     net = _apply_windows(scenario, net)
     graph = build_graph(net, frozenset(scenario.corridors.out_of_service), frozenset(scenario.corridors.in_service),
                         frozenset(scenario.nodes_out_of_service))
@@ -134,12 +144,28 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path) -> Plan:
         templates[name] = tuple(
             Unit(u.unit, u.personnel, tuple((c, getattr(u, c)) for c in PIECE_CLASSES)) for u in units
         )
-    plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings)
+    plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings, investments=tuple(applied))
     for i, force in enumerate(scenario.forces):
         problems += _compile_force(plan, i, force)
     if problems:
         raise InputError(problems)
     return plan
+
+
+def _investments(s: Scenario, file: str, net: Network) -> tuple[list[Investment], list[Problem]]:
+    """The investments a scenario applies, from the network's table and its own definitions."""
+    known = dict(catalogue(net))
+    for spec in s.custom_investments:
+        known[spec.name] = Investment(spec.name, spec.cost_eur, spec.first_year, spec.description,
+                                      tuple(Change(c.table, c.key, c.attribute, c.op, c.value) for c in spec.changes))
+    problems = check_changes({i.name: known[i.name] for i in s.custom_investments}, {t: net.table(t) for t in TABLES}, file)
+    applied = []
+    for j, name in enumerate(s.investments):
+        if name not in known:
+            problems.append(Problem(file, f"investments[{j}]", name, f"unknown investment; known: {sorted(known)}"))
+        else:
+            applied.append(known[name])
+    return applied, problems
 
 
 def _apply_windows(scenario: Scenario, net: Network) -> Network:

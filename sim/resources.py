@@ -13,6 +13,12 @@ import simpy
 from .windows import Window, next_open
 
 Usage = tuple[str, float, float, float, float, float]
+Blame = tuple[str, int, float]  # (resource, piece id, hours that piece waited for it)
+
+
+def _blame(blame: list[Blame], name: str, pids: tuple[int, ...] | list[int], wait: float) -> None:
+    if wait > 0:
+        blame.extend((name, pid, wait) for pid in pids)
 
 
 @dataclass(frozen=True)
@@ -41,16 +47,18 @@ class Counting(simpy.Environment):
 class Station:
     """A simpy.Resource (servers) whose every use is logged."""
 
-    def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo):
+    def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, blame: list[Blame] | None = None):
         self.env, self.log, self.info = env, log, info
+        self.blame = [] if blame is None else blame
         self.res = simpy.Resource(env, capacity=int(info.capacity))
         self.open: dict[int, tuple] = {}  # held now, by id of the request
 
-    def acquire(self, weight: float = 1.0) -> Generator:
-        """Wait for a server; returns a token for release()."""
+    def acquire(self, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
+        """Wait for a server; returns a token for release(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now
         req = self.res.request()
         yield req
+        _blame(self.blame, self.info.name, pids, self.env.now - t0)
         token = (req, t0, self.env.now, weight)
         self.open[id(req)] = token
         return token
@@ -67,9 +75,9 @@ class Station:
             self.log.append((self.info.name, t0, t1, self.env.now, 1.0, weight))
         self.open.clear()
 
-    def use(self, hours: float, weight: float = 1.0) -> Generator:
+    def use(self, hours: float, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
         """Hold one server for `hours`."""
-        token = yield from self.acquire(weight)
+        token = yield from self.acquire(weight, pids)
         yield self.env.timeout(hours)
         self.release(token)
 
@@ -77,18 +85,20 @@ class Station:
 class Pool:
     """A simpy.Container of identical units (spaces, beds, wagons, HETs) whose every take is logged."""
 
-    def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo):
+    def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, blame: list[Blame] | None = None):
         self.env, self.log, self.info = env, log, info
+        self.blame = [] if blame is None else blame
         cap = max(int(info.capacity), 1)
         self.box = simpy.Container(env, capacity=cap, init=cap)
         self.open: dict[int, tuple] = {}  # held now, by token number
         self._next = 0
 
-    def take(self, amount: float, weight: float = 1.0) -> Generator:
-        """Wait for `amount` units; returns a token for give()."""
+    def take(self, amount: float, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
+        """Wait for `amount` units; returns a token for give(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now
         if amount > 0:
             yield self.box.get(amount)
+        _blame(self.blame, self.info.name, pids, self.env.now - t0)
         self._next += 1
         token = (amount, t0, self.env.now, weight, self._next)
         self.open[self._next] = token
@@ -100,10 +110,11 @@ class Pool:
             self.log.append((self.info.name, t0, t1, self.env.now, float(amount), weight))
         self.open.clear()
 
-    def note_wait(self, t_request: float, weight: float) -> None:
+    def note_wait(self, t_request: float, weight: float, pids: tuple[int, ...] | list[int] = ()) -> None:
         """Log a wait for this pool by someone who holds nothing of it (e.g. a party waiting for its unit's beds)."""
         now = self.env.now
         self.log.append((self.info.name, t_request, now, now, 0.0, weight))
+        _blame(self.blame, self.info.name, pids, now - t_request)
 
     def give(self, token: tuple) -> None:
         amount, t0, t1, weight, number = token
@@ -119,16 +130,18 @@ class Slots:
     Used for military train paths (interval = 24 h / paths per day) and for serial or barge headways."""
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
-                 window: Window = (), start_clock_h: float = 0.0):
+                 window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None):
         self.env, self.log, self.info = env, log, info
+        self.blame = [] if blame is None else blame
         self.interval_h, self.window, self.clock = interval_h, window, start_clock_h
         self.next_free = 0.0
 
-    def book(self, weight: float = 1.0) -> float:
+    def book(self, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> float:
         """Reserve the earliest slot from now; returns the time to wait (h) before entering."""
         now = self.env.now
         t = max(now, self.next_free)
         t = next_open(self.window, t, self.clock)
         self.next_free = t + self.interval_h
         self.log.append((self.info.name, now, t, t + self.interval_h, 1.0, weight))
+        _blame(self.blame, self.info.name, pids, t - now)
         return t - now

@@ -5,6 +5,7 @@ when everything was delivered and the horizon otherwise."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", 
 USAGE_COLUMNS = ["resource", "t_request", "t_grant", "t_release", "amount", "weight"]
 SLOT_KINDS = ("paths", "headway")
 TOP_BOTTLENECKS = 5
+TAIL_SHARE = 0.10  # the last 10 % of each force's pieces set its closure
 
 
 def _num(x: float | None) -> float | None:
@@ -55,6 +57,7 @@ class Results:
     personnel: pd.DataFrame
     pax_delivered: pd.DataFrame
     forces: tuple[str, ...] = ()  # every force of the scenario, even one with nothing to move
+    blame: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=["resource", "pid", "wait_h"]))
 
     @classmethod
     def from_model(cls, m: Model, end_h: float) -> Results:
@@ -94,19 +97,20 @@ class Results:
             personnel=personnel,
             pax_delivered=pd.DataFrame(led.pax_delivered, columns=["force", "unit", "persons", "t"]),
             forces=tuple(f.id for f in plan.scenario.forces),
+            blame=pd.DataFrame(led.blame, columns=["resource", "pid", "wait_h"]),
         )
 
     # ---- derived tables ------------------------------------------------------------------------------
     def resource_stats(self) -> pd.DataFrame:
-        """Per resource: uses, utilisation over [0, end_h], waiting caused (piece- or person-hours), queues."""
+        """Per resource: uses, utilisation over [0, end_h] (mean and peak), the waiting it caused to pieces
+        (piece-hours; `closure_wait_h` only for the pieces that set closure) and to persons (person-hours),
+        and its longest queue. Ranked by closure wait, then piece wait."""
         end = max(self.end_h, 1e-9)
         u = self.usage.copy()
         u["held"] = (u["t_release"].clip(upper=end) - u["t_grant"].clip(upper=end)).clip(lower=0) * u["amount"]
         u["wait"] = (u["t_grant"] - u["t_request"]) * u["weight"]
-        u["waited"] = u["t_grant"] > u["t_request"] + 1e-12
-        g = u.groupby("resource").agg(uses=("amount", "size"), held=("held", "sum"), wait_h=("wait", "sum"),
-                                      waits=("waited", "sum"), max_wait_h=("wait", "max"))
-        r = self.resources.set_index("name").join(g, how="left").fillna({"uses": 0, "held": 0.0, "wait_h": 0.0, "waits": 0, "max_wait_h": 0.0})
+        g = u.groupby("resource").agg(uses=("amount", "size"), held=("held", "sum"), weighted_wait=("wait", "sum"))
+        r = self.resources.set_index("name").join(g, how="left").fillna({"uses": 0, "held": 0.0, "weighted_wait": 0.0})
         cap = np.where(r["kind"].isin(SLOT_KINDS), 1.0, r["capacity"].astype(float))
         r["utilization"] = r["held"] / (cap * end)
         q = self.queue_series()
@@ -116,9 +120,23 @@ class Results:
             r["max_queue"], r["peak_in_use"] = 0, 0.0
         r["max_queue"] = r["max_queue"].fillna(0).astype(int)
         r["peak_utilization"] = (r["peak_in_use"].fillna(0.0) / cap).clip(upper=1.0)
-        r = r.drop(columns=["peak_in_use"])
-        r = r.drop(columns=["held"]).reset_index().rename(columns={"index": "resource", "name": "resource"})
-        return r.sort_values(["wait_h", "utilization", "resource"], ascending=[False, False, True]).reset_index(drop=True)
+        piece = self.blame.groupby("resource")["wait_h"].sum()
+        tail = self.blame[self.blame["pid"].isin(self.tail_pieces())].groupby("resource")["wait_h"].sum()
+        r["wait_h"] = piece.reindex(r.index).fillna(0.0)
+        r["closure_wait_h"] = tail.reindex(r.index).fillna(0.0)
+        r["person_wait_h"] = (r["weighted_wait"] - r["wait_h"]).clip(lower=0.0)
+        r = r.drop(columns=["peak_in_use", "held", "weighted_wait"]).reset_index().rename(columns={"index": "resource", "name": "resource"})
+        keys = ["closure_wait_h", "wait_h", "person_wait_h", "utilization", "resource"]
+        return r.sort_values(keys, ascending=[False, False, False, False, True]).reset_index(drop=True)
+
+    def tail_pieces(self) -> list[int]:
+        """Pieces among the last TAIL_SHARE delivered of each force (or not delivered): those that set closure."""
+        out: list[int] = []
+        for _, grp in self.pieces.groupby("force", sort=True):
+            t = grp["delivered_h"].fillna(np.inf)
+            n = max(1, math.ceil(TAIL_SHARE * len(grp)))
+            out += grp.loc[t.sort_values(kind="stable").index[-n:], "pid"].tolist()
+        return out
 
     def queue_series(self, resource: str | None = None) -> pd.DataFrame:
         """Queue length (requests waiting) and amount in use over time, one row per change, per resource."""
@@ -209,7 +227,8 @@ class Results:
         stats = self.resource_stats()
         bottlenecks = [
             {"resource": r["resource"], "kind": r["kind"], "node": r["node"], "utilization": round(float(r["utilization"]), 4),
-             "peak_utilization": round(float(r["peak_utilization"]), 4), "wait_h": round(float(r["wait_h"]), 3)}
+             "peak_utilization": round(float(r["peak_utilization"]), 4), "wait_h": round(float(r["wait_h"]), 3),
+             "closure_wait_h": round(float(r["closure_wait_h"]), 3), "person_wait_h": round(float(r["person_wait_h"]), 3)}
             for _, r in stats.head(TOP_BOTTLENECKS).iterrows()
         ]
         acc = self.accounting()
@@ -233,7 +252,7 @@ class Results:
         """Write the tables (Parquet) and summary.json (with the scenario, seed and version) to a folder."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("moves", "usage", "pieces", "personnel", "resources"):
+        for name in ("moves", "usage", "pieces", "personnel", "resources", "blame"):
             getattr(self, name).to_parquet(out / f"{name}.parquet", index=False)
         self.resource_stats().to_parquet(out / "resource_stats.parquet", index=False)
         self.daily_throughput().to_parquet(out / "daily_throughput.parquet", index=False)

@@ -87,6 +87,26 @@ class Router:
         v = self.view(mode)
         return tuple(v.edges[a, b]["leg"] for a, b in zip(nodes, nodes[1:]))
 
+    def alternatives(self, mode: str, src: str, dst: str, k: int = 3, slack: float = 1.5) -> list[Route]:
+        """Up to k loop-free routes, fastest first, each within `slack` times the fastest (Yen's algorithm)."""
+        key = ("alt", mode, src, dst, k, slack)
+        cached = self._trees.get(key)  # type: ignore[arg-type]
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        v = self.view(mode)
+        out: list[Route] = []
+        if src in v and dst in v and nx.has_path(v, src, dst):
+            best = None
+            for nodes in nx.shortest_simple_paths(v, src, dst, weight=lambda a, b, d: d["leg"].hours()):
+                route = tuple(v.edges[a, b]["leg"] for a, b in zip(nodes, nodes[1:]))
+                hours = route_hours(route)
+                best = hours if best is None else best
+                if hours > slack * best or len(out) == k:
+                    break
+                out.append(route)
+        self._trees[key] = out  # type: ignore[index]
+        return out
+
     def nearest(self, mode: str, src: str, targets: list[str], speed_kmh: float = 1e9) -> tuple[str, Route] | None:
         """The target reached fastest from src (ties broken by name), with its route; None if none is reachable."""
         dist, _ = self._tree(mode, src, speed_kmh)

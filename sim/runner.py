@@ -62,15 +62,19 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     agg: dict[str, dict[str, Any]] = {}
     for s in summaries:
         for b in s["bottlenecks"]:
-            a = agg.setdefault(b["resource"], {"resource": b["resource"], "kind": b["kind"], "node": b["node"], "u": [], "w": [], "p": []})
+            a = agg.setdefault(b["resource"], {"resource": b["resource"], "kind": b["kind"], "node": b["node"],
+                                               "u": [], "w": [], "p": [], "c": [], "h": []})
+            a["c"].append(b["closure_wait_h"])
+            a["h"].append(b["person_wait_h"])
             a["u"].append(b["utilization"])
             a["p"].append(b["peak_utilization"])
             a["w"].append(b["wait_h"])
     n = len(summaries)
-    ranked = sorted(agg.values(), key=lambda a: (-sum(a["w"]) / n, -sum(a["u"]) / n, a["resource"]))
+    ranked = sorted(agg.values(), key=lambda a: (-sum(a["c"]) / n, -sum(a["w"]) / n, -sum(a["u"]) / n, a["resource"]))
     bottlenecks = [{"resource": a["resource"], "kind": a["kind"], "node": a["node"],
                     "utilization": round(sum(a["u"]) / len(a["u"]), 4), "peak_utilization": round(max(a["p"]), 4),
-                    "wait_h": round(sum(a["w"]) / n, 3),
+                    "wait_h": round(sum(a["w"]) / n, 3), "closure_wait_h": round(sum(a["c"]) / n, 3),
+                    "person_wait_h": round(sum(a["h"]) / n, 3),
                     "top_in_replications": len(a["u"])} for a in ranked[:5]]
     return {
         "scenario": first["scenario"],

@@ -68,6 +68,26 @@ class Force(Strict):
     modes: dict[PieceClass, list[Mode]] | None = None  # overrides the scenario's mode rules, class by class
 
 
+class ChangeSpec(Strict):
+    """One change an investment makes (see the investments table in the schema)."""
+
+    table: Literal["seaports", "airfields", "railheads", "staging", "links", "nodes", "corridor", "pools"]
+    key: str
+    attribute: str
+    op: Literal["add", "mul", "set"] = "set"
+    value: float
+
+
+class InvestmentSpec(Strict):
+    """A user-defined investment, used like the rows of the network's investments table."""
+
+    name: str
+    cost_eur: float = Field(ge=0)
+    first_year: int = 2026
+    description: str = ""
+    changes: list[ChangeSpec] = Field(min_length=1)
+
+
 class Corridors(Strict):
     """Corridor names (e.g. L24, IRON_RHINE) or link ids taken out of or put into service."""
 
@@ -187,6 +207,8 @@ class Scenario(Strict):
     air: Air = Air()
     times: Times = Times()
     templates: dict[str, list[UnitSpec]] = Field(default_factory=dict)
+    investments: list[str] = Field(default_factory=list)  # applied by name, from the network's table or below
+    custom_investments: list[InvestmentSpec] = Field(default_factory=list)
     forces: list[Force] = Field(min_length=1)
 
     @field_validator("modes")

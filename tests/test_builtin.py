@@ -69,31 +69,31 @@ def test_cli_replications_report_means_and_spread(tmp_path):
 
 
 PINNED = {
-    "closure_h": 462.0635,
+    "closure_h": 410.3721,
     "brigades": {
         "eu_armoured": {
-            "closure_h": 317.7623,
-            "closure_50_h": 108.5349,
-            "closure_90_h": 280.3745
+            "closure_h": 288.1522,
+            "closure_50_h": 107.3037,
+            "closure_90_h": 250.7644
         },
         "us_abct": {
-            "closure_h": 462.0635,
-            "closure_50_h": 100.5017,
-            "closure_90_h": 373.7721
+            "closure_h": 410.3721,
+            "closure_50_h": 98.2685,
+            "closure_90_h": 344.162
         }
     },
     "throughput_per_day": {
-        "rail": 85.443,
-        "road": 130.372
+        "rail": 96.205,
+        "road": 146.794
     },
     "bottlenecks": [
-        "beds@leopoldsburg",
-        "beds@grobbendonk",
-        "staging_spaces@grobbendonk",
-        "paths@l_lier_aarschot>",
-        "wagons:container_flat"
+        "wagons:container_flat",
+        "wagons:heavy_flat",
+        "paths@l_hasselt_tongeren>",
+        "paths@l_antwerp_noord_lier>",
+        "paths@l_lier_aarschot>"
     ],
-    "events": 51491
+    "events": 51641
 }
 
 

@@ -177,7 +177,8 @@ def check_usage(res: Results) -> None:
     assert ((u["t_grant"] - u["t_request"]) * u["weight"] >= -EPS).all()
     stats = res.resource_stats()
     assert (stats["wait_h"] >= -EPS).all()
-    assert (stats["max_wait_h"] >= -EPS).all()
+    assert (stats["person_wait_h"] >= -EPS).all()
+    assert (stats["closure_wait_h"] <= stats["wait_h"] + 1e-6).all()  # the tail's waits are among all waits
 
 
 # ---- properties -----------------------------------------------------------------------------------------
