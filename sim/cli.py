@@ -115,6 +115,27 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
                f"{len(plan.ships)} ship calls, {len(plan.flights)} flights, {len(plan.warnings)} warnings")
 
 
+@app.command()
+def sweep(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in scenario)"),
+    param: list[str] = typer.Option([], "--param", "-p", help="NAME=V1,V2,... (repeat for a grid), e.g. pools.wagons.heavy_flat=60,120"),
+    investments: str = typer.Option("", help="Investments applied to every run (comma-separated)"),
+    replications: Optional[int] = typer.Option(None, min=1, help="Replications per grid point (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, help="Seed (default: the scenario's)"),
+    out: Path = typer.Option(Path("sweep_out"), help="Folder for runs/*.json and sweep.parquet"),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)"),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786"),
+) -> None:
+    """Run a grid of parameter values x replications; results in one long table (Parquet)."""
+    from .sweep import cli_sweep
+
+    try:
+        cli_sweep(_scenario_path(scenario), param, [i for i in investments.split(",") if i], replications, seed, out,
+                  workers, scheduler)
+    except InputError as exc:
+        _fail(exc.problems)
+
+
 def main() -> None:
     app()
 

@@ -118,8 +118,9 @@ def load_plan(path: Path | str) -> Plan:
     return compile_plan(scenario, str(path), resolve_network(scenario, path))
 
 
-def compile_plan(scenario: Scenario, file: str, network_folder: Path) -> Plan:
-    """Compile a validated scenario against a network folder."""
+def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_changes: list[Change] | None = None) -> Plan:
+    """Compile a validated scenario against a network folder; `extra_changes` (e.g. a sweep's parameters)
+    apply after the scenario's investments."""
     if not network_folder.is_dir():
         raise InputError([Problem(file, "network", scenario.network, f"no network folder at {network_folder}")])
     net = load_network(network_folder)
@@ -129,10 +130,13 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path) -> Plan:
     problems += _check_names(scenario, file, net)  # reported together with the network's own problems
     applied, more = _investments(scenario, file, net)
     problems += more
+    if extra_changes:
+        extra = Investment("(parameters)", 0.0, 0, "", tuple(extra_changes))
+        problems += check_changes({extra.name: extra}, {t: net.table(t) for t in TABLES}, file)
     if problems:
         raise InputError(problems)
-    if applied:
-        changes = [ch for inv in applied for ch in inv.changes]
+    if applied or extra_changes:
+        changes = [ch for inv in applied for ch in inv.changes] + list(extra_changes or [])
         tables = apply_to_tables({t: net.table(t) for t in TABLES}, changes)
         net = Network(**{**net.__dict__, **tables})
         pools = Pools(**apply_to_pools(scenario.pools.model_dump(), changes))
