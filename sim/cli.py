@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .bound import closure_bound
 from .errors import InputError, Problem
 from .paths import builtin_scenario
 from .plan import load_plan
@@ -60,6 +61,7 @@ def run(
             if out is not None:
                 res.save(out if n == 1 else out / f"rep_{r:03d}")
     summary = aggregate([r.summary() for r in results])
+    summary.update(closure_bound(plan).as_dict())
     if out is not None and n > 1:
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps({**summary, "scenario_data": results[0].scenario_data}, indent=2))
@@ -78,6 +80,9 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     reps = s.get("replications", 1)
     con.print(f"[bold]{s['scenario']}[/bold]  seed {s['seed']}, {reps} replication(s), version {s['version']}")
     con.print(f"Closure: [bold]{_fmt(s['closure_h'])}[/bold]" + (" (mean)" if reps > 1 else ""))
+    if s.get("bound_h") is not None:
+        con.print(f"Lower bound from capacities: {_fmt(s['bound_h'])}, set by {s['bound_by']}"
+                  + (f" ({', '.join(s['bound_cut'])})" if s["bound_cut"] else ""))
     t = Table(title="Closure by brigade")
     for c in ("brigade", "50 %", "90 %", "closure"):
         t.add_column(c, justify="right" if c != "brigade" else "left")
@@ -113,6 +118,44 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
         typer.echo(str(w), err=True)
     typer.echo(f"ok: {scenario}: {len(plan.pieces):,} pieces, {plan.personnel_total:,} persons, "
                f"{len(plan.ships)} ship calls, {len(plan.flights)} flights, {len(plan.warnings)} warnings")
+
+
+@app.command()
+def compare(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in scenario)"),
+    investments: str = typer.Option("all", help="Comma-separated investment names, or all"),
+    replications: Optional[int] = typer.Option(None, min=1, help="Replications per variant (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, help="Seed (default: the scenario's)"),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)"),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786"),
+    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
+) -> None:
+    """Baseline, each investment alone and the portfolio: closure, hours saved, days saved per EUR 100 M."""
+    from .compare import as_json as compare_json
+    from .compare import compare as run_compare
+
+    names = [i.strip() for i in investments.split(",") if i.strip()]
+    try:
+        frame = run_compare(_scenario_path(scenario), names, replications, seed, workers, scheduler,
+                            progress=sys.stderr.isatty())
+    except InputError as exc:
+        _fail(exc.problems)
+    if as_json:
+        typer.echo(json.dumps(compare_json(frame)))
+        return
+    con = Console()
+    t = Table(title=f"Investments compared ({int(frame['replications'].iloc[0])} replications, seed {frame['seed'].iloc[0]}, "
+                    "common random numbers)")
+    for c in ("variant", "cost (EUR M)", "closure (h)", "95 % CI", "saved (h)", "95 % CI", "days / EUR 100 M",
+              "bound (h)", "top bottleneck"):
+        t.add_column(c, justify="left" if c in ("variant", "top bottleneck") else "right", no_wrap=c == "variant")
+    for _, r in frame.iterrows():
+        t.add_row(r["name"], f"{r['cost_eur'] / 1e6:,.1f}", f"{r['closure_h_mean']:,.1f}",
+                  f"{r['closure_h_ci95_lo']:,.1f} - {r['closure_h_ci95_hi']:,.1f}", f"{r['saved_h_mean']:,.1f}",
+                  f"{r['saved_h_ci95_lo']:,.1f} - {r['saved_h_ci95_hi']:,.1f}",
+                  "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}", f"{r['bound_h']:,.1f}",
+                  r["top_bottleneck"])
+    con.print(t)
 
 
 @app.command()

@@ -27,6 +27,11 @@ class Deterministic(_Dist):
     def mean(self) -> float:
         return self.value
 
+    @property
+    def low(self) -> float:
+        """Smallest value the distribution can take (for rigorous bounds)."""
+        return self.value
+
 
 class Exponential(_Dist):
     """Exponential with the given mean (default 1)."""
@@ -40,6 +45,10 @@ class Exponential(_Dist):
     @property
     def mean(self) -> float:
         return self.mean_
+
+    @property
+    def low(self) -> float:
+        return 0.0
 
 
 class Triangular(_Dist):
@@ -79,6 +88,10 @@ class Lognormal(_Dist):
     @property
     def mean(self) -> float:
         return self.mean_
+
+    @property
+    def low(self) -> float:
+        return 0.0
 
 
 Distribution = Annotated[

@@ -6,12 +6,24 @@ runs only what is missing; the rows are gathered into one long DataFrame (OUT/sw
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from .errors import InputError, Problem
 from .runner import run_replication
-from .variants import Value, cached_variant
+from .variants import Value, cached_variant, parse_assignment
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -60,3 +72,375 @@ def run_task(task: Task) -> dict[str, Any]:
     for mode, v in s["throughput_per_day"].items():
         row[f"throughput_per_day:{mode}"] = v
     return row
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The grid
+
+
+def variant_label(params: Sequence[tuple[str, Value]], investments: Sequence[str] = ()) -> str:
+    """`NAME=VALUE,NAME=VALUE` for a grid point; the investments (or "baseline") when there are no parameters."""
+    if params:
+        return ",".join(f"{name}={value}" for name, value in params)
+    return "+".join(investments) or "baseline"
+
+
+def grid(scenario: Path | str, params: dict[str, list[Value]], investments: Iterable[str] = (),
+         replications: int | None = None, seed: int | None = None) -> list[Task]:
+    """Every combination of the parameter values (first parameter slowest, values in the order given), each for
+    replications 0..n-1. Replications and seed default to the scenario file's."""
+    path = Path(scenario).expanduser().resolve()
+    if replications is None or seed is None:
+        from .scenario import read_scenario
+
+        sc = read_scenario(path)
+        replications = sc.replications if replications is None else replications
+        seed = sc.seed if seed is None else seed
+    invs = tuple(investments)
+    names = list(params)
+    for name in names:
+        if not params[name]:
+            raise InputError([Problem("(sweep)", name, params[name], "no values given")])
+    tasks = []
+    for values in itertools.product(*(params[n] for n in names)):
+        point = tuple(zip(names, values))
+        label = variant_label(point, invs)
+        for r in range(int(replications)):
+            tasks.append(Task(str(path), point, invs, int(seed), r, label))
+    return tasks
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Running
+
+
+def _jsonable(obj: Any) -> Any:
+    """numpy scalars and the like as plain Python values."""
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    return str(obj)
+
+
+def _normalise(row: dict[str, Any]) -> dict[str, Any]:
+    """The row exactly as it reads back from its JSON file (so runs in memory and on disk give the same frame)."""
+    return json.loads(json.dumps(row, default=_jsonable))
+
+
+def _run(task: Task) -> tuple[str, Any]:
+    """run_task for a worker: ("ok", row), or ("input", problems) so input errors reach the parent intact
+    (InputError itself does not survive pickling)."""
+    try:
+        return "ok", _normalise(run_task(task))
+    except InputError as exc:
+        return "input", exc.problems
+
+
+def _unwrap(result: tuple[str, Any]) -> dict[str, Any]:
+    status, value = result
+    if status == "input":
+        raise InputError(list(value))
+    return value
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, write: Callable[[Any], None], mode: str = "w") -> None:
+    """Write through a temporary file in the same folder, flushed and synced, then renamed over `path`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _run_path(runs: Path, task: Task) -> Path:
+    return runs / f"{task.key()}.json"
+
+
+def _read_row(path: Path) -> dict[str, Any] | None:
+    """A finished run's row, or None when the file is missing or not a complete JSON object."""
+    try:
+        row = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return row if isinstance(row, dict) else None
+
+
+def finished(tasks: Iterable[Task], out: Path) -> set[str]:
+    """Keys of the tasks whose rows already sit in OUT/runs."""
+    runs = Path(out) / "runs"
+    return {t.key() for t in tasks if _read_row(_run_path(runs, t)) is not None}
+
+
+def _validate(tasks: Iterable[Task]) -> None:
+    """Build each distinct variant once, here, so a bad parameter ends the sweep before any run (and, with
+    forked workers, they inherit the compiled plans)."""
+    seen = set()
+    for t in tasks:
+        v = (t.scenario, t.params, t.investments)
+        if v in seen:
+            continue
+        seen.add(v)
+        try:
+            cached_variant(*v)
+        except InputError:
+            raise
+        except (ValueError, TypeError) as exc:  # e.g. a text value for a number, a pool below its minimum
+            detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip() and "errors.pydantic" not in line)
+            raise InputError([Problem(t.scenario, "--param", variant_label(t.params, t.investments),
+                                      f"cannot build this variant: {detail}")]) from None
+
+
+def _mp_context() -> Any:
+    """fork where available (Linux): workers start at once and inherit the plans compiled here."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _progress_bar(enabled: bool) -> Any:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    show = enabled and sys.stderr.isatty()
+    return Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
+                    TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), disable=not show,
+                    transient=False)
+
+
+def _local_results(pending: list[Task], workers: int) -> Iterator[tuple[Task, tuple[str, Any]]]:
+    """Results as runs finish: in this process when workers is 1, else in a process pool. The pool starts (and
+    its workers fork) here, before the caller starts any thread such as the progress bar's."""
+    if workers <= 1 or len(pending) <= 1:
+        return ((t, _run(t)) for t in pending)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=_mp_context())
+    futures = {pool.submit(_run, t): t for t in pending}
+
+    def results() -> Iterator[tuple[Task, tuple[str, Any]]]:
+        left = set(futures)
+        try:
+            while left:
+                ready, left = wait(left, return_when=FIRST_COMPLETED)
+                for f in ready:
+                    yield futures[f], f.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+    return results()
+
+
+def _dask_results(pending: list[Task], scheduler: str) -> Iterator[tuple[Task, tuple[str, Any]]]:
+    """Results as runs finish on a Dask cluster; each run's key is its task key."""
+    from dask.distributed import Client, as_completed
+
+    try:
+        client = Client(scheduler)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError([Problem("(command line)", "--scheduler", scheduler, f"cannot connect: {exc}")]) from None
+    try:
+        futures = {}
+        for t in pending:
+            f = client.submit(_run, t, key=f"rsom-run-{t.key()}", pure=False)
+            futures[f.key] = (f, t)
+    except BaseException:
+        client.close()
+        raise
+
+    def results() -> Iterator[tuple[Task, tuple[str, Any]]]:
+        try:
+            for f in as_completed([f for f, _ in futures.values()]):
+                _, t = futures.pop(f.key)
+                value = f.result()
+                f.release()
+                yield t, value
+        finally:
+            client.close()
+
+    return results()
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame.from_records(rows)
+
+
+def _save_parquet(df: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a parameter with values of several types (e.g. 4 and "max")
+        df = df.copy()
+        for c in df.columns:
+            if df[c].dtype == object and len({type(v) for v in df[c].dropna()}) > 1:
+                df[c] = df[c].map(lambda v: None if v is None else str(v))
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    import pyarrow.parquet as pq
+
+    _atomic_write(path, lambda fh: pq.write_table(table, fh), mode="wb")
+
+
+def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None = None, scheduler: str | None = None,
+            progress: bool = True) -> pd.DataFrame:
+    """Run the tasks and return one row per task, in task order.
+
+    With `out`, each row is written atomically to OUT/runs/KEY.json as its run finishes; tasks already there are
+    not run again, and all rows are also saved to OUT/sweep.parquet. Runs go to local processes (`workers`,
+    default one per core; 1 = in this process) or, given `scheduler`, to a Dask cluster."""
+    tasks = list(tasks)
+    runs = None
+    rows: dict[str, dict[str, Any]] = {}
+    if out is not None:
+        runs = Path(out) / "runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        for tmp in runs.glob(".*.tmp"):  # left by a sweep killed while writing
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        for t in tasks:
+            row = _read_row(_run_path(runs, t))
+            if row is not None:
+                rows[t.key()] = row
+    pending, seen = [], set(rows)
+    for t in tasks:
+        if t.key() not in seen:
+            seen.add(t.key())
+            pending.append(t)
+    _validate(pending)
+
+    if not pending:
+        results: Iterator[tuple[Task, tuple[str, Any]]] = iter(())
+    elif scheduler:
+        results = _dask_results(pending, scheduler)
+    else:
+        results = _local_results(pending, workers or os.cpu_count() or 1)
+    try:
+        with _progress_bar(progress) as bar:
+            job = bar.add_task("runs", total=len(tasks), completed=len(tasks) - len(pending))
+            for task, result in results:
+                row = _unwrap(result)
+                if runs is not None:
+                    _atomic_write(_run_path(runs, task), lambda fh, row=row: json.dump(row, fh))
+                rows[task.key()] = row
+                bar.advance(job)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # stops the pool or the Dask client also when a run failed
+            close()
+
+    if runs is not None:  # the files are the record: read every row back
+        loaded = {}
+        for t in tasks:
+            row = _read_row(_run_path(runs, t))
+            if row is None:
+                raise RuntimeError(f"run {t.key()} ({t.variant}, replication {t.replication}) has no row in {runs}")
+            loaded[t.key()] = row
+        rows = loaded
+    df = _frame([rows[t.key()] for t in tasks])
+    if out is not None:
+        _save_parquet(df, Path(out) / "sweep.parquet")
+    return df
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The command line
+
+
+def parse_params(params: Iterable[str]) -> dict[str, list[Value]]:
+    """`--param NAME=V1,V2` options into {name: values}; a name given twice is an error."""
+    out: dict[str, list[Value]] = {}
+    for text in params:
+        name, values = parse_assignment(text)
+        if not name:
+            raise InputError([Problem("(command line)", "--param", text, "no parameter name before '='")])
+        if name in out:
+            raise InputError([Problem("(command line)", "--param", name, "parameter given twice; list all its values "
+                                                                         "in one option (NAME=V1,V2)")])
+        out[name] = values
+    return out
+
+
+def summarize(df: pd.DataFrame, params: Sequence[str] = ()) -> pd.DataFrame:
+    """Per grid point (in grid order): its parameter values, runs, mean / min / max closure (h) over replications,
+    runs not closed, and the most frequent top bottleneck."""
+    import pandas as pd
+
+    recs = []
+    for variant, g in df.groupby("variant", sort=False):
+        closure = pd.to_numeric(g["closure_h"], errors="coerce")
+        top = g["top_bottleneck"].fillna("").astype(str)
+        counts = top[top != ""].value_counts()
+        recs.append({"variant": variant, **{p: g[p].iloc[0] for p in params if p in g}, "runs": len(g),
+                     "closure_mean_h": closure.mean(), "closure_min_h": closure.min(), "closure_max_h": closure.max(),
+                     "not_closed": int(closure.isna().sum()), "top_bottleneck": counts.index[0] if len(counts) else ""})
+    return pd.DataFrame.from_records(recs)
+
+
+def cli_sweep(scenario_path: Path | str, params: list[str], investments: list[str], replications: int | None,
+              seed: int | None, out: Path, workers: int | None, scheduler: str | None) -> pd.DataFrame:
+    """`rsom sweep`: run the grid, print one line per grid point and where the table is."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .scenario import read_scenario
+
+    grid_params = parse_params(params)
+    sc = read_scenario(scenario_path)
+    tasks = grid(scenario_path, grid_params, investments, replications if replications is not None else sc.replications,
+                 seed if seed is not None else sc.seed)
+    out = Path(out)
+    before = len(finished(tasks, out))
+    df = execute(tasks, out=out, workers=workers, scheduler=scheduler)
+
+    con = Console()
+    names = list(grid_params)
+    t = Table(title=f"{sc.name}: {len(tasks)} runs ({len(tasks) - before} run now, {before} from earlier); closure in h "
+                    "over replications")
+    for c in names or ["variant"]:
+        t.add_column(c, justify="right", overflow="fold")
+    for c in ("runs", "mean", "min", "max", "top bottleneck"):
+        t.add_column(c, justify="left" if c == "top bottleneck" else "right", no_wrap=c != "top bottleneck")
+
+    def h(x: float) -> str:
+        return "-" if x != x else f"{x:,.1f}"
+
+    for r in summarize(df, names).to_dict("records"):
+        mean = h(r["closure_mean_h"]) + (f" ({r['not_closed']} not closed)" if r["not_closed"] else "")
+        t.add_row(*[str(r[c]) for c in names or ["variant"]], str(r["runs"]), mean, h(r["closure_min_h"]),
+                  h(r["closure_max_h"]), str(r["top_bottleneck"]))
+    con.print(t)
+    con.print(f"Rows: {out / 'sweep.parquet'}")
+    return df
