@@ -77,8 +77,11 @@ def check_changes(invs: dict[str, Investment], tables: dict[str, pd.DataFrame], 
                 out.append(Problem(file, where, ch.table, f"unknown table; use one of {list(TARGETS)}"))
                 continue
             if ch.table == "pools":
-                ok = ch.key in POOL_KEYS or ch.key.startswith("wagons.")
-                if not ok:
+                if ch.key.startswith("wagons."):
+                    wt = ch.key.split(".", 1)[1]
+                    if wt not in tables["wagon_types"].index:
+                        out.append(Problem(file, where, wt, f"unknown wagon type; the network has {sorted(tables['wagon_types'].index)}"))
+                elif ch.key not in POOL_KEYS:
                     out.append(Problem(file, where, ch.key, f"unknown pool; use wagons.TYPE or one of {list(POOL_KEYS)}"))
                 continue
             if ch.attribute not in numeric[ch.table]:

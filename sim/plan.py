@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .forces import Template, Unit, load_templates
@@ -139,7 +140,11 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
         changes = [ch for inv in applied for ch in inv.changes] + list(extra_changes or [])
         tables = apply_to_tables({t: net.table(t) for t in TABLES}, changes)
         net = Network(**{**net.__dict__, **tables})
-        pools = Pools(**apply_to_pools(scenario.pools.model_dump(), changes))
+        try:
+            pools = Pools(**apply_to_pools(scenario.pools.model_dump(), changes))
+        except ValidationError as exc:
+            raise InputError([Problem(file, f"pools.{'.'.join(str(x) for x in e['loc'])}", e.get("input"),
+                                      f"after investments and parameters: {e['msg']}") for e in exc.errors()]) from None
         scenario = scenario.model_copy(update={"pools": pools})
     net = _apply_windows(scenario, net)
     graph = build_graph(net, frozenset(scenario.corridors.out_of_service), frozenset(scenario.corridors.in_service),
@@ -254,7 +259,7 @@ def _mode_options(plan: Plan, force: Force, entry: str, cls: str, mode: str) -> 
             if access is None:
                 continue
             found = router.nearest("rail", head, exits)
-            if found is None or found[0] not in net.railheads.index:
+            if found is None:
                 continue
             score = (sum(leg.hours(speed) for leg in access), head)
             if best is None or score < best[0]:

@@ -8,19 +8,23 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import multiprocessing
 import os
+import queue
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, Problem
 from .runner import run_replication
-from .variants import Value, cached_variant, parse_assignment
+from .variants import Value, build_variant, cached_variant, parse_assignment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -128,10 +132,22 @@ def _normalise(row: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(row, default=_jsonable))
 
 
+def _variant_error(task: Task, exc: Exception) -> InputError:
+    """A variant that does not build for a reason other than InputError (e.g. a text value for a number, a pool
+    below its minimum) as an input problem naming the grid point."""
+    detail = "; ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip() and "errors.pydantic" not in ln)
+    return InputError([Problem(task.scenario, "--param", variant_label(task.params, task.investments),
+                               f"cannot build this variant: {detail}")])
+
+
 def _run(task: Task) -> tuple[str, Any]:
     """run_task for a worker: ("ok", row), or ("input", problems) so input errors reach the parent intact
     (InputError itself does not survive pickling)."""
     try:
+        try:
+            cached_variant(task.scenario, task.params, task.investments)  # what run_task compiles first
+        except (ValueError, TypeError) as exc:
+            raise _variant_error(task, exc) from None
         return "ok", _normalise(run_task(task))
     except InputError as exc:
         return "input", exc.problems
@@ -194,27 +210,24 @@ def finished(tasks: Iterable[Task], out: Path) -> set[str]:
     return {t.key() for t in tasks if _read_row(_run_path(runs, t)) is not None}
 
 
-def _validate(tasks: Iterable[Task]) -> None:
-    """Build each distinct variant once, here, so a bad parameter ends the sweep before any run (and, with
-    forked workers, they inherit the compiled plans)."""
+def _check(tasks: Iterable[Task]) -> None:
+    """Build one variant per distinct set of parameter names and investments, here, so a bad name or a bad
+    scenario ends the sweep before any run. The plan is not kept: workers forked from this process run faster
+    on plans they compiled themselves (inherited ones are copied page by page as they are touched)."""
     seen = set()
     for t in tasks:
-        v = (t.scenario, t.params, t.investments)
-        if v in seen:
+        names = (t.scenario, tuple(n for n, _ in t.params), t.investments)
+        if names in seen:
             continue
-        seen.add(v)
+        seen.add(names)
         try:
-            cached_variant(*v)
-        except InputError:
-            raise
-        except (ValueError, TypeError) as exc:  # e.g. a text value for a number, a pool below its minimum
-            detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip() and "errors.pydantic" not in line)
-            raise InputError([Problem(t.scenario, "--param", variant_label(t.params, t.investments),
-                                      f"cannot build this variant: {detail}")]) from None
+            build_variant(t.scenario, dict(t.params), t.investments)
+        except (ValueError, TypeError) as exc:
+            raise _variant_error(t, exc) from None
 
 
 def _mp_context() -> Any:
-    """fork where available (Linux): workers start at once and inherit the plans compiled here."""
+    """fork where available (Linux): workers start at once, without importing the package again."""
     if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return None
@@ -237,24 +250,78 @@ def _progress_bar(enabled: bool) -> Any:
                     transient=False)
 
 
+_ROWS: Any = None  # in a pool worker: the queue its rows go back on
+
+
+def _init_worker(rows: Any, parent: int) -> None:
+    """Keep the row queue; end this worker if the sweep's process dies (e.g. SIGKILL), instead of running on."""
+    global _ROWS
+    _ROWS = rows
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rsom-parent-watch", daemon=True).start()
+
+
+def _run_chunk(tasks: list[Task]) -> int:
+    """Run tasks of one variant in a pool worker (which compiles the variant once), sending each result back
+    as soon as it is there; stops at an input error."""
+    for t in tasks:
+        result = _run(t)
+        _ROWS.put((t.key(), result))
+        if result[0] != "ok":
+            break
+    return len(tasks)
+
+
+def _chunks(pending: list[Task], workers: int) -> list[list[Task]]:
+    """Runs grouped by variant (each worker then compiles a variant about once), in pieces small enough to keep
+    every worker busy."""
+    size = max(1, math.ceil(len(pending) / (4 * workers)))
+    groups: dict[tuple, list[Task]] = {}
+    for t in pending:
+        groups.setdefault((t.scenario, t.params, t.investments), []).append(t)
+    return [g[i:i + size] for g in groups.values() for i in range(0, len(g), size)]
+
+
 def _local_results(pending: list[Task], workers: int) -> Iterator[tuple[Task, tuple[str, Any]]]:
     """Results as runs finish: in this process when workers is 1, else in a process pool. The pool starts (and
     its workers fork) here, before the caller starts any thread such as the progress bar's."""
     if workers <= 1 or len(pending) <= 1:
         return ((t, _run(t)) for t in pending)
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=_mp_context())
-    futures = {pool.submit(_run, t): t for t in pending}
+    ctx = _mp_context() or multiprocessing.get_context()
+    rows = ctx.Queue()
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx, initializer=_init_worker,
+                               initargs=(rows, os.getpid()))
+    futures = [pool.submit(_run_chunk, c) for c in _chunks(pending, workers)]
+    by_key = {t.key(): t for t in pending}
 
     def results() -> Iterator[tuple[Task, tuple[str, Any]]]:
-        left = set(futures)
+        received = 0
         try:
-            while left:
-                ready, left = wait(left, return_when=FIRST_COMPLETED)
-                for f in ready:
-                    yield futures[f], f.result()
+            while received < len(by_key):
+                try:
+                    key, result = rows.get(timeout=0.2)
+                except queue.Empty:
+                    key = None
+                if key is None:
+                    failed = next((f.exception() for f in futures if f.done() and f.exception() is not None), None)
+                    if failed is not None:
+                        raise failed  # a run failed (not an input error); the worker's traceback follows
+                    continue
+                received += 1
+                yield by_key[key], result
         except BaseException:
+            started = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
+            for proc in started:  # the runs already under way in this sweep's own workers: stop them
+                proc.terminate()
             raise
+        finally:
+            rows.close()
         pool.shutdown(wait=True)
 
     return results()
@@ -339,7 +406,8 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
         if t.key() not in seen:
             seen.add(t.key())
             pending.append(t)
-    _validate(pending)
+    if pending and (scheduler or (workers or os.cpu_count() or 1) > 1):
+        _check(pending)
 
     if not pending:
         results: Iterator[tuple[Task, tuple[str, Any]]] = iter(())

@@ -43,11 +43,17 @@ def parse_assignment(text: str) -> tuple[str, list[Value]]:
 def as_change(name: str, value: Value) -> Change | None:
     """The network or pool change a parameter stands for (None: a scenario field)."""
     parts = name.split(".")
-    if parts[0] in (*NETWORK_TARGETS, "corridor") and len(parts) == 3:
-        return Change(parts[0], parts[1], parts[2], "set", float(value))
-    if parts[0] == "pools" and len(parts) in (2, 3):
-        return Change("pools", ".".join(parts[1:]), "count", "set", float(value))
-    return None
+    is_cell = parts[0] in (*NETWORK_TARGETS, "corridor") and len(parts) == 3
+    is_pool = parts[0] == "pools" and len(parts) in (2, 3)
+    if not (is_cell or is_pool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError([Problem("(parameters)", name, value, "expected a number")]) from None
+    if is_cell:
+        return Change(parts[0], parts[1], parts[2], "set", number)
+    return Change("pools", ".".join(parts[1:]), "count", "set", number)
 
 
 def _set_path(data: dict, dotted: str, value: Value, file: str) -> None:

@@ -93,3 +93,12 @@ def test_unit_larger_than_its_staging_area_is_refused(tmp_path):
         compile_plan(parse_scenario(scenario(net), "t.yaml"), "t.yaml", net)
     text = str(exc.value)
     assert "6 road pieces but the staging area has 5 vehicle spaces" in text and "40 persons but the staging area has 10 beds" in text
+
+
+def test_rail_exit_need_not_be_a_railhead(tmp_path):
+    # a border crossing without unloading ramps is still a rail exit; pieces load at the port's railhead
+    plan, r = run_tiny(tmp_path, {"railheads": [{"node": "port", "ramps": 1, "load_h": 4, "unload_h": 1, "max_train_m": 740}]},
+                       templates={"t": [{"unit": "a", "personnel": 0, "tracked": 4}]},
+                       forces=[{"id": "f", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 0}]}])
+    assert {(p.mode, p.railhead, p.exit) for p in plan.pieces} == {("rail", "port", "exit_rail")}
+    assert r.summary()["closure_h"] == pytest.approx(6.4)
