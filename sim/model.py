@@ -73,7 +73,7 @@ class Model:
         for p in plan.pieces:
             keys = [self.batch_key(p.pid)]
             if p.mode == "rail" and p.to_origin:  # shuttled to its railhead, then into a train
-                keys.append(("train", p.railhead, p.force, p.exit))
+                keys.append(self.train_key(p.pid))
             for key in keys:
                 if key is not None:
                     self._expected[key] = self._expected.get(key, 0) + 1
@@ -148,7 +148,7 @@ class Model:
         """The batcher a piece joins first after reception (None: it moves alone)."""
         p = self.plan.pieces[pid]
         if p.mode == "rail":
-            return ("shuttle", p.entry, p.railhead, p.force) if p.to_origin else ("train", p.railhead, p.force, p.exit)
+            return ("shuttle", p.entry, p.railhead, p.force) if p.to_origin else self.train_key(pid)
         if p.mode == "road":
             if p.to_origin:
                 return ("to_staging", p.entry, p.force, self.plan.units[(p.force, p.unit)].staging)
@@ -158,6 +158,12 @@ class Model:
         if p.mode in ("het", "barge"):
             return (p.mode, p.entry, p.force, p.exit)
         return None
+
+    def train_key(self, pid: int) -> tuple:
+        """Trains form per railhead, force, planned exit and wagon type: armour on heavy flats and containers on
+        container wagons run as separate trains, so a shortage of one wagon type does not hold up the other."""
+        p = self.plan.pieces[pid]
+        return ("train", p.railhead, p.force, p.exit, self.classes[p.cls]["wagon_type"])
 
     def batcher(self, key: tuple, fits: Callable, dispatch: Callable, max_wait_h: float,
                 is_full: Callable = lambda b: False) -> Batcher:

@@ -6,6 +6,7 @@ routes and event order never depend on hash order."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -58,8 +59,15 @@ class Network:
 
 
 def load_network(folder: Path) -> Network:
-    """Read every table of a network folder and run all checks; problems are collected on the result."""
-    folder = Path(folder)
+    """Read every table of a network folder and run all checks; problems are collected on the result.
+    Cached per process while the folder's files are unchanged (a Network is never modified in place)."""
+    folder = Path(folder).resolve()
+    stamp = tuple(sorted((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in folder.glob("*.csv"))) if folder.is_dir() else ()
+    return _load_network(folder, stamp)
+
+
+@lru_cache(maxsize=8)
+def _load_network(folder: Path, stamp: tuple) -> Network:
     problems: list[Problem] = []
     frames = {t: read_table(folder / f"{t}.csv", t, problems) for t in TABLES}
     sources = read_table(folder / "sources.csv", "sources", problems)

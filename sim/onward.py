@@ -118,7 +118,7 @@ def shuttle(m: Model, batch: list[Item]) -> Generator:
         q = m.plan.pieces[it.pid]
         m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "shuttle", q.railhead, it.t_join, t0, t)
         m.ledger.piece(it.pid, "waiting for train", q.railhead)
-        join(m, ("train", q.railhead, q.force, q.exit), replace(it, port_token=None, t_join=m.env.now))
+        join(m, m.train_key(it.pid), replace(it, port_token=None, t_join=m.env.now))
 
 
 def to_staging(m: Model, batch: list[Item]) -> Generator:
@@ -210,7 +210,7 @@ def eta(m: Model, route: Route, t: float) -> float:
 def _train_batcher(m: Model, key: tuple):
     """Trains at one railhead for one force. A train is as long as the planned route allows; when it leaves
     it takes whichever route to the force's exits (that accepts its length) arrives first."""
-    _, railhead, force, planned = key
+    _, railhead, force, planned, _wagon_type = key
     options = rail_options(m, railhead, force)
     cap_m = train_capacity_m(m, railhead, planned, m.plan.router.route("rail", railhead, planned))
     lengths = m.wagon_len

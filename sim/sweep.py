@@ -19,9 +19,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .bound import closure_bound
 from .errors import InputError, Problem
 from .runner import run_replication
 from .variants import Value, build_variant, cached_variant, parse_assignment
@@ -47,10 +49,17 @@ class Task:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
+@lru_cache(maxsize=16)
+def _bound(scenario: str, params: tuple, investments: tuple) -> dict[str, Any]:
+    """The analytic bound of a variant, once per process."""
+    return closure_bound(cached_variant(scenario, params, investments)).as_dict()
+
+
 def run_task(task: Task) -> dict[str, Any]:
     """Run one task and return its row: the task's fields, each parameter as a column, and the results."""
     plan = cached_variant(task.scenario, task.params, task.investments)
     s = run_replication(plan, seed=task.seed, replication=task.replication).summary()
+    bound = _bound(task.scenario, task.params, task.investments)
     row: dict[str, Any] = {
         "key": task.key(),
         "variant": task.variant,
@@ -68,6 +77,8 @@ def run_task(task: Task) -> dict[str, Any]:
         "personnel_in_system": s["personnel"]["in_system"],
         "events": s["events"],
         "top_bottleneck": s["bottlenecks"][0]["resource"] if s["bottlenecks"] else "",
+        "bound_h": bound["bound_h"],
+        "bound_by": bound["bound_by"],
         "version": s["version"],
     }
     for force, b in s["brigades"].items():

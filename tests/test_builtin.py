@@ -69,31 +69,31 @@ def test_cli_replications_report_means_and_spread(tmp_path):
 
 
 PINNED = {
-    "closure_h": 410.3721,
+    "closure_h": 400.9212,
     "brigades": {
         "eu_armoured": {
-            "closure_h": 288.1522,
-            "closure_50_h": 107.3037,
-            "closure_90_h": 250.7644
+            "closure_h": 400.9212,
+            "closure_50_h": 91.2652,
+            "closure_90_h": 304.8132
         },
         "us_abct": {
-            "closure_h": 410.3721,
-            "closure_50_h": 98.2685,
-            "closure_90_h": 344.162
+            "closure_h": 392.78,
+            "closure_50_h": 98.2622,
+            "closure_90_h": 262.7685
         }
     },
     "throughput_per_day": {
-        "rail": 96.205,
-        "road": 146.794
+        "rail": 98.473,
+        "road": 150.254
     },
     "bottlenecks": [
         "wagons:container_flat",
         "wagons:heavy_flat",
-        "paths@l_hasselt_tongeren>",
         "paths@l_antwerp_noord_lier>",
+        "paths@l_hasselt_tongeren>",
         "paths@l_lier_aarschot>"
     ],
-    "events": 51641
+    "events": 51810
 }
 
 

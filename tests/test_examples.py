@@ -20,3 +20,16 @@ def test_bench_example(tmp_path):
                    capture_output=True, text=True, check=True)
     row = json.loads(target.read_text())
     assert row["events"] > 0 and row["pieces"] > 0 and row["piece_stages"] >= row["pieces"]
+
+
+def test_compare_investments_example(tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "experiments" / "compare_investments.py"), "--investments",
+                          "infrabel_military_programme", "--replications", "2", "--workers", "1", "--out", str(tmp_path / "c.csv")],
+                         capture_output=True, text=True, check=True)
+    assert "infrabel_military_programme" in out.stdout and (tmp_path / "c.csv").exists()
+
+
+def test_sweep_example(tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "experiments" / "sweep_wagons_paths.py"), "--replications", "1",
+                          "--workers", "2", "--out", str(tmp_path / "sw")], capture_output=True, text=True, check=True)
+    assert (tmp_path / "sw" / "sweep.parquet").exists() and out.stdout.strip()
