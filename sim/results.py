@@ -58,6 +58,7 @@ class Results:
     pax_delivered: pd.DataFrame
     forces: tuple[str, ...] = ()  # every force of the scenario, even one with nothing to move
     blame: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=["resource", "pid", "wait_h"]))
+    network: Any = None  # the Network the run used (tables with coordinates, links), for maps; not saved
 
     @classmethod
     def from_model(cls, m: Model, end_h: float) -> Results:
@@ -98,6 +99,7 @@ class Results:
             pax_delivered=pd.DataFrame(led.pax_delivered, columns=["force", "unit", "persons", "t"]),
             forces=tuple(f.id for f in plan.scenario.forces),
             blame=pd.DataFrame(led.blame, columns=["resource", "pid", "wait_h"]),
+            network=plan.network,
         )
 
     # ---- derived tables ------------------------------------------------------------------------------
