@@ -9,17 +9,17 @@ import simpy
 
 
 class Batcher:
-    """FIFO batching of items for one key (e.g. railhead, force and exit).
+    """FIFO batching of items for one key (e.g. railhead, force, exit and wagon type).
 
-    `fits(batch, item)` says whether an item still fits; `is_full(batch)` whether the group is full without
-    waiting for one more item; `dispatch(batch)` is a generator that may wait (for wagons, a barge) before the
-    group leaves; the batcher forms the next group only after that."""
+    Each item has a size (`size_of`: 1 vehicle, a wagon share, a barge share) and a group holds up to
+    `capacity`. A group is full when the next item would not fit or when less room is left than the last
+    item took. `dispatch(batch)` is a generator that may wait (for wagons, a barge) before the group leaves;
+    the batcher forms the next group only after that."""
 
-    def __init__(self, env: simpy.Environment, expected: int, max_wait_h: float,
-                 fits: Callable[[list, object], bool], dispatch: Callable[[list], Generator],
-                 is_full: Callable[[list], bool] = lambda batch: False):
+    def __init__(self, env: simpy.Environment, expected: int, max_wait_h: float, capacity: float,
+                 size_of: Callable[[object], float], dispatch: Callable[[list], Generator]):
         self.env, self.expected, self.max_wait_h = env, expected, max_wait_h
-        self.fits, self.dispatch, self.is_full = fits, dispatch, is_full
+        self.capacity, self.size_of, self.dispatch = capacity, size_of, dispatch
         self.queue: list[tuple[float, object]] = []
         self._kick = env.event()
         env.process(self._run())
@@ -31,13 +31,16 @@ class Batcher:
             self._kick.succeed()
 
     def _take(self) -> tuple[list, bool]:
-        """Fill a batch from the head of the queue; `full` is True when an item was left out for lack of room."""
+        """Fill a group from the head of the queue; returns it and whether it is full."""
         batch: list = []
+        total, last = 0.0, 0.0
         for _, item in self.queue:
-            if batch and not self.fits(batch, item):
+            size = self.size_of(item)
+            if batch and total + size > self.capacity + 1e-9:
                 return batch, True
             batch.append(item)
-        return batch, self.is_full(batch)
+            total, last = total + size, size
+        return batch, self.capacity - total < last - 1e-9
 
     def _run(self) -> Generator:
         while True:

@@ -165,11 +165,10 @@ class Model:
         p = self.plan.pieces[pid]
         return ("train", p.railhead, p.force, p.exit, self.classes[p.cls]["wagon_type"])
 
-    def batcher(self, key: tuple, fits: Callable, dispatch: Callable, max_wait_h: float,
-                is_full: Callable = lambda b: False) -> Batcher:
+    def batcher(self, key: tuple, capacity: float, size_of: Callable, dispatch: Callable, max_wait_h: float) -> Batcher:
         b = self._batchers.get(key)
         if b is None:
-            b = self._batchers[key] = Batcher(self.env, self._expected.get(key, 0), max_wait_h, fits, dispatch, is_full)
+            b = self._batchers[key] = Batcher(self.env, self._expected.get(key, 0), max_wait_h, capacity, size_of, dispatch)
         return b
 
     def serial_batcher(self, key: tuple, then: Callable[[list[Item]], Generator]) -> Batcher:
@@ -181,7 +180,7 @@ class Model:
             return
             yield
 
-        return self.batcher(key, lambda b, i: len(b) < cap, dispatch, self.s.convoy.max_wait_h, lambda b: len(b) >= cap)
+        return self.batcher(key, cap, lambda item: 1.0, dispatch, self.s.convoy.max_wait_h)
 
     def leave_port(self, items: list[Item]) -> None:
         """Pieces leave the marshalling area of their entry port."""

@@ -210,21 +210,18 @@ def eta(m: Model, route: Route, t: float) -> float:
 def _train_batcher(m: Model, key: tuple):
     """Trains at one railhead for one force. A train is as long as the planned route allows; when it leaves
     it takes whichever route to the force's exits (that accepts its length) arrives first."""
-    _, railhead, force, planned, _wagon_type = key
+    _, railhead, force, planned, wagon_type = key
     options = rail_options(m, railhead, force)
     cap_m = train_capacity_m(m, railhead, planned, m.plan.router.route("rail", railhead, planned))
     lengths = m.wagon_len
-    pool_size = {wt: int(p.info.capacity) for wt, p in m.wagons.items()}
+    # trains are of one wagon type, so ceil(sum of shares) <= W wagons exactly when the sum of shares <= W
+    wagons = min(math.floor(cap_m / float(lengths[wagon_type]) + 1e-9), int(m.wagons[wagon_type].info.capacity))
 
     def length_m(pids: list[int]) -> float:
         return sum(n * float(lengths[wt]) for wt, n in wagons_needed(m, pids).items())
 
-    def fits(batch: list[Item], item: Item) -> bool:
-        pids = [it.pid for it in batch] + [item.pid]
-        need = wagons_needed(m, pids)
-        if any(n > pool_size.get(wt, 0) for wt, n in need.items()):
-            return False
-        return length_m(pids) <= cap_m
+    def size_of(item: Item) -> float:
+        return float(m.classes[m.plan.pieces[item.pid].cls]["wagon_share"])
 
     def dispatch(batch: list[Item]) -> Generator:
         pids = [it.pid for it in batch]
@@ -241,7 +238,7 @@ def _train_batcher(m: Model, key: tuple):
         x, r = min(ok, key=lambda o: (eta(m, o[1], m.env.now), o[0], [leg.key for leg in o[1]]))
         m.env.process(train(m, batch, railhead, x, r, tokens, ts))
 
-    holder = [m.batcher(key, fits, dispatch, m.s.rail.max_wait_h, lambda b: not fits(b, b[-1]))]
+    holder = [m.batcher(key, wagons, size_of, dispatch, m.s.rail.max_wait_h)]
     return holder[0]
 
 
@@ -294,11 +291,8 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
 # ---- barge ----------------------------------------------------------------------------------------------
 def _barge_batcher(m: Model, key: tuple):
     _, entry, force, exit_ = key
-    def share(batch: list[Item]) -> float:
-        return sum(float(m.classes[m.plan.pieces[it.pid].cls]["barge_share"]) for it in batch)
-
-    def fits(batch: list[Item], item: Item) -> bool:
-        return share(batch + [item]) <= 1.0 + 1e-9
+    def size_of(item: Item) -> float:
+        return float(m.classes[m.plan.pieces[item.pid].cls]["barge_share"])
 
     def dispatch(batch: list[Item]) -> Generator:
         t0 = m.env.now
@@ -306,7 +300,7 @@ def _barge_batcher(m: Model, key: tuple):
         _blame_queue(m, holder[0], "barges", t0)
         m.env.process(barge(m, batch, exit_, token))
 
-    holder = [m.batcher(key, fits, dispatch, m.s.barge.max_wait_h, lambda b: not fits(b, b[-1]))]
+    holder = [m.batcher(key, 1.0, size_of, dispatch, m.s.barge.max_wait_h)]
     return holder[0]
 
 
