@@ -1,73 +1,136 @@
-"""Benchmark one replication of a scenario (default: the built-in one): wall time, peak memory, SimPy events,
-pieces and piece-stages. Prints a table and writes it as JSON.
+"""Benchmark the model and print a table (also written as JSON):
 
-    python experiments/bench.py [SCENARIO] [--repeat 3] [--out bench.json]
+- one replication of the built-in scenario: wall time, peak memory, SimPy events, pieces, piece-stages;
+- a reference in the same process: a bare SimPy tandem queue (three simpy.Resource stations in series,
+  exponential times) with the same number of entity-stations; the ratio model / reference per entity-station;
+- scaling: the built-in force multiplied to 1, 2, 4, 8, 16 brigade-equivalents, with the fitted exponent of
+  time against size;
+- replications: N replications on 1 process and on 2 processes, and the parallel efficiency.
+
+    python experiments/bench.py [--repeat 3] [--sizes 1,2,4,8,16] [--replications 100] [--out bench.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
-import resource
 import time
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
+import simpy
+
 from sim import __version__
 from sim.paths import builtin_scenario
-from sim.plan import load_plan
+from sim.plan import compile_plan, load_plan, resolve_network
 from sim.runner import run_replication
+from sim.scenario import parse_scenario, read_scenario
+from sim.sweep import Task, execute
 
 
-def bench(scenario: Path, repeat: int) -> dict:
+def tandem(n_entities: int, seed: int = 1) -> float:
+    """Wall time (s) of a bare SimPy tandem queue: n entities through three single-server stations."""
+    env = simpy.Environment()
+    rng = np.random.default_rng(seed)
+    stations = [simpy.Resource(env, 1) for _ in range(3)]
+    gaps = rng.exponential(1.0, n_entities)
+    service = rng.exponential(0.8, (n_entities, 3))
+
+    def entity(i: int):
+        for k in range(3):
+            with stations[k].request() as req:
+                yield req
+                yield env.timeout(service[i, k])
+
+    def source():
+        for i in range(n_entities):
+            yield env.timeout(gaps[i])
+            env.process(entity(i))
+
+    env.process(source())
     t0 = time.perf_counter()
-    plan = load_plan(scenario)
-    load_s = time.perf_counter() - t0
-    walls, results = [], None
+    env.run()
+    return time.perf_counter() - t0
+
+
+def timed(plan, repeat: int) -> tuple[float, object]:
+    best, res = math.inf, None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        results = run_replication(plan)
-        walls.append(time.perf_counter() - t0)
+        res = run_replication(plan)
+        best = min(best, time.perf_counter() - t0)
+    return best, res
+
+
+def peak_mib(plan) -> float:
     tracemalloc.start()
     run_replication(plan)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert results is not None
-    moves = results.moves
-    piece_stages = int((moves["kind"] == "piece").sum())
-    best = min(walls)
-    return {
-        "scenario": plan.scenario.name,
-        "version": __version__,
-        "python": platform.python_version(),
-        "load_s": round(load_s, 3),
-        "wall_s_best": round(best, 3),
-        "wall_s_all": [round(w, 3) for w in walls],
-        "peak_traced_mib": round(peak / 2**20, 1),
-        "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "events": results.events,
-        "pieces": len(results.pieces),
-        "personnel": int(results.personnel["persons"].sum()),
-        "piece_stages": piece_stages,
-        "us_per_event": round(best / results.events * 1e6, 2),
-        "us_per_piece_stage": round(best / piece_stages * 1e6, 2),
-        "closure_h": results.summary()["closure_h"],
-    }
+    return peak / 2**20
+
+
+def scaled_plan(k: int):
+    """The built-in scenario with k brigade-equivalents (its forces repeated in turn, same arrivals)."""
+    path = builtin_scenario()
+    base = read_scenario(path)
+    data = base.model_dump(mode="json", by_alias=True)
+    forces = data["forces"]
+    data["forces"] = [{**forces[i % len(forces)], "id": f"{forces[i % len(forces)]['id']}_{i}"} for i in range(k)]
+    data["horizon_h"] = 100000.0
+    s = parse_scenario(data, str(path))
+    return compile_plan(s, str(path), resolve_network(s, path))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("scenario", nargs="?", type=Path, default=builtin_scenario())
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--sizes", default="1,2,4,8,16")
+    ap.add_argument("--replications", type=int, default=100)
     ap.add_argument("--out", type=Path, default=Path("bench.json"))
     args = ap.parse_args()
-    row = bench(args.scenario, args.repeat)
-    width = max(len(k) for k in row)
-    for k, v in row.items():
-        print(f"{k:<{width}}  {v}")
-    args.out.write_text(json.dumps(row, indent=2))
-    print(f"written to {args.out}")
+    out: dict = {"version": __version__, "python": platform.python_version()}
+
+    plan = load_plan(builtin_scenario())
+    wall, res = timed(plan, args.repeat)
+    stages = int((res.moves["kind"] == "piece").sum())
+    ref = min(tandem(math.ceil(stages / 3)) for _ in range(args.repeat))
+    out["builtin"] = {"wall_s": round(wall, 3), "peak_mib": round(peak_mib(plan), 1), "events": res.events,
+                      "pieces": len(res.pieces), "piece_stages": stages, "us_per_piece_stage": round(wall / stages * 1e6, 2),
+                      "closure_h": res.summary()["closure_h"]}
+    out["reference"] = {"entity_stations": 3 * math.ceil(stages / 3), "wall_s": round(ref, 3),
+                        "us_per_entity_station": round(ref / (3 * math.ceil(stages / 3)) * 1e6, 2)}
+    out["ratio_model_to_reference"] = round((wall / stages) / (ref / (3 * math.ceil(stages / 3))), 3)
+
+    rows = []
+    for k in [int(x) for x in args.sizes.split(",") if x]:
+        p = scaled_plan(k)
+        w, r = timed(p, 1 if k > 4 else args.repeat)
+        rows.append({"brigades": k, "pieces": len(r.pieces), "events": r.events, "wall_s": round(w, 3),
+                     "peak_mib": round(peak_mib(p), 1), "closure_h": r.summary()["closure_h"]})
+    if len(rows) > 1:
+        x = np.log([r["brigades"] for r in rows])
+        y = np.log([r["wall_s"] for r in rows])
+        out["scaling_exponent"] = round(float(np.polyfit(x, y, 1)[0]), 3)
+    out["scaling"] = rows
+
+    if args.replications:
+        tasks = [Task(str(builtin_scenario().resolve()), (), (), 20270201, r, "bench") for r in range(args.replications)]
+        t0 = time.perf_counter()
+        a = execute(tasks, workers=1, progress=False)
+        t1 = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        b = execute(tasks, workers=2, progress=False)
+        t2 = time.perf_counter() - t0
+        same = a.drop(columns=["key"]).equals(b.drop(columns=["key"]))
+        out["replications"] = {"n": args.replications, "wall_s_1_process": round(t1, 2), "wall_s_2_processes": round(t2, 2),
+                               "speed_up": round(t1 / t2, 3), "efficiency": round(t1 / t2 / 2, 3), "identical": bool(same)}
+
+    print(json.dumps(out, indent=2))
+    args.out.write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ class Model:
             yield env.timeout(self.factor("discharge", port) / row["discharge_pph"])
             p = self.plan.pieces[pid]
             led.record("piece", pid, p.force, p.unit, p.cls, 1, "discharge", port, t0, t1, env.now)
-            env.process(self.received(pid, space, float(row["tech_check_h"]) * self.factor("tech_check", port)))
+            self.received(pid, space, float(row["tech_check_h"]) * self.factor("tech_check", port))
         self.berths[port].release(token)
 
     def flight(self, fp: FlightPlan) -> Generator:
@@ -247,19 +247,25 @@ class Model:
     def unload_cargo(self, fp: FlightPlan, row) -> Generator:
         for pid in fp.pids:
             yield from self.cargo[fp.airfield].use(self.factor("cargo_processing", fp.airfield) / row["cargo_pph"])
-            self.env.process(self.received(pid, None, 0.0))
+            self.received(pid, None, 0.0)
 
     def _force(self, force_id: str):
         return next(f for f in self.s.forces if f.id == force_id)
 
-    def received(self, pid: int, port_token: tuple | None, check_h: float) -> Generator:
-        """After discharge: technical check, then hand the piece to its mode of onward movement."""
+    def received(self, pid: int, port_token: tuple | None, check_h: float) -> None:
+        """After discharge: technical check (a timeout with a callback, not a process of its own: one event
+        instead of three per piece), then the piece goes on by its mode."""
+        self.ledger.piece(pid, "technical check", self.plan.pieces[pid].entry)
+        if check_h > 0:
+            self.env.timeout(check_h).callbacks.append(lambda _ev: self._onward(pid, port_token))
+        else:
+            self._onward(pid, port_token)
+
+    def _onward(self, pid: int, port_token: tuple | None) -> None:
+        """Hand a received piece to its mode of onward movement."""
         from . import onward
 
         p, env, led = self.plan.pieces[pid], self.env, self.ledger
-        led.piece(pid, "technical check", p.entry)
-        if check_h:
-            yield env.timeout(check_h)
         item = Item(pid, port_token, env.now)
         if p.mode == "air":
             env.process(onward.helicopter(self, item))

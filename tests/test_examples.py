@@ -16,10 +16,13 @@ def test_run_scenario_example():
 
 def test_bench_example(tmp_path):
     target = tmp_path / "bench.json"
-    subprocess.run([sys.executable, str(ROOT / "experiments" / "bench.py"), "--repeat", "1", "--out", str(target)],
-                   capture_output=True, text=True, check=True)
+    subprocess.run([sys.executable, str(ROOT / "experiments" / "bench.py"), "--repeat", "1", "--sizes", "1,2",
+                    "--replications", "2", "--out", str(target)], capture_output=True, text=True, check=True)
     row = json.loads(target.read_text())
-    assert row["events"] > 0 and row["pieces"] > 0 and row["piece_stages"] >= row["pieces"]
+    b = row["builtin"]
+    assert b["events"] > 0 and b["pieces"] > 0 and b["piece_stages"] >= b["pieces"]
+    assert row["ratio_model_to_reference"] > 0 and len(row["scaling"]) == 2 and "scaling_exponent" in row
+    assert row["replications"]["identical"]
 
 
 def test_compare_investments_example(tmp_path):
