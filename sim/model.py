@@ -38,8 +38,7 @@ class UnitState:
     plan: UnitPlan
     road_arrived: list[int] = field(default_factory=list)
     pax_arrived: int = 0
-    spaces: simpy.Event | None = None
-    beds: simpy.Event | None = None
+    admitted: simpy.Event | None = None  # beds and vehicle spaces reserved for the whole unit
     space_token: tuple | None = None
     bed_token: tuple | None = None
     departed: bool = False
@@ -315,22 +314,32 @@ class Model:
         self.buses.give(token)
 
     # ---- staging ---------------------------------------------------------------------------------------
-    def _reserve(self, pool: Pool, amount: int, event: simpy.Event, setter: Callable[[tuple], None]) -> Generator:
-        """Reserve a whole unit's beds or spaces at once (no deadlock between half-arrived units). The
-        waiting is logged by each arriving party or piece (note_wait), so the reservation itself logs none."""
-        amount_, _, t1, _, number = yield from pool.take(amount, weight=0)
-        setter((amount_, t1, t1, 0.0, number))
-        event.succeed()
+    def _admit(self, u: UnitState) -> simpy.Event:
+        """The event of the unit's admission to its staging area, started by its first arrival."""
+        if u.admitted is None:
+            u.admitted = self.env.event()
+            self.env.process(self._reserve_unit(u))
+        return u.admitted
+
+    def _reserve_unit(self, u: UnitState) -> Generator:
+        """Reserve the whole unit's beds, then its vehicle spaces, always in that order: no unit holds part of
+        one while another waits for it, and no two units hold one each while waiting for the other. The waiting
+        is logged by each arriving party or piece (note_wait), so the reservation itself logs none."""
+        st = u.plan.staging
+        if u.plan.personnel:
+            amount, _, t1, _, number = yield from self.beds[st].take(u.plan.personnel, weight=0)
+            u.bed_token = (amount, t1, t1, 0.0, number)
+        if u.plan.road_pieces:
+            amount, _, t1, _, number = yield from self.spaces[st].take(u.plan.road_pieces, weight=0)
+            u.space_token = (amount, t1, t1, 0.0, number)
+        u.admitted.succeed()  # type: ignore[union-attr]
 
     def pax_at_staging(self, force: str, unit: str, n: int) -> Generator:
         u = self.units[(force, unit)]
         st = u.plan.staging
-        if u.beds is None:
-            u.beds = self.env.event()
-            self.env.process(self._reserve(self.beds[st], u.plan.personnel, u.beds, lambda t: setattr(u, "bed_token", t)))
         t0 = self.env.now
         self.ledger.move_pax(force, unit, n, ("arrived", st), ("waiting for beds", st), t0)
-        yield u.beds
+        yield self._admit(u)
         self.beds[st].note_wait(t0, n)
         self.ledger.move_pax(force, unit, n, ("waiting for beds", st), ("staging", st), self.env.now)
         self.ledger.record("pax", -1, force, unit, "", n, "beds", st, t0, self.env.now, self.env.now)
@@ -341,12 +350,9 @@ class Model:
         p = self.plan.pieces[pid]
         u = self.units[(p.force, p.unit)]
         st = u.plan.staging
-        if u.spaces is None:
-            u.spaces = self.env.event()
-            self.env.process(self._reserve(self.spaces[st], u.plan.road_pieces, u.spaces, lambda t: setattr(u, "space_token", t)))
         t0 = self.env.now
         self.ledger.piece(pid, "waiting for staging spaces", st)
-        yield u.spaces
+        yield self._admit(u)
         self.spaces[st].note_wait(t0, 1, (pid,))
         self.ledger.piece(pid, "staging: waiting for marry-up", st)
         u.road_arrived.append(pid)

@@ -102,3 +102,16 @@ def test_rail_exit_need_not_be_a_railhead(tmp_path):
                        forces=[{"id": "f", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 0}]}])
     assert {(p.mode, p.railhead, p.exit) for p in plan.pieces} == {("rail", "port", "exit_rail")}
     assert r.summary()["closure_h"] == pytest.approx(6.4)
+
+
+def test_units_admitted_whole_never_deadlock_on_beds_and_spaces(tmp_path):
+    # unit a's people arrive first, unit b's vehicles first; each alone fills the staging area. Taking beds
+    # and spaces separately, a would hold the beds waiting for spaces and b the spaces waiting for beds.
+    net = tiny_network(tmp_path / "net", staging=[{"node": "stage", "role": "staging", "vehicle_spaces": 10, "beds": 100, "prep_h": 0}])
+    data = scenario(net, templates={"t": [{"unit": "a", "personnel": 100, "wheeled": 10}, {"unit": "b", "personnel": 100, "wheeled": 10}]})
+    data["forces"][0]["ships"] = [{"port": "port", "at_h": 50, "pieces": 10}, {"port": "port", "at_h": 0, "pieces": 10}]
+    data["forces"][0]["flights"] = [{"airfield": "apod", "at_h": 0, "pax": 100}, {"airfield": "apod", "at_h": 60, "pax": 100}]
+    plan = compile_plan(parse_scenario(data, "t.yaml"), "t.yaml", net)
+    s = run_replication(plan).summary()
+    assert s["closure_h"] is not None and s["waiting"] == []
+    assert s["pieces"]["delivered"] == 20 and s["personnel"]["delivered"] == 200
