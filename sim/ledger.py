@@ -27,9 +27,11 @@ class Ledger:
         self.pax: Counter[tuple[str, str, str, str]] = Counter()
         self.pax_entered: Counter[tuple[str, str]] = Counter()
         self.pax_delivered: list[tuple[str, str, int, float]] = []  # (force, unit, persons, time)
+        self.outstanding = n  # pieces and persons not yet delivered, kept up to date (O(1) to ask)
         for u in plan.units.values():
             if u.personnel:
                 self.pax[(u.force, u.unit, NOT_ARRIVED, "")] += u.personnel
+                self.outstanding += u.personnel
 
     def piece(self, pid: int, status: str, node: str) -> None:
         self.status[pid] = status
@@ -40,6 +42,8 @@ class Ledger:
         self.piece(pid, status, node)
 
     def deliver(self, pid: int, t: float, node: str) -> None:
+        if self.status[pid] != DELIVERED:
+            self.outstanding -= 1
         self.delivered[pid] = t
         self.piece(pid, DELIVERED, node)
 
@@ -56,6 +60,7 @@ class Ledger:
             self.pax_entered[(force, unit)] += count
         if to[0] == DELIVERED:
             self.pax_delivered.append((force, unit, count, t))
+            self.outstanding -= count
 
     def record(self, kind: str, ident: int, force: str, unit: str, cls: str, count: int, stage: str, node: str,
                t_in: float, t_start: float, t_end: float) -> None:

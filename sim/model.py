@@ -402,10 +402,7 @@ class Model:
     @property
     def outstanding(self) -> int:
         """Pieces and persons not yet delivered."""
-        led = self.ledger
-        pieces = sum(1 for st in led.status if st != DELIVERED)
-        pax = sum(n for (f, u, state, node), n in led.pax.items() if state != DELIVERED)
-        return pieces + pax
+        return self.ledger.outstanding
 
     def start(self) -> None:
         for sp in self.plan.ships:

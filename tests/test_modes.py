@@ -115,3 +115,18 @@ def test_units_admitted_whole_never_deadlock_on_beds_and_spaces(tmp_path):
     s = run_replication(plan).summary()
     assert s["closure_h"] is not None and s["waiting"] == []
     assert s["pieces"]["delivered"] == 20 and s["personnel"]["delivered"] == 200
+
+
+@pytest.mark.parametrize("horizon", [3.0, 2000.0])
+def test_outstanding_counter_equals_a_recount(tmp_path, horizon):
+    from sim.ledger import DELIVERED
+    from sim.model import Model
+
+    net = tiny_network(tmp_path / "net")
+    plan = compile_plan(parse_scenario(scenario(net, horizon_h=horizon), "t.yaml"), "t.yaml", net)
+    m = Model(plan)
+    m.run()
+    led = m.ledger
+    recount = sum(st != DELIVERED for st in led.status) + sum(n for k, n in led.pax.items() if k[2] != DELIVERED)
+    assert m.outstanding == recount
+    assert (recount > 0) == (horizon < 10)
