@@ -40,9 +40,12 @@ def run(
     replications: Optional[int] = typer.Option(None, min=1, help="Replications (default: the scenario's)"),
     out: Optional[Path] = typer.Option(None, help="Folder for the tables (Parquet) and summary.json"),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
+    plots: bool = typer.Option(False, "--plots", help="Also write the plots as PNG files into --out"),
 ) -> None:
     """Run a scenario and print its closure, throughput and bottlenecks."""
     path = _scenario_path(scenario)
+    if plots and out is None:
+        _fail([Problem("(command line)", "--plots", "", "needs --out DIR for the PNG files")])
     try:
         plan = load_plan(path)
     except InputError as exc:
@@ -60,11 +63,18 @@ def run(
             results.append(res)
             if out is not None:
                 res.save(out if n == 1 else out / f"rep_{r:03d}")
+                if plots:
+                    res.plot.save_all(out if n == 1 else out / f"rep_{r:03d}")
     summary = aggregate([r.summary() for r in results])
     summary.update(closure_bound(plan).as_dict())
     if out is not None and n > 1:
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps({**summary, "scenario_data": results[0].scenario_data}, indent=2))
+        if plots:
+            from .plots import plot_closure, plot_throughput
+
+            plot_closure(results).savefig(out / "closure.png", dpi=110)
+            plot_throughput(results).savefig(out / "throughput.png", dpi=110)
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -105,6 +115,25 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
         con.print(f"  still waiting: {w['count']:,} {w['kind']} at {w['node']}: {w['status']}")
     if out is not None:
         con.print(f"Tables and summary.json written to {out}")
+
+
+@app.command()
+def report(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in scenario)"),
+    out: Path = typer.Option(Path("report"), help="Folder for report.html"),
+    seed: Optional[int] = typer.Option(None, help="Seed (default: the scenario's)"),
+    replications: Optional[int] = typer.Option(None, min=1, help="Replications (default: the scenario's)"),
+    investments: str = typer.Option("", help="Compare these investments too (comma-separated, or all)"),
+) -> None:
+    """Write an exercise report: one self-contained HTML file with key figures, map, bottlenecks and timeline."""
+    from .report import write_report
+
+    names = [i.strip() for i in investments.split(",") if i.strip()]
+    try:
+        path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
+    except InputError as exc:
+        _fail(exc.problems)
+    typer.echo(f"Report written to {path}")
 
 
 @app.command()

@@ -102,6 +102,13 @@ class Results:
             network=plan.network,
         )
 
+    @property
+    def plot(self):
+        """Plots of this run, one call each: `.map()`, `.congestion()`, `.throughput()`, `.closure()`, `.gantt()`."""
+        from .plots import PlotAccessor
+
+        return PlotAccessor(self)
+
     # ---- derived tables ------------------------------------------------------------------------------
     def resource_stats(self) -> pd.DataFrame:
         """Per resource: uses, utilisation over [0, end_h] (mean and peak), the waiting it caused to pieces

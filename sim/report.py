@@ -1,0 +1,265 @@
+"""The exercise report: one self-contained HTML file (inline CSS, plots as base64 PNG, no scripts, no links)
+to put on the table: scenario summary, key figures, the map, the top bottlenecks, the timeline, closure
+curves, congestion, throughput and, when asked for, the investments compared.
+
+    rsom report [SCENARIO] --out DIR [--seed N] [--replications N] [--investments NAME,...]
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import math
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import plots
+from .bound import closure_bound
+from .plan import Plan, load_plan
+from .results import Results
+from .runner import aggregate, run
+
+REPORT_FILE = "report.html"
+
+CSS = """
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: #1d2733; background: #ffffff;
+       margin: 0; padding: 0 0 40px 0; font-size: 14px; line-height: 1.45; }
+header { background: #1f3a5f; color: #ffffff; padding: 22px 36px 18px 36px; }
+header h1 { margin: 0 0 4px 0; font-size: 26px; }
+header .meta { color: #cfdcec; font-size: 13px; }
+main { padding: 0 36px; max-width: 1240px; }
+h2 { border-bottom: 2px solid #1f3a5f; padding-bottom: 4px; margin-top: 32px; color: #1f3a5f; font-size: 20px; }
+h3 { margin: 18px 0 6px 0; font-size: 15px; color: #1f3a5f; }
+.cards { display: flex; flex-wrap: wrap; gap: 14px; margin: 12px 0; }
+.card { border: 1px solid #c9d6e6; border-left: 6px solid #1f3a5f; border-radius: 4px; padding: 10px 16px;
+        min-width: 210px; background: #f5f8fc; }
+.card .label { font-size: 12px; color: #4a5a6c; text-transform: uppercase; letter-spacing: 0.04em; }
+.card .value { font-size: 24px; font-weight: bold; color: #10223a; }
+.card .sub { font-size: 12px; color: #4a5a6c; }
+.card.warn { border-left-color: #c0392b; }
+table { border-collapse: collapse; margin: 8px 0 14px 0; font-size: 13px; }
+th, td { border: 1px solid #c9d6e6; padding: 4px 10px; text-align: right; }
+th { background: #e6eef7; }
+td.l, th.l { text-align: left; }
+figure { margin: 10px 0 22px 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #dde4ec; }
+figcaption { font-size: 12px; color: #4a5a6c; margin-top: 4px; }
+p.note { font-size: 12px; color: #4a5a6c; }
+footer { padding: 20px 36px 0 36px; font-size: 12px; color: #4a5a6c; }
+"""
+
+
+# ---- formatting --------------------------------------------------------------------------------------
+def fmt_h(h: float | None) -> str:
+    """Hours with days, as in the command line output: '392.8 h (16.4 d)'; 'not closed' for None."""
+    if h is None or (isinstance(h, float) and math.isnan(h)):
+        return "not closed"
+    return f"{h:,.1f} h ({h / 24:.1f} d)"
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def _img(fig: Figure, alt: str, dpi: int = 100) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _figure(fig: Figure, caption: str, dpi: int = 100) -> str:
+    return f"<figure>{_img(fig, caption, dpi)}<figcaption>{escape(caption)}</figcaption></figure>"
+
+
+def _table(header: list[str], rows: list[list[Any]], left: int = 1) -> str:
+    h = "".join(f'<th class="l">{escape(c)}</th>' if i < left else f"<th>{escape(c)}</th>" for i, c in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(f'<td class="l">{escape(str(c))}</td>' if i < left else f"<td>{escape(str(c))}</td>"
+                         for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _card(label: str, value: str, sub: str = "", cls: str = "card") -> str:
+    return (f'<div class="{cls}"><div class="label">{escape(label)}</div><div class="value">{escape(value)}</div>'
+            f'<div class="sub">{escape(sub)}</div></div>')
+
+
+# ---- sections ----------------------------------------------------------------------------------------
+def _scenario_section(results: list[Results], plan: Plan | None) -> str:
+    sd = results[0].scenario_data or {}
+    out = ["<h2>Scenario</h2>"]
+    if sd.get("description"):
+        out.append(f"<p>{escape(str(sd['description']).strip())}</p>")
+    pieces = results[0].pieces
+    pax = results[0].personnel.groupby("force")["persons"].sum()
+    rows = []
+    for f in sd.get("forces", []):
+        ships = f.get("ships") or []
+        flights = f.get("flights") or []
+        ports = sorted({s.get("port", "") for s in ships})
+        fields = sorted({fl.get("airfield", "") for fl in flights})
+        n_flights = sum(int(fl.get("count", 1) or 1) for fl in flights)
+        rows.append([f.get("id", ""), f.get("template") or "(own units)", f.get("staging") or "-",
+                     ", ".join(f.get("exits") or []), f"{len(ships)} at {', '.join(ports)}" if ships else "-",
+                     f"{n_flights} at {', '.join(fields)}" if flights else "-",
+                     f"{int((pieces['force'] == f.get('id')).sum()):,}", f"{int(pax.get(f.get('id'), 0)):,}"])
+    out.append("<h3>Forces</h3>")
+    out.append(_table(["force", "template", "staging", "exits", "ship calls", "flights", "pieces", "personnel"], rows,
+                      left=6))
+    cor = sd.get("corridors") or {}
+    facts = [["network", sd.get("network", "")], ["horizon", fmt_h(float(sd.get("horizon_h", 0) or 0))],
+             ["investments applied", ", ".join(sd.get("investments") or []) or "none"],
+             ["corridors out of service", ", ".join(cor.get("out_of_service") or []) or "none"],
+             ["corridors put in service", ", ".join(cor.get("in_service") or []) or "none"],
+             ["nodes out of service", ", ".join(sd.get("nodes_out_of_service") or []) or "none"]]
+    out.append(_table(["setting", "value"], facts, left=2))
+    if plan is not None and plan.warnings:
+        out.append(f'<p class="note">{len(plan.warnings)} network value(s) carry no source; run '
+                   "<code>rsom validate</code> for the list.</p>")
+    return "\n".join(out)
+
+
+def _key_figures(summary: dict, bound: dict, n: int) -> str:
+    mean = " (mean)" if n > 1 else ""
+    closed = summary["closure_h"] is not None
+    cards = [_card("Closure" + mean, fmt_h(summary["closure_h"]), "last piece or person across its exit",
+                   "card" if closed else "card warn")]
+    if bound.get("bound_h") is not None:
+        cut = ", ".join(bound.get("bound_cut") or [])
+        cards.append(_card("Lower bound (capacities)", fmt_h(bound["bound_h"]),
+                           f"set by {bound.get('bound_by', '')}" + (f": {cut}" if cut else "")))
+    p, q = summary["pieces"], summary["personnel"]
+    cards.append(_card("Pieces delivered" + mean, f"{_n(p['delivered'])} / {_n(p['planned'])}",
+                       f"in system {_n(p['in_system'])}, not arrived {_n(p['not_arrived'])}"))
+    cards.append(_card("Personnel delivered" + mean, f"{_n(q['delivered'])} / {_n(q['planned'])}",
+                       f"in system {_n(q['in_system'])}, not arrived {_n(q['not_arrived'])}"))
+    total = sum(summary["throughput_per_day"].values())
+    cards.append(_card("Throughput" + mean, f"{total:,.1f} pieces/day",
+                       ", ".join(f"{m} {x:,.1f}" for m, x in summary["throughput_per_day"].items())))
+    out = ["<h2>Key figures</h2>", '<div class="cards">' + "".join(cards) + "</div>"]
+    rows = [[b, fmt_h(v["closure_50_h"]), fmt_h(v["closure_90_h"]), fmt_h(v["closure_h"])]
+            for b, v in summary["brigades"].items()]
+    out.append("<h3>Closure by brigade" + escape(mean) + "</h3>")
+    out.append(_table(["brigade", "50 % closure", "90 % closure", "closure"], rows))
+    acc = [[kind] + [_n(summary[kind][k]) for k in ("planned", "entered", "delivered", "in_system", "not_arrived")]
+           for kind in ("pieces", "personnel")]
+    out.append("<h3>Accounting" + escape(mean) + "</h3>")
+    out.append(_table(["", "planned", "entered", "delivered", "in system", "not arrived"], acc))
+    spread = summary.get("spread", {}).get("closure_h")
+    if spread and spread.get("n"):
+        out.append(f'<p class="note">Closure over {n} replications: sd {spread["sd"]:,.1f} h, min {fmt_h(spread["min"])}, '
+                   f'max {fmt_h(spread["max"])}; {spread["incomplete"]} replication(s) did not close.</p>')
+    waiting = summary.get("waiting") or []
+    if waiting:
+        rows = [[w["kind"], w["node"], w["status"], f"{w['count']:,}"] for w in waiting]
+        out.append("<h3>Still in the system at the end</h3>")
+        out.append(_table(["kind", "where", "why", "count"], rows, left=3))
+    return "\n".join(out)
+
+
+def _bottlenecks(summary: dict) -> str:
+    rows = [[b["resource"], b["kind"], b["node"] or "-", f"{b['utilization']:.0%}", f"{b['peak_utilization']:.0%}",
+             f"{b['closure_wait_h']:,.0f}", f"{b['wait_h']:,.0f}", f"{b['person_wait_h']:,.0f}"]
+            for b in summary["bottlenecks"]]
+    return "\n".join([
+        "<h2>Top bottlenecks</h2>",
+        _table(["resource", "kind", "node", "mean use", "peak use", "last 10 % wait (piece-h)", "piece wait (piece-h)",
+                "person wait (person-h)"], rows, left=3),
+        '<p class="note">Ranked by the waiting they caused to the pieces that set closure (the last 10 % of each '
+        "brigade's pieces), then by all piece waiting.</p>",
+    ])
+
+
+def _investments(frame: pd.DataFrame) -> str:
+    rows = []
+    for _, r in frame.iterrows():
+        def rng(lo: float, hi: float) -> str:
+            return "-" if math.isnan(lo) or math.isnan(hi) else f"{lo:,.1f} to {hi:,.1f}"
+
+        rows.append([r["name"], f"{r['cost_eur'] / 1e6:,.1f}", f"{r['closure_h_mean']:,.1f}",
+                     rng(r["closure_h_ci95_lo"], r["closure_h_ci95_hi"]), f"{r['saved_h_mean']:,.1f}",
+                     rng(r["saved_h_ci95_lo"], r["saved_h_ci95_hi"]),
+                     "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}", f"{r['bound_h']:,.1f}",
+                     r["top_bottleneck"]])
+    reps = int(frame["replications"].iloc[0]) if len(frame) else 0
+    fig = plots.plot_investments(frame)
+    html = "\n".join([
+        "<h2>Investments</h2>",
+        f'<p class="note">Baseline, each investment alone and the portfolio, {reps} replications each with common '
+        "random numbers; savings paired by replication, 95 % intervals.</p>",
+        _table(["variant", "cost (EUR M)", "closure (h)", "95 % CI", "saved (h)", "95 % CI", "days / EUR 100 M",
+                "bound (h)", "top bottleneck"], rows),
+        _figure(fig, "Closure days saved against cost, with 95 % intervals"),
+    ])
+    return html
+
+
+def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None = None, plan: Plan | None = None,
+           scenario_file: str = "") -> str:
+    """The report as one HTML string."""
+    first = results[0]
+    n = len(results)
+    summary = aggregate([r.summary() for r in results])
+    if n > 1:
+        summary["waiting"] = []
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    meta = (f"{escape(Path(scenario_file).name or first.scenario)} &middot; seed {first.seed} &middot; {n} replication(s) "
+            f"&middot; belgium-rsom {escape(first.version)} &middot; generated {now}")
+    body = [
+        f"<header><h1>Exercise report: {escape(first.scenario)}</h1><div class=\"meta\">{meta}</div></header>",
+        "<main>",
+        _key_figures(summary, bound, n),
+        _scenario_section(results, plan),
+        "<h2>Map</h2>",
+    ]
+    if first.network is not None:
+        body.append(_figure(plots.plot_map(first, by="load"), "Pieces carried per link over the run (replication 1)"))
+        body.append(_figure(plots.plot_map(first, by="utilization"),
+                            "Utilisation of train paths and convoy headways over the run (replication 1)"))
+    body += [
+        _bottlenecks(summary),
+        _figure(plots.plot_congestion(first), "Queue length and utilisation of the busiest resources (replication 1)"),
+        "<h2>Timeline</h2>",
+        _figure(plots.plot_gantt(first), "Synchronisation matrix: RSOM phase of each unit's pieces over time "
+                                         "(replication 1)"),
+        _figure(plots.plot_closure(results), "Share of each brigade across its exit over time"
+                + (f" (median and band over {n} replications)" if n > 1 else "")),
+        _figure(plots.plot_throughput(results), "Pieces delivered across the exits per day, by mode"),
+    ]
+    if comparison is not None and len(comparison):
+        body.append(_investments(comparison))
+    body.append("</main>")
+    body.append("<footer>Basemap made with Natural Earth (public domain), via the world-atlas package (ISC licence). "
+                "Disruptions are not modelled yet. Times are hours since scenario start.</footer>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>Exercise report: {escape(first.scenario)}</title><style>{CSS}</style></head>"
+            f"<body>{''.join(body)}</body></html>\n")
+
+
+def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = None, replications: int | None = None,
+                 investments: list[str] | None = None, workers: int | None = 1) -> Path:
+    """Run the scenario (and the investment comparison when investments are named) and write DIR/report.html."""
+    path = Path(scenario_file)
+    plan = load_plan(path)
+    results = run(plan, seed=seed, replications=replications)
+    bound = closure_bound(plan).as_dict()
+    comparison = None
+    if investments:
+        from .compare import compare
+
+        comparison = compare(path, investments, replications=max(2, len(results)), seed=seed, workers=workers)
+    html = render(results, bound, comparison, plan, str(path))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / REPORT_FILE
+    tmp = target.with_suffix(".html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(target)
+    return target
