@@ -33,14 +33,10 @@ class Deterministic(_Dist):
         return self.value
 
 
-class Exponential(_Dist):
-    """Exponential with the given mean (default 1)."""
+class _PositiveWithMean(_Dist):
+    """A distribution on (0, inf) given by its mean (default 1); it can come arbitrarily close to 0."""
 
-    dist: Literal["exponential"]
     mean_: float = Field(1.0, gt=0, alias="mean")
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.exponential(self.mean_))
 
     @property
     def mean(self) -> float:
@@ -49,6 +45,15 @@ class Exponential(_Dist):
     @property
     def low(self) -> float:
         return 0.0
+
+
+class Exponential(_PositiveWithMean):
+    """Exponential with the given mean (default 1)."""
+
+    dist: Literal["exponential"]
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.exponential(self.mean_))
 
 
 class Triangular(_Dist):
@@ -73,25 +78,16 @@ class Triangular(_Dist):
         return (self.low + self.mode + self.high) / 3
 
 
-class Lognormal(_Dist):
+class Lognormal(_PositiveWithMean):
     """Lognormal given by its own mean and standard deviation (not those of the underlying normal)."""
 
     dist: Literal["lognormal"]
-    mean_: float = Field(1.0, gt=0, alias="mean")
     sd: float = Field(gt=0)
 
     def sample(self, rng: np.random.Generator) -> float:
         sigma2 = math.log(1 + (self.sd / self.mean_) ** 2)
         mu = math.log(self.mean_) - sigma2 / 2
         return float(rng.lognormal(mu, math.sqrt(sigma2)))
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
-
-    @property
-    def low(self) -> float:
-        return 0.0
 
 
 Distribution = Annotated[
