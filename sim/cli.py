@@ -86,7 +86,7 @@ def _fmt(h: float | None) -> str:
 
 
 def _print_summary(s: dict, out: Optional[Path]) -> None:
-    con = Console()
+    con = Console(width=max(Console().width, 110))  # wide enough that no figure is clipped when piped
     reps = s.get("replications", 1)
     con.print(f"[bold]{s['scenario']}[/bold]  seed {s['seed']}, {reps} replication(s), version {s['version']}")
     con.print(f"Closure: [bold]{_fmt(s['closure_h'])}[/bold]" + (" (mean)" if reps > 1 else ""))
