@@ -16,6 +16,7 @@ from .bound import closure_bound
 from .errors import InputError, Problem
 from .paths import builtin_scenario
 from .plan import load_plan
+from .results import format_hours
 from .runner import aggregate, run_replication
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -81,23 +82,19 @@ def run(
     _print_summary(summary, out)
 
 
-def _fmt(h: float | None) -> str:
-    return "not closed" if h is None else f"{h:,.1f} h ({h / 24:.1f} d)"
-
-
 def _print_summary(s: dict, out: Optional[Path]) -> None:
     con = Console(width=max(Console().width, 110))  # wide enough that no figure is clipped when piped
     reps = s.get("replications", 1)
     con.print(f"[bold]{s['scenario']}[/bold]  seed {s['seed']}, {reps} replication(s), version {s['version']}")
-    con.print(f"Closure: [bold]{_fmt(s['closure_h'])}[/bold]" + (" (mean)" if reps > 1 else ""))
+    con.print(f"Closure: [bold]{format_hours(s['closure_h'])}[/bold]" + (" (mean)" if reps > 1 else ""))
     if s.get("bound_h") is not None:
-        con.print(f"Lower bound from capacities: {_fmt(s['bound_h'])}, set by {s['bound_by']}"
+        con.print(f"Lower bound from capacities: {format_hours(s['bound_h'])}, set by {s['bound_by']}"
                   + (f" ({', '.join(s['bound_cut'])})" if s["bound_cut"] else ""))
     t = Table(title="Closure by brigade")
     for c in ("brigade", "50 %", "90 %", "closure"):
         t.add_column(c, justify="right" if c != "brigade" else "left")
     for b, v in s["brigades"].items():
-        t.add_row(b, _fmt(v["closure_50_h"]), _fmt(v["closure_90_h"]), _fmt(v["closure_h"]))
+        t.add_row(b, format_hours(v["closure_50_h"]), format_hours(v["closure_90_h"]), format_hours(v["closure_h"]))
     con.print(t)
     for kind in ("pieces", "personnel"):
         v = s[kind]

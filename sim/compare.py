@@ -16,8 +16,8 @@ from scipy import stats
 
 from .errors import InputError, Problem
 from .investments import Investment
-from .network import catalogue, load_network
-from .plan import resolve_network
+from .network import load_network
+from .plan import known_investments, resolve_network
 from .scenario import read_scenario
 from .sweep import Task, execute
 
@@ -28,13 +28,7 @@ def available_investments(scenario_file: Path | str) -> dict[str, Investment]:
     """The investments a scenario can apply: its network's table and its own definitions."""
     path = Path(scenario_file)
     s = read_scenario(path)
-    known = dict(catalogue(load_network(resolve_network(s, path))))
-    for spec in s.custom_investments:
-        from .investments import Change
-
-        known[spec.name] = Investment(spec.name, spec.cost_eur, spec.first_year, spec.description,
-                                      tuple(Change(c.table, c.key, c.attribute, c.op, c.value) for c in spec.changes))
-    return known
+    return known_investments(s, load_network(resolve_network(s, path)))
 
 
 def _ci(values: list[float]) -> tuple[float, float, float]:

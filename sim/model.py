@@ -83,27 +83,33 @@ class Model:
         self.resources[name] = info
         return info
 
+    def _station(self, name: str, kind: str, node: str, capacity: float, unit: str) -> Station:
+        return Station(self.env, self.log, self._info(name, kind, node, capacity, unit), self.ledger.blame)
+
+    def _pool(self, name: str, kind: str, node: str, capacity: float, unit: str) -> Pool:
+        return Pool(self.env, self.log, self._info(name, kind, node, capacity, unit), self.ledger.blame)
+
     def _build_resources(self) -> None:
-        env, log, net, g, s = self.env, self.log, self.plan.network, self.plan.graph, self.s
+        net, g, s = self.plan.network, self.plan.graph, self.s
         self.berths: dict[str, Station] = {}
         self.marshalling: dict[str, Pool] = {}
         for port in sorted(net.seaports.index):
             if port in g:
                 r = net.seaports.loc[port]
-                self.berths[port] = Station(env, log, blame=self.ledger.blame, info=self._info(f"berths@{port}", "berth", port, r["berths"], "berths"))
-                self.marshalling[port] = Pool(env, log, blame=self.ledger.blame, info=self._info(f"marshalling@{port}", "marshalling", port, r["marshalling_spaces"], "pieces"))
+                self.berths[port] = self._station(f"berths@{port}", "berth", port, r["berths"], "berths")
+                self.marshalling[port] = self._pool(f"marshalling@{port}", "marshalling", port, r["marshalling_spaces"], "pieces")
         self.mog: dict[str, Station] = {}
         self.terminal: dict[str, Station] = {}
         self.cargo: dict[str, Station] = {}
         for af in sorted(net.airfields.index):
             if af in g:
-                self.mog[af] = Station(env, log, blame=self.ledger.blame, info=self._info(f"mog@{af}", "mog", af, net.airfields.at[af, "mog"], "aircraft"))
-                self.terminal[af] = Station(env, log, blame=self.ledger.blame, info=self._info(f"pax_terminal@{af}", "terminal", af, 1, "lines"))
-                self.cargo[af] = Station(env, log, blame=self.ledger.blame, info=self._info(f"cargo_terminal@{af}", "terminal", af, 1, "lines"))
+                self.mog[af] = self._station(f"mog@{af}", "mog", af, net.airfields.at[af, "mog"], "aircraft")
+                self.terminal[af] = self._station(f"pax_terminal@{af}", "terminal", af, 1, "lines")
+                self.cargo[af] = self._station(f"cargo_terminal@{af}", "terminal", af, 1, "lines")
         self.ramps: dict[str, Station] = {}
         for rh in sorted(net.railheads.index):
             if rh in g:
-                self.ramps[rh] = Station(env, log, blame=self.ledger.blame, info=self._info(f"ramps@{rh}", "ramp", rh, net.railheads.at[rh, "ramps"], "ramps"))
+                self.ramps[rh] = self._station(f"ramps@{rh}", "ramp", rh, net.railheads.at[rh, "ramps"], "ramps")
         self.spaces: dict[str, Pool] = {}
         self.beds: dict[str, Pool] = {}
         self.csc: dict[str, Pool] = {}
@@ -112,17 +118,17 @@ class Model:
                 continue
             r = net.staging.loc[node]
             if r["role"] == "csc":
-                self.csc[node] = Pool(env, log, blame=self.ledger.blame, info=self._info(f"csc@{node}", "csc", node, r["vehicle_spaces"], "pieces"))
+                self.csc[node] = self._pool(f"csc@{node}", "csc", node, r["vehicle_spaces"], "pieces")
             else:
-                self.spaces[node] = Pool(env, log, blame=self.ledger.blame, info=self._info(f"staging_spaces@{node}", "staging_spaces", node, r["vehicle_spaces"], "pieces"))
-                self.beds[node] = Pool(env, log, blame=self.ledger.blame, info=self._info(f"beds@{node}", "beds", node, r["beds"], "persons"))
-        self.wagons = {wt: Pool(env, log, blame=self.ledger.blame, info=self._info(f"wagons:{wt}", "wagons", "", n, "wagons"))
+                self.spaces[node] = self._pool(f"staging_spaces@{node}", "staging_spaces", node, r["vehicle_spaces"], "pieces")
+                self.beds[node] = self._pool(f"beds@{node}", "beds", node, r["beds"], "persons")
+        self.wagons = {wt: self._pool(f"wagons:{wt}", "wagons", "", n, "wagons")
                        for wt, n in sorted(s.pools.wagons.items())}
-        self.train_sets = Pool(env, log, blame=self.ledger.blame, info=self._info("train_sets", "train_sets", "", s.pools.train_sets, "trains"))
-        self.hets = Pool(env, log, blame=self.ledger.blame, info=self._info("hets", "hets", "", s.pools.hets, "HETs"))
-        self.buses = Pool(env, log, blame=self.ledger.blame, info=self._info("buses", "buses", "", s.pools.buses, "buses"))
-        self.barges = Pool(env, log, blame=self.ledger.blame, info=self._info("barges", "barges", "", s.pools.barges, "barges"))
-        self.reassembly = Station(env, log, blame=self.ledger.blame, info=self._info("reassembly_teams", "reassembly", "", s.pools.reassembly_teams, "teams"))
+        self.train_sets = self._pool("train_sets", "train_sets", "", s.pools.train_sets, "trains")
+        self.hets = self._pool("hets", "hets", "", s.pools.hets, "HETs")
+        self.buses = self._pool("buses", "buses", "", s.pools.buses, "buses")
+        self.barges = self._pool("barges", "barges", "", s.pools.barges, "barges")
+        self.reassembly = self._station("reassembly_teams", "reassembly", "", s.pools.reassembly_teams, "teams")
 
     def slots(self, leg: Leg) -> Slots:
         """Entry slots of a directed link: train paths on rail, serial or barge headway elsewhere."""

@@ -161,12 +161,18 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     return plan
 
 
-def _investments(s: Scenario, file: str, net: Network) -> tuple[list[Investment], list[Problem]]:
-    """The investments a scenario applies, from the network's table and its own definitions."""
+def known_investments(s: Scenario, net: Network) -> dict[str, Investment]:
+    """The investments a scenario can apply: its network's table and its own definitions (which win)."""
     known = dict(catalogue(net))
     for spec in s.custom_investments:
         known[spec.name] = Investment(spec.name, spec.cost_eur, spec.first_year, spec.description,
                                       tuple(Change(c.table, c.key, c.attribute, c.op, c.value) for c in spec.changes))
+    return known
+
+
+def _investments(s: Scenario, file: str, net: Network) -> tuple[list[Investment], list[Problem]]:
+    """The investments a scenario applies, and the problems with its own definitions and names."""
+    known = known_investments(s, net)
     problems = check_changes({i.name: known[i.name] for i in s.custom_investments}, {t: net.table(t) for t in TABLES}, file)
     applied = []
     for j, name in enumerate(s.investments):

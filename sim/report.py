@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from . import plots
 from .bound import closure_bound
 from .plan import Plan, load_plan
-from .results import Results
+from .results import Results, format_hours
 from .runner import aggregate, run
 
 REPORT_FILE = "report.html"
@@ -56,13 +56,6 @@ footer { padding: 20px 36px 0 36px; font-size: 12px; color: #4a5a6c; }
 
 
 # ---- formatting --------------------------------------------------------------------------------------
-def fmt_h(h: float | None) -> str:
-    """Hours with days, as in the command line output: '392.8 h (16.4 d)'; 'not closed' for None."""
-    if h is None or (isinstance(h, float) and math.isnan(h)):
-        return "not closed"
-    return f"{h:,.1f} h ({h / 24:.1f} d)"
-
-
 def _n(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
 
@@ -114,7 +107,7 @@ def _scenario_section(results: list[Results], plan: Plan | None) -> str:
     out.append(_table(["force", "template", "staging", "exits", "ship calls", "flights", "pieces", "personnel"], rows,
                       left=6))
     cor = sd.get("corridors") or {}
-    facts = [["network", sd.get("network", "")], ["horizon", fmt_h(float(sd.get("horizon_h", 0) or 0))],
+    facts = [["network", sd.get("network", "")], ["horizon", format_hours(float(sd.get("horizon_h", 0) or 0))],
              ["investments applied", ", ".join(sd.get("investments") or []) or "none"],
              ["corridors out of service", ", ".join(cor.get("out_of_service") or []) or "none"],
              ["corridors put in service", ", ".join(cor.get("in_service") or []) or "none"],
@@ -129,11 +122,11 @@ def _scenario_section(results: list[Results], plan: Plan | None) -> str:
 def _key_figures(summary: dict, bound: dict, n: int) -> str:
     mean = " (mean)" if n > 1 else ""
     closed = summary["closure_h"] is not None
-    cards = [_card("Closure" + mean, fmt_h(summary["closure_h"]), "last piece or person across its exit",
+    cards = [_card("Closure" + mean, format_hours(summary["closure_h"]), "last piece or person across its exit",
                    "card" if closed else "card warn")]
     if bound.get("bound_h") is not None:
         cut = ", ".join(bound.get("bound_cut") or [])
-        cards.append(_card("Lower bound (capacities)", fmt_h(bound["bound_h"]),
+        cards.append(_card("Lower bound (capacities)", format_hours(bound["bound_h"]),
                            f"set by {bound.get('bound_by', '')}" + (f": {cut}" if cut else "")))
     p, q = summary["pieces"], summary["personnel"]
     cards.append(_card("Pieces delivered" + mean, f"{_n(p['delivered'])} / {_n(p['planned'])}",
@@ -144,7 +137,7 @@ def _key_figures(summary: dict, bound: dict, n: int) -> str:
     cards.append(_card("Throughput" + mean, f"{total:,.1f} pieces/day",
                        ", ".join(f"{m} {x:,.1f}" for m, x in summary["throughput_per_day"].items())))
     out = ["<h2>Key figures</h2>", '<div class="cards">' + "".join(cards) + "</div>"]
-    rows = [[b, fmt_h(v["closure_50_h"]), fmt_h(v["closure_90_h"]), fmt_h(v["closure_h"])]
+    rows = [[b, format_hours(v["closure_50_h"]), format_hours(v["closure_90_h"]), format_hours(v["closure_h"])]
             for b, v in summary["brigades"].items()]
     out.append("<h3>Closure by brigade" + escape(mean) + "</h3>")
     out.append(_table(["brigade", "50 % closure", "90 % closure", "closure"], rows))
@@ -154,8 +147,8 @@ def _key_figures(summary: dict, bound: dict, n: int) -> str:
     out.append(_table(["", "planned", "entered", "delivered", "in system", "not arrived"], acc))
     spread = summary.get("spread", {}).get("closure_h")
     if spread and spread.get("n"):
-        out.append(f'<p class="note">Closure over {n} replications: sd {spread["sd"]:,.1f} h, min {fmt_h(spread["min"])}, '
-                   f'max {fmt_h(spread["max"])}; {spread["incomplete"]} replication(s) did not close.</p>')
+        out.append(f'<p class="note">Closure over {n} replications: sd {spread["sd"]:,.1f} h, min {format_hours(spread["min"])}, '
+                   f'max {format_hours(spread["max"])}; {spread["incomplete"]} replication(s) did not close.</p>')
     waiting = summary.get("waiting") or []
     if waiting:
         rows = [[w["kind"], w["node"], w["status"], f"{w['count']:,}"] for w in waiting]

@@ -31,6 +31,13 @@ def _num(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
 
 
+def format_hours(h: float | None) -> str:
+    """Hours with days, '392.8 h (16.4 d)'; 'not closed' when there is no figure (None or NaN)."""
+    if h is None or (isinstance(h, float) and math.isnan(h)):
+        return "not closed"
+    return f"{h:,.1f} h ({h / 24:.1f} d)"
+
+
 def _share_time(done: np.ndarray, total: int, share: float) -> float | None:
     """Time by which `share` of `total` pieces were delivered (h); None if not reached."""
     need = math.ceil(share * total)

@@ -20,7 +20,8 @@ from typer.testing import CliRunner  # noqa: E402
 from sim import aggregate, load_plan, run  # noqa: E402
 from sim.bound import closure_bound  # noqa: E402
 from sim.cli import app  # noqa: E402
-from sim.report import fmt_h, render  # noqa: E402
+from sim.report import render  # noqa: E402
+from sim.results import format_hours as fmt_h  # noqa: E402
 
 INVESTMENTS = [{"name": "second_berth", "cost_eur": 50e6,
                 "changes": [{"table": "seaports", "key": "port", "attribute": "berths", "op": "add", "value": 1}]}]
