@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import simpy
 
 from .batching import Batcher
+from .disruptions import Outage, Outages, draw
 from .distributions import Distribution
 from .ledger import DELIVERED, NOT_ARRIVED, Ledger
-from .plan import FlightPlan, Plan, ShipPlan, UnitPlan
+from .plan import FlightPlan, FlowPlan, Plan, ShipPlan, UnitPlan
 from .resources import Counting, Pool, ResourceInfo, Slots, Station
 from .rng import Streams
 from .routing import Leg, Route
@@ -61,6 +62,15 @@ class Model:
         self._batchers: dict[tuple, Batcher] = {}
         self._expected: dict[tuple, int] = {}
         self.units = {k: UnitState(u) for k, u in sorted(plan.units.items())}
+        self.pieces = list(plan.pieces)  # a piece's plan changes when it is diverted to another mode
+        self.exits: dict[str, list[str]] = {f.id: list(f.exits) for f in self.s.forces}
+        self.rules: dict[str, dict[str, list[str]]] = {f.id: {**self.s.modes, **(f.modes or {})} for f in self.s.forces}
+        for fl in plan.flows:
+            self.exits[fl.name] = [fl.destination]
+            self.rules[fl.name] = dict(self.s.modes)
+        self.diversions: list[tuple] = []  # (t, pid, from mode, to mode, node, closure)
+        self.reroutes: list[tuple] = []  # (t, what, node, old next link, new next link, closure)
+        self.housing: list[tuple] = []  # (site, day, required, housed)
         net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop
         self.classes: dict[str, dict] = net.piece_classes.to_dict("index")
         self.seaport: dict[str, dict] = net.seaports.to_dict("index")
@@ -69,6 +79,13 @@ class Model:
         self.staging: dict[str, dict] = net.staging.to_dict("index")
         self.wagon_len: dict[str, float] = net.wagon_types["length_m"].astype(float).to_dict()
         self._build_resources()
+        links_of: dict[str, list[str]] = {}
+        for lid in sorted(net.links.index):
+            links_of.setdefault(lid, []).append(lid)
+            links_of.setdefault(str(net.links.at[lid, "corridor"]), []).append(lid)
+        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h), links_of)
+        for o in self.outages.all:
+            self._info(o.resource, "disruption", o.target, 1, f"{o.kind}, capacity x{o.factor:g}")
         for p in plan.pieces:
             keys = [self.batch_key(p.pid)]
             if p.mode == "rail" and p.to_origin:  # shuttled to its railhead, then into a train
@@ -135,13 +152,40 @@ class Model:
         sl = self._slots.get(leg.key)
         if sl is None:
             if leg.mode == "rail":
-                interval, name, unit, cap = 24.0 / leg.paths_per_day, f"paths@{leg.key}", "paths/day", leg.paths_per_day
+                interval = 24.0 / leg.paths_per_day if leg.paths_per_day > 0 else math.inf  # none left by civil traffic
+                name, unit, cap = f"paths@{leg.key}", "paths/day", leg.paths_per_day
             else:
                 interval, name, unit, cap = leg.headway_h, f"entry@{leg.key}", "entries", 1
             info = self._info(name, "paths" if leg.mode == "rail" else "headway", leg.frm, cap, unit)
             sl = self._slots[leg.key] = Slots(self.env, self.log, info, interval, leg.window, self.s.start_clock_h,
-                                              self.ledger.blame)
+                                              self.ledger.blame, self.outages.by_link.get(leg.link))
         return sl
+
+    def gate(self, node: str, weight: float = 0.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
+        """Wait while a disruption closes the facility at `node`; returns the share of its capacity left
+        (process times divide by it). Call only for nodes in outages.by_node."""
+        outs = self.outages.by_node[node]
+        now = self.env.now
+        t, closure = Outages.up_at(outs, now)
+        if closure is not None:
+            self.log.append((closure.resource, now, t, t, 0.0, weight))
+            if pids:
+                self.ledger.blame.extend((closure.resource, pid, t - now) for pid in pids)
+            yield self.env.timeout(t - now)
+        return Outages.factor_at(outs, self.env.now)
+
+    def closure_on(self, leg: Leg) -> Outage | None:
+        """The closure of the leg's link in force now, if any."""
+        outs = self.outages.by_link.get(leg.link)
+        return self.outages.closed_now(outs, self.env.now) if outs else None
+
+    def expect(self, key: tuple, n: int) -> None:
+        """Tell the batcher of `key` that n more pieces are coming (pieces diverted to it)."""
+        b = self._batchers.get(key)
+        if b is not None:
+            b.expected += n
+        else:
+            self._expected[key] = self._expected.get(key, 0) + n
 
     def factor(self, name: str, stream: str) -> float:
         """A draw of the named time factor from its own stream."""
@@ -151,7 +195,7 @@ class Model:
     # ---- batching --------------------------------------------------------------------------------------
     def batch_key(self, pid: int) -> tuple | None:
         """The batcher a piece joins first after reception (None: it moves alone)."""
-        p = self.plan.pieces[pid]
+        p = self.pieces[pid]
         if p.mode == "rail":
             return ("shuttle", p.entry, p.railhead, p.force) if p.to_origin else self.train_key(pid)
         if p.mode == "road":
@@ -167,7 +211,7 @@ class Model:
     def train_key(self, pid: int) -> tuple:
         """Trains form per railhead, force, planned exit and wagon type: armour on heavy flats and containers on
         container wagons run as separate trains, so a shortage of one wagon type does not hold up the other."""
-        p = self.plan.pieces[pid]
+        p = self.pieces[pid]
         return ("train", p.railhead, p.force, p.exit, self.classes[p.cls]["wagon_type"])
 
     def batcher(self, key: tuple, capacity: float, size_of: Callable, dispatch: Callable, max_wait_h: float) -> Batcher:
@@ -191,7 +235,7 @@ class Model:
         """Pieces leave the marshalling area of their entry port."""
         for it in items:
             if it.port_token is not None:
-                self.marshalling[self.plan.pieces[it.pid].entry].give(it.port_token)
+                self.marshalling[self.pieces[it.pid].entry].give(it.port_token)
 
     # ---- reception -------------------------------------------------------------------------------------
     def ship(self, sp: ShipPlan) -> Generator:
@@ -206,9 +250,12 @@ class Model:
             led.piece(pid, "on board, waiting for marshalling space", port)
             t0 = env.now
             space = yield from self.marshalling[port].take(1, weight=len(sp.pids) - k, pids=sp.pids[k:])
+            share = 1.0
+            if port in self.outages.by_node:
+                share = yield from self.gate(port, len(sp.pids) - k, sp.pids[k:])
             t1 = env.now
-            yield env.timeout(self.factor("discharge", port) / row["discharge_pph"])
-            p = self.plan.pieces[pid]
+            yield env.timeout(self.factor("discharge", port) / row["discharge_pph"] / share)
+            p = self.pieces[pid]
             led.record("piece", pid, p.force, p.unit, p.cls, 1, "discharge", port, t0, t1, env.now)
             self.received(pid, space, float(row["tech_check_h"]) * self.factor("tech_check", port))
         self.berths[port].release(token)
@@ -221,10 +268,13 @@ class Model:
         for pid in fp.pids:
             led.enter(pid, env.now, "on aircraft", af)
         pax = sum(n for _, n in fp.parties)
+        share = 1.0
+        if af in self.outages.by_node:  # aircraft hold (or divert and come back) while the airfield is closed
+            share = yield from self.gate(af, pax + len(fp.pids), fp.pids)
         token = yield from self.mog[af].acquire(weight=pax + len(fp.pids), pids=fp.pids)
         row = self.airfield[af]
         env.process(self.deplane(fp, row))
-        yield env.timeout(row["turnaround_h"] * self.factor("turnaround", af))
+        yield env.timeout(row["turnaround_h"] * self.factor("turnaround", af) / share)
         self.mog[af].release(token)
 
     def deplane(self, fp: FlightPlan, row) -> Generator:
@@ -260,7 +310,7 @@ class Model:
     def received(self, pid: int, port_token: tuple | None, check_h: float) -> None:
         """After discharge: technical check (a timeout with a callback, not a process of its own: one event
         instead of three per piece), then the piece goes on by its mode."""
-        self.ledger.piece(pid, "technical check", self.plan.pieces[pid].entry)
+        self.ledger.piece(pid, "technical check", self.pieces[pid].entry)
         if check_h > 0:
             self.env.timeout(check_h).callbacks.append(lambda _ev: self._onward(pid, port_token))
         else:
@@ -270,7 +320,7 @@ class Model:
         """Hand a received piece to its mode of onward movement."""
         from . import onward
 
-        p, env, led = self.plan.pieces[pid], self.env, self.ledger
+        p, env, led = self.pieces[pid], self.env, self.ledger
         item = Item(pid, port_token, env.now)
         if p.mode == "air":
             env.process(onward.helicopter(self, item))
@@ -353,7 +403,7 @@ class Model:
         self._check_ready(u)
 
     def piece_at_staging(self, pid: int) -> Generator:
-        p = self.plan.pieces[pid]
+        p = self.pieces[pid]
         u = self.units[(p.force, p.unit)]
         st = u.plan.staging
         t0 = self.env.now
@@ -376,15 +426,18 @@ class Model:
 
         env, st, c = self.env, u.plan.staging, self.s.convoy
         t0 = env.now
-        prep = float(self.staging[st]["prep_h"]) * self.factor("staging_prep", st)
+        share = 1.0
+        if st in self.outages.by_node:
+            share = yield from self.gate(st, len(u.road_arrived) + u.plan.personnel, u.road_arrived)
+        prep = float(self.staging[st]["prep_h"]) * self.factor("staging_prep", st) / share
         yield env.timeout(prep)
         for pid in u.road_arrived:
-            p = self.plan.pieces[pid]
+            p = self.pieces[pid]
             self.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, "staging", st, t0, t0, env.now)
         riders_left = u.plan.personnel
         groups: dict[str, list[int]] = {}
         for pid in u.road_arrived:
-            groups.setdefault(self.plan.pieces[pid].exit, []).append(pid)
+            groups.setdefault(self.pieces[pid].exit, []).append(pid)
         moves = []
         for exit_ in sorted(groups):
             pids = groups[exit_]
@@ -415,6 +468,45 @@ class Model:
             self.env.process(self.ship(sp))
         for fp in self.plan.flights:
             self.env.process(self.flight(fp))
+        for fl in self.plan.flows:
+            self.env.process(self.flow(fl))
+        for a in self.s.accommodation:
+            self.env.process(self.house(a.site, a.persons, a.start_h, a.start_h + a.weeks * 168.0))
+        for o in self.outages.all:  # the time each target was down or slowed, as a use of its own resource
+            self.log.append((o.resource, o.start, o.start, o.end, 1.0, 0.0))
+
+    # ---- sustainment and host-nation accommodation -----------------------------------------------------
+    def flow(self, fl: FlowPlan) -> Generator:
+        """Pieces and persons of a regular flow entering at its origin on schedule."""
+        env, led = self.env, self.ledger
+        for t, pid, persons in fl.arrivals:
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if pid >= 0:
+                led.enter(pid, env.now, "arrived", fl.origin)
+                self._onward(pid, None)
+            else:
+                state = ("waiting for bus", fl.origin)
+                led.move_pax(fl.name, fl.name, persons, (NOT_ARRIVED, ""), state, env.now)
+                self.bus_move(fl.name, fl.name, persons, state, fl.destination, fl.person_route, arrived=None)
+
+    def house(self, site: str, persons: int, t0: float, t1: float) -> Generator:
+        """Troops housed at a site from t0 to t1 (h): they take the beds free when they come, then, day by day,
+        beds freed that no transit unit is queueing for. Records (site, day, required, housed) daily."""
+        env, pool = self.env, self.beds[site]
+        yield env.timeout(t0)
+        tokens: list[tuple] = []
+        housed = 0
+        while env.now < t1:
+            free = int(pool.box.level)
+            if housed < persons and free > 0 and not pool.box.get_queue:
+                tok = yield from pool.take(min(free, persons - housed), weight=0)
+                tokens.append(tok)
+                housed += int(tok[0])
+            self.housing.append((site, int(env.now // 24), persons, housed))
+            yield env.timeout(min(24.0, t1 - env.now))
+        for tok in tokens:
+            pool.give(tok)
 
     def run(self, step_h: float = 24.0, progress: Callable[[float], None] | None = None):
         """Run until everything is delivered or the horizon; returns Results."""
@@ -435,6 +527,7 @@ class Model:
 
     def _all_resources(self) -> list:
         out: list = [self.train_sets, self.hets, self.buses, self.barges, self.reassembly, *self.wagons.values()]
+        out += [self._slots[k] for k in sorted(self._slots)]
         for group in (self.berths, self.marshalling, self.mog, self.terminal, self.cargo, self.ramps, self.spaces,
                       self.beds, self.csc):
             out += [group[k] for k in sorted(group)]

@@ -109,6 +109,9 @@ def check_values(net: Network) -> list[Problem]:
             out.append(Problem(net.file("links"), f"{key}.mode", row["mode"], f"unknown mode; use one of {list(MODES)}"))
         if row["mode"] == "rail" and (row["paths_per_day"] or 0) <= 0:
             out.append(Problem(net.file("links"), f"{key}.paths_per_day", row["paths_per_day"], "a rail link needs military train paths per day > 0"))
+        if (row["civil_trains_per_day"] or 0) > 0 and (row["capacity_trains_per_day"] or 0) <= 0:
+            out.append(Problem(net.file("links"), f"{key}.capacity_trains_per_day", row["capacity_trains_per_day"],
+                               "a link with civil trains needs its capacity in trains per day > 0"))
         if row["from"] == row["to"]:
             out.append(Problem(net.file("links"), f"{key}.to", row["to"], "link joins a node to itself"))
     for key, row in net.staging.iterrows():
@@ -233,6 +236,8 @@ def build_graph(
             "speed_kmh": float(row["speed_kmh"]),
             "paths_per_day": float(row["paths_per_day"] or 0),
             "max_train_m": float(row["max_train_m"] or 0),
+            "capacity_trains_per_day": float(row["capacity_trains_per_day"] or 0),
+            "civil_trains_per_day": float(row["civil_trains_per_day"] or 0),
             "headway_h": float(row["headway_min"] or 0) / 60.0,
             "delay_h": float(row["delay_h"] or 0),
             "window": parse_window(row["window"]),

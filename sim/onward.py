@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from .ledger import DELIVERED
 from .routing import Leg, Route
-from .windows import next_open
 
 if TYPE_CHECKING:
     from .model import Item, Model, UnitState
@@ -40,16 +39,24 @@ def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
     driven = 0.0
     factor = m.factor("travel", f"road:{route[0].key}") if route else 1.0
     v = speed_kmh
-    for k, leg in enumerate(route):
+    route = tuple(route)
+    hit = m.outages.by_link
+    for k in range(len(route)):
+        leg = route[k]
+        if hit and m.closure_on(leg) is not None:
+            route = route[:k] + detour(m, route[k:], [route[-1].to], pids, what="serial")
+            leg = route[k]
         if csc and k > 0 and leg.frm in m.csc:
             pool = m.csc[leg.frm]
             token = yield from pool.take(min(n, int(pool.info.capacity)), weight=n, pids=pids)
             yield env.timeout(float(m.staging[leg.frm]["prep_h"]))
             pool.give(token)
             driven = 0.0
-        if leg.headway_h > 0 or leg.window:
-            wait = m.slots(leg).book(weight=n, pids=pids)
+        if leg.headway_h > 0 or leg.window or leg.link in hit:
+            wait, closure = m.slots(leg).book(weight=n, pids=pids)
             if wait:
+                if closure is not None:
+                    _stage_moving_pids(m, pids, f"road march, waiting: {closure.name}", leg.frm)
                 yield env.timeout(wait)
         v = min(leg.speed_kmh, speed_kmh)
         drive = leg.length_km / v * factor
@@ -65,12 +72,12 @@ def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
 
 
 def _speed(m: Model, pids: list[int]) -> float:
-    return min(float(m.classes[m.plan.pieces[pid].cls]["road_speed_kmh"]) for pid in pids)
+    return min(float(m.classes[m.pieces[pid].cls]["road_speed_kmh"]) for pid in pids)
 
 
 def _deliver(m: Model, pids: list[int], times: list[float], node: str, stage: str, t_in: list[float], t_start: float) -> None:
     for pid, t, t0 in zip(pids, times, t_in):
-        p = m.plan.pieces[pid]
+        p = m.pieces[pid]
         m.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, stage, node, t0, t_start, t)
         m.ledger.deliver(pid, t, node)
 
@@ -100,22 +107,27 @@ def _stage_moving(m: Model, batch: list[Item], status: str, node: str) -> None:
         m.ledger.piece(it.pid, status, node)
 
 
+def _stage_moving_pids(m: Model, pids, status: str, node: str) -> None:
+    for pid in pids:
+        m.ledger.piece(pid, status, node)
+
+
 def _depart(m: Model, batch: list[Item], status: str, route: Route, speed_kmh: float | None = None) -> Generator:
     """A serial leaves the entry (freeing its marshalling spaces) along `route`; returns the departure time
     and each vehicle's arrival time."""
     pids = [it.pid for it in batch]
     t0 = m.env.now
     m.leave_port(batch)
-    _stage_moving(m, batch, status, m.plan.pieces[pids[0]].entry)
+    _stage_moving(m, batch, status, m.pieces[pids[0]].entry)
     times = yield from march(m, len(pids), route, speed_kmh or _speed(m, pids), pids=pids)
     return t0, times
 
 
 def shuttle(m: Model, batch: list[Item]) -> Generator:
     """Road move from the entry to a railhead elsewhere, then into the train queue there."""
-    t0, times = yield from _depart(m, batch, "road move to railhead", m.plan.pieces[batch[0].pid].to_origin)
+    t0, times = yield from _depart(m, batch, "road move to railhead", m.pieces[batch[0].pid].to_origin)
     for it, t in zip(batch, times):
-        q = m.plan.pieces[it.pid]
+        q = m.pieces[it.pid]
         m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "shuttle", q.railhead, it.t_join, t0, t)
         m.ledger.piece(it.pid, "waiting for train", q.railhead)
         join(m, m.train_key(it.pid), replace(it, port_token=None, t_join=m.env.now))
@@ -123,24 +135,24 @@ def shuttle(m: Model, batch: list[Item]) -> Generator:
 
 def to_staging(m: Model, batch: list[Item]) -> Generator:
     """Road move from the entry to the unit's staging area."""
-    route = m.plan.pieces[batch[0].pid].to_origin
+    route = m.pieces[batch[0].pid].to_origin
     t0, times = yield from _depart(m, batch, "road move to staging", route)
     for it, t in zip(batch, times):
-        q = m.plan.pieces[it.pid]
+        q = m.pieces[it.pid]
         m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "to_staging", route[-1].to, it.t_join, t0, t)
         m.env.process(m.piece_at_staging(it.pid))
 
 
 def road_direct(m: Model, batch: list[Item]) -> Generator:
     """A serial straight from the entry to the exit (forces without a staging area)."""
-    p = m.plan.pieces[batch[0].pid]
+    p = m.pieces[batch[0].pid]
     t0, times = yield from _depart(m, batch, "road march", p.route)
     _deliver(m, [it.pid for it in batch], times, p.exit, "road", [it.t_join for it in batch], t0)
 
 
 def staging_serial(m: Model, u: UnitState, pids: list[int], riders: int) -> Generator:
     """A serial of a married-up unit from its staging area to the exit, carrying `riders` persons."""
-    p = m.plan.pieces[pids[0]]
+    p = m.pieces[pids[0]]
     st = u.plan.staging
     t0 = m.env.now
     for pid in pids:
@@ -155,7 +167,7 @@ def staging_serial(m: Model, u: UnitState, pids: list[int], riders: int) -> Gene
 # ---- HET ------------------------------------------------------------------------------------------------
 def het_piece(m: Model, item: Item) -> Generator:
     """A tracked piece waits for a HET, is loaded, then joins a HET serial."""
-    p = m.plan.pieces[item.pid]
+    p = m.pieces[item.pid]
     m.ledger.piece(item.pid, "waiting for HET", p.entry)
     token = yield from m.hets.take(1, weight=1, pids=(item.pid,))
     yield m.env.timeout(m.s.het.load_h * m.factor("het_load", p.entry))
@@ -165,7 +177,7 @@ def het_piece(m: Model, item: Item) -> Generator:
 
 def het_convoy(m: Model, batch: list[Item]) -> Generator:
     """A serial of loaded HETs to the exit; the HETs unload and drive back empty."""
-    p = m.plan.pieces[batch[0].pid]
+    p = m.pieces[batch[0].pid]
     t0, times = yield from _depart(m, batch, "on HET", p.route, m.s.het.speed_kmh)
     _deliver(m, [it.pid for it in batch], times, p.exit, "het", [it.t_join for it in batch], t0)
     back = m.s.het.unload_h + sum(leg.hours(m.s.het.speed_kmh) for leg in p.route)
@@ -188,23 +200,52 @@ def wagons_needed(m: Model, pids: list[int]) -> dict[str, int]:
     """Wagons by type for a set of pieces (each piece takes its class's share of a wagon)."""
     share: dict[str, float] = {}
     for pid in pids:
-        row = m.classes[m.plan.pieces[pid].cls]
+        row = m.classes[m.pieces[pid].cls]
         share[row["wagon_type"]] = share.get(row["wagon_type"], 0.0) + float(row["wagon_share"])
     return {wt: math.ceil(s - 1e-9) for wt, s in sorted(share.items())}
 
 
 def rail_options(m: Model, railhead: str, force: str) -> list[tuple[str, Route]]:
     """Rail routes from a railhead to the force's exits: per exit up to three, within 1.5 times the fastest."""
-    exits = next(f.exits for f in m.s.forces if f.id == force)
+    exits = m.exits[force]
     return [(x, r) for x in exits if x != railhead for r in m.plan.router.alternatives("rail", railhead, x)]
 
 
-def eta(m: Model, route: Route, t: float) -> float:
-    """Earliest arrival along a route leaving at t, given the paths already booked (no booking is made)."""
+def eta(m: Model, route: Route, t: float, outages: bool = True) -> float:
+    """Earliest arrival along a route leaving at t, given the paths already booked and the closures known
+    now (no booking is made)."""
+    now = m.env.now
     for leg in route:
-        sl = m.slots(leg)
-        t = next_open(leg.window, max(t, sl.next_free), m.s.start_clock_h) + leg.hours()
+        if leg.mode == "rail" or leg.headway_h > 0 or leg.window or leg.link in m.outages.by_link:
+            t = m.slots(leg).earliest(t, known_at=now, outages=outages)[0]
+        t += leg.hours()
     return t
+
+
+def closed_links(m: Model) -> frozenset[str]:
+    """Links a disruption closes now."""
+    now = m.env.now
+    return frozenset(lid for lid, outs in sorted(m.outages.by_link.items()) if m.outages.closed_now(outs, now))
+
+
+def detour(m: Model, left: Route, goals: list[str], pids=(), what: str = "", fits=None) -> Route:
+    """At a closed link: keep the planned rest of the route (and wait) or take a route around what is
+    closed now to one of the goals, whichever arrives first on what is known now. `fits(goal, route)`
+    rules out routes a train may not take (length limits)."""
+    avoid = closed_links(m)
+    leg0 = left[0]
+    options = [left]
+    for g in goals:
+        r = m.plan.router.route_avoiding(leg0.mode, leg0.frm, g, avoid)
+        if r and r != left and (fits is None or fits(g, r)):
+            options.append(r)
+    now = m.env.now
+    best = min(options, key=lambda r: (eta(m, r, now), r is not left, [leg.key for leg in r]))
+    if best is not left:
+        closure = m.closure_on(leg0)
+        m.reroutes.append((now, what, leg0.frm, leg0.link, best[0].link, best[-1].to, closure.name if closure else "",
+                           len(pids)))
+    return best
 
 
 def _train_batcher(m: Model, key: tuple):
@@ -221,9 +262,13 @@ def _train_batcher(m: Model, key: tuple):
         return sum(n * float(lengths[wt]) for wt, n in wagons_needed(m, pids).items())
 
     def size_of(item: Item) -> float:
-        return float(m.classes[m.plan.pieces[item.pid].cls]["wagon_share"])
+        return float(m.classes[m.pieces[item.pid].cls]["wagon_share"])
 
     def dispatch(batch: list[Item]) -> Generator:
+        if m.outages.by_link:
+            batch = divert(m, batch, railhead, options)
+            if not batch:
+                return
         pids = [it.pid for it in batch]
         tokens = []
         for wt, n in wagons_needed(m, pids).items():
@@ -242,6 +287,60 @@ def _train_batcher(m: Model, key: tuple):
     return holder[0]
 
 
+def divert(m: Model, batch: list[Item], railhead: str, options: list[tuple[str, Route]]) -> list[Item]:
+    """When closures known now hold every rail route from the railhead back by more than
+    disruptions.divert_after_h, pieces whose mode rules allow it go on by their next mode (HET or road)
+    around what is closed; the others stay for the train and wait. Returns the pieces staying on rail."""
+    now = m.env.now
+    if not options:
+        return batch
+    known = min(eta(m, r, now) for _, r in options)
+    free = min(eta(m, r, now, outages=False) for _, r in options)
+    if not known - free > m.s.disruptions.divert_after_h:
+        return batch
+    best = min(options, key=lambda o: (eta(m, o[1], now), o[0]))[1]
+    blocker = next((c.name for c in (m.closure_on(leg) for leg in best) if c is not None), "")
+    avoid = closed_links(m)
+    keep: list[Item] = []
+    moved: dict[tuple, list[Item]] = {}
+    for it in batch:
+        p = m.pieces[it.pid]
+        rules = m.rules[p.force].get(p.cls, [])
+        later = rules[rules.index("rail") + 1:] if "rail" in rules else []
+        target = None
+        for mode in later:
+            if mode not in ("het", "road"):
+                continue
+            speed = m.s.het.speed_kmh if mode == "het" else float(m.classes[p.cls]["road_speed_kmh"])
+            if speed <= 0:
+                continue
+            found = []
+            for x in sorted(m.exits[p.force]):
+                r = m.plan.router.route_avoiding("road", railhead, x, avoid, speed)
+                if r is not None:
+                    found.append((sum(leg.hours(speed) for leg in r), x, r))
+            if found:
+                _, x, r = min(found, key=lambda f: (f[0], f[1]))
+                target = (mode, x, r)
+                break
+        if target is None:
+            keep.append(it)
+            continue
+        mode, x, r = target
+        m.pieces[it.pid] = replace(p, mode=mode, entry=railhead, exit=x, route=r, to_origin=(), railhead=None)
+        m.diversions.append((now, it.pid, "rail", mode, railhead, blocker))
+        m.ledger.piece(it.pid, f"diverted to {mode}", railhead)
+        moved.setdefault((mode, railhead, p.force, x), []).append(replace(it, t_join=now))
+    for key, items in sorted(moved.items()):
+        m.expect(key, len(items))
+        for it in items:
+            if key[0] == "het":
+                m.env.process(het_piece(m, it))
+            else:
+                join(m, key, it)
+    return keep
+
+
 def _blame_queue(m: Model, batcher, resource: str, t_request: float) -> None:
     """Pieces queued behind a group that waited for a resource waited for it too (as long as they were queued)."""
     now = m.env.now
@@ -250,14 +349,28 @@ def _blame_queue(m: Model, batcher, resource: str, t_request: float) -> None:
                               if t_join < now)
 
 
-def run_legs(m: Model, route: Route, weight: float, factor: float, pids: list[int] = ()) -> Generator:  # type: ignore[assignment]
-    """Drive a train or barge along legs, waiting for a path or headway slot at each."""
-    for leg in route:
-        if leg.mode == "rail" or leg.headway_h > 0 or leg.window:
-            wait = m.slots(leg).book(weight=weight, pids=pids)
+def run_legs(m: Model, route: Route, weight: float, factor: float, pids: list[int] = (), goals: list[str] = (),  # type: ignore[assignment]
+             fits=None, what: str = "train") -> Generator:
+    """Drive a train or barge along legs, waiting for a path or headway slot at each; at a link a disruption
+    closes, re-plan to any of `goals`. Returns the legs actually driven."""
+    route = tuple(route)
+    hit = m.outages.by_link
+    k = 0
+    while k < len(route):
+        leg = route[k]
+        if hit and goals and m.closure_on(leg) is not None:
+            route = route[:k] + detour(m, route[k:], list(goals), pids, what, fits)
+            leg = route[k]
+        if leg.mode == "rail" or leg.headway_h > 0 or leg.window or leg.link in hit:
+            wait, closure = m.slots(leg).book(weight=weight, pids=pids)
             if wait:
+                if pids and (closure is not None or math.isinf(wait)):
+                    why = closure.name if closure is not None else "no military path left by civil traffic"
+                    _stage_moving_pids(m, pids, f"on {what}, waiting: {why}", leg.frm)
                 yield m.env.timeout(wait)
         yield m.env.timeout(leg.length_km / leg.speed_kmh * factor + leg.delay_h)
+        k += 1
+    return route
 
 
 def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, tokens: list, ts: tuple) -> Generator:
@@ -267,22 +380,35 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
     n = len(pids)
     _stage_moving(m, batch, "waiting for loading ramp", railhead)
     ramp = yield from m.ramps[railhead].acquire(weight=n, pids=pids)
+    share = 1.0
+    if railhead in m.outages.by_node:
+        share = yield from m.gate(railhead, n, pids)
     t_load = env.now
     m.leave_port(batch)
     _stage_moving(m, batch, "loading", railhead)
-    yield env.timeout(float(m.railhead[railhead]["load_h"]) * m.factor("rail_load", railhead))
+    yield env.timeout(float(m.railhead[railhead]["load_h"]) * m.factor("rail_load", railhead) / share)
     m.ramps[railhead].release(ramp)
     t_loaded = env.now
     for it in batch:
-        p = m.plan.pieces[it.pid]
+        p = m.pieces[it.pid]
         m.ledger.record("piece", it.pid, p.force, p.unit, p.cls, 1, "rail_load", railhead, it.t_join, t_load, t_loaded)
     _stage_moving(m, batch, "on train", railhead)
     factor = m.factor("travel", f"rail:{railhead}")
-    yield from run_legs(m, route, n, factor, pids)
+    need = sum(float(tok[0]) * float(m.wagon_len[wt]) for wt, tok in tokens)  # train length without locomotive (m)
+
+    def fits(goal: str, r: Route) -> bool:
+        return train_capacity_m(m, railhead, goal, r) >= need - 1e-9
+
+    driven = yield from run_legs(m, route, n, factor, pids, m.exits[m.pieces[pids[0]].force], fits)
+    exit_ = driven[-1].to if driven else exit_
     _deliver(m, pids, [env.now] * n, exit_, "rail", [t_loaded] * n, t_loaded)
     if exit_ in m.ramps:
-        yield from m.ramps[exit_].use(float(m.railhead[exit_]["unload_h"]) * m.factor("rail_unload", exit_), weight=0)
-    yield from run_legs(m, reverse(route), 0, factor)
+        share = 1.0
+        if exit_ in m.outages.by_node:
+            share = yield from m.gate(exit_)
+        yield from m.ramps[exit_].use(float(m.railhead[exit_]["unload_h"]) * m.factor("rail_unload", exit_) / share,
+                                      weight=0)
+    yield from run_legs(m, reverse(driven), 0, factor, (), [railhead], fits, "empty train")
     for wt, tok in tokens:
         m.wagons[wt].give(tok)
     m.train_sets.give(ts)
@@ -292,7 +418,7 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
 def _barge_batcher(m: Model, key: tuple):
     _, entry, force, exit_ = key
     def size_of(item: Item) -> float:
-        return float(m.classes[m.plan.pieces[item.pid].cls]["barge_share"])
+        return float(m.classes[m.pieces[item.pid].cls]["barge_share"])
 
     def dispatch(batch: list[Item]) -> Generator:
         t0 = m.env.now
@@ -307,17 +433,17 @@ def _barge_batcher(m: Model, key: tuple):
 def barge(m: Model, batch: list[Item], exit_: str, token: tuple) -> Generator:
     env = m.env
     pids = [it.pid for it in batch]
-    p = m.plan.pieces[pids[0]]
+    p = m.pieces[pids[0]]
     t0 = env.now
     _stage_moving(m, batch, "loading barge", p.entry)
     yield env.timeout(m.s.barge.load_h * m.factor("barge_load", p.entry))
     m.leave_port(batch)
     _stage_moving(m, batch, "on barge", p.entry)
     factor = m.factor("travel", f"water:{p.entry}")
-    yield from run_legs(m, p.route, len(pids), factor, pids)
+    driven = yield from run_legs(m, p.route, len(pids), factor, pids, [exit_], None, "barge")
     _deliver(m, pids, [env.now] * len(pids), exit_, "barge", [it.t_join for it in batch], t0)
     yield env.timeout(m.s.barge.unload_h)
-    yield from run_legs(m, reverse(p.route), 0, factor)
+    yield from run_legs(m, reverse(driven), 0, factor, (), [p.entry], None, "empty barge")
     m.barges.give(token)
 
 
@@ -325,7 +451,7 @@ def barge(m: Model, batch: list[Item], exit_: str, token: tuple) -> Generator:
 def helicopter(m: Model, item: Item) -> Generator:
     """Reassembled and test-flown at the port, then flown to the exit."""
     env = m.env
-    p = m.plan.pieces[item.pid]
+    p = m.pieces[item.pid]
     m.ledger.piece(item.pid, "waiting for reassembly", p.entry)
     t0 = env.now
     token = yield from m.reassembly.acquire(weight=1, pids=(item.pid,))

@@ -16,7 +16,8 @@ from .investments import Change, Investment, apply_to_pools, apply_to_tables, ch
 from .network import PIECE_CLASSES, TABLES, Network, build_graph, catalogue, corridor_names, load_network
 from .paths import networks_dir
 from .routing import Route, Router
-from .scenario import Force, Pools, Scenario, read_scenario
+from .scenario import MODULE_BEDS, Flow, Force, Pools, Scenario, read_scenario
+from .windows import subtract
 
 EARTH_KM = 6371.0
 
@@ -36,6 +37,7 @@ class PiecePlan:
     to_origin: Route = ()  # road leg from the entry to the railhead or staging area (may be empty)
     route: Route = ()  # main leg: rail, road (from staging), het (from entry) or water
     air_km: float = 0.0  # air: great-circle distance
+    flow: bool = False  # a piece of a sustainment flow (not of a force: it does not count towards closure)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,21 @@ class FlightPlan:
     at_h: float
     parties: tuple[tuple[str, int], ...]  # (unit, persons)
     pids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FlowPlan:
+    """A sustainment flow compiled: its arrivals in time order as (t, piece id or -1, persons)."""
+
+    name: str
+    origin: str
+    destination: str
+    mode: str
+    direction: str  # east or west, from the longitudes of origin and destination
+    start_h: float
+    end_h: float
+    arrivals: tuple[tuple[float, int, int], ...]
+    person_route: Route = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,8 @@ class Plan:
     units: dict[tuple[str, str], UnitPlan] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     investments: tuple = ()  # the Investment objects applied
+    flows: list[FlowPlan] = field(default_factory=list)
+    civil: list[dict] = field(default_factory=list)  # shared capacity: what civil traffic uses and what is left
 
     @property
     def personnel_total(self) -> int:
@@ -131,6 +150,10 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     problems += _check_names(scenario, file, net)  # reported together with the network's own problems
     applied, more = _investments(scenario, file, net)
     problems += more
+    housing = [Change("staging", a.site, "beds", "add", float(MODULE_BEDS * a.modules))
+               for a in scenario.accommodation if a.modules and a.site in net.staging.index]
+    if housing:
+        extra_changes = list(extra_changes or []) + housing
     if extra_changes:
         extra = Investment("(parameters)", 0.0, 0, "", tuple(extra_changes))
         problems += check_changes({extra.name: extra}, {t: net.table(t) for t in TABLES}, file)
@@ -147,15 +170,23 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
                                       f"after investments and parameters: {e['msg']}") for e in exc.errors()]) from None
         scenario = scenario.model_copy(update={"pools": pools})
     net = _apply_windows(scenario, net)
+    net, civil, more = _civil_traffic(scenario, file, net)
+    problems += more
+    if problems:
+        raise InputError(problems)
     graph = build_graph(net, frozenset(scenario.corridors.out_of_service), frozenset(scenario.corridors.in_service),
                         frozenset(scenario.nodes_out_of_service))
     for name, units in scenario.templates.items():
         templates[name] = tuple(
             Unit(u.unit, u.personnel, tuple((c, getattr(u, c)) for c in PIECE_CLASSES)) for u in units
         )
-    plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings, investments=tuple(applied))
+    plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings, investments=tuple(applied),
+                civil=civil)
     for i, force in enumerate(scenario.forces):
         problems += _compile_force(plan, i, force)
+    for i, flow in enumerate(scenario.sustainment):
+        problems += _compile_flow(plan, i, flow)
+    plan.warnings += _housing_warnings(plan)
     if problems:
         raise InputError(problems)
     return plan
@@ -237,6 +268,156 @@ def _check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
     ids = [f.id for f in s.forces]
     for dup in sorted({x for x in ids if ids.count(x) > 1}):
         out.append(Problem(file, "forces", dup, "force id used more than once"))
+    out += _check_friction(s, file, net, nodes, corridors, set(ids))
+    return out
+
+
+def _check_friction(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str], force_ids: set[str]) -> list[Problem]:
+    """Names in the disruptions, civil traffic, sustainment and accommodation sections exist."""
+    out = []
+    targets = nodes | corridors
+    names: list[str] = []
+    for j, e in enumerate(s.disruptions.events):
+        if e.target not in targets:
+            out.append(Problem(file, f"disruptions.events[{j}].target", e.target, "unknown node, corridor or link"))
+        if e.name:
+            names.append(e.name)
+    for dup in sorted({x for x in names if names.count(x) > 1}):
+        out.append(Problem(file, "disruptions.events", dup, "disruption name used more than once"))
+    for j, r in enumerate(s.disruptions.random):
+        for k, t in enumerate(r.targets):
+            if t not in targets:
+                out.append(Problem(file, f"disruptions.random[{j}].targets[{k}]", t, "unknown node, corridor or link"))
+        if r.end_h is not None and r.end_h <= r.start_h:
+            out.append(Problem(file, f"disruptions.random[{j}].end_h", r.end_h, f"must be after start_h ({r.start_h})"))
+    c = s.civil_traffic
+    for j, key in enumerate(c.military_priority_on):
+        if key not in corridors and key not in net.seaports.index:
+            out.append(Problem(file, f"civil_traffic.military_priority_on[{j}]", key, "unknown corridor, link or sea port"))
+    for j, key in enumerate(c.road_peak_corridors or []):
+        if key not in corridors:
+            out.append(Problem(file, f"civil_traffic.road_peak_corridors[{j}]", key, "unknown corridor or link"))
+    flow_ids = [f.name for f in s.sustainment]
+    for j, f in enumerate(s.sustainment):
+        here = f"sustainment[{j}]"
+        for attr in ("origin", "destination"):
+            if getattr(f, attr) not in nodes:
+                out.append(Problem(file, f"{here}.{attr}", getattr(f, attr), "unknown node"))
+        if f.origin == f.destination:
+            out.append(Problem(file, f"{here}.destination", f.destination, "same as the origin"))
+        if f.end_h <= f.start_h:
+            out.append(Problem(file, f"{here}.end_h", f.end_h, f"must be after start_h ({f.start_h})"))
+        if f.pieces_per_day == 0 and f.persons_per_day == 0:
+            out.append(Problem(file, f"{here}.pieces_per_day", 0, "a flow needs pieces_per_day or persons_per_day > 0"))
+        if f.name in force_ids or flow_ids.count(f.name) > 1:
+            out.append(Problem(file, f"{here}.name", f.name, "name already used by a force or another flow"))
+    for j, a in enumerate(s.accommodation):
+        if a.site not in net.staging.index or net.staging.at[a.site, "role"] != "staging":
+            out.append(Problem(file, f"accommodation[{j}].site", a.site, "unknown site (not a staging row in staging.csv)"))
+    return out
+
+
+def _civil_traffic(s: Scenario, file: str, net: Network) -> tuple[Network, list[dict], list[Problem]]:
+    """Capacity left to the military by civil traffic: rail paths (under civil priority, the military gets
+    at most what civil trains leave of the line's capacity), berths, and road links closed in peak hours.
+    Returns the changed network and one row per shared resource for the results."""
+    c = s.civil_traffic
+    if c.level == 0 and not c.road_peaks:
+        return net, [], []
+    links, ports = net.links.copy(), net.seaports.copy()
+    first = set(c.military_priority_on)
+    rows, problems = [], []
+    for lid in sorted(links.index):
+        r = links.loc[lid]
+        military_first = c.priority == "military" or lid in first or r["corridor"] in first
+        if r["mode"] == "rail" and (r["civil_trains_per_day"] or 0) > 0 and c.level > 0:
+            cap = float(r["capacity_trains_per_day"])
+            civil = c.level * float(r["civil_trains_per_day"])
+            free = max(0.0, cap - civil)
+            paths = float(r["paths_per_day"]) if military_first else min(float(r["paths_per_day"]), free)
+            links.at[lid, "paths_per_day"] = paths
+            rows.append({"kind": "rail", "key": lid, "capacity": cap, "civil": civil, "free": free,
+                         "military": paths, "military_first": military_first, "unit": "trains/day each way"})
+        peaks_here = c.road_peak_corridors is None or lid in c.road_peak_corridors or r["corridor"] in c.road_peak_corridors
+        if r["mode"] == "road" and c.road_peaks and peaks_here:
+            if not military_first:
+                try:
+                    links.at[lid, "window"] = subtract(r["window"], c.road_peaks)
+                except ValueError as exc:
+                    problems.append(Problem(file, "civil_traffic.road_peaks", c.road_peaks, f"link {lid}: {exc}"))
+            rows.append({"kind": "road", "key": lid, "capacity": 0.0, "civil": 0.0, "free": 0.0, "military": 0.0,
+                         "military_first": military_first, "unit": c.road_peaks})
+    for port in sorted(ports.index):
+        r = ports.loc[port]
+        if (r["civil_berths"] or 0) > 0 and c.level > 0:
+            military_first = c.priority == "military" or port in first
+            cap, civil = float(r["berths"]), c.level * float(r["civil_berths"])
+            free = max(0.0, cap - civil)
+            berths = int(cap) if military_first else int(math.floor(free + 1e-9))
+            ports.at[port, "berths"] = berths
+            rows.append({"kind": "berth", "key": port, "capacity": cap, "civil": civil, "free": free,
+                         "military": float(berths), "military_first": military_first, "unit": "berths"})
+    return Network(**{**net.__dict__, "links": links, "seaports": ports}), rows, problems
+
+
+def _housing_warnings(plan: Plan) -> list[Problem]:
+    """Units staging where hosted troops leave too few beds for them wait until those troops leave."""
+    out = []
+    s, net = plan.scenario, plan.network
+    for j, a in enumerate(s.accommodation):
+        left = int(net.staging.at[a.site, "beds"]) - a.persons
+        for (force, unit), u in sorted(plan.units.items()):
+            if u.staging == a.site and u.personnel > max(left, 0):
+                out.append(Problem(plan.file, f"accommodation[{j}]", a.site,
+                                   f"{force}/{unit} needs {u.personnel} beds at {a.site} but hosted troops leave {max(left, 0)}: "
+                                   "it waits until they leave (add modules or another site)", "warning"))
+    return out
+
+
+def _compile_flow(plan: Plan, i: int, flow: Flow) -> list[Problem]:
+    """Pieces and persons of a sustainment flow, spread evenly over its window."""
+    file, net, router = plan.file, plan.network, plan.router
+    here = f"sustainment[{i}]"
+    if flow.origin not in plan.graph or flow.destination not in plan.graph:
+        return [Problem(file, here, f"{flow.origin}->{flow.destination}", "origin or destination out of service")]
+    out: list[Problem] = []
+    arrivals: list[tuple[float, int, int]] = []
+    hours = flow.end_h - flow.start_h
+    if flow.pieces_per_day > 0:
+        pseudo = Force(id=flow.name, template="-", exits=[flow.destination], ships=[])
+        opt = _mode_options(plan, pseudo, flow.origin, flow.cls, flow.mode)
+        if opt is None:
+            out.append(Problem(file, f"{here}.mode", flow.mode,
+                               f"{flow.cls} cannot go by {flow.mode} from {flow.origin} to {flow.destination}"))
+        else:
+            n = math.floor(flow.pieces_per_day * hours / 24.0 + 1e-9)
+            for k in range(n):
+                pid = len(plan.pieces)
+                plan.pieces.append(PiecePlan(pid, flow.name, flow.name, flow.cls, flow.mode, flow.origin, flow=True, **opt))
+                arrivals.append((flow.start_h + k * 24.0 / flow.pieces_per_day, pid, 0))
+    persons, route = 0, ()
+    if flow.persons_per_day > 0:
+        found = router.route("road", flow.origin, flow.destination)
+        if found is None:
+            out.append(Problem(file, f"{here}.persons_per_day", flow.persons_per_day,
+                               f"no road from {flow.origin} to {flow.destination} for buses"))
+        else:
+            route = found
+            day = 0
+            while flow.start_h + 24.0 * day < flow.end_h - 1e-9:
+                share = min(24.0, flow.end_h - flow.start_h - 24.0 * day) / 24.0
+                n = int(round(flow.persons_per_day * share))
+                if n:
+                    arrivals.append((flow.start_h + 24.0 * day, -1, n))
+                    persons += n
+                day += 1
+    if out:
+        return out
+    plan.units[(flow.name, flow.name)] = UnitPlan(flow.name, flow.name, None, 0, persons, flow.destination, route)
+    lon = net.nodes["lon"]
+    direction = "east" if float(lon[flow.destination]) >= float(lon[flow.origin]) else "west"
+    plan.flows.append(FlowPlan(flow.name, flow.origin, flow.destination, flow.mode, direction, flow.start_h,
+                               flow.end_h, tuple(sorted(arrivals)), route))
     return out
 
 

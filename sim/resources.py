@@ -5,6 +5,7 @@ path only appends a tuple. `weight` is the number of pieces or persons held back
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -48,12 +49,17 @@ class Station:
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, blame: list[Blame] | None = None):
         self.env, self.log, self.info = env, log, info
         self.blame = [] if blame is None else blame
-        self.res = simpy.Resource(env, capacity=int(info.capacity))
+        # no server at all (e.g. every berth kept by civil traffic): requests wait for ever, logged at the end
+        self.res = simpy.Resource(env, capacity=int(info.capacity)) if int(info.capacity) > 0 else None
         self.open: dict[int, tuple] = {}  # held now, by id of the request
+        self.stuck: list[tuple[float, float, tuple[int, ...]]] = []
 
     def acquire(self, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
         """Wait for a server; returns a token for release(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now
+        if self.res is None:
+            self.stuck.append((t0, weight, tuple(pids)))
+            yield self.env.event()  # never triggered
         req = self.res.request()
         yield req
         _blame(self.blame, self.info.name, pids, self.env.now - t0)
@@ -72,6 +78,11 @@ class Station:
         for _, t0, t1, weight in self.open.values():
             self.log.append((self.info.name, t0, t1, self.env.now, 1.0, weight))
         self.open.clear()
+        now = self.env.now
+        for t0, weight, pids in self.stuck:
+            self.log.append((self.info.name, t0, now, now, 0.0, weight))
+            _blame(self.blame, self.info.name, pids, now - t0)
+        self.stuck.clear()
 
     def use(self, hours: float, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
         """Hold one server for `hours`."""
@@ -123,23 +134,70 @@ class Pool:
 
 
 class Slots:
-    """Departure slots on a link: at most one entry per `interval_h`, only inside a daily window.
+    """Departure slots on a link: at most one entry per `interval_h`, only inside a daily window, never while
+    a disruption closes the link (and at `interval_h / factor` while one cuts its capacity).
 
-    Used for military train paths (interval = 24 h / paths per day) and for serial or barge headways."""
+    Used for military train paths (interval = 24 h / paths per day) and for serial or barge headways. An
+    infinite interval (no path left to the military) never grants an entry; such waits are logged at the end."""
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
-                 window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None):
+                 window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
+                 outages: list | None = None):
         self.env, self.log, self.info = env, log, info
         self.blame = [] if blame is None else blame
         self.interval_h, self.window, self.clock = interval_h, window, start_clock_h
-        self.next_free = 0.0
+        self.outages = outages or []
+        self.next_free = 0.0 if math.isfinite(interval_h) else math.inf
+        self.stuck: list[tuple[float, float, tuple[int, ...]]] = []  # waits that no slot will ever end
 
-    def book(self, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> float:
-        """Reserve the earliest slot from now; returns the time to wait (h) before entering."""
+    def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, object]:
+        """Earliest entry >= t given the slots booked, the window and the closures started by `known_at`;
+        and the first closure that held it back (None if none)."""
+        from .disruptions import Outages
+
+        t = max(t, self.next_free)
+        first = None
+        while math.isfinite(t):
+            t1 = next_open(self.window, t, self.clock)
+            if not (outages and self.outages):
+                return t1, first
+            t2, o = Outages.up_at(self.outages, t1, known_at)
+            first = first or o
+            if t2 == t1:
+                return t1, first
+            t = t2
+        return t, first
+
+    def book(self, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> tuple[float, object]:
+        """Reserve the earliest slot from now; returns the time to wait (h) before entering and the closure
+        that lengthened the wait (None if none)."""
+        from .disruptions import Outages
+
         now = self.env.now
-        t = max(now, self.next_free)
-        t = next_open(self.window, t, self.clock)
-        self.next_free = t + self.interval_h
-        self.log.append((self.info.name, now, t, t + self.interval_h, 1.0, weight))
+        t, closure = self.earliest(now)
+        if not math.isfinite(t):
+            self.stuck.append((now, weight, tuple(pids)))
+            return math.inf, closure
+        interval = self.interval_h
+        if self.outages:
+            interval /= Outages.factor_at(self.outages, t)
+        plain = self.earliest(now, outages=False)[0] if closure is not None else t
+        self.next_free = t + interval
+        if closure is not None:  # the part of the wait the closure caused is booked to the closure
+            lost = t - plain
+            self.log.append((closure.resource, now, now + lost, now + lost, 0.0, weight))
+            _blame(self.blame, closure.resource, pids, lost)
+            self.log.append((self.info.name, now + lost, t, t + interval, 1.0, weight))
+            _blame(self.blame, self.info.name, pids, t - now - lost)
+            return t - now, closure
+        self.log.append((self.info.name, now, t, t + interval, 1.0, weight))
         _blame(self.blame, self.info.name, pids, t - now)
-        return t - now
+        return t - now, None
+
+    def flush(self) -> None:
+        """Log the waits no slot ended (the run stopped with movers still waiting)."""
+        now = self.env.now
+        for t0, weight, pids in self.stuck:
+            self.log.append((self.info.name, t0, now, now, 0.0, weight))
+            _blame(self.blame, self.info.name, pids, now - t0)
+        self.stuck.clear()

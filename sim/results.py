@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]
 USAGE_COLUMNS = ["resource", "t_request", "t_grant", "t_release", "amount", "weight"]
 SLOT_KINDS = ("paths", "headway")
+FLOW_COLUMNS = ["flow", "origin", "destination", "mode", "direction", "start_h", "end_h"]
+DISRUPTION_COLUMNS = ["name", "kind", "target", "start_h", "end_h", "capacity_factor"]
+DIVERSION_COLUMNS = ["t", "pid", "from_mode", "to_mode", "node", "disruption"]
+REROUTE_COLUMNS = ["t", "what", "node", "closed_link", "new_link", "goal", "disruption", "pieces"]
+CIVIL_COLUMNS = ["kind", "key", "capacity", "civil", "free", "military", "military_first", "unit"]
+HOUSING_COLUMNS = ["site", "day", "required", "housed"]
 TOP_BOTTLENECKS = 5
 TAIL_SHARE = 0.10  # the last 10 % of each force's pieces set its closure
 
@@ -65,21 +71,28 @@ class Results:
     pax_delivered: pd.DataFrame
     forces: tuple[str, ...] = ()  # every force of the scenario, even one with nothing to move
     blame: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=["resource", "pid", "wait_h"]))
+    flows: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=FLOW_COLUMNS))
+    disruptions: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=DISRUPTION_COLUMNS))
+    diversions: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=DIVERSION_COLUMNS))
+    reroutes: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=REROUTE_COLUMNS))
+    civil: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=CIVIL_COLUMNS))
+    housing: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=HOUSING_COLUMNS))
     network: Any = None  # the Network the run used (tables with coordinates, links), for maps; not saved
 
     @classmethod
     def from_model(cls, m: Model, end_h: float) -> Results:
         from . import __version__
 
-        led, plan = m.ledger, m.plan
+        led, plan, ps = m.ledger, m.plan, m.pieces
         pieces = pd.DataFrame({
-            "pid": [p.pid for p in plan.pieces],
-            "force": [p.force for p in plan.pieces],
-            "unit": [p.unit for p in plan.pieces],
-            "cls": [p.cls for p in plan.pieces],
-            "mode": [p.mode for p in plan.pieces],
-            "entry": [p.entry for p in plan.pieces],
-            "exit": [p.exit for p in plan.pieces],
+            "pid": [p.pid for p in ps],
+            "force": [p.force for p in ps],
+            "unit": [p.unit for p in ps],
+            "cls": [p.cls for p in ps],
+            "mode": [p.mode for p in ps],
+            "entry": [p.entry for p in ps],
+            "exit": [p.exit for p in ps],
+            "flow": [p.flow for p in ps],
             "status": led.status,
             "node": led.node,
             "entered_h": led.entered,
@@ -106,6 +119,14 @@ class Results:
             pax_delivered=pd.DataFrame(led.pax_delivered, columns=["force", "unit", "persons", "t"]),
             forces=tuple(f.id for f in plan.scenario.forces),
             blame=pd.DataFrame(led.blame, columns=["resource", "pid", "wait_h"]),
+            flows=pd.DataFrame([(f.name, f.origin, f.destination, f.mode, f.direction, f.start_h, f.end_h)
+                                for f in plan.flows], columns=FLOW_COLUMNS),
+            disruptions=pd.DataFrame([(o.name, o.kind, o.target, o.start, o.end, o.factor) for o in m.outages.all],
+                                     columns=DISRUPTION_COLUMNS),
+            diversions=pd.DataFrame(m.diversions, columns=DIVERSION_COLUMNS),
+            reroutes=pd.DataFrame(m.reroutes, columns=REROUTE_COLUMNS),
+            civil=pd.DataFrame(plan.civil, columns=CIVIL_COLUMNS),
+            housing=pd.DataFrame(m.housing, columns=HOUSING_COLUMNS),
             network=plan.network,
         )
 
@@ -148,7 +169,7 @@ class Results:
     def tail_pieces(self) -> list[int]:
         """Pieces among the last TAIL_SHARE delivered of each force (or not delivered): those that set closure."""
         out: list[int] = []
-        for _, grp in self.pieces.groupby("force", sort=True):
+        for _, grp in self.force_pieces.groupby("force", sort=True):
             t = grp["delivered_h"].fillna(np.inf)
             n = max(1, math.ceil(TAIL_SHARE * len(grp)))
             out += grp.loc[t.sort_values(kind="stable").index[-n:], "pid"].tolist()
@@ -183,7 +204,8 @@ class Results:
     def closure(self) -> pd.DataFrame:
         """Per force: closure (last piece or person across its exit), 50 % and 90 % closure of its pieces (h)."""
         rows = []
-        forces = sorted(set(self.forces) | set(self.pieces["force"]) | set(self.personnel["force"]))
+        flows = set(self.flows["flow"])
+        forces = sorted((set(self.forces) | set(self.pieces["force"]) | set(self.personnel["force"])) - flows)
         for force in forces:
             t = self.pieces.loc[self.pieces["force"] == force, "delivered_h"].to_numpy(dtype=float)
             done = t[~np.isnan(t)]
@@ -197,14 +219,102 @@ class Results:
                          "pieces": len(t), "delivered": len(done)})
         return pd.DataFrame(rows)
 
+    @property
+    def force_pieces(self) -> pd.DataFrame:
+        """Pieces of the forces (not of sustainment flows)."""
+        p = self.pieces
+        return p[~p["flow"]] if "flow" in p else p
+
+    # ---- friction ------------------------------------------------------------------------------------
+    def disruption_costs(self) -> pd.DataFrame:
+        """Per disruption: what was hit, when, and what it cost: piece-hours of waiting it caused (all pieces,
+        and the pieces that set closure), pieces diverted to another mode, movements re-routed."""
+        d = self.disruptions.copy()
+        if d.empty:
+            return d.assign(delay_piece_h=[], closure_delay_piece_h=[], diverted=[], rerouted=[])
+        res = "disruption:" + d["name"]
+        wait = self.blame.groupby("resource")["wait_h"].sum()
+        tail = self.blame[self.blame["pid"].isin(self.tail_pieces())].groupby("resource")["wait_h"].sum()
+        d["delay_piece_h"] = res.map(wait).fillna(0.0).to_numpy()
+        d["closure_delay_piece_h"] = res.map(tail).fillna(0.0).to_numpy()
+        d["diverted"] = d["name"].map(self.diversions.groupby("disruption").size()).fillna(0).astype(int).to_numpy()
+        d["rerouted"] = d["name"].map(self.reroutes.groupby("disruption").size()).fillna(0).astype(int).to_numpy()
+        return d
+
+    def civil_displaced(self) -> pd.DataFrame:
+        """Civil traffic the deployment displaced where the military went first: train paths (military trains
+        beyond what civil trains leave, day by day), berth-hours (military berths beyond what commercial
+        ships leave), and serials entering road links in peak hours."""
+        from .windows import next_open, parse_window
+
+        rows = []
+        u = self.usage
+        for _, c in self.civil.iterrows():
+            if c["kind"] == "rail":
+                uses = u[u["resource"].isin([f"paths@{c['key']}>", f"paths@{c['key']}<"])]
+                per_day = uses.groupby([uses["resource"], (uses["t_grant"] // 24).astype(int)]).size()
+                displaced = float((per_day - c["free"]).clip(lower=0).sum())
+                rows.append({"kind": "rail", "key": c["key"], "military_uses": int(len(uses)), "displaced": displaced,
+                             "unit": "civil train paths"})
+            elif c["kind"] == "berth":
+                q = self.queue_series(f"berths@{c['key']}")
+                if len(q):
+                    t = np.append(q["t"].to_numpy(dtype=float), max(self.end_h, float(q["t"].max())))
+                    over = (q["in_use"].to_numpy(dtype=float) - c["free"]).clip(min=0)
+                    displaced = float((over * np.diff(t)).sum())
+                else:
+                    displaced = 0.0
+                rows.append({"kind": "berth", "key": c["key"], "military_uses": int((u["resource"] == f"berths@{c['key']}").sum()),
+                             "displaced": displaced, "unit": "berth-hours"})
+            elif c["kind"] == "road" and c["military_first"]:
+                peaks = parse_window(c["unit"])
+                uses = u[u["resource"].isin([f"entry@{c['key']}>", f"entry@{c['key']}<"])]
+                clock = float(self.scenario_data.get("start_clock_h", 0.0))
+                inside = [next_open(peaks, float(t), clock) == float(t) for t in uses["t_grant"]]
+                rows.append({"kind": "road", "key": c["key"], "military_uses": int(len(uses)),
+                             "displaced": float(sum(inside)), "unit": "serials in peak hours"})
+        return pd.DataFrame(rows, columns=["kind", "key", "military_uses", "displaced", "unit"])
+
+    def flow_throughput(self) -> pd.DataFrame:
+        """Per sustainment flow: direction, pieces and persons planned and delivered, delivered per day over
+        the flow's window, and the mean transit time (h)."""
+        rows = []
+        for _, f in self.flows.iterrows():
+            p = self.pieces[self.pieces["force"] == f["flow"]]
+            done = p[p["status"] == DELIVERED]
+            pax = self.pax_delivered[self.pax_delivered["force"] == f["flow"]]
+            pers = self.personnel[self.personnel["force"] == f["flow"]]
+            days = (f["end_h"] - f["start_h"]) / 24.0
+            rows.append({"flow": f["flow"], "direction": f["direction"], "mode": f["mode"], "pieces": len(p),
+                         "delivered": len(done), "pieces_per_day": len(done) / days,
+                         "transit_h": float((done["delivered_h"] - done["entered_h"]).mean()) if len(done) else None,
+                         "persons": int(pers["persons"].sum()), "persons_delivered": int(pax["persons"].sum()),
+                         "persons_per_day": float(pax["persons"].sum()) / days})
+        return pd.DataFrame(rows, columns=["flow", "direction", "mode", "pieces", "delivered", "pieces_per_day",
+                                           "transit_h", "persons", "persons_delivered", "persons_per_day"])
+
+    def housing_shortfall(self) -> pd.DataFrame:
+        """Host-nation accommodation by site and day: persons to house, housed, short."""
+        h = self.housing.groupby(["site", "day"], as_index=False)[["required", "housed"]].sum()
+        h["short"] = h["required"] - h["housed"]
+        return h
+
     # ---- summary -------------------------------------------------------------------------------------
     def accounting(self) -> dict[str, dict[str, int]]:
-        """Pieces and persons planned, entered (arrived in the country), delivered, still in the system."""
-        p = self.pieces
+        """Pieces and persons planned, entered (arrived in the country), delivered, still in the system;
+        the forces' and, under `sustainment`, the flows'."""
+        out = self._account(self.force_pieces, self.personnel[~self.personnel["force"].isin(set(self.flows["flow"]))])
+        if len(self.flows):
+            fl = self.pieces[self.pieces["flow"]]
+            fp = self.personnel[self.personnel["force"].isin(set(self.flows["flow"]))]
+            out.update({f"sustainment_{k}": v for k, v in self._account(fl, fp).items()})
+        return out
+
+    @staticmethod
+    def _account(p: pd.DataFrame, pers: pd.DataFrame) -> dict[str, dict[str, int]]:
         planned = len(p)
         not_arrived = int((p["status"] == NOT_ARRIVED).sum())
         delivered = int((p["status"] == DELIVERED).sum())
-        pers = self.personnel
         pax_planned = int(pers["persons"].sum())
         pax_not = int(pers.loc[pers["status"] == NOT_ARRIVED, "persons"].sum())
         pax_del = int(pers.loc[pers["status"] == DELIVERED, "persons"].sum())
@@ -227,9 +337,10 @@ class Results:
         return out
 
     def throughput_per_day(self) -> dict[str, float]:
-        """Pieces delivered per day by mode, averaged over [0, end_h]."""
+        """The forces' pieces delivered per day by mode, averaged over [0, end_h]."""
         days = max(self.end_h / 24.0, 1e-9)
-        d = self.pieces[self.pieces["status"] == DELIVERED].groupby("mode").size()
+        p = self.force_pieces
+        d = p[p["status"] == DELIVERED].groupby("mode").size()
         return {mode: round(float(n) / days, 3) for mode, n in sorted(d.items())}
 
     def summary(self) -> dict[str, Any]:
@@ -248,6 +359,7 @@ class Results:
             for _, r in stats.head(TOP_BOTTLENECKS).iterrows()
         ]
         acc = self.accounting()
+        friction = self.friction_summary()
         return {
             "scenario": self.scenario,
             "seed": self.seed,
@@ -262,13 +374,46 @@ class Results:
             "waiting": self.waiting(),
             "end_h": round(self.end_h, 4),
             "events": self.events,
+            **{k: v for k, v in acc.items() if k.startswith("sustainment_")},
+            **friction,
         }
+
+    def friction_summary(self) -> dict[str, Any]:
+        """Summary entries for disruptions, civil traffic, sustainment and accommodation (only those present)."""
+        out: dict[str, Any] = {}
+        if len(self.disruptions):
+            out["disruptions"] = [
+                {"name": r["name"], "kind": r["kind"], "target": r["target"], "start_h": round(float(r["start_h"]), 3),
+                 "end_h": round(float(r["end_h"]), 3), "capacity_factor": float(r["capacity_factor"]),
+                 "delay_piece_h": round(float(r["delay_piece_h"]), 3),
+                 "closure_delay_piece_h": round(float(r["closure_delay_piece_h"]), 3),
+                 "diverted": int(r["diverted"]), "rerouted": int(r["rerouted"])}
+                for _, r in self.disruption_costs().iterrows()]
+        if len(self.civil):
+            disp = self.civil_displaced()
+            out["civil_displaced"] = {unit: round(float(g["displaced"].sum()), 3) for unit, g in disp.groupby("unit")}
+        if len(self.flows):
+            ft = self.flow_throughput()
+            out["sustainment"] = {
+                d: {"pieces": int(g["pieces"].sum()), "delivered": int(g["delivered"].sum()),
+                    "pieces_per_day": round(float(g["pieces_per_day"].sum()), 3),
+                    "persons_delivered": int(g["persons_delivered"].sum()),
+                    "persons_per_day": round(float(g["persons_per_day"].sum()), 3)}
+                for d, g in ft.groupby("direction")}
+        if len(self.housing):
+            hs = self.housing_shortfall()
+            out["accommodation"] = {
+                site: {"required": int(g["required"].max()), "max_short": int(g["short"].max()),
+                       "days_short": int((g["short"] > 0).sum())}
+                for site, g in hs.groupby("site")}
+        return out
 
     def save(self, out: Path | str) -> Path:
         """Write the tables (Parquet) and summary.json (with the scenario, seed and version) to a folder."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("moves", "usage", "pieces", "personnel", "resources", "blame"):
+        for name in ("moves", "usage", "pieces", "personnel", "resources", "blame", "flows", "disruptions", "diversions",
+                     "reroutes", "civil", "housing"):
             getattr(self, name).to_parquet(out / f"{name}.parquet", index=False)
         self.resource_stats().to_parquet(out / "resource_stats.parquet", index=False)
         self.daily_throughput().to_parquet(out / "daily_throughput.parquet", index=False)

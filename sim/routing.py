@@ -107,6 +107,19 @@ class Router:
         self._trees[key] = out  # type: ignore[index]
         return out
 
+    def route_avoiding(self, mode: str, src: str, dst: str, avoid: frozenset[str], speed_kmh: float = 1e9) -> Route | None:
+        """Fastest route that uses none of the links in `avoid` (link ids), or None. Not cached: asked only
+        when a disruption closes part of a route."""
+        v = self.view(mode)
+        if src not in v or dst not in v:
+            return None
+        sub = nx.subgraph_view(v, filter_edge=lambda a, b: v.edges[a, b]["leg"].link not in avoid)
+        try:
+            nodes = nx.dijkstra_path(sub, src, dst, weight=lambda a, b, d: d["leg"].hours(speed_kmh))
+        except nx.NetworkXNoPath:
+            return None
+        return tuple(v.edges[a, b]["leg"] for a, b in zip(nodes, nodes[1:]))
+
     def nearest(self, mode: str, src: str, targets: list[str], speed_kmh: float = 1e9) -> tuple[str, Route] | None:
         """The target reached fastest from src (ties broken by name), with its route; None if none is reachable."""
         dist, _ = self._tree(mode, src, speed_kmh)

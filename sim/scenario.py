@@ -176,6 +176,94 @@ class Times(Strict):
     travel: Dist = Deterministic()
 
 
+DisruptionKind = Literal["sabotage", "drone", "cyber", "high_water", "other"]
+
+
+class DisruptionEvent(Strict):
+    """A scheduled disruption: from `at_h`, for `duration_h` hours (repair included), the target works at
+    `capacity_factor` of its capacity (0 = closed). The target is a node (its port, airfield, railhead or
+    staging facility), a corridor name (every link of it) or a link id."""
+
+    name: str | None = None  # defaults to "<kind>:<target>@<at_h>"
+    kind: DisruptionKind = "other"
+    target: str
+    at_h: float = Field(ge=0)
+    duration_h: float = Field(gt=0)
+    capacity_factor: float = Field(0.0, ge=0, lt=1)
+
+
+class RandomDisruptions(Strict):
+    """Random disruptions for Monte Carlo: on each target, events start as a Poisson process of `rate_per_day`
+    between `start_h` and `end_h` (default: the horizon); each lasts `duration_h` times a draw of
+    `duration_factor`."""
+
+    kind: DisruptionKind = "other"
+    targets: list[str] = Field(min_length=1)
+    rate_per_day: float = Field(gt=0)
+    duration_h: float = Field(gt=0)
+    duration_factor: Dist = Deterministic()
+    capacity_factor: float = Field(0.0, ge=0, lt=1)
+    start_h: float = Field(0.0, ge=0)
+    end_h: float | None = Field(None, gt=0)
+
+
+class Disruptions(Strict):
+    """Hybrid threats and other friction that close or slow parts of the network for a time."""
+
+    events: list[DisruptionEvent] = Field(default_factory=list)
+    random: list[RandomDisruptions] = Field(default_factory=list)
+    divert_after_h: float = Field(12.0, ge=0)  # rail pieces switch to their next allowed mode when every rail
+    # route from their railhead stays closed longer than this (hours); 0 = at once
+
+
+class CivilTraffic(Strict):
+    """Civil traffic sharing the network: today's volumes come from the network tables (civil trains per
+    line, commercial berths per port) scaled by `level`; `priority` decides who yields where both want the
+    same path or berth. Peak hours keep military serials off the road links when civil traffic has priority."""
+
+    level: float = Field(0.0, ge=0)  # 1 = today's civil traffic, 0 = none
+    priority: Literal["civil", "military"] = "civil"
+    military_priority_on: list[str] = Field(default_factory=list)  # corridors, links or sea ports where the military goes first
+    road_peaks: str = ""  # e.g. "07:00-09:30;16:00-19:00" (clock time)
+    road_peak_corridors: list[str] | None = None  # road corridors or links the peaks apply to; None = every road link
+
+    @field_validator("road_peaks")
+    @classmethod
+    def _peaks_parse(cls, v: str) -> str:
+        parse_window(v)
+        return v
+
+
+class Flow(Strict):
+    """A regular flow alongside or after the surge: pieces (e.g. containers of ammunition, fuel, spares going
+    east; damaged equipment going west) entering at `origin` at `pieces_per_day`, and persons (rotation,
+    evacuation) at `persons_per_day` by bus, from `start_h` to `end_h`, moving to `destination`."""
+
+    name: str
+    origin: str
+    destination: str
+    mode: Literal["rail", "road"] = "rail"  # mode of the pieces
+    cls: PieceClass = "container"
+    pieces_per_day: float = Field(0.0, ge=0)
+    persons_per_day: float = Field(0.0, ge=0)
+    start_h: float = Field(0.0, ge=0)
+    end_h: float = Field(gt=0)
+
+
+class Accommodation(Strict):
+    """Host-nation accommodation: `persons` housed at a staging site's beds from `start_h` for `weeks`;
+    `modules` deployable accommodation modules (150 beds each) are added to the site first. Staging uses
+    the beds that are left."""
+
+    site: str
+    persons: int = Field(ge=1)
+    start_h: float = Field(0.0, ge=0)
+    weeks: float = Field(gt=0)
+    modules: int = Field(0, ge=0)
+
+
+MODULE_BEDS = 150  # persons per deployable accommodation module (issue text: "deployable modules of 150 persons")
+
 DEFAULT_MODES: dict[str, list[str]] = {
     "tracked": ["rail", "het"],
     "wheeled": ["road"],
@@ -209,6 +297,10 @@ class Scenario(Strict):
     templates: dict[str, list[UnitSpec]] = Field(default_factory=dict)
     investments: list[str] = Field(default_factory=list)  # applied by name, from the network's table or below
     custom_investments: list[InvestmentSpec] = Field(default_factory=list)
+    disruptions: Disruptions = Disruptions()
+    civil_traffic: CivilTraffic = CivilTraffic()
+    sustainment: list[Flow] = Field(default_factory=list)
+    accommodation: list[Accommodation] = Field(default_factory=list)
     forces: list[Force] = Field(min_length=1)
 
     @field_validator("modes")

@@ -41,3 +41,44 @@ def next_open(window: Window, t: float, start_clock_h: float = 0.0) -> float:
         delay = (start - clock) % 24.0
         best = delay if best is None else min(best, delay)
     return t + best
+
+
+def _segments(window: Window) -> list[tuple[float, float]]:
+    """A window as non-wrapping (start, end) segments within [0, 24]."""
+    out = []
+    for start, end in window:
+        out += [(start, end)] if start < end else [(start, 24.0), (0.0, end)]
+    return sorted(s for s in out if s[1] > s[0])
+
+
+def _text(segments: list[tuple[float, float]]) -> str:
+    def hm(h: float) -> str:
+        m = int(round(h * 60))
+        return f"{m // 60:02d}:{m % 60:02d}"
+
+    return ";".join(f"{hm(a)}-{hm(b)}" for a, b in segments)
+
+
+def subtract(window_text: str | None, blocked_text: str | None) -> str:
+    """The hours of `window_text` (empty = always open) outside `blocked_text`, as window text.
+    Raises ValueError when nothing is left (a link that could never be entered)."""
+    blocked = _segments(parse_window(blocked_text))
+    if not blocked:
+        return window_text or ""
+    open_ = _segments(parse_window(window_text)) or [(0.0, 24.0)]
+    out: list[tuple[float, float]] = []
+    for a, b in open_:
+        cur = a
+        for c, d in blocked:
+            if d <= cur or c >= b:
+                continue
+            if c > cur:
+                out.append((cur, c))
+            cur = max(cur, d)
+        if cur < b:
+            out.append((cur, b))
+    if not out:
+        raise ValueError(f"no hour of {window_text or 'the day'} is left outside {blocked_text}")
+    if len(out) > 1 and out[0][0] == 0.0 and out[-1][1] == 24.0:  # join across midnight
+        out = [(out[-1][0], out[0][1])] + out[1:-1]
+    return _text(out)

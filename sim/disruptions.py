@@ -1,0 +1,107 @@
+"""Disruptions in time: what is closed or slowed, from when to when.
+
+A scenario's scheduled events and the random ones drawn for a replication become Outages; the model asks
+`Outages` when a node's facility or a link can next be used and at what share of its capacity."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+from .rng import Streams
+from .scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Outage:
+    """One disruption of one target: from `start` to `end` (h) the target works at `factor` (0 = closed)."""
+
+    name: str
+    kind: str
+    target: str
+    start: float
+    end: float
+    factor: float
+
+    @property
+    def resource(self) -> str:
+        """The name its waits are booked to in the results."""
+        return f"disruption:{self.name}"
+
+
+def event_name(kind: str, target: str, at_h: float) -> str:
+    return f"{kind}:{target}@{at_h:g}h"
+
+
+def draw(s: Scenario, streams: Streams, horizon_h: float) -> list[Outage]:
+    """Scheduled events, then random ones (Poisson starts per target on its own stream), in time order."""
+    out = [Outage(e.name or event_name(e.kind, e.target, e.at_h), e.kind, e.target, e.at_h, e.at_h + e.duration_h,
+                  e.capacity_factor) for e in s.disruptions.events]
+    for j, spec in enumerate(s.disruptions.random):
+        end = min(spec.end_h if spec.end_h is not None else horizon_h, horizon_h)
+        for target in sorted(set(spec.targets)):
+            rng = streams(f"disruption:{j}:{target}")
+            t = spec.start_h
+            while True:
+                t += rng.exponential(24.0 / spec.rate_per_day)
+                if t >= end:
+                    break
+                dur = spec.duration_h * spec.duration_factor.sample(rng)
+                out.append(Outage(event_name(spec.kind, target, round(t, 2)), spec.kind, target, t, t + max(dur, 1e-6),
+                                  spec.capacity_factor))
+    return sorted(out, key=lambda o: (o.start, o.name))
+
+
+class Outages:
+    """Outages by what they hit: node ids (facilities) and link ids (movement), each list sorted by start."""
+
+    def __init__(self, outages: list[Outage], links_of: dict[str, list[str]]):
+        """`links_of` maps a corridor name or link id to its link ids; other targets are nodes."""
+        self.all = outages
+        self.by_node: dict[str, list[Outage]] = {}
+        self.by_link: dict[str, list[Outage]] = {}
+        for o in outages:
+            if o.target in links_of:
+                for lid in links_of[o.target]:
+                    self.by_link.setdefault(lid, []).append(o)
+            else:
+                self.by_node.setdefault(o.target, []).append(o)
+        for group in (self.by_node, self.by_link):
+            for k in group:
+                group[k].sort(key=lambda o: (o.start, o.name))
+
+    @staticmethod
+    def up_at(outs: list[Outage], t: float, known_at: float = math.inf) -> tuple[float, Outage | None]:
+        """Earliest time >= t at which no closure (factor 0) in `outs` holds, counting only outages started
+        by `known_at`; and the first closure that held it back (None if none)."""
+        first = None
+        moved = True
+        while moved:
+            moved = False
+            for o in outs:
+                if o.start > t:
+                    break
+                if o.factor == 0.0 and o.start <= known_at and o.start <= t < o.end:
+                    first = first or o
+                    t, moved = o.end, True
+        return t, first
+
+    @staticmethod
+    def factor_at(outs: list[Outage], t: float) -> float:
+        """Share of capacity left at t (the lowest factor of the partial outages in force; 1 when none)."""
+        f = 1.0
+        for o in outs:
+            if o.start > t:
+                break
+            if o.start <= t < o.end and o.factor > 0:
+                f = min(f, o.factor)
+        return f
+
+    def closed_now(self, outs: list[Outage], t: float) -> Outage | None:
+        """The closure in force at t, if any."""
+        i = bisect.bisect_right([o.start for o in outs], t)
+        for o in outs[:i]:
+            if o.factor == 0.0 and o.start <= t < o.end:
+                return o
+        return None
