@@ -350,13 +350,19 @@ def _civil_traffic(s: Scenario, file: str, net: Network) -> tuple[Network, list[
     for port in sorted(ports.index):
         r = ports.loc[port]
         if (r["civil_berths"] or 0) > 0 and c.level > 0:
+            # commercial ships share the berths in time: under civil priority the military berths work only
+            # the share of hours the commercial ships leave (discharge rate scaled), none when they leave nothing
             military_first = c.priority == "military" or port in first
             cap, civil = float(r["berths"]), c.level * float(r["civil_berths"])
             free = max(0.0, cap - civil)
-            berths = int(cap) if military_first else int(math.floor(free + 1e-9))
-            ports.at[port, "berths"] = berths
+            if not military_first:
+                if free <= 1e-9:
+                    ports.at[port, "berths"] = 0
+                else:
+                    ports.at[port, "discharge_pph"] = float(r["discharge_pph"]) * free / cap
             rows.append({"kind": "berth", "key": port, "capacity": cap, "civil": civil, "free": free,
-                         "military": float(berths), "military_first": military_first, "unit": "berths"})
+                         "military": cap if military_first else free, "military_first": military_first,
+                         "unit": "berths"})
     return Network(**{**net.__dict__, "links": links, "seaports": ports}), rows, problems
 
 

@@ -250,13 +250,13 @@ class Results:
         rows = []
         u = self.usage
         for _, c in self.civil.iterrows():
-            if c["kind"] == "rail":
+            if c["kind"] == "rail" and c["military_first"]:
                 uses = u[u["resource"].isin([f"paths@{c['key']}>", f"paths@{c['key']}<"])]
                 per_day = uses.groupby([uses["resource"], (uses["t_grant"] // 24).astype(int)]).size()
                 displaced = float((per_day - c["free"]).clip(lower=0).sum())
                 rows.append({"kind": "rail", "key": c["key"], "military_uses": int(len(uses)), "displaced": displaced,
                              "unit": "civil train paths"})
-            elif c["kind"] == "berth":
+            elif c["kind"] == "berth" and c["military_first"]:
                 q = self.queue_series(f"berths@{c['key']}")
                 if len(q):
                     t = np.append(q["t"].to_numpy(dtype=float), max(self.end_h, float(q["t"].max())))
