@@ -122,14 +122,14 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False) -> nx.DiGraph:
     net, s = plan.network, plan.scenario
     g = nx.DiGraph()
     lens = _piece_len(plan)
-    rail_lens = [lens[p.cls] for p in plan.pieces if p.mode == "rail"]
+    rail_lens = [lens[p.cls] for p in _force_pieces(plan) if p.mode == "rail"]
     per_piece_m = 1.0 if metres else (min(lens.values()) if lens else 1.0)
     berth_unit = max(rail_lens) if metres and rail_lens else 1.0  # metres one discharged piece can add
     train_m = max(float(net.railheads.at[r, "max_train_m"]) for r in net.railheads.index) - s.rail.locomotive_m
     per_serial = s.convoy.max_vehicles
     shares = [float(x) for x in net.piece_classes["barge_share"] if x and float(x) > 0]
     per_barge = math.floor(1.0 / min(shares) + 1e-9) if shares else 0
-    pieces = [p for p in plan.pieces if p.mode in modes]
+    pieces = [p for p in _force_pieces(plan) if p.mode in modes]
     entries = sorted({p.entry for p in pieces})
     for e in entries:
         if e in net.seaports.index:
@@ -184,7 +184,7 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False) -> nx.DiGraph:
 
 
 def _cut_bound(plan: Plan, name: str, modes: set[str], taus: dict[int, float], metres: bool = False) -> Bound | None:
-    pieces = [p for p in plan.pieces if p.mode in modes]
+    pieces = [p for p in _force_pieces(plan) if p.mode in modes]
     if not pieces:
         return None
     g = flow_graph(plan, modes, metres)
@@ -208,7 +208,7 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float]) -> list[Bound]:
     s, net = plan.scenario, plan.network
     out = []
     travel = _low(plan, "travel")
-    rail = [p for p in plan.pieces if p.mode == "rail"]
+    rail = [p for p in _force_pieces(plan) if p.mode == "rail"]
     if rail:
         lens = _piece_len(plan)
         heads = net.railheads.to_dict("index")
@@ -234,7 +234,7 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float]) -> list[Bound]:
                 rate = per_cycle / cycle
                 out.append(Bound(f"wagons:{wt}", len(mine), rate, per_cycle, tau,
                                  max(0.0, (len(mine) - per_cycle) / rate) + min(taus[p.pid] for p in mine), (f"wagons:{wt}",)))
-    het = [p for p in plan.pieces if p.mode == "het"]
+    het = [p for p in _force_pieces(plan) if p.mode == "het"]
     if het:
         cycle = min(s.het.load_h * _low(plan, "het_load") + 2 * sum(leg.length_km / min(leg.speed_kmh, s.het.speed_kmh) * travel
                                                                      for leg in p.route) for p in het)
@@ -249,23 +249,29 @@ def closure_bound(plan: Plan) -> BoundReport:
     """The largest of the lower bounds on closure (h): overall cut, per-mode cuts, fleets, late arrivals."""
     memo: dict[tuple, float] = {}
     taus = {}
-    for p in plan.pieces:  # pieces of one kind, entry and destination share their least transit time
+    for p in _force_pieces(plan):  # pieces of one kind, entry and destination share their least transit time
         k = (p.force, p.mode, p.cls, p.entry, p.exit, p.railhead, p.air_km)
         if k not in memo:
             memo[k] = _tau(plan, p)
         taus[p.pid] = memo[k]
     arr = _arrivals(plan)
     bounds: list[Bound] = []
-    modes = sorted({p.mode for p in plan.pieces})
+    modes = sorted({p.mode for p in _force_pieces(plan)})
     for name, ms in [("all modes", set(modes))] + [(m, {m}) for m in modes]:
         b = _cut_bound(plan, name, ms, taus, metres=(ms == {"rail"}))
         if b is not None:
             bounds.append(b)
     bounds += _fleet_bounds(plan, taus)
-    if plan.pieces:
-        last = max(plan.pieces, key=lambda p: (arr.get(p.pid, 0.0) + taus[p.pid], p.pid))
+    if _force_pieces(plan):
+        last = max(_force_pieces(plan), key=lambda p: (arr.get(p.pid, 0.0) + taus[p.pid], p.pid))
         bounds.append(Bound("latest arrival", 1, INF, 0.0, taus[last.pid], arr.get(last.pid, 0.0) + taus[last.pid], ()))
     if not bounds:
         return BoundReport(0.0, None, [])
     binding = max(bounds, key=lambda b: (b.bound_h, b.name))
     return BoundReport(binding.bound_h, binding, bounds)
+
+
+def _force_pieces(plan: Plan) -> list:
+    """The forces' pieces: sustainment flows load the network but are left out, so the bound stays a lower
+    bound on the forces' closure."""
+    return [p for p in plan.pieces if not p.flow]

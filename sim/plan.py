@@ -147,7 +147,9 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
     templates = load_templates(problems=problems)
-    problems += _check_names(scenario, file, net)  # reported together with the network's own problems
+    named = _check_names(scenario, file, net)  # reported together with the network's own problems
+    problems += [p for p in named if p.severity == "error"]
+    warnings += [p for p in named if p.severity != "error"]
     applied, more = _investments(scenario, file, net)
     problems += more
     housing = [Change("staging", a.site, "beds", "add", float(MODULE_BEDS * a.modules))
@@ -275,28 +277,48 @@ def _check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
 def _check_friction(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str], force_ids: set[str]) -> list[Problem]:
     """Names in the disruptions, civil traffic, sustainment and accommodation sections exist."""
     out = []
-    targets = nodes | corridors
-    names: list[str] = []
+    facilities = set(net.seaports.index) | set(net.airfields.index) | set(net.railheads.index) | set(net.staging.index)
+
+    def target_problem(where: str, t: str) -> Problem | None:
+        if t in corridors:
+            return None
+        if t in nodes and t not in facilities:
+            return Problem(file, where, t, "this node has no port, airfield, railhead or staging facility to disrupt; "
+                                           "name its links or corridors to close movement through it")
+        if t not in nodes:
+            return Problem(file, where, t, "unknown node, corridor or link")
+        return None
+
+    names = [e.name for e in s.disruptions.events]
     for j, e in enumerate(s.disruptions.events):
-        if e.target not in targets:
-            out.append(Problem(file, f"disruptions.events[{j}].target", e.target, "unknown node, corridor or link"))
-        if e.name:
-            names.append(e.name)
-    for dup in sorted({x for x in names if names.count(x) > 1}):
-        out.append(Problem(file, "disruptions.events", dup, "disruption name used more than once"))
+        p = target_problem(f"disruptions.events[{j}].target", e.target)
+        out += [p] if p else []
+        if e.name and names.index(e.name) < j:
+            out.append(Problem(file, f"disruptions.events[{j}].name", e.name,
+                               f"name already used by disruptions.events[{names.index(e.name)}]"))
+        if e.at_h >= s.horizon_h:
+            out.append(Problem(file, f"disruptions.events[{j}].at_h", e.at_h,
+                               f"starts after the horizon ({s.horizon_h:g} h): it would never happen", "warning"))
     for j, r in enumerate(s.disruptions.random):
         for k, t in enumerate(r.targets):
-            if t not in targets:
-                out.append(Problem(file, f"disruptions.random[{j}].targets[{k}]", t, "unknown node, corridor or link"))
+            p = target_problem(f"disruptions.random[{j}].targets[{k}]", t)
+            out += [p] if p else []
         if r.end_h is not None and r.end_h <= r.start_h:
             out.append(Problem(file, f"disruptions.random[{j}].end_h", r.end_h, f"must be after start_h ({r.start_h})"))
+        if r.start_h >= s.horizon_h:
+            out.append(Problem(file, f"disruptions.random[{j}].start_h", r.start_h,
+                               f"starts after the horizon ({s.horizon_h:g} h): no event would happen", "warning"))
     c = s.civil_traffic
     for j, key in enumerate(c.military_priority_on):
         if key not in corridors and key not in net.seaports.index:
             out.append(Problem(file, f"civil_traffic.military_priority_on[{j}]", key, "unknown corridor, link or sea port"))
+    road = net.links[net.links["mode"] == "road"]
+    road_names = set(road["corridor"]) | set(road.index)
     for j, key in enumerate(c.road_peak_corridors or []):
         if key not in corridors:
             out.append(Problem(file, f"civil_traffic.road_peak_corridors[{j}]", key, "unknown corridor or link"))
+        elif key not in road_names:
+            out.append(Problem(file, f"civil_traffic.road_peak_corridors[{j}]", key, "not a road corridor or link (peaks apply to roads)"))
     flow_ids = [f.name for f in s.sustainment]
     for j, f in enumerate(s.sustainment):
         here = f"sustainment[{j}]"
@@ -314,6 +336,9 @@ def _check_friction(s: Scenario, file: str, net: Network, nodes: set[str], corri
     for j, a in enumerate(s.accommodation):
         if a.site not in net.staging.index or net.staging.at[a.site, "role"] != "staging":
             out.append(Problem(file, f"accommodation[{j}].site", a.site, "unknown site (not a staging row in staging.csv)"))
+        if a.start_h >= s.horizon_h:
+            out.append(Problem(file, f"accommodation[{j}].start_h", a.start_h,
+                               f"starts after the horizon ({s.horizon_h:g} h)", "warning"))
     return out
 
 
@@ -397,6 +422,9 @@ def _compile_flow(plan: Plan, i: int, flow: Flow) -> list[Problem]:
                                f"{flow.cls} cannot go by {flow.mode} from {flow.origin} to {flow.destination}"))
         else:
             n = math.floor(flow.pieces_per_day * hours / 24.0 + 1e-9)
+            if n == 0:
+                out.append(Problem(file, f"{here}.pieces_per_day", flow.pieces_per_day,
+                                   f"less than one piece in the flow's {hours:g} h"))
             for k in range(n):
                 pid = len(plan.pieces)
                 plan.pieces.append(PiecePlan(pid, flow.name, flow.name, flow.cls, flow.mode, flow.origin, flow=True, **opt))

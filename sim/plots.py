@@ -481,7 +481,7 @@ def closure_curves(results: Results | Sequence[Results], step_h: float = 1.0) ->
     grid = np.arange(0.0, end + step_h, step_h)
     rows = []
     for i, r in enumerate(runs):
-        for force, grp in r.pieces.groupby("force", sort=True):
+        for force, grp in r.force_pieces.groupby("force", sort=True):
             done = np.sort(grp["delivered_h"].dropna().to_numpy(dtype=float))
             share = np.searchsorted(done, grid, side="right") / max(len(grp), 1)
             rows.append(pd.DataFrame({"t_h": grid, "replication": i, "force": force, "share": share}))

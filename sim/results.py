@@ -223,7 +223,7 @@ class Results:
     def force_pieces(self) -> pd.DataFrame:
         """Pieces of the forces (not of sustainment flows)."""
         p = self.pieces
-        return p[~p["flow"]] if "flow" in p else p
+        return p.loc[~p["flow"].astype(bool).to_numpy()] if "flow" in p else p
 
     # ---- friction ------------------------------------------------------------------------------------
     def disruption_costs(self) -> pd.DataFrame:
@@ -305,7 +305,7 @@ class Results:
         the forces' and, under `sustainment`, the flows'."""
         out = self._account(self.force_pieces, self.personnel[~self.personnel["force"].isin(set(self.flows["flow"]))])
         if len(self.flows):
-            fl = self.pieces[self.pieces["flow"]]
+            fl = self.pieces.loc[self.pieces["flow"].astype(bool).to_numpy()]
             fp = self.personnel[self.personnel["force"].isin(set(self.flows["flow"]))]
             out.update({f"sustainment_{k}": v for k, v in self._account(fl, fp).items()})
         return out

@@ -36,3 +36,14 @@ def test_sweep_example(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "experiments" / "sweep_wagons_paths.py"), "--replications", "1",
                           "--workers", "2", "--out", str(tmp_path / "sw")], capture_output=True, text=True, check=True)
     assert (tmp_path / "sw" / "sweep.parquet").exists() and out.stdout.strip()
+
+
+def test_friction_example(tmp_path):
+    target = tmp_path / "friction.json"
+    out = subprocess.run([sys.executable, str(ROOT / "experiments" / "friction.py"), "--replications", "2",
+                          "--variants", "baseline,line24_sabotage_48h,sustainment_both_ways", "--json", str(target)],
+                         capture_output=True, text=True, check=True)
+    res = json.loads(target.read_text())
+    assert "line24_sabotage_48h" in out.stdout and set(res) == {"baseline", "line24_sabotage_48h", "sustainment_both_ways"}
+    assert res["line24_sabotage_48h"]["disruptions"][0]["target"] == "L24"
+    assert set(res["sustainment_both_ways"]["sustainment"]) == {"east", "west"}
