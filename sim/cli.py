@@ -110,8 +110,30 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     con.print(b)
     for w in s.get("waiting", []):
         con.print(f"  still waiting: {w['count']:,} {w['kind']} at {w['node']}: {w['status']}")
+    _print_friction(con, s)
     if out is not None:
         con.print(f"Tables and summary.json written to {out}")
+
+
+def _print_friction(con: Console, s: dict) -> None:
+    """Disruptions and their cost, civil traffic displaced, sustainment per direction, accommodation shortfalls."""
+    note = f" (replication {s['friction_from_replication']})" if "friction_from_replication" in s else ""
+    if s.get("disruptions"):
+        t = Table(title="Disruptions" + note, caption="delay: piece-hours waited because of it")
+        for c in ("disruption", "target", "from", "to", "capacity", "delay", "last 10 %", "diverted", "re-routed"):
+            t.add_column(c, justify="left" if c in ("disruption", "target") else "right")
+        for d in s["disruptions"]:
+            t.add_row(d["name"], d["target"], f"{d['start_h']:,.1f} h", f"{d['end_h']:,.1f} h", f"{d['capacity_factor']:.0%}",
+                      f"{d['delay_piece_h']:,.0f}", f"{d['closure_delay_piece_h']:,.0f}", str(d["diverted"]), str(d["rerouted"]))
+        con.print(t)
+    if s.get("civil_displaced"):
+        con.print("Civil traffic displaced" + note + ": " + ", ".join(f"{v:,.1f} {k}" for k, v in s["civil_displaced"].items()))
+    for d, v in (s.get("sustainment") or {}).items():
+        con.print(f"Sustainment {d}{note}: {v['delivered']:,} of {v['pieces']:,} pieces delivered ({v['pieces_per_day']:,.1f}/day), "
+                  f"{v['persons_delivered']:,} persons ({v['persons_per_day']:,.1f}/day)")
+    for site, v in (s.get("accommodation") or {}).items():
+        con.print(f"Accommodation at {site}{note}: {v['required']:,} to house, short by up to {v['max_short']:,} "
+                  f"on {v['days_short']} day(s)")
 
 
 @app.command()

@@ -89,4 +89,18 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         "bottlenecks": bottlenecks,
         "events": round(statistics.fmean(s["events"] for s in summaries), 1),
         "spread": spread,
+        **_friction_of_first(first),
     }
+
+
+FRICTION_KEYS = ("disruptions", "civil_displaced", "sustainment", "accommodation", "sustainment_pieces",
+                 "sustainment_personnel")
+
+
+def _friction_of_first(first: dict[str, Any]) -> dict[str, Any]:
+    """Disruption, civil traffic, sustainment and accommodation entries of the first replication (random
+    disruptions differ between replications, so they are not averaged), marked as such."""
+    out = {k: first[k] for k in FRICTION_KEYS if k in first}
+    if out:
+        out["friction_from_replication"] = first.get("replication", 0)
+    return out

@@ -202,3 +202,23 @@ def test_random_disruptions_are_reproducible_per_seed_and_replication(tmp_path: 
     r1, r2 = _run(folder, data, seed=1), _run(folder, data, seed=1)
     assert r1.summary() == r2.summary()
     _accounted(r1)
+
+
+def test_readme_friction_example_compiles_and_runs_on_the_builtin_scenario() -> None:
+    """The YAML shown in the README's friction section is valid against the built-in scenario."""
+    import yaml
+
+    from sim.paths import builtin_scenario
+    from sim.plan import resolve_network
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "README.md").read_text(encoding="utf-8").split("## Friction", 1)[1]
+    block = text.split("```yaml", 1)[1].split("```", 1)[0]
+    path = builtin_scenario()
+    data = {**yaml.safe_load(path.read_text(encoding="utf-8")), **yaml.safe_load(block)}
+    s = parse_scenario(data, str(path))
+    plan = compile_plan(s, str(path), resolve_network(s, path))
+    assert {f.name for f in plan.flows} == {"supplies_east", "rotation_west"}
+    r = Model(plan).run()
+    assert {d["name"] for d in r.summary()["disruptions"]} >= {"line24_sabotage"}
+    _accounted(r)
