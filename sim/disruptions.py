@@ -5,7 +5,6 @@ A scenario's scheduled events and the random ones drawn for a replication become
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass
 
@@ -56,7 +55,7 @@ def draw(s: Scenario, streams: Streams, horizon_h: float) -> list[Outage]:
 class Outages:
     """Outages by what they hit: node ids (facilities) and link ids (movement), each list sorted by start."""
 
-    def __init__(self, outages: list[Outage], links_of: dict[str, list[str]]):
+    def __init__(self, outages: list[Outage], links_of: dict[str, tuple[str, ...]]):
         """`links_of` maps a corridor name or link id to its link ids; other targets are nodes."""
         self.all = outages
         self.by_node: dict[str, list[Outage]] = {}
@@ -98,10 +97,12 @@ class Outages:
                 f = min(f, o.factor)
         return f
 
-    def closed_now(self, outs: list[Outage], t: float) -> Outage | None:
-        """The closure in force at t, if any."""
-        i = bisect.bisect_right([o.start for o in outs], t)
-        for o in outs[:i]:
-            if o.factor == 0.0 and o.start <= t < o.end:
+    @staticmethod
+    def closed_now(outs: list[Outage], t: float) -> Outage | None:
+        """The closure in force at t, if any (`outs` sorted by start)."""
+        for o in outs:
+            if o.start > t:
+                break
+            if o.factor == 0.0 and t < o.end:
                 return o
         return None

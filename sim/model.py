@@ -79,11 +79,7 @@ class Model:
         self.staging: dict[str, dict] = net.staging.to_dict("index")
         self.wagon_len: dict[str, float] = net.wagon_types["length_m"].astype(float).to_dict()
         self._build_resources()
-        links_of: dict[str, list[str]] = {}
-        for lid in sorted(net.links.index):
-            links_of.setdefault(lid, []).append(lid)
-            links_of.setdefault(str(net.links.at[lid, "corridor"]), []).append(lid)
-        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h), links_of)
+        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h), plan.links_of)
         for o in self.outages.all:
             self._info(o.resource, "disruption", o.target, 1, f"{o.kind}, capacity x{o.factor:g}")
         for p in plan.pieces:
@@ -160,6 +156,10 @@ class Model:
             sl = self._slots[leg.key] = Slots(self.env, self.log, info, interval, leg.window, self.s.start_clock_h,
                                               self.ledger.blame, self.outages.by_link.get(leg.link))
         return sl
+
+    def uses_slots(self, leg: Leg) -> bool:
+        """Whether entering the leg needs a slot: a train path, a headway, a window or a disruption on it."""
+        return leg.mode == "rail" or leg.headway_h > 0 or bool(leg.window) or leg.link in self.outages.by_link
 
     def gate(self, node: str, weight: float = 0.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
         """Wait while a disruption closes the facility at `node`; returns the share of its capacity left
@@ -250,9 +250,7 @@ class Model:
             led.piece(pid, "on board, waiting for marshalling space", port)
             t0 = env.now
             space = yield from self.marshalling[port].take(1, weight=len(sp.pids) - k, pids=sp.pids[k:])
-            share = 1.0
-            if port in self.outages.by_node:
-                share = yield from self.gate(port, len(sp.pids) - k, sp.pids[k:])
+            share = (yield from self.gate(port, len(sp.pids) - k, sp.pids[k:])) if port in self.outages.by_node else 1.0
             t1 = env.now
             yield env.timeout(self.factor("discharge", port) / row["discharge_pph"] / share)
             p = self.pieces[pid]
@@ -268,9 +266,8 @@ class Model:
         for pid in fp.pids:
             led.enter(pid, env.now, "on aircraft", af)
         pax = sum(n for _, n in fp.parties)
-        share = 1.0
-        if af in self.outages.by_node:  # aircraft hold (or divert and come back) while the airfield is closed
-            share = yield from self.gate(af, pax + len(fp.pids), fp.pids)
+        # aircraft hold (or divert and come back) while the airfield is closed
+        share = (yield from self.gate(af, pax + len(fp.pids), fp.pids)) if af in self.outages.by_node else 1.0
         token = yield from self.mog[af].acquire(weight=pax + len(fp.pids), pids=fp.pids)
         row = self.airfield[af]
         env.process(self.deplane(fp, row))
@@ -426,9 +423,8 @@ class Model:
 
         env, st, c = self.env, u.plan.staging, self.s.convoy
         t0 = env.now
-        share = 1.0
-        if st in self.outages.by_node:
-            share = yield from self.gate(st, len(u.road_arrived) + u.plan.personnel, u.road_arrived)
+        share = ((yield from self.gate(st, len(u.road_arrived) + u.plan.personnel, u.road_arrived))
+                 if st in self.outages.by_node else 1.0)
         prep = float(self.staging[st]["prep_h"]) * self.factor("staging_prep", st) / share
         yield env.timeout(prep)
         for pid in u.road_arrived:

@@ -249,4 +249,13 @@ def build_graph(
 
 def corridor_names(net: Network) -> set[str]:
     """Corridor names and link ids a scenario may refer to."""
-    return set(net.links["corridor"]) | set(net.links.index)
+    return set(links_by_name(net))
+
+
+def links_by_name(net: Network) -> dict[str, tuple[str, ...]]:
+    """The link ids each corridor name or link id stands for, sorted."""
+    out: dict[str, list[str]] = {}
+    for lid, corridor in sorted(net.links["corridor"].items()):
+        out.setdefault(lid, []).append(lid)
+        out.setdefault(str(corridor), []).append(lid)
+    return {k: tuple(v) for k, v in out.items()}

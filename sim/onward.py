@@ -52,7 +52,7 @@ def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
             yield env.timeout(float(m.staging[leg.frm]["prep_h"]))
             pool.give(token)
             driven = 0.0
-        if leg.headway_h > 0 or leg.window or leg.link in hit:
+        if m.uses_slots(leg):
             wait, closure = m.slots(leg).book(weight=n, pids=pids)
             if wait:
                 if closure is not None:
@@ -103,8 +103,7 @@ def join(m: Model, key: tuple, item: Item) -> None:
 
 
 def _stage_moving(m: Model, batch: list[Item], status: str, node: str) -> None:
-    for it in batch:
-        m.ledger.piece(it.pid, status, node)
+    _stage_moving_pids(m, [it.pid for it in batch], status, node)
 
 
 def _stage_moving_pids(m: Model, pids, status: str, node: str) -> None:
@@ -216,7 +215,7 @@ def eta(m: Model, route: Route, t: float, outages: bool = True) -> float:
     now (no booking is made)."""
     now = m.env.now
     for leg in route:
-        if leg.mode == "rail" or leg.headway_h > 0 or leg.window or leg.link in m.outages.by_link:
+        if m.uses_slots(leg):
             t = m.slots(leg).earliest(t, known_at=now, outages=outages)[0]
         t += leg.hours()
     return t
@@ -281,7 +280,7 @@ def _train_batcher(m: Model, key: tuple):
         need = length_m(pids)
         ok = [(x, r) for x, r in options if train_capacity_m(m, railhead, x, r) >= need - 1e-9]
         x, r = min(ok, key=lambda o: (eta(m, o[1], m.env.now), o[0], [leg.key for leg in o[1]]))
-        m.env.process(train(m, batch, railhead, x, r, tokens, ts))
+        m.env.process(train(m, batch, railhead, x, r, tokens, ts, need))
 
     holder = [m.batcher(key, wagons, size_of, dispatch, m.s.rail.max_wait_h)]
     return holder[0]
@@ -361,7 +360,7 @@ def run_legs(m: Model, route: Route, weight: float, factor: float, pids: list[in
         if hit and goals and m.closure_on(leg) is not None:
             route = route[:k] + detour(m, route[k:], list(goals), pids, what, fits)
             leg = route[k]
-        if leg.mode == "rail" or leg.headway_h > 0 or leg.window or leg.link in hit:
+        if m.uses_slots(leg):
             wait, closure = m.slots(leg).book(weight=weight, pids=pids)
             if wait:
                 if pids and (closure is not None or math.isinf(wait)):
@@ -373,16 +372,16 @@ def run_legs(m: Model, route: Route, weight: float, factor: float, pids: list[in
     return route
 
 
-def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, tokens: list, ts: tuple) -> Generator:
-    """Load at a ramp, run on the paths available, cross the exit, unload at the far end, return empty."""
+def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, tokens: list, ts: tuple,
+          need: float) -> Generator:
+    """Load at a ramp, run on the paths available, cross the exit, unload at the far end, return empty. `need`:
+    the train's length without locomotive (m), which any route taken around a closure must accept."""
     env = m.env
     pids = [it.pid for it in batch]
     n = len(pids)
     _stage_moving(m, batch, "waiting for loading ramp", railhead)
     ramp = yield from m.ramps[railhead].acquire(weight=n, pids=pids)
-    share = 1.0
-    if railhead in m.outages.by_node:
-        share = yield from m.gate(railhead, n, pids)
+    share = (yield from m.gate(railhead, n, pids)) if railhead in m.outages.by_node else 1.0
     t_load = env.now
     m.leave_port(batch)
     _stage_moving(m, batch, "loading", railhead)
@@ -394,7 +393,6 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
         m.ledger.record("piece", it.pid, p.force, p.unit, p.cls, 1, "rail_load", railhead, it.t_join, t_load, t_loaded)
     _stage_moving(m, batch, "on train", railhead)
     factor = m.factor("travel", f"rail:{railhead}")
-    need = sum(float(tok[0]) * float(m.wagon_len[wt]) for wt, tok in tokens)  # train length without locomotive (m)
 
     def fits(goal: str, r: Route) -> bool:
         return train_capacity_m(m, railhead, goal, r) >= need - 1e-9
@@ -403,9 +401,7 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
     exit_ = driven[-1].to if driven else exit_
     _deliver(m, pids, [env.now] * n, exit_, "rail", [t_loaded] * n, t_loaded)
     if exit_ in m.ramps:
-        share = 1.0
-        if exit_ in m.outages.by_node:
-            share = yield from m.gate(exit_)
+        share = (yield from m.gate(exit_)) if exit_ in m.outages.by_node else 1.0
         yield from m.ramps[exit_].use(float(m.railhead[exit_]["unload_h"]) * m.factor("rail_unload", exit_) / share,
                                       weight=0)
     yield from run_legs(m, reverse(driven), 0, factor, (), [railhead], fits, "empty train")

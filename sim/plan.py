@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from .errors import InputError, Problem
 from .forces import Template, Unit, load_templates
 from .investments import Change, Investment, apply_to_pools, apply_to_tables, check_changes
-from .network import PIECE_CLASSES, TABLES, Network, build_graph, catalogue, corridor_names, load_network
+from .network import PIECE_CLASSES, TABLES, Network, build_graph, catalogue, corridor_names, links_by_name, load_network
 from .paths import networks_dir
 from .routing import Route, Router
 from .scenario import MODULE_BEDS, Flow, Force, Pools, Scenario, read_scenario
@@ -109,6 +109,7 @@ class Plan:
     investments: tuple = ()  # the Investment objects applied
     flows: list[FlowPlan] = field(default_factory=list)
     civil: list[dict] = field(default_factory=list)  # shared capacity: what civil traffic uses and what is left
+    links_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # corridor name or link id -> link ids
 
     @property
     def personnel_total(self) -> int:
@@ -183,7 +184,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
             Unit(u.unit, u.personnel, tuple((c, getattr(u, c)) for c in PIECE_CLASSES)) for u in units
         )
     plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings, investments=tuple(applied),
-                civil=civil)
+                civil=civil, links_of=links_by_name(net))
     for i, force in enumerate(scenario.forces):
         problems += _compile_force(plan, i, force)
     for i, flow in enumerate(scenario.sustainment):

@@ -22,6 +22,17 @@ def _blame(blame: list[Blame], name: str, pids: tuple[int, ...] | list[int], wai
         blame.extend((name, pid, wait) for pid in pids)
 
 
+Stuck = tuple[float, float, tuple[int, ...]]  # (time of request, weight, pieces) of a wait nothing will end
+
+
+def _flush_stuck(res: Station | Slots, now: float) -> None:
+    """Log the waits nothing ended (no server, no path left) as waits until now, and clear them."""
+    for t0, weight, pids in res.stuck:
+        res.log.append((res.info.name, t0, now, now, 0.0, weight))
+        _blame(res.blame, res.info.name, pids, now - t0)
+    res.stuck.clear()
+
+
 @dataclass(frozen=True)
 class ResourceInfo:
     """Static description of one resource, for the results."""
@@ -52,7 +63,7 @@ class Station:
         # no server at all (e.g. every berth kept by civil traffic): requests wait for ever, logged at the end
         self.res = simpy.Resource(env, capacity=int(info.capacity)) if int(info.capacity) > 0 else None
         self.open: dict[int, tuple] = {}  # held now, by id of the request
-        self.stuck: list[tuple[float, float, tuple[int, ...]]] = []
+        self.stuck: list[Stuck] = []
 
     def acquire(self, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
         """Wait for a server; returns a token for release(). `pids`: the pieces held back while waiting."""
@@ -78,11 +89,7 @@ class Station:
         for _, t0, t1, weight in self.open.values():
             self.log.append((self.info.name, t0, t1, self.env.now, 1.0, weight))
         self.open.clear()
-        now = self.env.now
-        for t0, weight, pids in self.stuck:
-            self.log.append((self.info.name, t0, now, now, 0.0, weight))
-            _blame(self.blame, self.info.name, pids, now - t0)
-        self.stuck.clear()
+        _flush_stuck(self, self.env.now)
 
     def use(self, hours: float, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
         """Hold one server for `hours`."""
@@ -148,7 +155,7 @@ class Slots:
         self.interval_h, self.window, self.clock = interval_h, window, start_clock_h
         self.outages = outages or []
         self.next_free = 0.0 if math.isfinite(interval_h) else math.inf
-        self.stuck: list[tuple[float, float, tuple[int, ...]]] = []  # waits that no slot will ever end
+        self.stuck: list[Stuck] = []  # waits that no slot will ever end
 
     def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, object]:
         """Earliest entry >= t given the slots booked, the window and the closures started by `known_at`;
@@ -196,8 +203,4 @@ class Slots:
 
     def flush(self) -> None:
         """Log the waits no slot ended (the run stopped with movers still waiting)."""
-        now = self.env.now
-        for t0, weight, pids in self.stuck:
-            self.log.append((self.info.name, t0, now, now, 0.0, weight))
-            _blame(self.blame, self.info.name, pids, now - t0)
-        self.stuck.clear()
+        _flush_stuck(self, self.env.now)

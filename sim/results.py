@@ -303,11 +303,11 @@ class Results:
     def accounting(self) -> dict[str, dict[str, int]]:
         """Pieces and persons planned, entered (arrived in the country), delivered, still in the system;
         the forces' and, under `sustainment`, the flows'."""
-        out = self._account(self.force_pieces, self.personnel[~self.personnel["force"].isin(set(self.flows["flow"]))])
+        flow_pax = self.personnel["force"].isin(set(self.flows["flow"])).to_numpy()
+        out = self._account(self.force_pieces, self.personnel[~flow_pax])
         if len(self.flows):
             fl = self.pieces.loc[self.pieces["flow"].astype(bool).to_numpy()]
-            fp = self.personnel[self.personnel["force"].isin(set(self.flows["flow"]))]
-            out.update({f"sustainment_{k}": v for k, v in self._account(fl, fp).items()})
+            out.update({f"sustainment_{k}": v for k, v in self._account(fl, self.personnel[flow_pax]).items()})
         return out
 
     @staticmethod
