@@ -61,16 +61,20 @@ def test_closed_only_rail_line_leaves_rail_only_pieces_waiting_with_a_report(tmp
 
 
 # ---- a scheduled closure on the bottleneck ---------------------------------------------------------------
-def _berth_bound(tmp_path: Path, events: list[dict]) -> float:
+def _berth_run(tmp_path: Path, net: dict | None = None, **kw: Any):
     """100 wheeled pieces off one berth at 10 pieces/h (10 h, the bottleneck), then each by road to the exit
-    (serials of one vehicle, so no serial forms around the closure and the delay is the closure's own)."""
-    folder = tiny_network(tmp_path / "net")
+    (serials of one vehicle, so no serial forms around a closure and a delay is the closure's own)."""
+    folder = tiny_network(tmp_path / "net", **(net or {}))
     data = scenario(folder, convoy={"max_vehicles": 1}, templates={"t": [{"unit": "a", "personnel": 0, "wheeled": 100}]},
                     forces=[{"id": "f", "template": "t", "exits": ["exit_road"], "ships": [{"port": "port", "at_h": 0}]}],
-                    disruptions={"events": events})
+                    **kw)
     r = _run(folder, data)
     _accounted(r)
-    return r.summary()["closure_h"]
+    return r
+
+
+def _berth_bound(tmp_path: Path, events: list[dict]) -> float:
+    return _berth_run(tmp_path, disruptions={"events": events}).summary()["closure_h"]
 
 
 @pytest.mark.parametrize("at_h, delay", [(0.0, 5.0), (3.05, 4.95), (9.55, 4.95)])
@@ -152,6 +156,66 @@ def test_half_civil_traffic_leaves_the_free_paths_to_the_military(tmp_path: Path
     r = _civil(tmp_path, level=0.5, priority="civil")  # 40 - 20 civil = 20 free >= 6 military paths
     assert r.civil.iloc[0]["military"] == 6.0
     assert (r.pieces["status"] == "delivered").all()
+
+
+# ---- civil traffic on berths and roads -------------------------------------------------------------------
+HALF_BERTH = {"seaports": [{"node": "port", "berths": 1, "discharge_pph": 10, "marshalling_spaces": 1000,
+                            "tech_check_h": 0, "civil_berths": 0.5}]}
+
+
+def test_commercial_ships_on_half_the_berth_hours_double_the_discharge_under_civil_priority(tmp_path: Path) -> None:
+    base = _berth_run(tmp_path / "a", HALF_BERTH).summary()["closure_h"]
+    civil = _berth_run(tmp_path / "b", HALF_BERTH, civil_traffic={"level": 1.0, "priority": "civil"})
+    assert civil.summary()["closure_h"] - base == pytest.approx(10.0, abs=1e-9)  # 100 pieces at 5/h instead of 10/h
+    assert civil.civil_displaced().empty  # civil traffic went first: nothing displaced
+
+
+def test_military_priority_on_berths_counts_the_berth_hours_displaced(tmp_path: Path) -> None:
+    base = _berth_run(tmp_path / "a", HALF_BERTH).summary()["closure_h"]
+    mil = _berth_run(tmp_path / "b", HALF_BERTH, civil_traffic={"level": 1.0, "priority": "military"})
+    assert mil.summary()["closure_h"] == base
+    d = mil.civil_displaced().iloc[0]
+    # the one berth is busy for the 10 h of discharge, half of which commercial ships would have used
+    assert (d["kind"], d["unit"]) == ("berth", "berth-hours") and d["displaced"] == pytest.approx(5.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("priority", ["civil", "military"])
+def test_road_peaks_keep_serials_off_the_road_under_civil_priority_only(tmp_path: Path, priority: str) -> None:
+    """Discharge runs 0-10 h; a peak 02:00-08:00 on the road out of the port holds serials under civil
+    priority; under military priority they enter during it and are counted."""
+    links = [link("r_port_stage", "road", "port", "stage", 50, 80, headway_min=1),
+             link("r_apod_stage", "road", "apod", "stage", 30, 80),
+             link("r_stage_exit", "road", "stage", "exit_road", 100, 80),
+             link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24)]
+    r = _berth_run(tmp_path, {"links": links}, civil_traffic={"road_peaks": "02:00-08:00", "priority": priority,
+                                                              "road_peak_corridors": ["r_port_stage"]})
+    entries = r.usage[r.usage["resource"] == "entry@r_port_stage>"]
+    in_peak = int(((entries["t_grant"] >= 2.0) & (entries["t_grant"] < 8.0)).sum())
+    if priority == "civil":
+        assert in_peak == 0 and len(entries) == 100
+    else:
+        assert in_peak > 0
+        assert r.civil_displaced().set_index("key").loc["r_port_stage", "displaced"] == in_peak
+
+
+def test_a_closed_airfield_holds_the_aircraft_until_it_reopens(tmp_path: Path) -> None:
+    folder = tiny_network(tmp_path / "net")
+    r = _run(folder, scenario(folder, disruptions={"events": [{"name": "drone", "kind": "drone", "target": "apod",
+                                                                 "at_h": 0, "duration_h": 6}]}))
+    terminal = r.moves[(r.moves["stage"] == "terminal") & (r.moves["node"] == "apod")]
+    assert len(terminal) and (terminal["t_start"] >= 6.0).all()
+    assert r.disruption_costs().iloc[0]["name"] == "drone"
+    _accounted(r)
+
+
+def test_window_subtraction() -> None:
+    from sim.windows import subtract
+
+    assert subtract("", "07:00-09:30;16:00-19:00") == "19:00-07:00;09:30-16:00"
+    assert subtract("21:00-05:00", "07:00-09:30") == "21:00-05:00"
+    assert subtract("06:00-10:00", "07:00-09:30") == "06:00-07:00;09:30-10:00"
+    with pytest.raises(ValueError):
+        subtract("07:00-09:00", "06:00-10:00")
 
 
 # ---- flows both ways ------------------------------------------------------------------------------------
