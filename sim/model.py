@@ -494,8 +494,8 @@ class Model:
         tokens: list[tuple] = []
         housed = 0
         while env.now < t1:
-            free = int(pool.box.level)
-            if housed < persons and free > 0 and not pool.box.get_queue:
+            free = int(pool.level)
+            if housed < persons and free > 0 and not pool.waiting:
                 tok = yield from pool.take(min(free, persons - housed), weight=0)
                 tokens.append(tok)
                 housed += int(tok[0])

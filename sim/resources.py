@@ -99,13 +99,18 @@ class Station:
 
 
 class Pool:
-    """A simpy.Container of identical units (spaces, beds, wagons, HETs) whose every take is logged."""
+    """Identical units (spaces, beds, wagons, HETs) taken and given back, every take logged.
+
+    Takes are served first come, first served, as in simpy.Container: a take that fits what is free, with
+    nobody waiting before it, is granted at once and without an event; otherwise it waits, and each give
+    serves the waiting takes from the front of the queue for as long as they fit."""
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, blame: list[Blame] | None = None):
         self.env, self.log, self.info = env, log, info
         self.blame = [] if blame is None else blame
-        cap = max(int(info.capacity), 1)
-        self.box = simpy.Container(env, capacity=cap, init=cap)
+        self.capacity = max(int(info.capacity), 1)
+        self.level: float = self.capacity  # units free now
+        self.waiting: list[tuple[float, simpy.Event]] = []  # (amount, event) of takes not yet granted
         self.open: dict[int, tuple] = {}  # held now, by token number
         self._next = 0
 
@@ -113,8 +118,14 @@ class Pool:
         """Wait for `amount` units; returns a token for give(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now
         if amount > 0:
-            yield self.box.get(amount)
-        _blame(self.blame, self.info.name, pids, self.env.now - t0)
+            if amount <= self.level and not self.waiting:
+                self.level -= amount
+            else:
+                ev = self.env.event()
+                self.waiting.append((amount, ev))
+                yield ev
+                if pids:
+                    _blame(self.blame, self.info.name, pids, self.env.now - t0)
         self._next += 1
         token = (amount, t0, self.env.now, weight, self._next)
         self.open[self._next] = token
@@ -135,9 +146,22 @@ class Pool:
     def give(self, token: tuple) -> None:
         amount, t0, t1, weight, number = token
         if amount > 0:
-            self.box.put(amount)
+            self.level += amount
+            if self.waiting:
+                self._serve()
         del self.open[number]
         self.log.append((self.info.name, t0, t1, self.env.now, float(amount), weight))
+
+    def _serve(self) -> None:
+        """Grant waiting takes from the front of the queue while they fit what is free."""
+        k = 0
+        for amount, ev in self.waiting:
+            if amount > self.level:
+                break
+            self.level -= amount
+            ev.succeed()
+            k += 1
+        del self.waiting[:k]
 
 
 class Slots:
