@@ -7,14 +7,17 @@ movement lives in onward.py (trains, road serials, HETs, barges, helicopters).""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import NamedTuple
 
 import simpy
 
+from . import onward
 from .batching import Batcher
 from .disruptions import Outage, Outages, draw
-from .distributions import Distribution
+from .distributions import Distribution, Sampler
 from .ledger import DELIVERED, NOT_ARRIVED, Ledger
 from .plan import FlightPlan, FlowPlan, Plan, ShipPlan, UnitPlan
 from .resources import Counting, Pool, ResourceInfo, Slots, Station
@@ -22,8 +25,7 @@ from .rng import Streams
 from .routing import Leg, Route
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """A piece waiting in a batcher, with the marshalling space it still holds and any asset it already has."""
 
     pid: int
@@ -61,6 +63,8 @@ class Model:
         self._slots: dict[str, Slots] = {}
         self._batchers: dict[tuple, Batcher] = {}
         self._expected: dict[tuple, int] = {}
+        self._samplers: dict[tuple[str, str], Sampler] = {}
+        self.reversed_routes: dict[Route, Route] = {}  # empty returns, made once per route
         self.units = {k: UnitState(u) for k, u in sorted(plan.units.items())}
         self.pieces = list(plan.pieces)  # a piece's plan changes when it is diverted to another mode
         self.exits: dict[str, list[str]] = {f.id: list(f.exits) for f in self.s.forces}
@@ -161,7 +165,7 @@ class Model:
         """Whether entering the leg needs a slot: a train path, a headway, a window or a disruption on it."""
         return leg.mode == "rail" or leg.headway_h > 0 or bool(leg.window) or leg.link in self.outages.by_link
 
-    def gate(self, node: str, weight: float = 0.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
+    def gate(self, node: str, weight: float = 0.0, pids: Iterable[int] = ()) -> Generator:
         """Wait while a disruption closes the facility at `node`; returns the share of its capacity left
         (process times divide by it). Call only for nodes in outages.by_node."""
         outs = self.outages.by_node[node]
@@ -189,8 +193,11 @@ class Model:
 
     def factor(self, name: str, stream: str) -> float:
         """A draw of the named time factor from its own stream."""
-        dist: Distribution = getattr(self.s.times, name)
-        return dist.sample(self.streams(f"{name}:{stream}"))
+        draw_ = self._samplers.get((name, stream))
+        if draw_ is None:
+            dist: Distribution = getattr(self.s.times, name)
+            draw_ = self._samplers[(name, stream)] = Sampler(dist, self.streams(f"{name}:{stream}"))
+        return draw_()
 
     # ---- batching --------------------------------------------------------------------------------------
     def batch_key(self, pid: int) -> tuple | None:
@@ -249,8 +256,9 @@ class Model:
         for k, pid in enumerate(sp.pids):
             led.piece(pid, "on board, waiting for marshalling space", port)
             t0 = env.now
-            space = yield from self.marshalling[port].take(1, weight=len(sp.pids) - k, pids=sp.pids[k:])
-            share = (yield from self.gate(port, len(sp.pids) - k, sp.pids[k:])) if port in self.outages.by_node else 1.0
+            space = yield from self.marshalling[port].take(1, weight=len(sp.pids) - k, pids=islice(sp.pids, k, None))
+            share = ((yield from self.gate(port, len(sp.pids) - k, islice(sp.pids, k, None)))
+                     if port in self.outages.by_node else 1.0)
             t1 = env.now
             yield env.timeout(self.factor("discharge", port) / row["discharge_pph"] / share)
             p = self.pieces[pid]
@@ -315,8 +323,6 @@ class Model:
 
     def _onward(self, pid: int, port_token: tuple | None) -> None:
         """Hand a received piece to its mode of onward movement."""
-        from . import onward
-
         p, env, led = self.pieces[pid], self.env, self.ledger
         item = Item(pid, port_token, env.now)
         if p.mode == "air":
@@ -328,14 +334,14 @@ class Model:
         key = self.batch_key(pid)
         if key is None:  # road piece whose entry is its staging area
             self.leave_port([item])
-            env.process(self.piece_at_staging(pid))
+            self.piece_at_staging(pid)
             return
         led.piece(pid, f"waiting for {key[0].replace('_', ' ')} batch", p.entry)
         onward.join(self, key, item)
 
     # ---- personnel movement by bus ---------------------------------------------------------------------
     def bus_move(self, force: str, unit: str, persons: int, state: tuple[str, str], to: str, route: Route,
-                 arrived: Callable[[str, str, int], Generator] | None) -> None:
+                 arrived: Callable[[str, str, int], None] | None) -> None:
         """Move persons (now in `state`) by bus loads; `arrived` runs for each load at the destination
         (None: they are delivered there)."""
         seats = self.s.pools.bus_seats
@@ -359,12 +365,8 @@ class Model:
             led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), (DELIVERED, to), env.now)
         else:
             led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), ("arrived", to), env.now)
-            env.process(arrived(force, unit, n))
-        env.process(self._bus_return(token, hours))
-
-    def _bus_return(self, token: tuple, hours: float) -> Generator:
-        yield self.env.timeout(hours)
-        self.buses.give(token)
+            arrived(force, unit, n)
+        env.timeout(hours).callbacks.append(lambda _ev: self.buses.give(token))  # the bus drives back empty
 
     # ---- staging ---------------------------------------------------------------------------------------
     def _admit(self, u: UnitState) -> simpy.Event:
@@ -387,30 +389,48 @@ class Model:
             u.space_token = (amount, t1, t1, 0.0, number)
         u.admitted.succeed()  # type: ignore[union-attr]
 
-    def pax_at_staging(self, force: str, unit: str, n: int) -> Generator:
+    def _when_admitted(self, u: UnitState, then: Callable[[], None]) -> None:
+        """Run `then` once the unit is admitted to its staging area: now if it already is, else as a callback
+        of the admission (no process of its own)."""
+        adm = self._admit(u)
+        if adm.callbacks is None:  # admission already processed
+            then()
+        else:
+            adm.callbacks.append(lambda _ev: then())
+
+    def pax_at_staging(self, force: str, unit: str, n: int) -> None:
+        """A bus load of the unit's persons arrives at its staging area and waits for the unit's beds."""
         u = self.units[(force, unit)]
         st = u.plan.staging
         t0 = self.env.now
         self.ledger.move_pax(force, unit, n, ("arrived", st), ("waiting for beds", st), t0)
-        yield self._admit(u)
-        self.beds[st].note_wait(t0, n)
-        self.ledger.move_pax(force, unit, n, ("waiting for beds", st), ("staging", st), self.env.now)
-        self.ledger.record("pax", -1, force, unit, "", n, "beds", st, t0, self.env.now, self.env.now)
-        u.pax_arrived += n
-        self._check_ready(u)
 
-    def piece_at_staging(self, pid: int) -> Generator:
+        def admitted() -> None:
+            self.beds[st].note_wait(t0, n)
+            self.ledger.move_pax(force, unit, n, ("waiting for beds", st), ("staging", st), self.env.now)
+            self.ledger.record("pax", -1, force, unit, "", n, "beds", st, t0, self.env.now, self.env.now)
+            u.pax_arrived += n
+            self._check_ready(u)
+
+        self._when_admitted(u, admitted)
+
+    def piece_at_staging(self, pid: int) -> None:
+        """A piece arrives at its unit's staging area and waits for the unit's vehicle spaces."""
         p = self.pieces[pid]
         u = self.units[(p.force, p.unit)]
         st = u.plan.staging
         t0 = self.env.now
         self.ledger.piece(pid, "waiting for staging spaces", st)
-        yield self._admit(u)
-        self.spaces[st].note_wait(t0, 1, (pid,))
-        self.ledger.piece(pid, "staging: waiting for marry-up", st)
-        u.road_arrived.append(pid)
-        self.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, "staging_gate", st, t0, self.env.now, self.env.now)
-        self._check_ready(u)
+
+        def admitted() -> None:
+            self.spaces[st].note_wait(t0, 1, (pid,))
+            self.ledger.piece(pid, "staging: waiting for marry-up", st)
+            u.road_arrived.append(pid)
+            self.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, "staging_gate", st, t0, self.env.now,
+                               self.env.now)
+            self._check_ready(u)
+
+        self._when_admitted(u, admitted)
 
     def _check_ready(self, u: UnitState) -> None:
         if not u.departed and len(u.road_arrived) == u.plan.road_pieces and u.pax_arrived == u.plan.personnel:
@@ -419,8 +439,6 @@ class Model:
 
     def depart_unit(self, u: UnitState) -> Generator:
         """Married up: prepare, then march out in serials with riders; the rest of the personnel by bus."""
-        from . import onward
-
         env, st, c = self.env, u.plan.staging, self.s.convoy
         t0 = env.now
         share = ((yield from self.gate(st, len(u.road_arrived) + u.plan.personnel, u.road_arrived))

@@ -25,10 +25,17 @@ def halt_time(driven_h: float, first_after_h: float, first_h: float, every_h: fl
     return first_h + max(later, 0) * halt_h
 
 
-def reverse(route: Route) -> Route:
-    """The same legs driven the other way (for empty returns)."""
-    flip = {">": "<", "<": ">"}
-    return tuple(replace(leg, key=leg.key[:-1] + flip[leg.key[-1]], frm=leg.to, to=leg.frm) for leg in reversed(route))
+_FLIP = {">": "<", "<": ">"}
+
+
+def reverse(route: Route, cache: dict[Route, Route] | None = None) -> Route:
+    """The same legs driven the other way (for empty returns); `cache` keeps those already made."""
+    back = cache.get(route) if cache is not None else None
+    if back is None:
+        back = tuple(replace(leg, key=leg.key[:-1] + _FLIP[leg.key[-1]], frm=leg.to, to=leg.frm) for leg in reversed(route))
+        if cache is not None:
+            cache[route] = back
+    return back
 
 
 def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True, pids: tuple[int, ...] | list[int] = ()) -> Generator:
@@ -41,29 +48,37 @@ def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
     v = speed_kmh
     route = tuple(route)
     hit = m.outages.by_link
+    ahead = 0.0  # driving time not yet waited for: legs without a stop, slot or closure between them are one timeout
     for k in range(len(route)):
         leg = route[k]
-        if hit and m.closure_on(leg) is not None:
+        stop = csc and k > 0 and leg.frm in m.csc
+        slot = m.uses_slots(leg)
+        if ahead and (stop or slot):
+            yield env.timeout(ahead)
+            ahead = 0.0
+        if hit and leg.link in hit and m.closure_on(leg) is not None:
             route = route[:k] + detour(m, route[k:], [route[-1].to], pids, what="serial")
             leg = route[k]
-        if csc and k > 0 and leg.frm in m.csc:
+            slot = m.uses_slots(leg)
+        if stop:
             pool = m.csc[leg.frm]
             token = yield from pool.take(min(n, int(pool.info.capacity)), weight=n, pids=pids)
             yield env.timeout(float(m.staging[leg.frm]["prep_h"]))
             pool.give(token)
             driven = 0.0
-        if m.uses_slots(leg):
+        wait = 0.0
+        if slot:
             wait, closure = m.slots(leg).book(weight=n, pids=pids)
-            if wait:
-                if closure is not None:
-                    _stage_moving_pids(m, pids, f"road march, waiting: {closure.name}", leg.frm)
-                yield env.timeout(wait)
+            if wait and closure is not None:
+                _stage_moving_pids(m, pids, f"road march, waiting: {closure.name}", leg.frm)
         v = min(leg.speed_kmh, speed_kmh)
         drive = leg.length_km / v * factor
         halts = halt_time(driven + drive, c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h) - \
             halt_time(driven, c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h)
         driven += drive
-        yield env.timeout(drive + halts + leg.delay_h)
+        ahead += wait + drive + halts + leg.delay_h
+    if ahead:
+        yield env.timeout(ahead)
     gap_h = c.gap_m / 1000.0 / v
     head = env.now
     if n > 1 and gap_h > 0:
@@ -85,6 +100,10 @@ def _deliver(m: Model, pids: list[int], times: list[float], node: str, stage: st
 # ---- batch entry points -----------------------------------------------------------------------------------
 def join(m: Model, key: tuple, item: Item) -> None:
     """Put a piece into the batcher named by key, creating it with the right rules on first use."""
+    b = m._batchers.get(key)
+    if b is not None:
+        b.put(item)
+        return
     kind = key[0]
     if kind == "train":
         _train_batcher(m, key).put(item)
@@ -129,7 +148,7 @@ def shuttle(m: Model, batch: list[Item]) -> Generator:
         q = m.pieces[it.pid]
         m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "shuttle", q.railhead, it.t_join, t0, t)
         m.ledger.piece(it.pid, "waiting for train", q.railhead)
-        join(m, m.train_key(it.pid), replace(it, port_token=None, t_join=m.env.now))
+        join(m, m.train_key(it.pid), it._replace(port_token=None, t_join=m.env.now))
 
 
 def to_staging(m: Model, batch: list[Item]) -> Generator:
@@ -139,7 +158,7 @@ def to_staging(m: Model, batch: list[Item]) -> Generator:
     for it, t in zip(batch, times):
         q = m.pieces[it.pid]
         m.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, "to_staging", route[-1].to, it.t_join, t0, t)
-        m.env.process(m.piece_at_staging(it.pid))
+        m.piece_at_staging(it.pid)
 
 
 def road_direct(m: Model, batch: list[Item]) -> Generator:
@@ -171,7 +190,7 @@ def het_piece(m: Model, item: Item) -> Generator:
     token = yield from m.hets.take(1, weight=1, pids=(item.pid,))
     yield m.env.timeout(m.s.het.load_h * m.factor("het_load", p.entry))
     m.ledger.piece(item.pid, "on HET, waiting for serial", p.entry)
-    join(m, ("het", p.entry, p.force, p.exit), replace(item, asset=token))
+    join(m, ("het", p.entry, p.force, p.exit), item._replace(asset=token))
 
 
 def het_convoy(m: Model, batch: list[Item]) -> Generator:
@@ -329,7 +348,7 @@ def divert(m: Model, batch: list[Item], railhead: str, options: list[tuple[str, 
         m.pieces[it.pid] = replace(p, mode=mode, entry=railhead, exit=x, route=r, to_origin=(), railhead=None)
         m.diversions.append((now, it.pid, "rail", mode, railhead, blocker))
         m.ledger.piece(it.pid, f"diverted to {mode}", railhead)
-        moved.setdefault((mode, railhead, p.force, x), []).append(replace(it, t_join=now))
+        moved.setdefault((mode, railhead, p.force, x), []).append(it._replace(t_join=now))
     for key, items in sorted(moved.items()):
         m.expect(key, len(items))
         for it in items:
@@ -357,17 +376,17 @@ def run_legs(m: Model, route: Route, weight: float, factor: float, pids: list[in
     k = 0
     while k < len(route):
         leg = route[k]
-        if hit and goals and m.closure_on(leg) is not None:
+        if hit and goals and leg.link in hit and m.closure_on(leg) is not None:
             route = route[:k] + detour(m, route[k:], list(goals), pids, what, fits)
             leg = route[k]
+        wait = 0.0
         if m.uses_slots(leg):
             wait, closure = m.slots(leg).book(weight=weight, pids=pids)
-            if wait:
-                if pids and (closure is not None or math.isinf(wait)):
-                    why = closure.name if closure is not None else "no military path left by civil traffic"
-                    _stage_moving_pids(m, pids, f"on {what}, waiting: {why}", leg.frm)
-                yield m.env.timeout(wait)
-        yield m.env.timeout(leg.length_km / leg.speed_kmh * factor + leg.delay_h)
+            if wait and pids and (closure is not None or math.isinf(wait)):
+                why = closure.name if closure is not None else "no military path left by civil traffic"
+                _stage_moving_pids(m, pids, f"on {what}, waiting: {why}", leg.frm)
+        # waiting for the slot and driving the leg are one timeout: the next leg is booked on arrival there
+        yield m.env.timeout(wait + leg.length_km / leg.speed_kmh * factor + leg.delay_h)
         k += 1
     return route
 
@@ -404,7 +423,7 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
         share = (yield from m.gate(exit_)) if exit_ in m.outages.by_node else 1.0
         yield from m.ramps[exit_].use(float(m.railhead[exit_]["unload_h"]) * m.factor("rail_unload", exit_) / share,
                                       weight=0)
-    yield from run_legs(m, reverse(driven), 0, factor, (), [railhead], fits, "empty train")
+    yield from run_legs(m, reverse(driven, m.reversed_routes), 0, factor, (), [railhead], fits, "empty train")
     for wt, tok in tokens:
         m.wagons[wt].give(tok)
     m.train_sets.give(ts)
@@ -439,7 +458,7 @@ def barge(m: Model, batch: list[Item], exit_: str, token: tuple) -> Generator:
     driven = yield from run_legs(m, p.route, len(pids), factor, pids, [exit_], None, "barge")
     _deliver(m, pids, [env.now] * len(pids), exit_, "barge", [it.t_join for it in batch], t0)
     yield env.timeout(m.s.barge.unload_h)
-    yield from run_legs(m, reverse(driven), 0, factor, (), [p.entry], None, "empty barge")
+    yield from run_legs(m, reverse(driven, m.reversed_routes), 0, factor, (), [p.entry], None, "empty barge")
     m.barges.give(token)
 
 

@@ -6,7 +6,7 @@ path only appends a tuple. `weight` is the number of pieces or persons held back
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 
 import simpy
@@ -17,7 +17,7 @@ Usage = tuple[str, float, float, float, float, float]
 Blame = tuple[str, int, float]  # (resource, piece id, hours that piece waited for it)
 
 
-def _blame(blame: list[Blame], name: str, pids: tuple[int, ...] | list[int], wait: float) -> None:
+def _blame(blame: list[Blame], name: str, pids: Iterable[int], wait: float) -> None:
     if wait > 0:
         blame.extend((name, pid, wait) for pid in pids)
 
@@ -65,7 +65,7 @@ class Station:
         self.open: dict[int, tuple] = {}  # held now, by id of the request
         self.stuck: list[Stuck] = []
 
-    def acquire(self, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
+    def acquire(self, weight: float = 1.0, pids: Iterable[int] = ()) -> Generator:
         """Wait for a server; returns a token for release(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now
         if self.res is None:
@@ -91,7 +91,7 @@ class Station:
         self.open.clear()
         _flush_stuck(self, self.env.now)
 
-    def use(self, hours: float, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
+    def use(self, hours: float, weight: float = 1.0, pids: Iterable[int] = ()) -> Generator:
         """Hold one server for `hours`."""
         token = yield from self.acquire(weight, pids)
         yield self.env.timeout(hours)
@@ -114,7 +114,7 @@ class Pool:
         self.open: dict[int, tuple] = {}  # held now, by token number
         self._next = 0
 
-    def take(self, amount: float, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> Generator:
+    def take(self, amount: float, weight: float = 1.0, pids: Iterable[int] = ()) -> Generator:
         """Wait for `amount` units; returns a token for give(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now
         if amount > 0:
@@ -137,7 +137,7 @@ class Pool:
             self.log.append((self.info.name, t0, t1, self.env.now, float(amount), weight))
         self.open.clear()
 
-    def note_wait(self, t_request: float, weight: float, pids: tuple[int, ...] | list[int] = ()) -> None:
+    def note_wait(self, t_request: float, weight: float, pids: Iterable[int] = ()) -> None:
         """Log a wait for this pool by someone who holds nothing of it (e.g. a party waiting for its unit's beds)."""
         now = self.env.now
         self.log.append((self.info.name, t_request, now, now, 0.0, weight))
@@ -199,7 +199,7 @@ class Slots:
             t = t2
         return t, first
 
-    def book(self, weight: float = 1.0, pids: tuple[int, ...] | list[int] = ()) -> tuple[float, object]:
+    def book(self, weight: float = 1.0, pids: Iterable[int] = ()) -> tuple[float, object]:
         """Reserve the earliest slot from now; returns the time to wait (h) before entering and the closure
         that lengthened the wait (None if none)."""
         from .disruptions import Outages
