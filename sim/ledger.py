@@ -19,7 +19,7 @@ class Ledger:
         n = len(plan.pieces)
         self.moves: list[Move] = []
         self.usage: list[tuple] = []
-        self.blame: list[tuple[str, int, float]] = []  # (resource, piece id, hours waited for it)
+        self.blame: list[tuple[str, tuple[int, ...], float]] = []  # (resource, pieces, hours each waited for it)
         self.status = [NOT_ARRIVED] * n
         self.node = [p.entry for p in plan.pieces]
         self.entered = [math.nan] * n

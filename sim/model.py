@@ -20,7 +20,7 @@ from .disruptions import Outage, Outages, draw
 from .distributions import Distribution, Sampler
 from .ledger import DELIVERED, NOT_ARRIVED, Ledger
 from .plan import FlightPlan, FlowPlan, Plan, ShipPlan, UnitPlan
-from .resources import Counting, Pool, ResourceInfo, Slots, Station
+from .resources import Counting, Pool, ResourceInfo, Slots, Station, blame_group
 from .rng import Streams
 from .routing import Leg, Route
 
@@ -173,8 +173,7 @@ class Model:
         t, closure = Outages.up_at(outs, now)
         if closure is not None:
             self.log.append((closure.resource, now, t, t, 0.0, weight))
-            if pids:
-                self.ledger.blame.extend((closure.resource, pid, t - now) for pid in pids)
+            blame_group(self.ledger.blame, closure.resource, pids, t - now)
             yield self.env.timeout(t - now)
         return Outages.factor_at(outs, self.env.now)
 
@@ -526,6 +525,11 @@ class Model:
         """Run until everything is delivered or the horizon; returns Results."""
         from .results import Results
 
+        return Results.from_model(self, self.simulate(step_h, progress))
+
+    def simulate(self, step_h: float = 24.0, progress: Callable[[float], None] | None = None) -> float:
+        """The event loop alone: run until everything is delivered or the horizon, leaving the flat records in
+        the ledger; returns the end time (h): the last delivery, or the horizon if something is outstanding."""
         self.start()
         horizon = self.s.horizon_h
         while self.env.now < horizon:
@@ -537,7 +541,7 @@ class Model:
         end = self.env.now if self.outstanding else self.last_delivery()
         for res in self._all_resources():
             res.flush()
-        return Results.from_model(self, end)
+        return end
 
     def _all_resources(self) -> list:
         out: list = [self.train_sets, self.hets, self.buses, self.barges, self.reassembly, *self.wagons.values()]

@@ -363,7 +363,7 @@ def _blame_queue(m: Model, batcher, resource: str, t_request: float) -> None:
     """Pieces queued behind a group that waited for a resource waited for it too (as long as they were queued)."""
     now = m.env.now
     if now > t_request:
-        m.ledger.blame.extend((resource, it.pid, now - max(t_request, t_join)) for t_join, it in batcher.queue
+        m.ledger.blame.extend((resource, (it.pid,), now - max(t_request, t_join)) for t_join, it in batcher.queue
                               if t_join < now)
 
 

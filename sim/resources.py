@@ -14,12 +14,15 @@ import simpy
 from .windows import Window, next_open
 
 Usage = tuple[str, float, float, float, float, float]
-Blame = tuple[str, int, float]  # (resource, piece id, hours that piece waited for it)
+Blame = tuple[str, tuple[int, ...], float]  # (resource, pieces, hours each of them waited for it)
 
 
-def _blame(blame: list[Blame], name: str, pids: Iterable[int], wait: float) -> None:
+def blame_group(blame: list[Blame], name: str, pids: Iterable[int], wait: float) -> None:
+    """Book a wait to a resource for a group of pieces: one record per group, one row per piece in Results."""
     if wait > 0:
-        blame.extend((name, pid, wait) for pid in pids)
+        group = tuple(pids)
+        if group:
+            blame.append((name, group, wait))
 
 
 Stuck = tuple[float, float, tuple[int, ...]]  # (time of request, weight, pieces) of a wait nothing will end
@@ -29,7 +32,7 @@ def _flush_stuck(res: Station | Slots, now: float) -> None:
     """Log the waits nothing ended (no server, no path left) as waits until now, and clear them."""
     for t0, weight, pids in res.stuck:
         res.log.append((res.info.name, t0, now, now, 0.0, weight))
-        _blame(res.blame, res.info.name, pids, now - t0)
+        blame_group(res.blame, res.info.name, pids, now - t0)
     res.stuck.clear()
 
 
@@ -73,7 +76,7 @@ class Station:
             yield self.env.event()  # never triggered
         req = self.res.request()
         yield req
-        _blame(self.blame, self.info.name, pids, self.env.now - t0)
+        blame_group(self.blame, self.info.name, pids, self.env.now - t0)
         token = (req, t0, self.env.now, weight)
         self.open[id(req)] = token
         return token
@@ -125,7 +128,7 @@ class Pool:
                 self.waiting.append((amount, ev))
                 yield ev
                 if pids:
-                    _blame(self.blame, self.info.name, pids, self.env.now - t0)
+                    blame_group(self.blame, self.info.name, pids, self.env.now - t0)
         self._next += 1
         token = (amount, t0, self.env.now, weight, self._next)
         self.open[self._next] = token
@@ -141,7 +144,7 @@ class Pool:
         """Log a wait for this pool by someone who holds nothing of it (e.g. a party waiting for its unit's beds)."""
         now = self.env.now
         self.log.append((self.info.name, t_request, now, now, 0.0, weight))
-        _blame(self.blame, self.info.name, pids, now - t_request)
+        blame_group(self.blame, self.info.name, pids, now - t_request)
 
     def give(self, token: tuple) -> None:
         amount, t0, t1, weight, number = token
@@ -217,12 +220,12 @@ class Slots:
         if closure is not None:  # the part of the wait the closure caused is booked to the closure
             lost = t - plain
             self.log.append((closure.resource, now, now + lost, now + lost, 0.0, weight))
-            _blame(self.blame, closure.resource, pids, lost)
+            blame_group(self.blame, closure.resource, pids, lost)
             self.log.append((self.info.name, now + lost, t, t + interval, 1.0, weight))
-            _blame(self.blame, self.info.name, pids, t - now - lost)
+            blame_group(self.blame, self.info.name, pids, t - now - lost)
             return t - now, closure
         self.log.append((self.info.name, now, t, t + interval, 1.0, weight))
-        _blame(self.blame, self.info.name, pids, t - now)
+        blame_group(self.blame, self.info.name, pids, t - now)
         return t - now, None
 
     def flush(self) -> None:

@@ -52,6 +52,17 @@ def _share_time(done: np.ndarray, total: int, share: float) -> float | None:
     return float(np.sort(done)[need - 1])
 
 
+def _blame_frame(records: list[tuple[str, tuple[int, ...], float]]) -> pd.DataFrame:
+    """One row per piece and wait from the records of waits by groups of pieces."""
+    if not records:
+        return pd.DataFrame(columns=["resource", "pid", "wait_h"])
+    names, groups, waits = zip(*records)
+    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+    return pd.DataFrame({"resource": np.repeat(np.array(names, dtype=object), sizes),
+                         "pid": np.fromiter((p for g in groups for p in g), dtype=np.int64, count=int(sizes.sum())),
+                         "wait_h": np.repeat(np.array(waits, dtype=float), sizes)})
+
+
 @dataclass
 class Results:
     """Everything one replication produced, with the scenario and seed that produced it."""
@@ -118,7 +129,7 @@ class Results:
             personnel=personnel,
             pax_delivered=pd.DataFrame(led.pax_delivered, columns=["force", "unit", "persons", "t"]),
             forces=tuple(f.id for f in plan.scenario.forces),
-            blame=pd.DataFrame(led.blame, columns=["resource", "pid", "wait_h"]),
+            blame=_blame_frame(led.blame),
             flows=pd.DataFrame([(f.name, f.origin, f.destination, f.mode, f.direction, f.start_h, f.end_h)
                                 for f in plan.flows], columns=FLOW_COLUMNS),
             disruptions=pd.DataFrame([(o.name, o.kind, o.target, o.start, o.end, o.factor) for o in m.outages.all],

@@ -93,7 +93,7 @@ PINNED = {
         "paths@l_hasselt_tongeren>",
         "paths@l_lier_aarschot>"
     ],
-    "events": 43452
+    "events": 15384
 }
 
 
