@@ -24,6 +24,9 @@ from .resources import Counting, Pool, ResourceInfo, Slots, Station, blame_group
 from .rng import Streams
 from .routing import Leg, Route
 
+_WAITING_FOR = {kind: f"waiting for {kind.replace('_', ' ')} batch"
+                for kind in ("train", "shuttle", "to_staging", "road", "het", "barge")}
+
 
 class Item(NamedTuple):
     """A piece waiting in a batcher, with the marshalling space it still holds and any asset it already has."""
@@ -251,18 +254,19 @@ class Model:
         for pid in sp.pids:
             led.enter(pid, t_arr, "waiting for berth", port)
         row = self.seaport[port]
-        token = yield from self.berths[port].acquire(weight=len(sp.pids), pids=sp.pids)
+        pph, check_h = row["discharge_pph"], float(row["tech_check_h"])
+        marshalling, gated, pieces, n = self.marshalling[port], port in self.outages.by_node, self.pieces, len(sp.pids)
+        token = yield from self.berths[port].acquire(weight=n, pids=sp.pids)
         for k, pid in enumerate(sp.pids):
             led.piece(pid, "on board, waiting for marshalling space", port)
             t0 = env.now
-            space = yield from self.marshalling[port].take(1, weight=len(sp.pids) - k, pids=islice(sp.pids, k, None))
-            share = ((yield from self.gate(port, len(sp.pids) - k, islice(sp.pids, k, None)))
-                     if port in self.outages.by_node else 1.0)
+            space = yield from marshalling.take(1, weight=n - k, pids=islice(sp.pids, k, None))
+            share = (yield from self.gate(port, n - k, islice(sp.pids, k, None))) if gated else 1.0
             t1 = env.now
-            yield env.timeout(self.factor("discharge", port) / row["discharge_pph"] / share)
-            p = self.pieces[pid]
+            yield env.timeout(self.factor("discharge", port) / pph / share)
+            p = pieces[pid]
             led.record("piece", pid, p.force, p.unit, p.cls, 1, "discharge", port, t0, t1, env.now)
-            self.received(pid, space, float(row["tech_check_h"]) * self.factor("tech_check", port))
+            self.received(pid, space, check_h * self.factor("tech_check", port))
         self.berths[port].release(token)
 
     def flight(self, fp: FlightPlan) -> Generator:
@@ -316,13 +320,16 @@ class Model:
         instead of three per piece), then the piece goes on by its mode."""
         self.ledger.piece(pid, "technical check", self.pieces[pid].entry)
         if check_h > 0:
-            self.env.timeout(check_h).callbacks.append(lambda _ev: self._onward(pid, port_token))
+            self.env.timeout(check_h, (pid, port_token)).callbacks.append(self._checked)
         else:
             self._onward(pid, port_token)
 
+    def _checked(self, ev: simpy.Event) -> None:
+        self._onward(*ev.value)
+
     def _onward(self, pid: int, port_token: tuple | None) -> None:
         """Hand a received piece to its mode of onward movement."""
-        p, env, led = self.pieces[pid], self.env, self.ledger
+        p, env = self.pieces[pid], self.env
         item = Item(pid, port_token, env.now)
         if p.mode == "air":
             env.process(onward.helicopter(self, item))
@@ -335,7 +342,7 @@ class Model:
             self.leave_port([item])
             self.piece_at_staging(pid)
             return
-        led.piece(pid, f"waiting for {key[0].replace('_', ' ')} batch", p.entry)
+        self.ledger.piece(pid, _WAITING_FOR[key[0]], p.entry)
         onward.join(self, key, item)
 
     # ---- personnel movement by bus ---------------------------------------------------------------------

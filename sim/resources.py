@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from .disruptions import Outages
 from .windows import Window, next_open
 
 Usage = tuple[str, float, float, float, float, float]
@@ -187,8 +188,6 @@ class Slots:
     def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, object]:
         """Earliest entry >= t given the slots booked, the window and the closures started by `known_at`;
         and the first closure that held it back (None if none)."""
-        from .disruptions import Outages
-
         t = max(t, self.next_free)
         first = None
         while math.isfinite(t):
@@ -205,8 +204,6 @@ class Slots:
     def book(self, weight: float = 1.0, pids: Iterable[int] = ()) -> tuple[float, object]:
         """Reserve the earliest slot from now; returns the time to wait (h) before entering and the closure
         that lengthened the wait (None if none)."""
-        from .disruptions import Outages
-
         now = self.env.now
         t, closure = self.earliest(now)
         if not math.isfinite(t):
