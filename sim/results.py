@@ -63,6 +63,34 @@ def _blame_frame(records: list[tuple[str, tuple[int, ...], float]]) -> pd.DataFr
                          "wait_h": np.repeat(np.array(waits, dtype=float), sizes)})
 
 
+def _queue_peaks(usage: pd.DataFrame, names: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Per resource in `names`: the longest queue and the most in use at once, from the usage records (the same
+    figures as the maxima of queue_series, without building it)."""
+    max_queue = np.zeros(len(names), dtype=np.int64)
+    peak = np.zeros(len(names))
+    code = pd.Categorical(usage["resource"], categories=names).codes.astype(np.int64)
+    keep = code >= 0
+    if not keep.any():
+        return max_queue, peak
+    code = code[keep]
+    amount = usage["amount"].to_numpy(float)[keep]
+    n = len(code)
+    res = np.concatenate([code, code, code])
+    t = np.concatenate([usage["t_request"].to_numpy(float)[keep], usage["t_grant"].to_numpy(float)[keep],
+                        usage["t_release"].to_numpy(float)[keep]])
+    dq = np.concatenate([np.ones(n), -np.ones(n), np.zeros(n)])
+    du = np.concatenate([np.zeros(n), amount, -amount])
+    order = np.lexsort((dq, t, res))
+    res, t, dq, du = res[order], t[order], dq[order], du[order]
+    bounds = np.flatnonzero(np.diff(res)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(res)]):
+        q, in_use, times = np.cumsum(dq[lo:hi]), np.cumsum(du[lo:hi]), t[lo:hi]
+        last = np.r_[times[1:] != times[:-1], True]  # the state once all changes at a time are made
+        max_queue[res[lo]] = int(q[last].max())
+        peak[res[lo]] = in_use[last].max()
+    return max_queue, peak
+
+
 @dataclass
 class Results:
     """Everything one replication produced, with the scenario and seed that produced it."""
@@ -154,26 +182,27 @@ class Results:
         (piece-hours; `closure_wait_h` only for the pieces that set closure) and to persons (person-hours),
         and its longest queue. Ranked by closure wait, then piece wait."""
         end = max(self.end_h, 1e-9)
-        u = self.usage.copy()
-        u["held"] = (u["t_release"].clip(upper=end) - u["t_grant"].clip(upper=end)).clip(lower=0) * u["amount"]
-        u["wait"] = (u["t_grant"] - u["t_request"]) * u["weight"]
-        g = u.groupby("resource").agg(uses=("amount", "size"), held=("held", "sum"), weighted_wait=("wait", "sum"))
-        r = self.resources.set_index("name").join(g, how="left").fillna({"uses": 0, "held": 0.0, "weighted_wait": 0.0})
+        u = self.usage
+        r = self.resources.set_index("name")
+        g = pd.DataFrame({
+            "resource": u["resource"],
+            "held": (u["t_release"].clip(upper=end) - u["t_grant"].clip(upper=end)).clip(lower=0) * u["amount"],
+            "wait": (u["t_grant"] - u["t_request"]) * u["weight"],
+        }).groupby("resource")
+        sums = g[["held", "wait"]].sum().reindex(r.index)
+        r["uses"] = g.size().reindex(r.index).fillna(0).astype(int)
+        held, weighted_wait = sums["held"].fillna(0.0), sums["wait"].fillna(0.0)
         cap = np.where(r["kind"].isin(SLOT_KINDS), 1.0, r["capacity"].astype(float))
-        r["utilization"] = r["held"] / (cap * end)
-        q = self.queue_series()
-        if len(q):
-            r = r.join(q.groupby("resource").agg(max_queue=("queue", "max"), peak_in_use=("in_use", "max")), how="left")
-        else:
-            r["max_queue"], r["peak_in_use"] = 0, 0.0
-        r["max_queue"] = r["max_queue"].fillna(0).astype(int)
-        r["peak_utilization"] = (r["peak_in_use"].fillna(0.0) / cap).clip(upper=1.0)
+        r["utilization"] = held / (cap * end)
+        max_queue, peak_in_use = _queue_peaks(u, r.index)
+        r["max_queue"] = max_queue
+        r["peak_utilization"] = np.minimum(peak_in_use / cap, 1.0)
         piece = self.blame.groupby("resource")["wait_h"].sum()
         tail = self.blame[self.blame["pid"].isin(self.tail_pieces())].groupby("resource")["wait_h"].sum()
         r["wait_h"] = piece.reindex(r.index).fillna(0.0)
         r["closure_wait_h"] = tail.reindex(r.index).fillna(0.0)
-        r["person_wait_h"] = (r["weighted_wait"] - r["wait_h"]).clip(lower=0.0)
-        r = r.drop(columns=["peak_in_use", "held", "weighted_wait"]).reset_index().rename(columns={"index": "resource", "name": "resource"})
+        r["person_wait_h"] = (weighted_wait - r["wait_h"]).clip(lower=0.0)
+        r = r.rename_axis("resource").reset_index()
         keys = ["closure_wait_h", "wait_h", "person_wait_h", "utilization", "resource"]
         return r.sort_values(keys, ascending=[False, False, False, False, True]).reset_index(drop=True)
 
