@@ -6,8 +6,10 @@ movement lives in onward.py (trains, road serials, HETs, barges, helicopters).""
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import NamedTuple
@@ -26,6 +28,20 @@ from .routing import Leg, Route
 
 _WAITING_FOR = {kind: f"waiting for {kind.replace('_', ' ')} batch"
                 for kind in ("train", "shuttle", "to_staging", "road", "het", "barge")}
+
+
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Raise the garbage collector's thresholds while the event loop runs, then restore them. The loop keeps
+    every record for the whole run, and with the default thresholds the collector scans them again and again:
+    a fifth of the run time for the built-in force, half of it at 16 brigade-equivalents. Events are freed by
+    reference counting; the few cycles left are collected after the run."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class Item(NamedTuple):
@@ -539,12 +555,13 @@ class Model:
         the ledger; returns the end time (h): the last delivery, or the horizon if something is outstanding."""
         self.start()
         horizon = self.s.horizon_h
-        while self.env.now < horizon:
-            self.env.run(until=min(self.env.now + step_h, horizon))
-            if progress:
-                progress(self.env.now)
-            if self.outstanding == 0:
-                break
+        with few_collections():
+            while self.env.now < horizon:
+                self.env.run(until=min(self.env.now + step_h, horizon))
+                if progress:
+                    progress(self.env.now)
+                if self.outstanding == 0:
+                    break
         end = self.env.now if self.outstanding else self.last_delivery()
         for res in self._all_resources():
             res.flush()

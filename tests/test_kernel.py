@@ -143,3 +143,16 @@ def test_queue_peaks_are_the_maxima_of_the_queue_series():
     assert (max_queue > 0).sum() >= 5  # resources with real queues are compared, not only zeros
     assert max_queue.tolist() == q["queue"].astype(int).tolist()
     assert peak.tolist() == q["in_use"].tolist()
+
+
+def test_collector_thresholds_are_restored_after_the_event_loop():
+    import gc
+
+    from sim.model import few_collections
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        with few_collections():
+            assert gc.get_threshold() != before
+            raise RuntimeError("a run that fails")
+    assert gc.get_threshold() == before
