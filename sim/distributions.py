@@ -15,7 +15,7 @@ class _Dist(BaseModel):
 
     def sample(self, rng: np.random.Generator) -> float:
         """One draw."""
-        return float(self.sample_many(rng, 1)[0])
+        raise NotImplementedError
 
     def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """n draws: the same numbers, in the same order, as n calls of sample() (numpy fills arrays one

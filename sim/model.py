@@ -80,7 +80,7 @@ class Model:
         self.log = self.ledger.usage
         self.resources: dict[str, ResourceInfo] = {}
         self._slots: dict[str, Slots] = {}
-        self._batchers: dict[tuple, Batcher] = {}
+        self.batchers: dict[tuple, Batcher] = {}
         self._expected: dict[tuple, int] = {}
         self._samplers: dict[tuple[str, str], Sampler] = {}
         self.reversed_routes: dict[Route, Route] = {}  # empty returns, made once per route
@@ -203,7 +203,7 @@ class Model:
 
     def expect(self, key: tuple, n: int) -> None:
         """Tell the batcher of `key` that n more pieces are coming (pieces diverted to it)."""
-        b = self._batchers.get(key)
+        b = self.batchers.get(key)
         if b is not None:
             b.expected += n
         else:
@@ -240,9 +240,9 @@ class Model:
         return ("train", p.railhead, p.force, p.exit, self.classes[p.cls]["wagon_type"])
 
     def batcher(self, key: tuple, capacity: float, size_of: Callable, dispatch: Callable, max_wait_h: float) -> Batcher:
-        b = self._batchers.get(key)
+        b = self.batchers.get(key)
         if b is None:
-            b = self._batchers[key] = Batcher(self.env, self._expected.get(key, 0), max_wait_h, capacity, size_of, dispatch)
+            b = self.batchers[key] = Batcher(self.env, self._expected.get(key, 0), max_wait_h, capacity, size_of, dispatch)
         return b
 
     def serial_batcher(self, key: tuple, then: Callable[[list[Item]], Generator]) -> Batcher:

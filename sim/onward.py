@@ -28,13 +28,16 @@ def halt_time(driven_h: float, first_after_h: float, first_h: float, every_h: fl
 _FLIP = {">": "<", "<": ">"}
 
 
-def reverse(route: Route, cache: dict[Route, Route] | None = None) -> Route:
-    """The same legs driven the other way (for empty returns); `cache` keeps those already made."""
-    back = cache.get(route) if cache is not None else None
+def reverse(route: Route) -> Route:
+    """The same legs driven the other way (for empty returns)."""
+    return tuple(replace(leg, key=leg.key[:-1] + _FLIP[leg.key[-1]], frm=leg.to, to=leg.frm) for leg in reversed(route))
+
+
+def _back(m: Model, route: Route) -> Route:
+    """The empty return of a route, made once per run."""
+    back = m.reversed_routes.get(route)
     if back is None:
-        back = tuple(replace(leg, key=leg.key[:-1] + _FLIP[leg.key[-1]], frm=leg.to, to=leg.frm) for leg in reversed(route))
-        if cache is not None:
-            cache[route] = back
+        back = m.reversed_routes[route] = reverse(route)
     return back
 
 
@@ -56,7 +59,7 @@ def march(m: Model, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
         if ahead and (stop or slot):
             yield env.timeout(ahead)
             ahead = 0.0
-        if hit and leg.link in hit and m.closure_on(leg) is not None:
+        if hit and m.closure_on(leg) is not None:
             route = route[:k] + detour(m, route[k:], [route[-1].to], pids, what="serial")
             leg = route[k]
             slot = m.uses_slots(leg)
@@ -100,7 +103,7 @@ def _deliver(m: Model, pids: list[int], times: list[float], node: str, stage: st
 # ---- batch entry points -----------------------------------------------------------------------------------
 def join(m: Model, key: tuple, item: Item) -> None:
     """Put a piece into the batcher named by key, creating it with the right rules on first use."""
-    b = m._batchers.get(key)
+    b = m.batchers.get(key)
     if b is not None:
         b.put(item)
         return
@@ -376,7 +379,7 @@ def run_legs(m: Model, route: Route, weight: float, factor: float, pids: list[in
     k = 0
     while k < len(route):
         leg = route[k]
-        if hit and goals and leg.link in hit and m.closure_on(leg) is not None:
+        if hit and goals and m.closure_on(leg) is not None:
             route = route[:k] + detour(m, route[k:], list(goals), pids, what, fits)
             leg = route[k]
         wait = 0.0
@@ -423,7 +426,7 @@ def train(m: Model, batch: list[Item], railhead: str, exit_: str, route: Route, 
         share = (yield from m.gate(exit_)) if exit_ in m.outages.by_node else 1.0
         yield from m.ramps[exit_].use(float(m.railhead[exit_]["unload_h"]) * m.factor("rail_unload", exit_) / share,
                                       weight=0)
-    yield from run_legs(m, reverse(driven, m.reversed_routes), 0, factor, (), [railhead], fits, "empty train")
+    yield from run_legs(m, _back(m, driven), 0, factor, (), [railhead], fits, "empty train")
     for wt, tok in tokens:
         m.wagons[wt].give(tok)
     m.train_sets.give(ts)
@@ -458,7 +461,7 @@ def barge(m: Model, batch: list[Item], exit_: str, token: tuple) -> Generator:
     driven = yield from run_legs(m, p.route, len(pids), factor, pids, [exit_], None, "barge")
     _deliver(m, pids, [env.now] * len(pids), exit_, "barge", [it.t_join for it in batch], t0)
     yield env.timeout(m.s.barge.unload_h)
-    yield from run_legs(m, reverse(driven, m.reversed_routes), 0, factor, (), [p.entry], None, "empty barge")
+    yield from run_legs(m, _back(m, driven), 0, factor, (), [p.entry], None, "empty barge")
     m.barges.give(token)
 
 

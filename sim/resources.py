@@ -128,8 +128,7 @@ class Pool:
                 ev = self.env.event()
                 self.waiting.append((amount, ev))
                 yield ev
-                if pids:
-                    blame_group(self.blame, self.info.name, pids, self.env.now - t0)
+                blame_group(self.blame, self.info.name, pids, self.env.now - t0)
         self._next += 1
         token = (amount, t0, self.env.now, weight, self._next)
         self.open[self._next] = token

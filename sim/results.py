@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .model import Model
 
 MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]
+BLAME_COLUMNS = ["resource", "pid", "wait_h"]
 USAGE_COLUMNS = ["resource", "t_request", "t_grant", "t_release", "amount", "weight"]
 SLOT_KINDS = ("paths", "headway")
 FLOW_COLUMNS = ["flow", "origin", "destination", "mode", "direction", "start_h", "end_h"]
@@ -55,7 +56,7 @@ def _share_time(done: np.ndarray, total: int, share: float) -> float | None:
 def _blame_frame(records: list[tuple[str, tuple[int, ...], float]]) -> pd.DataFrame:
     """One row per piece and wait from the records of waits by groups of pieces."""
     if not records:
-        return pd.DataFrame(columns=["resource", "pid", "wait_h"])
+        return pd.DataFrame(columns=BLAME_COLUMNS)
     names, groups, waits = zip(*records)
     sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
     return pd.DataFrame({"resource": np.repeat(np.array(names, dtype=object), sizes),
@@ -63,23 +64,28 @@ def _blame_frame(records: list[tuple[str, tuple[int, ...], float]]) -> pd.DataFr
                          "wait_h": np.repeat(np.array(waits, dtype=float), sizes)})
 
 
+def _usage_changes(u: pd.DataFrame) -> pd.DataFrame:
+    """Each use as three changes (resource, t, dq, du): requested (one more queued), granted (one less queued,
+    `amount` more in use), released (`amount` less in use)."""
+    return pd.concat([
+        pd.DataFrame({"resource": u["resource"], "t": u["t_request"], "dq": 1.0, "du": 0.0}),
+        pd.DataFrame({"resource": u["resource"], "t": u["t_grant"], "dq": -1.0, "du": u["amount"]}),
+        pd.DataFrame({"resource": u["resource"], "t": u["t_release"], "dq": 0.0, "du": -u["amount"]}),
+    ], ignore_index=True)
+
+
 def _queue_peaks(usage: pd.DataFrame, names: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    """Per resource in `names`: the longest queue and the most in use at once, from the usage records (the same
-    figures as the maxima of queue_series, without building it)."""
+    """Per resource in `names`: the longest queue and the most in use at once (the maxima of queue_series,
+    without building it)."""
     max_queue = np.zeros(len(names), dtype=np.int64)
     peak = np.zeros(len(names))
-    code = pd.Categorical(usage["resource"], categories=names).codes.astype(np.int64)
+    ch = _usage_changes(usage)
+    code = pd.Categorical(ch["resource"], categories=names).codes.astype(np.int64)
     keep = code >= 0
     if not keep.any():
         return max_queue, peak
-    code = code[keep]
-    amount = usage["amount"].to_numpy(float)[keep]
-    n = len(code)
-    res = np.concatenate([code, code, code])
-    t = np.concatenate([usage["t_request"].to_numpy(float)[keep], usage["t_grant"].to_numpy(float)[keep],
-                        usage["t_release"].to_numpy(float)[keep]])
-    dq = np.concatenate([np.ones(n), -np.ones(n), np.zeros(n)])
-    du = np.concatenate([np.zeros(n), amount, -amount])
+    res, t = code[keep], ch["t"].to_numpy(float)[keep]
+    dq, du = ch["dq"].to_numpy(float)[keep], ch["du"].to_numpy(float)[keep]
     order = np.lexsort((dq, t, res))
     res, t, dq, du = res[order], t[order], dq[order], du[order]
     bounds = np.flatnonzero(np.diff(res)) + 1
@@ -109,7 +115,7 @@ class Results:
     personnel: pd.DataFrame
     pax_delivered: pd.DataFrame
     forces: tuple[str, ...] = ()  # every force of the scenario, even one with nothing to move
-    blame: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=["resource", "pid", "wait_h"]))
+    blame: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=BLAME_COLUMNS))
     flows: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=FLOW_COLUMNS))
     disruptions: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=DISRUPTION_COLUMNS))
     diversions: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=DIVERSION_COLUMNS))
@@ -220,12 +226,7 @@ class Results:
         u = self.usage if resource is None else self.usage[self.usage["resource"] == resource]
         if u.empty:
             return pd.DataFrame(columns=["resource", "t", "queue", "in_use"])
-        parts = [
-            pd.DataFrame({"resource": u["resource"], "t": u["t_request"], "dq": 1.0, "du": 0.0}),
-            pd.DataFrame({"resource": u["resource"], "t": u["t_grant"], "dq": -1.0, "du": u["amount"]}),
-            pd.DataFrame({"resource": u["resource"], "t": u["t_release"], "dq": 0.0, "du": -u["amount"]}),
-        ]
-        ev = pd.concat(parts, ignore_index=True).sort_values(["resource", "t", "dq"], kind="stable")
+        ev = _usage_changes(u).sort_values(["resource", "t", "dq"], kind="stable")
         ev["queue"] = ev.groupby("resource")["dq"].cumsum()
         ev["in_use"] = ev.groupby("resource")["du"].cumsum()
         out = ev.groupby(["resource", "t"], sort=True)[["queue", "in_use"]].last().reset_index()
