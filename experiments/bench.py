@@ -68,7 +68,7 @@ def split_times(plan) -> tuple[float, float, float, object]:
     t0 = time.perf_counter()
     end = m.simulate()
     t1 = time.perf_counter()
-    res = Results.from_model(m, end)
+    res = Results.from_model(m.world, end)
     t2 = time.perf_counter()
     res.summary()
     t3 = time.perf_counter()

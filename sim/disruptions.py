@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .ids import Res, ResourceId
 from .rng import Streams
 from .scenario import Scenario
 
@@ -24,9 +25,14 @@ class Outage:
     factor: float
 
     @property
+    def rid(self) -> ResourceId:
+        """The resource its waits are booked to."""
+        return ResourceId(Res.DISRUPTION, self.name)
+
+    @property
     def resource(self) -> str:
         """The name its waits are booked to in the results."""
-        return f"disruption:{self.name}"
+        return self.rid.name
 
 
 def event_name(kind: str, target: str, at_h: float) -> str:

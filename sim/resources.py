@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import simpy
 
 from .disruptions import Outages
+from .ids import ResourceId
 from .windows import Window, next_open
 
 Usage = tuple[str, float, float, float, float, float]
@@ -41,11 +42,16 @@ def _flush_stuck(res: Station | Slots, now: float) -> None:
 class ResourceInfo:
     """Static description of one resource, for the results."""
 
-    name: str
+    name: str  # ResourceId.name
     kind: str  # berth, marshalling, mog, terminal, ramp, staging_spaces, beds, csc, wagons, train_sets, ...
     node: str
     capacity: float
     unit: str  # what capacity counts: berths, pieces, aircraft, ramps, wagons, paths/day, ...
+    link: str = ""  # the link of a path or headway resource (so that no table parses it out of the name)
+
+    @classmethod
+    def of(cls, rid: ResourceId, node: str, capacity: float, unit: str) -> ResourceInfo:
+        return cls(rid.name, rid.kind, node, float(capacity), unit, rid.link)
 
 
 class Counting(simpy.Environment):

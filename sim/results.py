@@ -18,7 +18,7 @@ import pandas as pd
 from .ledger import DELIVERED, NOT_ARRIVED
 
 if TYPE_CHECKING:
-    from .model import Model
+    from .world import World
 
 MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]
 BLAME_COLUMNS = ["resource", "pid", "wait_h"]
@@ -125,7 +125,7 @@ class Results:
     network: Any = None  # the Network the run used (tables with coordinates, links), for maps; not saved
 
     @classmethod
-    def from_model(cls, m: Model, end_h: float) -> Results:
+    def from_model(cls, m: World, end_h: float) -> Results:
         from . import __version__
 
         led, plan, ps = m.ledger, m.plan, m.pieces

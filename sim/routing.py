@@ -27,10 +27,16 @@ class Leg:
     delay_h: float
     window: Window
 
-    def hours(self, speed_kmh: float | None = None) -> float:
-        """Travel time at the slower of the link and the mover (h), plus fixed delays."""
+    def drive_h(self, speed_kmh: float | None = None, factor: float = 1.0) -> float:
+        """Driving time (h) at the slower of the link and the mover, times a travel-time factor (1 = as
+        planned); fixed delays are not driving (no rest halt is owed for them)."""
         v = self.speed_kmh if speed_kmh is None else min(self.speed_kmh, speed_kmh)
-        return self.length_km / v + self.delay_h
+        return self.length_km / v * factor
+
+    def hours(self, speed_kmh: float | None = None, factor: float = 1.0) -> float:
+        """Time to pass the link (h): driving (see drive_h) plus its fixed delay (a border or a lock), which
+        the travel-time factor does not scale. The one travel-time rule of the model and the bound."""
+        return self.drive_h(speed_kmh, factor) + self.delay_h
 
 
 Route = tuple[Leg, ...]

@@ -6,7 +6,7 @@ import pytest
 from netkit import link, node, scenario, tiny_network
 
 from sim.model import Model
-from sim.onward import halt_time, march
+from sim.movement import halt_time, march
 from sim.plan import compile_plan
 from sim.runner import run_replication
 from sim.scenario import parse_scenario
@@ -37,7 +37,7 @@ def test_convoy_time_along_a_corridor_is_length_over_speed_plus_halts(tmp_path):
     out = {}
 
     def go():
-        out["times"] = yield from march(m, 20, route, 60.0)
+        out["times"] = yield from march(m.world, 20, route, 60.0)
 
     m.env.process(go())
     m.env.run()
@@ -58,7 +58,7 @@ def test_convoy_waits_for_its_window_and_headway(tmp_path):
     log = []
 
     def serial(name):
-        times = yield from march(m, 1, route, 60.0)
+        times = yield from march(m.world, 1, route, 60.0)
         log.append((name, round(times[0], 6)))
 
     m.env.process(serial("a"))

@@ -1,0 +1,181 @@
+"""Movement by road: serials of vehicles (with entry windows, headways, rest halts and convoy support
+centre stops), HET lifts of tracked pieces, and buses for personnel."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from ..batching import Batcher
+from ..ids import Batch, BatchKey, Stage
+from ..ledger import DELIVERED
+from ..routing import Route
+from ..world import Item, UnitState, World
+from .legs import Process, deliver, detour, road_speed, set_status, set_status_items
+
+Arrived = Callable[[str, str, int], None]  # (force, unit, persons) arrived by bus
+
+
+def halt_time(driven_h: float, first_after_h: float, first_h: float, every_h: float, halt_h: float) -> float:
+    """Total rest-halt time (h) owed after `driven_h` hours of driving: a first halt after `first_after_h`,
+    then one every `every_h`. A halt falling exactly at arrival is not taken."""
+    if driven_h <= first_after_h:
+        return 0.0
+    later = math.ceil((driven_h - first_after_h) / every_h - 1e-9) - 1
+    return first_h + max(later, 0) * halt_h
+
+
+def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pids: Sequence[int] = ()) -> Process:
+    """Move a serial of n vehicles along a route: entry windows and headways, driving at the slower of
+    link and vehicle speed, rest halts, a convoy support centre stop on the way. Returns each vehicle's
+    arrival time (the serial stretches by one gap per vehicle)."""
+    env, c = w.env, w.s.convoy
+    driven = 0.0
+    factor = w.factor("travel", f"road:{route[0].key}") if route else 1.0
+    v = speed_kmh
+    route = tuple(route)
+    hit = w.outages.by_link
+    ahead = 0.0  # driving time not yet waited for: legs without a stop, slot or closure between them are one timeout
+    k = 0
+    while k < len(route):  # the route may change length on the way (a detour)
+        leg = route[k]
+        stop = csc and k > 0 and leg.frm in w.csc
+        slot = w.uses_slots(leg)
+        if ahead and (stop or slot):
+            yield env.timeout(ahead)
+            ahead = 0.0
+        if hit and w.closure_on(leg) is not None:
+            route = route[:k] + detour(w, route[k:], [route[-1].to], pids, what="serial")
+            leg = route[k]
+            slot = w.uses_slots(leg)
+        if stop:
+            pool = w.csc[leg.frm]
+            token = yield from pool.take(min(n, int(pool.info.capacity)), weight=n, pids=pids)
+            yield env.timeout(float(w.staging[leg.frm]["prep_h"]))
+            pool.give(token)
+            driven = 0.0
+        wait = 0.0
+        if slot:
+            wait, closure = w.slots(leg).book(weight=n, pids=pids)
+            if wait and closure is not None:
+                set_status(w, pids, f"road march, waiting: {closure.name}", leg.frm)
+        v = min(leg.speed_kmh, speed_kmh)
+        drive = leg.drive_h(speed_kmh, factor)
+        halts = halt_time(driven + drive, c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h) - \
+            halt_time(driven, c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h)
+        driven += drive
+        ahead += wait + drive + halts + leg.delay_h
+        k += 1
+    if ahead:
+        yield env.timeout(ahead)
+    gap_h = c.gap_m / 1000.0 / v
+    head = env.now
+    if n > 1 and gap_h > 0:
+        yield env.timeout((n - 1) * gap_h)
+    return [head + i * gap_h for i in range(n)]
+
+
+def serial_batcher(w: World, key: BatchKey, then: Callable[[list[Item]], Process]) -> Batcher:
+    """Road serials of at most convoy.max_vehicles; `then(batch)` runs as its own process."""
+    def dispatch(batch: list[Item]) -> Process:
+        w.env.process(then(batch))
+        return
+        yield
+
+    return w.batcher(key, w.s.convoy.max_vehicles, lambda item: 1.0, dispatch, w.s.convoy.max_wait_h)
+
+
+def depart(w: World, batch: list[Item], status: str, route: Route, speed_kmh: float | None = None) -> Process:
+    """A serial leaves the entry (freeing its marshalling spaces) along `route`; returns the departure time
+    and each vehicle's arrival time."""
+    pids = [it.pid for it in batch]
+    t0 = w.env.now
+    w.leave_port(batch)
+    set_status_items(w, batch, status, w.pieces[pids[0]].entry)
+    times = yield from march(w, len(pids), route, speed_kmh or road_speed(w, pids), pids=pids)
+    return t0, times
+
+
+def road_direct(w: World, batch: list[Item]) -> Process:
+    """A serial straight from the entry to the exit (forces without a staging area)."""
+    p = w.pieces[batch[0].pid]
+    t0, times = yield from depart(w, batch, "road march", p.route)
+    deliver(w, [it.pid for it in batch], times, p.exit, Stage.ROAD, [it.t_join for it in batch], t0)
+
+
+def staging_serial(w: World, u: UnitState, pids: list[int], riders: int) -> Process:
+    """A serial of a married-up unit from its staging area to the exit, carrying `riders` persons."""
+    p = w.pieces[pids[0]]
+    st = u.plan.staging or p.entry
+    t0 = w.env.now
+    set_status(w, pids, "road march", st)
+    times = yield from march(w, len(pids), p.route, road_speed(w, pids), pids=pids)
+    deliver(w, pids, times, p.exit, Stage.ROAD, [t0] * len(pids), t0)
+    if riders:
+        w.ledger.move_pax(u.plan.force, u.plan.unit, riders, ("in serial", st), (DELIVERED, p.exit), times[-1])
+        w.ledger.record("pax", -1, u.plan.force, u.plan.unit, "", riders, Stage.ROAD, p.exit, t0, t0, times[-1])
+
+
+# ---- HET ------------------------------------------------------------------------------------------------
+def het_piece(w: World, item: Item) -> Process:
+    """A tracked piece waits for a HET, is loaded, then joins a HET serial."""
+    p = w.pieces[item.pid]
+    w.ledger.piece(item.pid, "waiting for HET", p.entry)
+    token = yield from w.hets.take(1, weight=1, pids=(item.pid,))
+    yield w.env.timeout(w.s.het.load_h * w.factor("het_load", p.entry))
+    w.ledger.piece(item.pid, "on HET, waiting for serial", p.entry)
+    join(w, BatchKey(Batch.HET, p.entry, p.force, p.exit), item._replace(asset=token))
+
+
+def het_convoy(w: World, batch: list[Item]) -> Process:
+    """A serial of loaded HETs to the exit; the HETs unload and drive back empty."""
+    p = w.pieces[batch[0].pid]
+    t0, times = yield from depart(w, batch, "on HET", p.route, w.s.het.speed_kmh)
+    deliver(w, [it.pid for it in batch], times, p.exit, Stage.HET, [it.t_join for it in batch], t0)
+    yield w.env.timeout(w.s.het.unload_h + sum(leg.hours(w.s.het.speed_kmh) for leg in p.route))
+    for it in batch:
+        w.hets.give(it.asset)  # type: ignore[arg-type]  # a HET piece always carries its HET
+
+
+def join(w: World, key: BatchKey, item: Item) -> None:
+    """Put a piece into a road batcher (HET serials, serials straight to the exit), made on first use."""
+    b = w.batchers.get(key)
+    if b is None:
+        if key.kind is Batch.HET:
+            b = serial_batcher(w, key, lambda batch: het_convoy(w, batch))
+        elif key.kind is Batch.ROAD:
+            b = serial_batcher(w, key, lambda batch: road_direct(w, batch))
+        else:
+            raise ValueError(f"not a road batch: {key}")
+    b.put(item)
+
+
+# ---- personnel by bus ------------------------------------------------------------------------------------
+def bus_move(w: World, force: str, unit: str, persons: int, state: tuple[str, str], to: str, route: Route,
+             arrived: Arrived | None) -> None:
+    """Move persons (now in `state`) by bus loads; `arrived` runs for each load at the destination
+    (None: they are delivered there)."""
+    seats = w.s.pools.bus_seats
+    left = persons
+    while left > 0:
+        n = min(seats, left)
+        left -= n
+        w.env.process(_bus_trip(w, force, unit, n, state, to, route, arrived))
+
+
+def _bus_trip(w: World, force: str, unit: str, n: int, state: tuple[str, str], to: str, route: Route,
+              arrived: Arrived | None) -> Process:
+    env, led, frm = w.env, w.ledger, state[1]
+    t0 = env.now
+    token = yield from w.buses.take(1, weight=n)
+    t1 = env.now
+    led.move_pax(force, unit, n, state, ("on bus", f"{frm}->{to}"), env.now)
+    hours = sum(leg.hours(w.s.pools.bus_speed_kmh) for leg in route) * w.factor("travel", f"bus:{frm}")
+    yield env.timeout(hours)
+    led.record("pax", -1, force, unit, "", n, Stage.BUS, f"{frm}->{to}", t0, t1, env.now)
+    if arrived is None:
+        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), (DELIVERED, to), env.now)
+    else:
+        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), ("arrived", to), env.now)
+        arrived(force, unit, n)
+    env.timeout(hours).callbacks.append(lambda _ev: w.buses.give(token))  # the bus drives back empty

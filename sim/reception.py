@@ -1,0 +1,139 @@
+"""Reception: ships take a berth and discharge into a finite marshalling area (discharge waits when it is
+full), aircraft land within MOG and their passengers and cargo are processed, pieces get a technical check;
+sustainment flows enter at their origin. Each received piece is handed to staging or onward movement."""
+
+from __future__ import annotations
+
+from functools import partial
+from itertools import islice
+from typing import Any
+
+from . import movement, staging
+from .ids import Batch, Stage
+from .ledger import NOT_ARRIVED
+from .movement import road
+from .movement.legs import Process
+from .plan import FlightPlan, FlowPlan, ShipPlan
+from .world import Item, Token, World
+
+_WAITING_FOR = {kind: f"waiting for {kind.value.replace('_', ' ')} batch" for kind in Batch}
+
+
+def ship(w: World, sp: ShipPlan) -> Process:
+    """A ship call: wait for a berth, discharge piece by piece as marshalling space allows, free the berth."""
+    env, port, led = w.env, sp.port, w.ledger
+    yield env.timeout(sp.at_h)
+    t_arr = env.now
+    for pid in sp.pids:
+        led.enter(pid, t_arr, "waiting for berth", port)
+    row = w.seaport[port]
+    pph, check_h = row["discharge_pph"], float(row["tech_check_h"])
+    marshalling, gated, pieces, n = w.marshalling[port], port in w.outages.by_node, w.pieces, len(sp.pids)
+    token = yield from w.berths[port].acquire(weight=n, pids=sp.pids)
+    for k, pid in enumerate(sp.pids):
+        led.piece(pid, "on board, waiting for marshalling space", port)
+        t0 = env.now
+        space = yield from marshalling.take(1, weight=n - k, pids=islice(sp.pids, k, None))
+        share = (yield from w.gate(port, n - k, islice(sp.pids, k, None))) if gated else 1.0
+        t1 = env.now
+        yield env.timeout(w.factor("discharge", port) / pph / share)
+        p = pieces[pid]
+        led.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.DISCHARGE, port, t0, t1, env.now)
+        received(w, pid, space, check_h * w.factor("tech_check", port))
+    w.berths[port].release(token)
+
+
+def flight(w: World, fp: FlightPlan) -> Process:
+    """A flight: hold while the airfield is closed, land within MOG, deplane, turn round."""
+    env, af, led = w.env, fp.airfield, w.ledger
+    yield env.timeout(fp.at_h)
+    for unit, n in fp.parties:
+        led.move_pax(fp.force, unit, n, (NOT_ARRIVED, ""), ("on aircraft", af), env.now)
+    for pid in fp.pids:
+        led.enter(pid, env.now, "on aircraft", af)
+    pax = sum(n for _, n in fp.parties)
+    # aircraft hold (or divert and come back) while the airfield is closed
+    share = (yield from w.gate(af, pax + len(fp.pids), fp.pids)) if af in w.outages.by_node else 1.0
+    token = yield from w.mog[af].acquire(weight=pax + len(fp.pids), pids=fp.pids)
+    row = w.airfield[af]
+    env.process(_deplane(w, fp, row))
+    yield env.timeout(row["turnaround_h"] * w.factor("turnaround", af) / share)
+    w.mog[af].release(token)
+
+
+def _deplane(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
+    """Passengers through the terminal, then by bus to their staging area (or the nearest exit); cargo apart."""
+    env, af, led = w.env, fp.airfield, w.ledger
+    if fp.pids:
+        env.process(_unload_cargo(w, fp, row))
+    pax = sum(n for _, n in fp.parties)
+    if not pax:
+        return
+    for unit, n in fp.parties:
+        led.move_pax(fp.force, unit, n, ("on aircraft", af), ("terminal", af), env.now)
+    t0 = env.now
+    yield from w.terminal[af].use(pax / row["pax_ph"] * w.factor("pax_processing", af), weight=pax)
+    for unit, n in fp.parties:
+        led.record("pax", fp.fid, fp.force, unit, "", n, Stage.TERMINAL, af, t0, t0, env.now)
+        u = w.plan.units[(fp.force, unit)]
+        if u.staging:
+            route = w.plan.router.route("road", af, u.staging)
+            road.bus_move(w, fp.force, unit, n, ("terminal", af), u.staging, route or (),
+                          arrived=partial(staging.pax_at_staging, w))
+        else:
+            found = w.plan.router.nearest("road", af, list(w.force(fp.force).exits))
+            dest, way = found if found else (af, ())
+            road.bus_move(w, fp.force, unit, n, ("terminal", af), dest, way, arrived=None)
+
+
+def _unload_cargo(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
+    for pid in fp.pids:
+        yield from w.cargo[fp.airfield].use(w.factor("cargo_processing", fp.airfield) / row["cargo_pph"])
+        received(w, pid, None, 0.0)
+
+
+def received(w: World, pid: int, port_token: Token | None, check_h: float) -> None:
+    """After discharge: technical check (a timeout with a callback, not a process of its own: one event
+    instead of three per piece), then the piece goes on by its mode."""
+    w.ledger.piece(pid, "technical check", w.pieces[pid].entry)
+    if check_h > 0:
+        w.env.timeout(check_h, (pid, port_token)).callbacks.append(lambda ev: hand_over(w, *ev.value))
+    else:
+        hand_over(w, pid, port_token)
+
+
+def hand_over(w: World, pid: int, port_token: Token | None) -> None:
+    """Hand a received piece to its mode of onward movement, or to its unit's staging area."""
+    p, env = w.pieces[pid], w.env
+    item = Item(pid, port_token, env.now)
+    if p.mode == "air":
+        env.process(movement.air.helicopter(w, item))
+        return
+    if p.mode == "het":
+        env.process(road.het_piece(w, item))
+        return
+    key = movement.first_batch(w, pid)
+    if key is None:  # road piece whose entry is its staging area
+        w.leave_port([item])
+        staging.piece_at_staging(w, pid)
+        return
+    w.ledger.piece(pid, _WAITING_FOR[key.kind], p.entry)
+    if key.kind is Batch.TO_STAGING:
+        staging.join(w, key, item)
+    else:
+        movement.join(w, key, item)
+
+
+def flow(w: World, fl: FlowPlan) -> Process:
+    """Pieces and persons of a regular flow entering at its origin on schedule."""
+    env, led = w.env, w.ledger
+    for t, pid, persons in fl.arrivals:
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        if pid >= 0:
+            led.enter(pid, env.now, "arrived", fl.origin)
+            hand_over(w, pid, None)
+        else:
+            state = ("waiting for bus", fl.origin)
+            led.move_pax(fl.name, fl.name, persons, (NOT_ARRIVED, ""), state, env.now)
+            road.bus_move(w, fl.name, fl.name, persons, state, fl.destination, fl.person_route, arrived=None)

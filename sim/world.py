@@ -1,0 +1,267 @@
+"""The shared world of one replication: the SimPy environment, the resources and pools, the named random
+streams, the ledger of where every piece and person is, and the run loop.
+
+The RSOM phases (`reception`, `staging`, `movement`) are processes that take the world; the world knows
+none of them, so no module imports one above it. `model.Model` starts the phases and runs the loop."""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import simpy
+
+from .batching import Batcher
+from .disruptions import Outage, Outages, draw
+from .distributions import Distribution, Sampler
+from .ids import BatchKey, Res, ResourceId
+from .ledger import Ledger
+from .plan import PiecePlan, Plan, UnitPlan
+from .resources import Counting, Pool, ResourceInfo, Slots, Station, blame_group
+from .rng import Streams
+from .routing import Leg, Route
+from .scenario import Force, Scenario
+
+Token = tuple[Any, ...]  # what a Station, Pool or fleet hands out and takes back
+
+
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Raise the garbage collector's thresholds while the event loop runs, then restore them. The loop keeps
+    every record for the whole run, and with the default thresholds the collector scans them again and again:
+    a fifth of the run time for the built-in force, half of it at 16 brigade-equivalents. Events are freed by
+    reference counting; the few cycles left are collected after the run."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+class Item(NamedTuple):
+    """A piece waiting in a batcher, with the marshalling space it still holds and any asset it already has."""
+
+    pid: int
+    port_token: Token | None
+    t_join: float
+    asset: Token | None = None
+
+
+@dataclass
+class UnitState:
+    """Marry-up progress of one unit at its staging area."""
+
+    plan: UnitPlan
+    road_arrived: list[int] = field(default_factory=list)
+    pax_arrived: int = 0
+    admitted: simpy.Event | None = None  # beds and vehicle spaces reserved for the whole unit
+    space_token: Token | None = None
+    bed_token: Token | None = None
+    departed: bool = False
+
+
+class World:
+    """One replication's shared state. Build it from a compiled plan; the phases act on it."""
+
+    def __init__(self, plan: Plan, seed: int | None = None, replication: int = 0):
+        self.plan = plan
+        self.s: Scenario = plan.scenario
+        self.seed = self.s.seed if seed is None else int(seed)
+        self.replication = replication
+        self.env = Counting()
+        self.streams = Streams(self.seed, replication)
+        self.ledger = Ledger(plan)
+        self.log = self.ledger.usage
+        self.resources: dict[str, ResourceInfo] = {}
+        self._slots: dict[str, Slots] = {}
+        self.batchers: dict[BatchKey, Batcher] = {}
+        self.expected: dict[BatchKey, int] = {}  # pieces announced to batchers not made yet
+        self._samplers: dict[tuple[str, str], Callable[[], float]] = {}
+        self.reversed_routes: dict[Route, Route] = {}  # empty returns, made once per route
+        self.units = {k: UnitState(u) for k, u in sorted(plan.units.items())}
+        self.pieces: list[PiecePlan] = list(plan.pieces)  # a piece's plan changes when it is diverted
+        self.exits: dict[str, list[str]] = {f.id: list(f.exits) for f in self.s.forces}
+        self.rules: dict[str, dict[str, list[str]]] = {f.id: {**self.s.modes, **(f.modes or {})} for f in self.s.forces}
+        for fl in plan.flows:
+            self.exits[fl.name] = [fl.destination]
+            self.rules[fl.name] = dict(self.s.modes)
+        self.diversions: list[tuple[Any, ...]] = []  # (t, pid, from mode, to mode, node, closure)
+        self.reroutes: list[tuple[Any, ...]] = []  # (t, what, node, old next link, new next link, goal, closure, n)
+        self.housing: list[tuple[str, int, int, int]] = []  # (site, day, required, housed)
+        net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop
+        self.classes: dict[str, dict[str, Any]] = net.piece_classes.to_dict("index")
+        self.seaport: dict[str, dict[str, Any]] = net.seaports.to_dict("index")
+        self.airfield: dict[str, dict[str, Any]] = net.airfields.to_dict("index")
+        self.railhead: dict[str, dict[str, Any]] = net.railheads.to_dict("index")
+        self.staging: dict[str, dict[str, Any]] = net.staging.to_dict("index")
+        self.wagon_len: dict[str, float] = net.wagon_types["length_m"].astype(float).to_dict()
+        self._build_resources()
+        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h), plan.links_of)
+        for o in self.outages.all:
+            self._info(o.rid, o.target, 1, f"{o.kind}, capacity x{o.factor:g}")
+
+    # ---- resources -------------------------------------------------------------------------------------
+    def _info(self, rid: ResourceId, node: str, capacity: float, unit: str) -> ResourceInfo:
+        info = ResourceInfo.of(rid, node, capacity, unit)
+        self.resources[info.name] = info
+        return info
+
+    def _station(self, res: Res, node: str, capacity: float, unit: str) -> Station:
+        return Station(self.env, self.log, self._info(ResourceId(res, node), node, capacity, unit), self.ledger.blame)
+
+    def _pool(self, rid: ResourceId, node: str, capacity: float, unit: str) -> Pool:
+        return Pool(self.env, self.log, self._info(rid, node, capacity, unit), self.ledger.blame)
+
+    def _build_resources(self) -> None:
+        net, g, s = self.plan.network, self.plan.graph, self.s
+        self.berths: dict[str, Station] = {}
+        self.marshalling: dict[str, Pool] = {}
+        for port in sorted(net.seaports.index):
+            if port in g:
+                r = net.seaports.loc[port]
+                self.berths[port] = self._station(Res.BERTHS, port, r["berths"], "berths")
+                self.marshalling[port] = self._pool(ResourceId(Res.MARSHALLING, port), port, r["marshalling_spaces"],
+                                                    "pieces")
+        self.mog: dict[str, Station] = {}
+        self.terminal: dict[str, Station] = {}
+        self.cargo: dict[str, Station] = {}
+        for af in sorted(net.airfields.index):
+            if af in g:
+                self.mog[af] = self._station(Res.MOG, af, net.airfields.at[af, "mog"], "aircraft")
+                self.terminal[af] = self._station(Res.PAX_TERMINAL, af, 1, "lines")
+                self.cargo[af] = self._station(Res.CARGO_TERMINAL, af, 1, "lines")
+        self.ramps: dict[str, Station] = {}
+        for rh in sorted(net.railheads.index):
+            if rh in g:
+                self.ramps[rh] = self._station(Res.RAMPS, rh, net.railheads.at[rh, "ramps"], "ramps")
+        self.spaces: dict[str, Pool] = {}
+        self.beds: dict[str, Pool] = {}
+        self.csc: dict[str, Pool] = {}
+        for node in sorted(net.staging.index):
+            if node not in g:
+                continue
+            r = net.staging.loc[node]
+            if r["role"] == "csc":
+                self.csc[node] = self._pool(ResourceId(Res.CSC, node), node, r["vehicle_spaces"], "pieces")
+            else:
+                self.spaces[node] = self._pool(ResourceId(Res.STAGING_SPACES, node), node, r["vehicle_spaces"], "pieces")
+                self.beds[node] = self._pool(ResourceId(Res.BEDS, node), node, r["beds"], "persons")
+        self.wagons = {wt: self._pool(ResourceId(Res.WAGONS, wt), "", n, "wagons") for wt, n in sorted(s.pools.wagons.items())}
+        self.train_sets = self._pool(ResourceId(Res.TRAIN_SETS), "", s.pools.train_sets, "trains")
+        self.hets = self._pool(ResourceId(Res.HETS), "", s.pools.hets, "HETs")
+        self.buses = self._pool(ResourceId(Res.BUSES), "", s.pools.buses, "buses")
+        self.barges = self._pool(ResourceId(Res.BARGES), "", s.pools.barges, "barges")
+        self.reassembly = self._station(Res.REASSEMBLY, "", s.pools.reassembly_teams, "teams")
+
+    def slots(self, leg: Leg) -> Slots:
+        """Entry slots of a directed link: train paths on rail, serial or barge headway elsewhere."""
+        sl = self._slots.get(leg.key)
+        if sl is None:
+            if leg.mode == "rail":
+                interval = 24.0 / leg.paths_per_day if leg.paths_per_day > 0 else math.inf  # none left by civil traffic
+                rid, unit, cap = ResourceId(Res.PATHS, leg.key), "paths/day", leg.paths_per_day
+            else:
+                interval, rid, unit, cap = leg.headway_h, ResourceId(Res.ENTRY, leg.key), "entries", 1
+            info = self._info(rid, leg.frm, cap, unit)
+            sl = self._slots[leg.key] = Slots(self.env, self.log, info, interval, leg.window, self.s.start_clock_h,
+                                              self.ledger.blame, self.outages.by_link.get(leg.link))
+        return sl
+
+    def uses_slots(self, leg: Leg) -> bool:
+        """Whether entering the leg needs a slot: a train path, a headway, a window or a disruption on it."""
+        return leg.mode == "rail" or leg.headway_h > 0 or bool(leg.window) or leg.link in self.outages.by_link
+
+    def gate(self, node: str, weight: float = 0.0, pids: Iterable[int] = ()) -> Generator[simpy.Event, Any, float]:
+        """Wait while a disruption closes the facility at `node`; returns the share of its capacity left
+        (process times divide by it). Call only for nodes in outages.by_node."""
+        outs = self.outages.by_node[node]
+        now = self.env.now
+        t, closure = Outages.up_at(outs, now)
+        if closure is not None:
+            self.log.append((closure.resource, now, t, t, 0.0, weight))
+            blame_group(self.ledger.blame, closure.resource, pids, t - now)
+            yield self.env.timeout(t - now)
+        return Outages.factor_at(outs, self.env.now)
+
+    def closure_on(self, leg: Leg) -> Outage | None:
+        """The closure of the leg's link in force now, if any."""
+        outs = self.outages.by_link.get(leg.link)
+        return self.outages.closed_now(outs, self.env.now) if outs else None
+
+    def factor(self, name: str, stream: str) -> float:
+        """A draw of the named time factor from its own stream."""
+        draw_ = self._samplers.get((name, stream))
+        if draw_ is None:
+            dist: Distribution = getattr(self.s.times, name)
+            draw_ = self._samplers[(name, stream)] = Sampler(dist, self.streams(f"{name}:{stream}"))
+        return draw_()
+
+    # ---- batching --------------------------------------------------------------------------------------
+    def expect(self, key: BatchKey, n: int) -> None:
+        """Tell the batcher of `key` that n more pieces are coming (announced before it exists, or diverted to it)."""
+        b = self.batchers.get(key)
+        if b is not None:
+            b.expected += n
+        else:
+            self.expected[key] = self.expected.get(key, 0) + n
+
+    def batcher(self, key: BatchKey, capacity: float, size_of: Callable[[Item], float],
+                dispatch: Callable[[list[Item]], Generator[simpy.Event, Any, None]], max_wait_h: float) -> Batcher:
+        """The batcher of `key`, made on first use with the pieces announced to it."""
+        b = self.batchers.get(key)
+        if b is None:
+            b = self.batchers[key] = Batcher(self.env, self.expected.get(key, 0), max_wait_h, capacity, size_of,
+                                             dispatch)
+        return b
+
+    def leave_port(self, items: list[Item]) -> None:
+        """Pieces leave the marshalling area of their entry port."""
+        for it in items:
+            if it.port_token is not None:
+                self.marshalling[self.pieces[it.pid].entry].give(it.port_token)
+
+    def force(self, force_id: str) -> Force:
+        """The scenario's force of this id."""
+        return next(f for f in self.s.forces if f.id == force_id)
+
+    # ---- running ---------------------------------------------------------------------------------------
+    @property
+    def outstanding(self) -> int:
+        """Pieces and persons not yet delivered."""
+        return self.ledger.outstanding
+
+    def simulate(self, step_h: float = 24.0, progress: Callable[[float], None] | None = None) -> float:
+        """The event loop alone, on processes already started: run until everything is delivered or the
+        horizon, leaving the flat records in the ledger; returns the end time (h): the last delivery, or the
+        horizon if something is outstanding."""
+        horizon = self.s.horizon_h
+        with few_collections():
+            while self.env.now < horizon:
+                self.env.run(until=min(self.env.now + step_h, horizon))
+                if progress:
+                    progress(self.env.now)
+                if self.outstanding == 0:
+                    break
+        end = self.env.now if self.outstanding else self.last_delivery()
+        for res in self._all_resources():
+            res.flush()
+        return end
+
+    def _all_resources(self) -> list[Station | Pool | Slots]:
+        out: list[Station | Pool | Slots] = [self.train_sets, self.hets, self.buses, self.barges, self.reassembly,
+                                             *self.wagons.values()]
+        out += [self._slots[k] for k in sorted(self._slots)]
+        for group in (self.berths, self.marshalling, self.mog, self.terminal, self.cargo, self.ramps, self.spaces,
+                      self.beds, self.csc):
+            out += [group[k] for k in sorted(group)]
+        return out
+
+    def last_delivery(self) -> float:
+        times = [t for t in self.ledger.delivered if not math.isnan(t)]
+        times += [t for *_, t in self.ledger.pax_delivered]
+        return max(times, default=0.0)
