@@ -517,6 +517,21 @@ def _mode_options(plan: Plan, force: Force, entry: str, cls: str, mode: str) -> 
     return None
 
 
+def _missing_wagon_pools(plan: Plan, here: str, force: Force, classes: list[str],
+                         rules: dict[str, list[str]]) -> list[Problem]:
+    """A class the mode rules send by rail needs a wagon pool of its wagon type. Without one, rail would be
+    passed over in silence and the pieces would go by the next mode, so this is an error naming the pool."""
+    out = []
+    for cls in classes:
+        wt = plan.network.piece_classes.at[cls, "wagon_type"]
+        if "rail" in rules.get(cls, []) and wt and wt not in plan.scenario.pools.wagons:
+            where = f"{here}.modes.{cls}" if force.modes and cls in force.modes else f"modes.{cls}"
+            out.append(Problem(plan.file, f"pools.wagons.{wt}", None,
+                               f"{where} sends {cls} of {force.id} by rail, but the scenario has no pool of {wt} "
+                               f"wagons: add pools.wagons.{wt} (wagons) or take rail out of {where}"))
+    return out
+
+
 def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
     file, s, net = plan.file, plan.scenario, plan.network
     here = f"forces[{i}]"
@@ -577,6 +592,9 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
                                                tuple(parties), pids))
 
     rules = {**s.modes, **(force.modes or {})}
+    out += _missing_wagon_pools(plan, here, force, sorted({c for _, c in pieces_list}), rules)
+    if out:
+        return out
     cache: dict[tuple[str, str], tuple[str, dict] | None] = {}
     for (unit, cls), (entry, where) in zip(pieces_list, arrivals):
         key = (entry, cls)
@@ -620,11 +638,22 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
             up = plan.units.get((force.id, u.name))
             if up and up.road_pieces > st["vehicle_spaces"]:
                 out.append(Problem(file, f"{here}.staging", force.staging,
-                                   f"unit {u.name} has {up.road_pieces} road pieces but the staging area has {st['vehicle_spaces']} vehicle spaces"))
+                                   f"unit {u.name} has {up.road_pieces} road pieces but the staging area has "
+                                   f"{st['vehicle_spaces']} vehicle spaces (a unit is admitted whole): "
+                                   + _staging_alternatives(net, "vehicle_spaces", up.road_pieces)))
             if up and up.personnel > st["beds"]:
                 out.append(Problem(file, f"{here}.staging", force.staging,
-                                   f"unit {u.name} has {up.personnel} persons but the staging area has {st['beds']} beds"))
+                                   f"unit {u.name} has {up.personnel} persons but the staging area has {st['beds']} "
+                                   "beds (a unit is admitted whole): " + _staging_alternatives(net, "beds", up.personnel)))
         for fl in force.flights:
             if plan.router.route("road", fl.airfield, force.staging) is None and fl.pax:
                 out.append(Problem(file, f"{here}.staging", force.staging, f"no road from airfield {fl.airfield} to the staging area"))
     return out
+
+
+def _staging_alternatives(net: Network, column: str, need: int) -> str:
+    """What to do about a unit bigger than its staging area: the areas big enough, or splitting the unit."""
+    st = net.staging[(net.staging["role"] == "staging") & (net.staging[column] >= need)]
+    big = [f"{n} ({int(v):,})" for n, v in sorted(st[column].items())]
+    split = "or split the unit into parts no bigger than the area in a scenario template (templates:)"
+    return (f"stage the force at {', '.join(big)} " + split) if big else ("no staging area is big enough; " + split)

@@ -62,7 +62,6 @@ STAGE_PHASE = {
                                       "bus", "reassembly")},
 }
 ROAD_STAGES = ("shuttle", "to_staging", "road", "het")  # piece stages driven on the road network
-STAGE_MODE = {"road": "road", "rail": "rail", "het": "het", "barge": "water", "air": "air"}
 
 
 def _percent() -> FuncFormatter:
@@ -141,10 +140,18 @@ def _road_trips(results: Results) -> pd.DataFrame:
 
 def _rail_trains(results: Results) -> pd.DataFrame:
     """Loaded trains entering rail links (path slots booked with pieces on board): link, time, pieces."""
+    link = _slot_links(results, ("paths",))
     u = results.usage
-    u = u[u["resource"].str.startswith("paths@") & (u["weight"] > 0)]
-    return pd.DataFrame({"link": u["resource"].str[len("paths@"):-1], "t": u["t_grant"].astype(float),
+    u = u[u["resource"].isin(link.index) & (u["weight"] > 0)]
+    return pd.DataFrame({"link": u["resource"].map(link), "t": u["t_grant"].astype(float),
                          "pieces": u["weight"].astype(float)})
+
+
+def _slot_links(results: Results, kinds: tuple[str, ...]) -> pd.Series:
+    """The link of each path or headway resource (by resource name), from the resources table."""
+    r = results.resources
+    r = r[r["kind"].isin(kinds)]
+    return pd.Series(r["link"].to_numpy(), index=r["name"].to_numpy(), dtype=object)
 
 
 def _leg_hours(links: pd.DataFrame) -> pd.Series:
@@ -203,10 +210,11 @@ def link_loads(results: Results, t: float | None = None, window_h: float = 0.0) 
     out["pieces"] = load.reindex(out.index).fillna(0.0)
 
     util = pd.Series(np.nan, index=out.index)
+    links_of = _slot_links(results, ("paths", "headway"))
     u = results.usage
-    u = u[u["resource"].str.startswith(("paths@", "entry@"))]
+    u = u[u["resource"].isin(links_of.index)]
     if len(u):
-        link_of = u["resource"].str.split("@", n=1).str[1].str[:-1]
+        link_of = u["resource"].map(links_of)
         if t is None:
             ulo, uhi = 0.0, max(results.end_h, 1e-9)
         else:

@@ -230,7 +230,7 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
         body.append(_investments(comparison))
     body.append("</main>")
     body.append("<footer>Basemap made with Natural Earth (public domain), via the world-atlas package (ISC licence). "
-                "Disruptions are not modelled yet. Times are hours since scenario start.</footer>")
+                "Times are hours since scenario start.</footer>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>Exercise report: {escape(first.scenario)}</title><style>{CSS}</style></head>"
             f"<body>{''.join(body)}</body></html>\n")

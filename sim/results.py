@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
 
 if TYPE_CHECKING:
@@ -292,7 +293,7 @@ class Results:
         u = self.usage
         for _, c in self.civil.iterrows():
             if c["kind"] == "rail" and c["military_first"]:
-                uses = u[u["resource"].isin([f"paths@{c['key']}>", f"paths@{c['key']}<"])]
+                uses = u[u["resource"].isin([paths_of(f"{c['key']}{d}").name for d in "><"])]
                 per_day = uses.groupby([uses["resource"], (uses["t_grant"] // 24).astype(int)]).size()
                 displaced = float((per_day - c["free"]).clip(lower=0).sum())
                 rows.append({"kind": "rail", "key": c["key"], "military_uses": int(len(uses)), "displaced": displaced,

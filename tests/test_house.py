@@ -1,0 +1,97 @@
+"""The house: phases that import only what is below them, typed identifiers, and the input defects found
+when the tool was tried as a new user would (a missing wagon pool, a unit bigger than its staging area)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from netkit import scenario, tiny_network, write_scenario
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.errors import InputError
+from sim.ids import Res, ResourceId, paths_of
+from sim.plan import load_plan
+
+SIM = Path(__file__).resolve().parent.parent / "sim"
+
+# Each layer may import only layers to its left: the world knows no phase, movement knows neither staging nor
+# reception, staging does not know reception, and none of them knows the model that starts them.
+LAYERS = ["world", "movement", "staging", "reception", "model"]
+
+
+def _sim_imports(path: Path) -> set[str]:
+    """The sim modules a file imports (first component below sim), resolving relative imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    pkg = path.relative_to(SIM).parts[:-1]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(pkg[: len(pkg) - node.level + 1]) + (node.module.split(".") if node.module else [])
+                names = [base[0]] if base else [a.name for a in node.names]
+            elif node.module and node.module.startswith("sim."):
+                names = [node.module.split(".")[1]]
+            else:
+                continue
+            out.update(names)
+    return out
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_no_phase_imports_one_above_it(layer):
+    files = [SIM / f"{layer}.py"] if (SIM / f"{layer}.py").exists() else sorted((SIM / layer).glob("*.py"))
+    assert files
+    above = set(LAYERS[LAYERS.index(layer) + 1:])
+    for f in files:
+        bad = _sim_imports(f) & above
+        assert not bad, f"{f.relative_to(SIM)} imports {sorted(bad)}"
+
+
+def test_resource_ids_name_as_the_results_show_them():
+    assert ResourceId(Res.BERTHS, "antwerp").name == "berths@antwerp"
+    assert ResourceId(Res.PAX_TERMINAL, "melsbroek").kind == "terminal"
+    assert ResourceId(Res.WAGONS, "heavy_flat").name == "wagons:heavy_flat"
+    assert ResourceId(Res.HETS).name == "hets"
+    assert paths_of("L24>").name == "paths@L24>" and paths_of("L24>").link == "L24"
+    with pytest.raises(ValueError):
+        ResourceId(Res.HETS, "somewhere")
+    with pytest.raises(ValueError):
+        ResourceId(Res.BERTHS)
+
+
+def test_path_resources_carry_their_link(tmp_path):
+    from sim.runner import run_replication
+
+    net = tiny_network(tmp_path / "net")
+    plan = load_plan(write_scenario(tmp_path / "s.yaml", scenario(net)))
+    r = run_replication(plan).resources
+    paths = r[r["kind"] == "paths"]
+    assert len(paths) and set(paths["link"]) == {"l_port_exit"}
+    assert (r.loc[r["kind"] != "paths", "link"].isin(["", "r_port_stage", "r_apod_stage", "r_stage_exit"])).all()
+
+
+def test_missing_wagon_pool_is_an_error_not_a_silent_switch_to_road(tmp_path):
+    net = tiny_network(tmp_path / "net")
+    data = scenario(net, pools={"wagons": {"flat": 10}}, modes={"tracked": ["rail", "road"], "wheeled": ["road"]})
+    path = write_scenario(tmp_path / "s.yaml", data)
+    with pytest.raises(InputError) as exc:
+        load_plan(path)
+    (p,) = exc.value.problems
+    assert p.field == "pools.wagons.heavy_flat" and "modes.tracked" in p.message and "rail" in p.message
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_unit_bigger_than_its_staging_area_names_the_alternatives(tmp_path):
+    net = tiny_network(tmp_path / "net", staging=[
+        {"node": "stage", "role": "staging", "vehicle_spaces": 5, "beds": 5000, "prep_h": 0},
+        {"node": "apod", "role": "staging", "vehicle_spaces": 500, "beds": 5000, "prep_h": 0}])
+    path = write_scenario(tmp_path / "s.yaml", scenario(net, modes={"tracked": ["road"], "wheeled": ["road"]}))
+    with pytest.raises(InputError) as exc:
+        load_plan(path)
+    msg = " ".join(p.message for p in exc.value.problems)
+    assert "10 road pieces" in msg and "5 vehicle spaces" in msg
+    assert "apod (500)" in msg and "split the unit" in msg
