@@ -4,11 +4,14 @@ has waited long enough, or when no more members are expected."""
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from typing import Any, Generic, TypeVar
 
 import simpy
 
+T = TypeVar("T")  # what is batched (the model's Item)
 
-class Batcher:
+
+class Batcher(Generic[T]):
     """FIFO batching of items for one key (e.g. railhead, force, exit and wagon type).
 
     Each item has a size (`size_of`: 1 vehicle, a wagon share, a barge share) and a group holds up to
@@ -21,16 +24,16 @@ class Batcher:
     group's first member has waited `max_wait_h`. Joining a group that stays open costs no event."""
 
     def __init__(self, env: simpy.Environment, expected: int, max_wait_h: float, capacity: float,
-                 size_of: Callable[[object], float], dispatch: Callable[[list], Generator]):
+                 size_of: Callable[[T], float], dispatch: Callable[[list[T]], Generator[simpy.Event, Any, None]]):
         self.env, self.expected, self.max_wait_h = env, expected, max_wait_h
         self.capacity, self.size_of, self.dispatch = capacity, size_of, dispatch
-        self.queue: list[tuple[float, object]] = []
+        self.queue: list[tuple[float, T]] = []
         self._wake: simpy.Event | None = None  # set while the process sleeps
         self._timer_due = -1.0  # when the pending timer fires (h); -1: none pending
         self._n, self._total, self._last, self._closed = 0, 0.0, 0.0, False  # the group forming at the head
         env.process(self._run())
 
-    def put(self, item: object) -> None:
+    def put(self, item: T) -> None:
         self.queue.append((self.env.now, item))
         self.expected -= 1
         if not self._closed:
@@ -38,7 +41,7 @@ class Batcher:
         if self._full or self.expected <= 0 or len(self.queue) == 1:  # a first item: the process sets a timer
             self._poke()
 
-    def _add(self, item: object) -> None:
+    def _add(self, item: T) -> None:
         """Add an item to the group at the head, or close the group if it does not fit."""
         size = self.size_of(item)
         if self._n and self._total + size > self.capacity + 1e-9:
@@ -63,7 +66,7 @@ class Batcher:
             if self._closed:
                 return
 
-    def _run(self) -> Generator:
+    def _run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         while True:
             if not self.queue:

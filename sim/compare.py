@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
+from .changes import known_investments
 from .errors import InputError, Problem
 from .investments import Investment
 from .network import load_network
-from .plan import known_investments, resolve_network
+from .plan import resolve_network
 from .scenario import read_scenario
 from .sweep import Task, execute
 

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
-from pydantic import ValidationError
 
+from .changes import apply_changes
+from .checks import check_names, housing_warnings
 from .errors import InputError, Problem
 from .forces import Template, Unit, load_templates
-from .investments import Change, Investment, apply_to_pools, apply_to_tables, check_changes
-from .network import PIECE_CLASSES, TABLES, Network, build_graph, catalogue, corridor_names, links_by_name, load_network
+from .investments import Change, Investment
+from .network import PIECE_CLASSES, Network, build_graph, links_by_name, load_network
 from .paths import networks_dir
 from .routing import Route, Router
-from .scenario import MODULE_BEDS, Flow, Force, Pools, Scenario, read_scenario
-from .windows import subtract
+from .scenario import Flow, Force, Scenario, read_scenario
 
 EARTH_KM = 6371.0
 
@@ -106,10 +106,12 @@ class Plan:
     flights: list[FlightPlan] = field(default_factory=list)
     units: dict[tuple[str, str], UnitPlan] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
-    investments: tuple = ()  # the Investment objects applied
+    investments: tuple[Investment, ...] = ()  # the investments applied, in the scenario's order
+    changes: tuple[Change, ...] = ()  # every change to tables and pools applied (investments, parameters, modules)
     flows: list[FlowPlan] = field(default_factory=list)
     civil: list[dict] = field(default_factory=list)  # shared capacity: what civil traffic uses and what is left
     links_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # corridor name or link id -> link ids
+    scenario_as_written: Scenario | None = None  # before any change: what a saved result re-runs
 
     @property
     def personnel_total(self) -> int:
@@ -148,262 +150,35 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
     templates = load_templates(problems=problems)
-    named = _check_names(scenario, file, net)  # reported together with the network's own problems
+    named = check_names(scenario, file, net)  # reported together with the network's own problems
     problems += [p for p in named if p.severity == "error"]
     warnings += [p for p in named if p.severity != "error"]
-    applied, more = _investments(scenario, file, net)
-    problems += more
-    housing = [Change("staging", a.site, "beds", "add", float(MODULE_BEDS * a.modules))
-               for a in scenario.accommodation if a.modules and a.site in net.staging.index]
-    if housing:
-        extra_changes = list(extra_changes or []) + housing
-    if extra_changes:
-        extra = Investment("(parameters)", 0.0, 0, "", tuple(extra_changes))
-        problems += check_changes({extra.name: extra}, {t: net.table(t) for t in TABLES}, file)
+    as_written = scenario
+    try:
+        changed = apply_changes(scenario, file, net, extra_changes)
+    except InputError as exc:
+        raise InputError(problems + exc.problems) from None
     if problems:
         raise InputError(problems)
-    if applied or extra_changes:
-        changes = [ch for inv in applied for ch in inv.changes] + list(extra_changes or [])
-        tables = apply_to_tables({t: net.table(t) for t in TABLES}, changes)
-        net = Network(**{**net.__dict__, **tables})
-        try:
-            pools = Pools(**apply_to_pools(scenario.pools.model_dump(), changes))
-        except ValidationError as exc:
-            raise InputError([Problem(file, f"pools.{'.'.join(str(x) for x in e['loc'])}", e.get("input"),
-                                      f"after investments and parameters: {e['msg']}") for e in exc.errors()]) from None
-        scenario = scenario.model_copy(update={"pools": pools})
-    net = _apply_windows(scenario, net)
-    net, civil, more = _civil_traffic(scenario, file, net)
-    problems += more
-    if problems:
-        raise InputError(problems)
-    graph = build_graph(net, frozenset(scenario.corridors.out_of_service), frozenset(scenario.corridors.in_service),
-                        frozenset(scenario.nodes_out_of_service))
+    net = changed.network
+    if changed.pools != scenario.pools:
+        scenario = scenario.model_copy(update={"pools": changed.pools})
+    graph = build_graph(net)
     for name, units in scenario.templates.items():
         templates[name] = tuple(
             Unit(u.unit, u.personnel, tuple((c, getattr(u, c)) for c in PIECE_CLASSES)) for u in units
         )
-    plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings, investments=tuple(applied),
-                civil=civil, links_of=links_by_name(net))
+    plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings,
+                investments=changed.investments, changes=changed.changes, civil=changed.civil,
+                links_of=links_by_name(net), scenario_as_written=as_written)
     for i, force in enumerate(scenario.forces):
         problems += _compile_force(plan, i, force)
     for i, flow in enumerate(scenario.sustainment):
         problems += _compile_flow(plan, i, flow)
-    plan.warnings += _housing_warnings(plan)
+    plan.warnings += housing_warnings(scenario, file, net, plan.units.values())
     if problems:
         raise InputError(problems)
     return plan
-
-
-def known_investments(s: Scenario, net: Network) -> dict[str, Investment]:
-    """The investments a scenario can apply: its network's table and its own definitions (which win)."""
-    known = dict(catalogue(net))
-    for spec in s.custom_investments:
-        known[spec.name] = Investment(spec.name, spec.cost_eur, spec.first_year, spec.description,
-                                      tuple(Change(c.table, c.key, c.attribute, c.op, c.value) for c in spec.changes))
-    return known
-
-
-def _investments(s: Scenario, file: str, net: Network) -> tuple[list[Investment], list[Problem]]:
-    """The investments a scenario applies, and the problems with its own definitions and names."""
-    known = known_investments(s, net)
-    problems = check_changes({i.name: known[i.name] for i in s.custom_investments}, {t: net.table(t) for t in TABLES}, file)
-    applied = []
-    for j, name in enumerate(s.investments):
-        if name not in known:
-            problems.append(Problem(file, f"investments[{j}]", name, f"unknown investment; known: {sorted(known)}"))
-        else:
-            applied.append(known[name])
-    return applied, problems
-
-
-def _apply_windows(scenario: Scenario, net: Network) -> Network:
-    if not scenario.windows:
-        return net
-    links = net.links.copy()
-    for key, text in sorted(scenario.windows.items()):
-        mask = (links["corridor"] == key) | (links.index == key)
-        links.loc[mask, "window"] = text
-    net = Network(**{**net.__dict__, "links": links})
-    return net
-
-
-def _check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
-    """Every node, corridor, template and wagon type the scenario names exists."""
-    out = []
-    nodes = set(net.nodes.index)
-    corridors = corridor_names(net)
-    for j, name in enumerate(s.corridors.out_of_service):
-        if name not in corridors:
-            out.append(Problem(file, f"corridors.out_of_service[{j}]", name, "unknown corridor or link"))
-    for j, name in enumerate(s.corridors.in_service):
-        if name not in corridors:
-            out.append(Problem(file, f"corridors.in_service[{j}]", name, "unknown corridor or link"))
-    for j, name in enumerate(s.nodes_out_of_service):
-        if name not in nodes:
-            out.append(Problem(file, f"nodes_out_of_service[{j}]", name, "unknown node"))
-    for key in s.windows:
-        if key not in corridors:
-            out.append(Problem(file, f"windows.{key}", key, "unknown corridor or link"))
-    for wt in s.pools.wagons:
-        if wt not in net.wagon_types.index:
-            out.append(Problem(file, f"pools.wagons.{wt}", wt, f"unknown wagon type; the network has {sorted(net.wagon_types.index)}"))
-    builtin = set(load_templates())
-    for i, f in enumerate(s.forces):
-        here = f"forces[{i}]"
-        if f.template not in builtin and f.template not in s.templates:
-            out.append(Problem(file, f"{here}.template", f.template, f"unknown template; built-in: {sorted(builtin)}"))
-        for j, call in enumerate(f.ships):
-            if call.port not in net.seaports.index:
-                out.append(Problem(file, f"{here}.ships[{j}].port", call.port, "unknown sea port (not in seaports.csv)"))
-        for j, fl in enumerate(f.flights):
-            if fl.airfield not in net.airfields.index:
-                out.append(Problem(file, f"{here}.flights[{j}].airfield", fl.airfield, "unknown airfield (not in airfields.csv)"))
-        if f.staging is not None and (f.staging not in net.staging.index or net.staging.at[f.staging, "role"] != "staging"):
-            out.append(Problem(file, f"{here}.staging", f.staging, "unknown staging area (not a staging row in staging.csv)"))
-        if f.railhead is not None and f.railhead not in net.railheads.index:
-            out.append(Problem(file, f"{here}.railhead", f.railhead, "unknown railhead (not in railheads.csv)"))
-        for j, x in enumerate(f.exits):
-            if x not in nodes:
-                out.append(Problem(file, f"{here}.exits[{j}]", x, "unknown node"))
-        if not f.ships and not f.flights:
-            out.append(Problem(file, here, f.id, "a force needs ships or flights"))
-    ids = [f.id for f in s.forces]
-    for dup in sorted({x for x in ids if ids.count(x) > 1}):
-        out.append(Problem(file, "forces", dup, "force id used more than once"))
-    out += _check_friction(s, file, net, nodes, corridors, set(ids))
-    return out
-
-
-def _check_friction(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str], force_ids: set[str]) -> list[Problem]:
-    """Names in the disruptions, civil traffic, sustainment and accommodation sections exist."""
-    out = []
-    facilities = set(net.seaports.index) | set(net.airfields.index) | set(net.railheads.index) | set(net.staging.index)
-
-    def target_problem(where: str, t: str) -> Problem | None:
-        if t in corridors:
-            return None
-        if t in nodes and t not in facilities:
-            return Problem(file, where, t, "this node has no port, airfield, railhead or staging facility to disrupt; "
-                                           "name its links or corridors to close movement through it")
-        if t not in nodes:
-            return Problem(file, where, t, "unknown node, corridor or link")
-        return None
-
-    names = [e.name for e in s.disruptions.events]
-    for j, e in enumerate(s.disruptions.events):
-        p = target_problem(f"disruptions.events[{j}].target", e.target)
-        out += [p] if p else []
-        if e.name and names.index(e.name) < j:
-            out.append(Problem(file, f"disruptions.events[{j}].name", e.name,
-                               f"name already used by disruptions.events[{names.index(e.name)}]"))
-        if e.at_h >= s.horizon_h:
-            out.append(Problem(file, f"disruptions.events[{j}].at_h", e.at_h,
-                               f"starts after the horizon ({s.horizon_h:g} h): it would never happen", "warning"))
-    for j, r in enumerate(s.disruptions.random):
-        for k, t in enumerate(r.targets):
-            p = target_problem(f"disruptions.random[{j}].targets[{k}]", t)
-            out += [p] if p else []
-        if r.end_h is not None and r.end_h <= r.start_h:
-            out.append(Problem(file, f"disruptions.random[{j}].end_h", r.end_h, f"must be after start_h ({r.start_h})"))
-        if r.start_h >= s.horizon_h:
-            out.append(Problem(file, f"disruptions.random[{j}].start_h", r.start_h,
-                               f"starts after the horizon ({s.horizon_h:g} h): no event would happen", "warning"))
-    c = s.civil_traffic
-    for j, key in enumerate(c.military_priority_on):
-        if key not in corridors and key not in net.seaports.index:
-            out.append(Problem(file, f"civil_traffic.military_priority_on[{j}]", key, "unknown corridor, link or sea port"))
-    road = net.links[net.links["mode"] == "road"]
-    road_names = set(road["corridor"]) | set(road.index)
-    for j, key in enumerate(c.road_peak_corridors or []):
-        if key not in corridors:
-            out.append(Problem(file, f"civil_traffic.road_peak_corridors[{j}]", key, "unknown corridor or link"))
-        elif key not in road_names:
-            out.append(Problem(file, f"civil_traffic.road_peak_corridors[{j}]", key, "not a road corridor or link (peaks apply to roads)"))
-    flow_ids = [f.name for f in s.sustainment]
-    for j, f in enumerate(s.sustainment):
-        here = f"sustainment[{j}]"
-        for attr in ("origin", "destination"):
-            if getattr(f, attr) not in nodes:
-                out.append(Problem(file, f"{here}.{attr}", getattr(f, attr), "unknown node"))
-        if f.origin == f.destination:
-            out.append(Problem(file, f"{here}.destination", f.destination, "same as the origin"))
-        if f.end_h <= f.start_h:
-            out.append(Problem(file, f"{here}.end_h", f.end_h, f"must be after start_h ({f.start_h})"))
-        if f.pieces_per_day == 0 and f.persons_per_day == 0:
-            out.append(Problem(file, f"{here}.pieces_per_day", 0, "a flow needs pieces_per_day or persons_per_day > 0"))
-        if f.name in force_ids or flow_ids.count(f.name) > 1:
-            out.append(Problem(file, f"{here}.name", f.name, "name already used by a force or another flow"))
-    for j, a in enumerate(s.accommodation):
-        if a.site not in net.staging.index or net.staging.at[a.site, "role"] != "staging":
-            out.append(Problem(file, f"accommodation[{j}].site", a.site, "unknown site (not a staging row in staging.csv)"))
-        if a.start_h >= s.horizon_h:
-            out.append(Problem(file, f"accommodation[{j}].start_h", a.start_h,
-                               f"starts after the horizon ({s.horizon_h:g} h)", "warning"))
-    return out
-
-
-def _civil_traffic(s: Scenario, file: str, net: Network) -> tuple[Network, list[dict], list[Problem]]:
-    """Capacity left to the military by civil traffic: rail paths (under civil priority, the military gets
-    at most what civil trains leave of the line's capacity), berths, and road links closed in peak hours.
-    Returns the changed network and one row per shared resource for the results."""
-    c = s.civil_traffic
-    if c.level == 0 and not c.road_peaks:
-        return net, [], []
-    links, ports = net.links.copy(), net.seaports.copy()
-    first = set(c.military_priority_on)
-    rows, problems = [], []
-    for lid in sorted(links.index):
-        r = links.loc[lid]
-        military_first = c.priority == "military" or lid in first or r["corridor"] in first
-        if r["mode"] == "rail" and (r["civil_trains_per_day"] or 0) > 0 and c.level > 0:
-            cap = float(r["capacity_trains_per_day"])
-            civil = c.level * float(r["civil_trains_per_day"])
-            free = max(0.0, cap - civil)
-            paths = float(r["paths_per_day"]) if military_first else min(float(r["paths_per_day"]), free)
-            links.at[lid, "paths_per_day"] = paths
-            rows.append({"kind": "rail", "key": lid, "capacity": cap, "civil": civil, "free": free,
-                         "military": paths, "military_first": military_first, "unit": "trains/day each way"})
-        peaks_here = c.road_peak_corridors is None or lid in c.road_peak_corridors or r["corridor"] in c.road_peak_corridors
-        if r["mode"] == "road" and c.road_peaks and peaks_here:
-            if not military_first:
-                try:
-                    links.at[lid, "window"] = subtract(r["window"], c.road_peaks)
-                except ValueError as exc:
-                    problems.append(Problem(file, "civil_traffic.road_peaks", c.road_peaks, f"link {lid}: {exc}"))
-            rows.append({"kind": "road", "key": lid, "capacity": 0.0, "civil": 0.0, "free": 0.0, "military": 0.0,
-                         "military_first": military_first, "unit": c.road_peaks})
-    for port in sorted(ports.index):
-        r = ports.loc[port]
-        if (r["civil_berths"] or 0) > 0 and c.level > 0:
-            # commercial ships share the berths in time: under civil priority the military berths work only
-            # the share of hours the commercial ships leave (discharge rate scaled), none when they leave nothing
-            military_first = c.priority == "military" or port in first
-            cap, civil = float(r["berths"]), c.level * float(r["civil_berths"])
-            free = max(0.0, cap - civil)
-            if not military_first:
-                if free <= 1e-9:
-                    ports.at[port, "berths"] = 0
-                else:
-                    ports.at[port, "discharge_pph"] = float(r["discharge_pph"]) * free / cap
-            rows.append({"kind": "berth", "key": port, "capacity": cap, "civil": civil, "free": free,
-                         "military": cap if military_first else free, "military_first": military_first,
-                         "unit": "berths"})
-    return Network(**{**net.__dict__, "links": links, "seaports": ports}), rows, problems
-
-
-def _housing_warnings(plan: Plan) -> list[Problem]:
-    """Units staging where hosted troops leave too few beds for them wait until those troops leave."""
-    out = []
-    s, net = plan.scenario, plan.network
-    for j, a in enumerate(s.accommodation):
-        left = int(net.staging.at[a.site, "beds"]) - a.persons
-        for (force, unit), u in sorted(plan.units.items()):
-            if u.staging == a.site and u.personnel > max(left, 0):
-                out.append(Problem(plan.file, f"accommodation[{j}]", a.site,
-                                   f"{force}/{unit} needs {u.personnel} beds at {a.site} but hosted troops leave {max(left, 0)}: "
-                                   "it waits until they leave (add modules or another site)", "warning"))
-    return out
 
 
 def _compile_flow(plan: Plan, i: int, flow: Flow) -> list[Problem]:

@@ -8,14 +8,17 @@ from __future__ import annotations
 import math
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import simpy
 
-from .disruptions import Outages
+from .disruptions import Outage, Outages
 from .ids import ResourceId
 from .windows import Window, next_open
 
 Usage = tuple[str, float, float, float, float, float]
+Token = tuple[Any, ...]  # what acquire() or take() hands out and release() or give() takes back
+Wait = Generator[simpy.Event, Any, Token]  # a SimPy sub-process that ends with a token
 Blame = tuple[str, tuple[int, ...], float]  # (resource, pieces, hours each of them waited for it)
 
 
@@ -72,15 +75,16 @@ class Station:
         self.blame = [] if blame is None else blame
         # no server at all (e.g. every berth kept by civil traffic): requests wait for ever, logged at the end
         self.res = simpy.Resource(env, capacity=int(info.capacity)) if int(info.capacity) > 0 else None
-        self.open: dict[int, tuple] = {}  # held now, by id of the request
+        self.open: dict[int, Token] = {}  # held now, by id of the request
         self.stuck: list[Stuck] = []
 
-    def acquire(self, weight: float = 1.0, pids: Iterable[int] = ()) -> Generator:
+    def acquire(self, weight: float = 1.0, pids: Iterable[int] = ()) -> Wait:
         """Wait for a server; returns a token for release(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now
         if self.res is None:
             self.stuck.append((t0, weight, tuple(pids)))
-            yield self.env.event()  # never triggered
+            yield self.env.event()  # never triggered: the request waits for ever
+            raise RuntimeError(f"{self.info.name}: a station without servers granted a request")
         req = self.res.request()
         yield req
         blame_group(self.blame, self.info.name, pids, self.env.now - t0)
@@ -88,9 +92,10 @@ class Station:
         self.open[id(req)] = token
         return token
 
-    def release(self, token: tuple) -> None:
+    def release(self, token: Token) -> None:
         req, t0, t1, weight = token
-        self.res.release(req)
+        if self.res is not None:  # always: tokens come only from granted requests
+            self.res.release(req)
         del self.open[id(req)]
         self.log.append((self.info.name, t0, t1, self.env.now, 1.0, weight))
 
@@ -101,7 +106,7 @@ class Station:
         self.open.clear()
         _flush_stuck(self, self.env.now)
 
-    def use(self, hours: float, weight: float = 1.0, pids: Iterable[int] = ()) -> Generator:
+    def use(self, hours: float, weight: float = 1.0, pids: Iterable[int] = ()) -> Generator[simpy.Event, Any, None]:
         """Hold one server for `hours`."""
         token = yield from self.acquire(weight, pids)
         yield self.env.timeout(hours)
@@ -121,10 +126,10 @@ class Pool:
         self.capacity = max(int(info.capacity), 1)
         self.level: float = self.capacity  # units free now
         self.waiting: list[tuple[float, simpy.Event]] = []  # (amount, event) of takes not yet granted
-        self.open: dict[int, tuple] = {}  # held now, by token number
+        self.open: dict[int, Token] = {}  # held now, by token number
         self._next = 0
 
-    def take(self, amount: float, weight: float = 1.0, pids: Iterable[int] = ()) -> Generator:
+    def take(self, amount: float, weight: float = 1.0, pids: Iterable[int] = ()) -> Wait:
         """Wait for `amount` units; returns a token for give(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now
         if amount > 0:
@@ -152,7 +157,7 @@ class Pool:
         self.log.append((self.info.name, t_request, now, now, 0.0, weight))
         blame_group(self.blame, self.info.name, pids, now - t_request)
 
-    def give(self, token: tuple) -> None:
+    def give(self, token: Token) -> None:
         amount, t0, t1, weight, number = token
         if amount > 0:
             self.level += amount
@@ -182,15 +187,15 @@ class Slots:
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
                  window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
-                 outages: list | None = None):
+                 outages: list[Outage] | None = None):
         self.env, self.log, self.info = env, log, info
         self.blame = [] if blame is None else blame
         self.interval_h, self.window, self.clock = interval_h, window, start_clock_h
-        self.outages = outages or []
+        self.outages: list[Outage] = outages or []
         self.next_free = 0.0 if math.isfinite(interval_h) else math.inf
         self.stuck: list[Stuck] = []  # waits that no slot will ever end
 
-    def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, object]:
+    def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, Outage | None]:
         """Earliest entry >= t given the slots booked, the window and the closures started by `known_at`;
         and the first closure that held it back (None if none)."""
         t = max(t, self.next_free)
@@ -206,7 +211,7 @@ class Slots:
             t = t2
         return t, first
 
-    def book(self, weight: float = 1.0, pids: Iterable[int] = ()) -> tuple[float, object]:
+    def book(self, weight: float = 1.0, pids: Iterable[int] = ()) -> tuple[float, Outage | None]:
         """Reserve the earliest slot from now; returns the time to wait (h) before entering and the closure
         that lengthened the wait (None if none)."""
         now = self.env.now

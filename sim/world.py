@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import pandas as pd
 import simpy
 
 from .batching import Batcher
@@ -65,6 +66,20 @@ class UnitState:
     departed: bool = False
 
 
+def rows(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """A network table as plain dicts by key: row lookups in pandas are far too slow for the event loop."""
+    return {str(k): {str(c): v for c, v in r.items()} for k, r in table.to_dict("index").items()}
+
+
+def mode_rules(s: Scenario, force: Force | None = None) -> dict[str, list[str]]:
+    """The modes each piece class may take, in order of preference: the scenario's, with the force's own
+    rules for the classes it names."""
+    out: dict[str, list[str]] = {str(c): [str(m) for m in modes] for c, modes in s.modes.items()}
+    if force is not None and force.modes:
+        out.update({str(c): [str(m) for m in modes] for c, modes in force.modes.items()})
+    return out
+
+
 class World:
     """One replication's shared state. Build it from a compiled plan; the phases act on it."""
 
@@ -79,27 +94,27 @@ class World:
         self.log = self.ledger.usage
         self.resources: dict[str, ResourceInfo] = {}
         self._slots: dict[str, Slots] = {}
-        self.batchers: dict[BatchKey, Batcher] = {}
+        self.batchers: dict[BatchKey, Batcher[Item]] = {}
         self.expected: dict[BatchKey, int] = {}  # pieces announced to batchers not made yet
         self._samplers: dict[tuple[str, str], Callable[[], float]] = {}
         self.reversed_routes: dict[Route, Route] = {}  # empty returns, made once per route
         self.units = {k: UnitState(u) for k, u in sorted(plan.units.items())}
         self.pieces: list[PiecePlan] = list(plan.pieces)  # a piece's plan changes when it is diverted
         self.exits: dict[str, list[str]] = {f.id: list(f.exits) for f in self.s.forces}
-        self.rules: dict[str, dict[str, list[str]]] = {f.id: {**self.s.modes, **(f.modes or {})} for f in self.s.forces}
+        self.rules: dict[str, dict[str, list[str]]] = {f.id: mode_rules(self.s, f) for f in self.s.forces}
         for fl in plan.flows:
             self.exits[fl.name] = [fl.destination]
-            self.rules[fl.name] = dict(self.s.modes)
+            self.rules[fl.name] = mode_rules(self.s)
         self.diversions: list[tuple[Any, ...]] = []  # (t, pid, from mode, to mode, node, closure)
         self.reroutes: list[tuple[Any, ...]] = []  # (t, what, node, old next link, new next link, goal, closure, n)
         self.housing: list[tuple[str, int, int, int]] = []  # (site, day, required, housed)
         net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop
-        self.classes: dict[str, dict[str, Any]] = net.piece_classes.to_dict("index")
-        self.seaport: dict[str, dict[str, Any]] = net.seaports.to_dict("index")
-        self.airfield: dict[str, dict[str, Any]] = net.airfields.to_dict("index")
-        self.railhead: dict[str, dict[str, Any]] = net.railheads.to_dict("index")
-        self.staging: dict[str, dict[str, Any]] = net.staging.to_dict("index")
-        self.wagon_len: dict[str, float] = net.wagon_types["length_m"].astype(float).to_dict()
+        self.classes = rows(net.piece_classes)
+        self.seaport = rows(net.seaports)
+        self.airfield = rows(net.airfields)
+        self.railhead = rows(net.railheads)
+        self.staging = rows(net.staging)
+        self.wagon_len: dict[str, float] = {str(k): float(v) for k, v in net.wagon_types["length_m"].items()}
         self._build_resources()
         self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h), plan.links_of)
         for o in self.outages.all:
@@ -124,7 +139,7 @@ class World:
         for port in sorted(net.seaports.index):
             if port in g:
                 r = net.seaports.loc[port]
-                self.berths[port] = self._station(Res.BERTHS, port, r["berths"], "berths")
+                self.berths[port] = self._station(Res.BERTHS, port, float(r["berths"]), "berths")
                 self.marshalling[port] = self._pool(ResourceId(Res.MARSHALLING, port), port, r["marshalling_spaces"],
                                                     "pieces")
         self.mog: dict[str, Station] = {}
@@ -132,13 +147,13 @@ class World:
         self.cargo: dict[str, Station] = {}
         for af in sorted(net.airfields.index):
             if af in g:
-                self.mog[af] = self._station(Res.MOG, af, net.airfields.at[af, "mog"], "aircraft")
+                self.mog[af] = self._station(Res.MOG, af, float(net.airfields.at[af, "mog"]), "aircraft")
                 self.terminal[af] = self._station(Res.PAX_TERMINAL, af, 1, "lines")
                 self.cargo[af] = self._station(Res.CARGO_TERMINAL, af, 1, "lines")
         self.ramps: dict[str, Station] = {}
         for rh in sorted(net.railheads.index):
             if rh in g:
-                self.ramps[rh] = self._station(Res.RAMPS, rh, net.railheads.at[rh, "ramps"], "ramps")
+                self.ramps[rh] = self._station(Res.RAMPS, rh, float(net.railheads.at[rh, "ramps"]), "ramps")
         self.spaces: dict[str, Pool] = {}
         self.beds: dict[str, Pool] = {}
         self.csc: dict[str, Pool] = {}
@@ -211,7 +226,7 @@ class World:
             self.expected[key] = self.expected.get(key, 0) + n
 
     def batcher(self, key: BatchKey, capacity: float, size_of: Callable[[Item], float],
-                dispatch: Callable[[list[Item]], Generator[simpy.Event, Any, None]], max_wait_h: float) -> Batcher:
+                dispatch: Callable[[list[Item]], Generator[simpy.Event, Any, None]], max_wait_h: float) -> Batcher[Item]:
         """The batcher of `key`, made on first use with the pieces announced to it."""
         b = self.batchers.get(key)
         if b is None:

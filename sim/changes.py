@@ -1,0 +1,159 @@
+"""Every change a scenario makes to its network, applied in one pure pass: investments, a sweep's parameters
+and accommodation modules (table and pool changes), time windows, civil traffic's share of paths, berths and
+road hours, and corridors and nodes taken out of or put into service. The network read from disk is never
+changed: `apply_changes` returns a new one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from pydantic import ValidationError
+
+from .errors import InputError, Problem
+from .investments import Change, Investment, apply_to_pools, apply_to_tables, check_changes
+from .network import TABLES, Network, catalogue
+from .scenario import MODULE_BEDS, Pools, Scenario
+from .windows import subtract
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The network and pools a scenario runs on, and what was changed to get them."""
+
+    network: Network
+    pools: Pools
+    investments: tuple[Investment, ...]  # the investments applied, in the scenario's order
+    changes: tuple[Change, ...]  # every table and pool change applied, in order (investments, parameters, modules)
+    civil: list[dict]  # one row per resource civil traffic shares: what it uses and what is left
+
+
+def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: list[Change] | None = None) -> Changed:
+    """The network and pools after the scenario's investments, then `extra_changes` (a sweep's parameters), then
+    its accommodation modules; then its windows, civil traffic and corridors or nodes in or out of service.
+    Raises InputError with every problem found."""
+    applied, problems = _investments(scenario, file, net)
+    housing = [Change("staging", a.site, "beds", "add", float(MODULE_BEDS * a.modules))
+               for a in scenario.accommodation if a.modules and a.site in net.staging.index]
+    extra = list(extra_changes or []) + housing
+    if extra:
+        params = Investment("(parameters)", 0.0, 0, "", tuple(extra))
+        problems += check_changes({params.name: params}, {t: net.table(t) for t in TABLES}, file)
+    if problems:
+        raise InputError(problems)
+    changes = [ch for inv in applied for ch in inv.changes] + extra
+    tables = {t: net.table(t) for t in TABLES}
+    pools = scenario.pools
+    if changes:
+        tables = apply_to_tables(tables, changes)
+        try:
+            pools = Pools(**apply_to_pools(scenario.pools.model_dump(), changes))
+        except ValidationError as exc:
+            raise InputError([Problem(file, f"pools.{'.'.join(str(x) for x in e['loc'])}", e.get("input"),
+                                      f"after investments and parameters: {e['msg']}") for e in exc.errors()]) from None
+    tables["links"] = _windows(scenario, tables["links"])
+    tables["links"], tables["seaports"], civil, problems = _civil_traffic(scenario, file, tables["links"],
+                                                                          tables["seaports"])
+    if problems:
+        raise InputError(problems)
+    tables["links"], tables["nodes"] = _service(scenario, tables["links"], tables["nodes"])
+    return Changed(Network(**{**net.__dict__, **tables}), pools, tuple(applied), tuple(changes), civil)
+
+
+def _service(s: Scenario, links: pd.DataFrame, nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Corridors or links put in service, then those taken out (out wins), and nodes taken out of service."""
+    c = s.corridors
+    if not (c.in_service or c.out_of_service or s.nodes_out_of_service):
+        return links, nodes
+    links, nodes = links.copy(), nodes.copy()
+    opened = links["corridor"].isin(c.in_service) | links.index.isin(c.in_service)
+    closed = links["corridor"].isin(c.out_of_service) | links.index.isin(c.out_of_service)
+    links.loc[opened, "in_service"] = True
+    links.loc[closed, "in_service"] = False
+    nodes.loc[nodes.index.isin(s.nodes_out_of_service), "in_service"] = False
+    return links, nodes
+
+
+def known_investments(s: Scenario, net: Network) -> dict[str, Investment]:
+    """The investments a scenario can apply: its network's table and its own definitions (which win)."""
+    known = dict(catalogue(net))
+    for spec in s.custom_investments:
+        known[spec.name] = Investment(spec.name, spec.cost_eur, spec.first_year, spec.description,
+                                      tuple(Change(c.table, c.key, c.attribute, c.op, c.value) for c in spec.changes))
+    return known
+
+
+def _investments(s: Scenario, file: str, net: Network) -> tuple[list[Investment], list[Problem]]:
+    """The investments a scenario applies, and the problems with its own definitions and names."""
+    known = known_investments(s, net)
+    problems = check_changes({i.name: known[i.name] for i in s.custom_investments}, {t: net.table(t) for t in TABLES}, file)
+    applied = []
+    for j, name in enumerate(s.investments):
+        if name not in known:
+            problems.append(Problem(file, f"investments[{j}]", name, f"unknown investment; known: {sorted(known)}"))
+        else:
+            applied.append(known[name])
+    return applied, problems
+
+
+def _windows(scenario: Scenario, links: pd.DataFrame) -> pd.DataFrame:
+    """Links with the scenario's time windows (by corridor or link id)."""
+    if not scenario.windows:
+        return links
+    links = links.copy()
+    for key, text in sorted(scenario.windows.items()):
+        mask = (links["corridor"] == key) | (links.index == key)
+        links.loc[mask, "window"] = text
+    return links
+
+
+def _civil_traffic(s: Scenario, file: str, links: pd.DataFrame,
+                   ports: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[Problem]]:
+    """Capacity left to the military by civil traffic: rail paths (under civil priority, the military gets
+    at most what civil trains leave of the line's capacity), berths, and road links closed in peak hours.
+    Returns the changed links and ports and one row per shared resource for the results."""
+    c = s.civil_traffic
+    if c.level == 0 and not c.road_peaks:
+        return links, ports, [], []
+    links, ports = links.copy(), ports.copy()
+    first = set(c.military_priority_on)
+    rows, problems = [], []
+    for lid in sorted(links.index):
+        r = links.loc[lid]
+        military_first = c.priority == "military" or lid in first or r["corridor"] in first
+        if r["mode"] == "rail" and (r["civil_trains_per_day"] or 0) > 0 and c.level > 0:
+            cap = float(r["capacity_trains_per_day"])
+            civil = c.level * float(r["civil_trains_per_day"])
+            free = max(0.0, cap - civil)
+            paths = float(r["paths_per_day"]) if military_first else min(float(r["paths_per_day"]), free)
+            links.at[lid, "paths_per_day"] = paths
+            rows.append({"kind": "rail", "key": lid, "capacity": cap, "civil": civil, "free": free,
+                         "military": paths, "military_first": military_first, "unit": "trains/day each way"})
+        peaks_here = c.road_peak_corridors is None or lid in c.road_peak_corridors or r["corridor"] in c.road_peak_corridors
+        if r["mode"] == "road" and c.road_peaks and peaks_here:
+            if not military_first:
+                try:
+                    links.at[lid, "window"] = subtract(r["window"], c.road_peaks)
+                except ValueError as exc:
+                    problems.append(Problem(file, "civil_traffic.road_peaks", c.road_peaks, f"link {lid}: {exc}"))
+            rows.append({"kind": "road", "key": lid, "capacity": 0.0, "civil": 0.0, "free": 0.0, "military": 0.0,
+                         "military_first": military_first, "unit": c.road_peaks})
+    for port in sorted(ports.index):
+        r = ports.loc[port]
+        if (r["civil_berths"] or 0) > 0 and c.level > 0:
+            # commercial ships share the berths in time: under civil priority the military berths work only
+            # the share of hours the commercial ships leave (discharge rate scaled), none when they leave nothing
+            military_first = c.priority == "military" or port in first
+            cap, civil = float(r["berths"]), c.level * float(r["civil_berths"])
+            free = max(0.0, cap - civil)
+            if not military_first:
+                if free <= 1e-9:
+                    ports.at[port, "berths"] = 0
+                else:
+                    ports.at[port, "discharge_pph"] = float(r["discharge_pph"]) * free / cap
+            rows.append({"kind": "berth", "key": port, "capacity": cap, "civil": civil, "free": free,
+                         "military": cap if military_first else free, "military_first": military_first,
+                         "unit": "berths"})
+    return links, ports, rows, problems
+
+
