@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import networkx as nx
 
@@ -118,10 +119,19 @@ class Plan:
         return sum(u.personnel for u in self.units.values())
 
 
+def mode_rules(s: Scenario, force: Force | None = None) -> dict[str, list[str]]:
+    """The modes each piece class may take, in order of preference: the scenario's, with the force's own
+    rules for the classes it names."""
+    out: dict[str, list[str]] = {str(c): [str(m) for m in modes] for c, modes in s.modes.items()}
+    if force is not None and force.modes:
+        out.update({str(c): [str(m) for m in modes] for c, modes in force.modes.items()})
+    return out
+
+
 def great_circle_km(net: Network, a: str, b: str) -> float:
     """Great-circle distance between two nodes (km)."""
-    la1, lo1, la2, lo2 = (math.radians(x) for x in (net.nodes.at[a, "lat"], net.nodes.at[a, "lon"],
-                                                      net.nodes.at[b, "lat"], net.nodes.at[b, "lon"]))
+    la1, lo1, la2, lo2 = (math.radians(float(net.nodes.at[n, c])) for n, c in ((a, "lat"), (a, "lon"), (b, "lat"),
+                                                                                  (b, "lon")))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * EARTH_KM * math.asin(math.sqrt(h))
 
@@ -205,7 +215,7 @@ def _compile_flow(plan: Plan, i: int, flow: Flow) -> list[Problem]:
                 pid = len(plan.pieces)
                 plan.pieces.append(PiecePlan(pid, flow.name, flow.name, flow.cls, flow.mode, flow.origin, flow=True, **opt))
                 arrivals.append((flow.start_h + k * 24.0 / flow.pieces_per_day, pid, 0))
-    persons, route = 0, ()
+    persons, route = 0, cast(Route, ())
     if flow.persons_per_day > 0:
         found = router.route("road", flow.origin, flow.destination)
         if found is None:
@@ -340,33 +350,33 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
 
     # Deal pieces to ships, then to flights, in unit order.
     cursor = 0
-    arrivals: list[tuple[str, str, int]] = []  # (kind, node, index) per piece
+    arrivals: list[tuple[str, str]] = []  # (entry node, where in the scenario) per piece
     pid0 = len(plan.pieces)
     for j, (call, n) in enumerate(zip(force.ships, counts)):
         pids = tuple(range(pid0 + cursor, pid0 + cursor + n))
         plan.ships.append(ShipPlan(len(plan.ships), force.id, call.port, call.at_h, pids))
-        arrivals += [(call.port, f"{here}.ships[{j}]")] * n  # type: ignore[list-item]
+        arrivals += [(call.port, f"{here}.ships[{j}]")] * n
         cursor += n
-    remaining_pax = [[u.name, u.personnel] for u in template]
+    unseated = {u.name: u.personnel for u in template}  # persons not yet on a flight, by unit (in unit order)
     for j, fl in enumerate(force.flights):
         for k in range(fl.count):
             pids = tuple(range(pid0 + cursor, pid0 + cursor + fl.pieces))
-            arrivals += [(fl.airfield, f"{here}.flights[{j}]")] * fl.pieces  # type: ignore[list-item]
+            arrivals += [(fl.airfield, f"{here}.flights[{j}]")] * fl.pieces
             cursor += fl.pieces
             seats_left, parties = fl.pax, []
-            for entry in remaining_pax:
+            for name, left in unseated.items():
                 if seats_left == 0:
                     break
-                take = min(seats_left, entry[1])
+                take = min(seats_left, left)
                 if take:
-                    parties.append((entry[0], take))
-                    entry[1] -= take
+                    parties.append((name, take))
+                    unseated[name] -= take
                     seats_left -= take
             if parties or pids:
                 plan.flights.append(FlightPlan(len(plan.flights), force.id, fl.airfield, fl.at_h + k * fl.every_h,
                                                tuple(parties), pids))
 
-    rules = {**s.modes, **(force.modes or {})}
+    rules = mode_rules(s, force)
     out += _missing_wagon_pools(plan, here, force, sorted({c for _, c in pieces_list}), rules)
     if out:
         return out
@@ -375,14 +385,14 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
         key = (entry, cls)
         if key not in cache:
             choice = None
-            for mode in rules.get(cls, []):  # type: ignore[call-overload]
+            for mode in rules.get(cls, []):
                 opt = _mode_options(plan, force, entry, cls, mode)
                 if opt is not None:
                     choice = (mode, opt)
                     break
             cache[key] = choice
             if choice is None:
-                modes = rules.get(cls, [])  # type: ignore[call-overload]
+                modes = rules.get(cls, [])
                 out.append(Problem(file, where, f"{cls} from {entry}",
                                    f"no path to any of the exits {force.exits} by the modes allowed for {cls}: {modes}"))
         choice = cache[key]
@@ -398,7 +408,7 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
             road_counts[p.unit] = road_counts.get(p.unit, 0) + 1
     start_of_personnel = force.staging or (force.flights[0].airfield if force.flights else None)
     for u in template:
-        exit_, route = force.exits[0], ()
+        exit_, route = force.exits[0], cast(Route, ())
         if start_of_personnel and u.personnel:
             found = plan.router.nearest("road", start_of_personnel, list(force.exits))
             if found is None:

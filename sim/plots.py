@@ -21,7 +21,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize, to_rgba
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import FuncFormatter
@@ -37,7 +37,7 @@ ASPECT = 1.0 / math.cos(math.radians(50.5))  # degrees of latitude are longer th
 
 MODE_COLORS = {"rail": "#1f77b4", "road": "#ff7f0e", "het": "#8c564b", "water": "#17becf", "barge": "#17becf",
                "air": "#9467bd", "bus": "#7f7f7f"}
-MODE_STYLE = {"road": "-", "rail": (0, (5, 2)), "water": (0, (1, 1.5))}
+MODE_STYLE: dict[str, Any] = {"road": "-", "rail": (0, (5, 2)), "water": (0, (1, 1.5))}  # line style per mode
 MODE_OFFSET = {"road": 0.0, "rail": 0.014, "water": -0.014}  # degrees, so parallel road and rail stay apart
 NODE_STYLE = {  # kind: (marker, colour, size, label)
     "seaport": ("s", "#08306b", 60, "sea port"),
@@ -230,7 +230,7 @@ def link_loads(results: Results, t: float | None = None, window_h: float = 0.0) 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
 def _as_list(results: Results | Sequence[Results]) -> list[Results]:
-    return [results] if hasattr(results, "moves") else list(results)
+    return list(results) if isinstance(results, Sequence) else [results]
 
 
 def _short(name: str, limit: int = 24) -> str:
@@ -245,12 +245,12 @@ def _figure(w: float, h: float) -> Figure:
     return fig
 
 
-def _renderer(fig: Figure):
+def _renderer(fig: Figure | SubFigure) -> Any:
     get = getattr(fig.canvas, "get_renderer", None)
-    return get() if get is not None else fig._get_renderer()
+    return get() if get is not None else getattr(fig, "_get_renderer")()  # noqa: B009  (no public accessor)
 
 
-def _place_labels(fig: Figure, ax: Axes, items: list[tuple[float, float, str]], fontsize: float = 7.5) -> None:
+def _place_labels(fig: Figure | SubFigure, ax: Axes, items: list[tuple[float, float, str]], fontsize: float = 7.5) -> None:
     """Label points, trying a few offsets each so that labels do not overlap each other."""
     renderer = _renderer(fig)
     taken: list = []
@@ -274,7 +274,8 @@ def _place_labels(fig: Figure, ax: Axes, items: list[tuple[float, float, str]], 
                 t.remove()
             if clash == 0:
                 break
-        taken.append(best[2])
+        if best is not None:
+            taken.append(best[2])
 
 
 # ---- map -------------------------------------------------------------------------------------------------
@@ -360,7 +361,7 @@ def plot_map(results: Results, by: str = "load", t: float | None = None, window_
     ax.set_title(title or f"{results.scenario}: network {'load' if by == 'load' else 'utilisation'} {when}", fontsize=11)
     fig.canvas.draw()  # layout first, so that label placement sees the final axes
     _place_labels(fig, ax, items)
-    return fig
+    return fig.figure  # the figure itself, or the root figure of a subfigure
 
 
 def cmap_mappable(cmap, norm) -> ScalarMappable:
@@ -400,7 +401,7 @@ def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | N
     fig = _figure(11, 1.0 + 1.45 * rows)
     axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
     end = max(results.end_h, 1.0)
-    q = results.queue_series() if names else None
+    q = results.queue_series() if names else pd.DataFrame(columns=["resource", "t", "queue"])
     edges, util = _utilisation_bins(results, names, bin_h) if names else (np.array([0.0, end]), pd.DataFrame())
     by_name = stats.set_index("resource")
     for i, ax in enumerate(axes):

@@ -49,6 +49,7 @@ class Router:
         self.graph = graph
         self._views: dict[str, nx.DiGraph] = {}
         self._trees: dict[tuple[str, str, float], tuple[dict, dict]] = {}
+        self._alternatives: dict[tuple[str, str, str, int, float], list[Route]] = {}
 
     def view(self, mode: str) -> nx.DiGraph:
         """Simple digraph of one mode; among parallel links the fastest is kept (ties by link id)."""
@@ -95,10 +96,10 @@ class Router:
 
     def alternatives(self, mode: str, src: str, dst: str, k: int = 3, slack: float = 1.5) -> list[Route]:
         """Up to k loop-free routes, fastest first, each within `slack` times the fastest (Yen's algorithm)."""
-        key = ("alt", mode, src, dst, k, slack)
-        cached = self._trees.get(key)  # type: ignore[arg-type]
+        key = (mode, src, dst, k, slack)
+        cached = self._alternatives.get(key)
         if cached is not None:
-            return cached  # type: ignore[return-value]
+            return cached
         v = self.view(mode)
         out: list[Route] = []
         if src in v and dst in v and nx.has_path(v, src, dst):
@@ -110,7 +111,7 @@ class Router:
                 if hours > slack * best or len(out) == k:
                     break
                 out.append(route)
-        self._trees[key] = out  # type: ignore[index]
+        self._alternatives[key] = out
         return out
 
     def route_avoiding(self, mode: str, src: str, dst: str, avoid: frozenset[str], speed_kmh: float = 1e9) -> Route | None:
@@ -133,7 +134,8 @@ class Router:
         if not reachable:
             return None
         target = reachable[0][1]
-        return target, self.route(mode, src, target, speed_kmh)  # type: ignore[return-value]
+        route = self.route(mode, src, target, speed_kmh)
+        return None if route is None else (target, route)
 
 
 def route_hours(route: Route, speed_kmh: float | None = None) -> float:

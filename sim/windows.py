@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _PART = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -33,13 +34,12 @@ def next_open(window: Window, t: float, start_clock_h: float = 0.0) -> float:
     if not window:
         return t
     clock = (t + start_clock_h) % 24.0
-    best = None
+    best = math.inf
     for start, end in window:
         inside = start <= clock < end if start < end else (clock >= start or clock < end)
         if inside:
             return t
-        delay = (start - clock) % 24.0
-        best = delay if best is None else min(best, delay)
+        best = min(best, (start - clock) % 24.0)
     return t + best
 
 

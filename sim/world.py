@@ -21,7 +21,7 @@ from .disruptions import Outage, Outages, draw
 from .distributions import Distribution, Sampler
 from .ids import BatchKey, Res, ResourceId
 from .ledger import Ledger
-from .plan import PiecePlan, Plan, UnitPlan
+from .plan import PiecePlan, Plan, UnitPlan, mode_rules
 from .resources import Counting, Pool, ResourceInfo, Slots, Station, blame_group
 from .rng import Streams
 from .routing import Leg, Route
@@ -69,15 +69,6 @@ class UnitState:
 def rows(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """A network table as plain dicts by key: row lookups in pandas are far too slow for the event loop."""
     return {str(k): {str(c): v for c, v in r.items()} for k, r in table.to_dict("index").items()}
-
-
-def mode_rules(s: Scenario, force: Force | None = None) -> dict[str, list[str]]:
-    """The modes each piece class may take, in order of preference: the scenario's, with the force's own
-    rules for the classes it names."""
-    out: dict[str, list[str]] = {str(c): [str(m) for m in modes] for c, modes in s.modes.items()}
-    if force is not None and force.modes:
-        out.update({str(c): [str(m) for m in modes] for c, modes in force.modes.items()})
-    return out
 
 
 class World:
