@@ -127,7 +127,7 @@ class Results:
 
     @classmethod
     def from_model(cls, m: World, end_h: float) -> Results:
-        from . import __version__
+        from .version import __version__
 
         led, plan, ps = m.ledger, m.plan, m.pieces
         pieces = pd.DataFrame({

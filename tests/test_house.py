@@ -95,3 +95,45 @@ def test_unit_bigger_than_its_staging_area_names_the_alternatives(tmp_path):
     msg = " ".join(p.message for p in exc.value.problems)
     assert "10 road pieces" in msg and "5 vehicle spaces" in msg
     assert "apod (500)" in msg and "split the unit" in msg
+
+
+def _module_of(path: Path) -> str:
+    parts = list(path.relative_to(SIM.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path, modules: set[str]) -> set[str]:
+    """The sim modules a file imports when it runs (also inside functions; not under TYPE_CHECKING)."""
+    me = _module_of(path)
+    pkg = me.split(".") if path.name == "__init__.py" else me.split(".")[:-1]
+    typing_only: set[int] = set()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            typing_only.update(id(n) for n in ast.walk(node))
+    out = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or id(node) in typing_only:
+            continue
+        if node.level:
+            base = ".".join(pkg[: len(pkg) - node.level + 1] + ([node.module] if node.module else []))
+        elif node.module and node.module.split(".")[0] == "sim":
+            base = node.module
+        else:
+            continue
+        for alias in node.names:
+            sub = f"{base}.{alias.name}"
+            out.add(sub if sub in modules else base)
+    return out - {me}
+
+
+def test_the_package_has_no_import_cycle():
+    import networkx as nx
+
+    files = sorted(SIM.rglob("*.py"))
+    modules = {_module_of(f) for f in files}
+    g = nx.DiGraph()
+    g.add_nodes_from(sorted(modules))
+    for f in files:
+        g.add_edges_from((_module_of(f), m) for m in sorted(_runtime_imports(f, modules)) if m in modules)
+    assert list(nx.simple_cycles(g)) == []

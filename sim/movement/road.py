@@ -170,7 +170,8 @@ def _bus_trip(w: World, force: str, unit: str, n: int, state: tuple[str, str], t
     token = yield from w.buses.take(1, weight=n)
     t1 = env.now
     led.move_pax(force, unit, n, state, ("on bus", f"{frm}->{to}"), env.now)
-    hours = sum(leg.hours(w.s.pools.bus_speed_kmh) for leg in route) * w.factor("travel", f"bus:{frm}")
+    factor = w.factor("travel", f"bus:{frm}")
+    hours = sum(leg.hours(w.s.pools.bus_speed_kmh, factor) for leg in route)
     yield env.timeout(hours)
     led.record("pax", -1, force, unit, "", n, Stage.BUS, f"{frm}->{to}", t0, t1, env.now)
     if arrived is None:
