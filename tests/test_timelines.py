@@ -111,3 +111,30 @@ def test_zero_capacity_node_out_of_service_is_not_routed(tmp_path):
     plan = plan_for(tmp_path, {"nodes": nodes}, corridors={"out_of_service": ["l_port_exit"]},
                     modes={"tracked": ["rail", "het"], "wheeled": ["road"]})
     assert {p.mode for p in plan.pieces if p.cls == "tracked"} == {"het"}
+
+
+def test_a_serial_follows_a_detour_shorter_than_its_planned_route(tmp_path):
+    # planned: stage -> j1 -> j2 -> exit_road (3 legs, 3 h); at j1 the link to j2 is closed for 100 h, and the
+    # way round is the direct j1 -> exit_road link (1 leg, 4 h): the rest of the route shrinks from 2 legs to 1
+    from netkit import node
+
+    nodes = [node("port", "seaport"), node("apod", "airfield"), node("stage", "staging"), node("j1", "junction"),
+             node("j2", "junction"), node("exit_road", "exit"), node("exit_rail", "exit")]
+    links = [link("r_port_stage", "road", "port", "stage", 60, 60), link("r_apod_stage", "road", "apod", "stage", 30, 80),
+             link("r_stage_j1", "road", "stage", "j1", 60, 60), link("r_j1_j2", "road", "j1", "j2", 60, 60),
+             link("r_j2_exit", "road", "j2", "exit_road", 60, 60), link("r_j1_exit", "road", "j1", "exit_road", 240, 60),
+             link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24)]
+    plan = plan_for(tmp_path, {"nodes": nodes, "links": links},
+                    disruptions={"events": [{"kind": "sabotage", "target": "r_j1_j2", "at_h": 0.5, "duration_h": 100}]})
+    m = Model(plan)
+    route = plan.router.route("road", "stage", "exit_road", 60.0)
+    assert [leg.link for leg in route] == ["r_stage_j1", "r_j1_j2", "r_j2_exit"]
+    out = {}
+
+    def go():
+        out["times"] = yield from march(m.world, 1, route, 60.0)
+
+    m.env.process(go())
+    m.env.run()
+    assert out["times"] == pytest.approx([1.0 + 4.0 + 0.25 + 1 / 6])  # 5 h driven: first halt after 1 h, one more
+    assert [r[4] for r in m.world.reroutes] == ["r_j1_exit"]
