@@ -149,6 +149,7 @@ def _civil_traffic(s: Scenario, file: str, links: pd.DataFrame,
             if not military_first:
                 if free <= 1e-9:
                     ports.at[port, "berths"] = 0
+                    problems += _no_berth_left(s, file, port, c.level)
                 else:
                     ports.at[port, "discharge_pph"] = float(r["discharge_pph"]) * free / cap
             rows.append({"kind": "berth", "key": port, "capacity": cap, "civil": civil, "free": free,
@@ -157,3 +158,12 @@ def _civil_traffic(s: Scenario, file: str, links: pd.DataFrame,
     return links, ports, rows, problems
 
 
+def _no_berth_left(s: Scenario, file: str, port: str, level: float) -> list[Problem]:
+    """Civil traffic that takes every berth of a port where forces' ships call: those ships would wait for ever."""
+    calls = [f"forces[{i}].ships[{j}]" for i, f in enumerate(s.forces) for j, c in enumerate(f.ships) if c.port == port]
+    if not calls:
+        return []
+    return [Problem(file, "civil_traffic.level", level,
+                    f"commercial ships take every berth at {port} under civil priority, so the ship calls there "
+                    f"({', '.join(calls)}) would wait for ever: set civil_traffic.priority: military, add {port} to "
+                    "civil_traffic.military_priority_on, or lower the level")]

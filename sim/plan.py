@@ -401,6 +401,8 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
         mode, opt = choice
         plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, mode, entry, **opt))
 
+    out += _trains_fit(plan, here, plan.pieces[pid0:])
+
     # Units: marry-up at the staging area and the personnel's way out.
     road_counts: dict[str, int] = {}
     for p in plan.pieces[pid0:]:
@@ -442,3 +444,29 @@ def _staging_alternatives(net: Network, column: str, need: int) -> str:
     big = [f"{n} ({int(v):,})" for n, v in sorted(st[column].items())]
     split = "or split the unit into parts no bigger than the area in a scenario template (templates:)"
     return (f"stage the force at {', '.join(big)} " + split) if big else ("no staging area is big enough; " + split)
+
+
+def _trains_fit(plan: Plan, here: str, pieces: list[PiecePlan]) -> list[Problem]:
+    """A train from a railhead must hold at least one wagon of each type loaded there: the shortest of the
+    railhead's, the far end's and the line's length limits, less the locomotive, must exceed a wagon."""
+    net, loco = plan.network, plan.scenario.rail.locomotive_m
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for p in pieces:
+        if p.mode != "rail" or p.railhead is None:
+            continue
+        wt = str(net.piece_classes.at[p.cls, "wagon_type"])
+        if (p.railhead, p.exit, wt) in seen:
+            continue
+        seen.add((p.railhead, p.exit, wt))
+        limits = {f"railheads.csv {p.railhead}.max_train_m": float(net.railheads.at[p.railhead, "max_train_m"])}
+        if p.exit in net.railheads.index:
+            limits[f"railheads.csv {p.exit}.max_train_m"] = float(net.railheads.at[p.exit, "max_train_m"])
+        limits.update({f"links.csv {leg.link}.max_train_m": leg.max_train_m for leg in p.route if leg.max_train_m > 0})
+        where, shortest = min(limits.items(), key=lambda kv: (kv[1], kv[0]))
+        wagon = float(net.wagon_types.at[wt, "length_m"])
+        if shortest - loco < wagon:
+            out.append(Problem(plan.file, f"{here}.railhead", p.railhead,
+                               f"a train from {p.railhead} to {p.exit} may be {shortest:g} m ({where}) less the "
+                               f"locomotive ({loco:g} m, rail.locomotive_m): too short for one {wt} wagon ({wagon:g} m)"))
+    return out

@@ -137,3 +137,26 @@ def test_the_package_has_no_import_cycle():
     for f in files:
         g.add_edges_from((_module_of(f), m) for m in sorted(_runtime_imports(f, modules)) if m in modules)
     assert list(nx.simple_cycles(g)) == []
+
+
+def test_civil_traffic_taking_every_berth_where_ships_call_is_an_error(tmp_path):
+    net = tiny_network(tmp_path / "net", seaports=[{"node": "port", "berths": 1, "discharge_pph": 10,
+                                                     "marshalling_spaces": 1000, "tech_check_h": 0, "civil_berths": 1}])
+    path = write_scenario(tmp_path / "s.yaml", scenario(net, civil_traffic={"level": 1.0}))
+    with pytest.raises(InputError) as exc:
+        load_plan(path)
+    (p,) = exc.value.problems
+    assert p.field == "civil_traffic.level" and "every berth at port" in p.message and "forces[0].ships[0]" in p.message
+    ok = write_scenario(tmp_path / "m.yaml", scenario(net, civil_traffic={"level": 1.0, "priority": "military"}))
+    assert load_plan(ok).pieces
+
+
+def test_a_train_shorter_than_one_wagon_is_explained(tmp_path):
+    net = tiny_network(tmp_path / "net", railheads=[
+        {"node": "port", "ramps": 1, "load_h": 4, "unload_h": 1, "max_train_m": 30},
+        {"node": "exit_rail", "ramps": 1, "load_h": 4, "unload_h": 1, "max_train_m": 740}])
+    path = write_scenario(tmp_path / "s.yaml", scenario(net))
+    with pytest.raises(InputError) as exc:
+        load_plan(path)
+    msg = " ".join(p.message for p in exc.value.problems)
+    assert "railheads.csv port.max_train_m" in msg and "too short for one" in msg
