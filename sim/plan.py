@@ -4,9 +4,11 @@ manifests, flights with personnel. Every cross-reference is checked here and rep
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import networkx as nx
 
@@ -245,61 +247,80 @@ def _speed(plan: Plan, cls: str) -> float:
     return float(plan.network.piece_classes.at[cls, "road_speed_kmh"])
 
 
-def _mode_options(plan: Plan, force: Force, entry: str, cls: str, mode: str) -> dict | None:
+Option = dict[str, Any]  # PiecePlan fields a mode sets: exit and route, and railhead, to_origin or air_km
+
+
+def _mode_options(plan: Plan, force: Force, entry: str, cls: str, mode: str) -> Option | None:
     """Routes for one piece class by one mode from an entry node, or None when the mode cannot serve it."""
-    net, router, s = plan.network, plan.router, plan.scenario
-    row = net.piece_classes.loc[cls]
-    speed = _speed(plan, cls)
-    exits = list(force.exits)
     if entry not in plan.graph:
         return None
-    if mode == "rail":
-        wt = row["wagon_type"]
-        if not wt or wt not in s.pools.wagons:
-            return None
-        heads = [force.railhead] if force.railhead else sorted(net.railheads.index)
-        best = None
-        for head in heads:
-            if head not in plan.graph or head in exits:
-                continue
-            access = () if head == entry else (router.route("road", entry, head, speed) if speed > 0 else None)
-            if access is None:
-                continue
-            found = router.nearest("rail", head, exits)
-            if found is None:
-                continue
-            score = (sum(leg.hours(speed) for leg in access), head)
-            if best is None or score < best[0]:
-                best = (score, dict(railhead=head, to_origin=access, exit=found[0], route=found[1]))
-        return None if best is None else best[1]
-    if mode == "road":
-        if speed <= 0:
-            return None
-        start = force.staging or entry
-        access = () if start == entry else router.route("road", entry, start, speed)
+    return _MODE_OPTIONS[mode](plan, force, entry, cls)
+
+
+def _rail_option(plan: Plan, force: Force, entry: str, cls: str) -> Option | None:
+    """The railhead reached fastest by road from the entry (the force's own, if it names one) that has a rail
+    route to an exit; the piece is shuttled there unless it is the entry itself."""
+    net, router = plan.network, plan.router
+    wt = net.piece_classes.at[cls, "wagon_type"]
+    if not wt or wt not in plan.scenario.pools.wagons:
+        return None
+    speed = _speed(plan, cls)
+    exits = list(force.exits)
+    heads = [force.railhead] if force.railhead else sorted(net.railheads.index)
+    best: tuple[tuple[float, str], Option] | None = None
+    for head in heads:
+        if head not in plan.graph or head in exits:
+            continue
+        access = () if head == entry else (router.route("road", entry, head, speed) if speed > 0 else None)
         if access is None:
-            return None
-        found = router.nearest("road", start, exits, speed)
+            continue
+        found = router.nearest("rail", head, exits)
         if found is None:
-            return None
-        return dict(to_origin=access, exit=found[0], route=found[1])
-    if mode == "het":
-        found = router.nearest("road", entry, exits, s.het.speed_kmh)
-        return None if found is None else dict(exit=found[0], route=found[1])
-    if mode == "barge":
-        if not row["barge_share"]:
-            return None
-        found = router.nearest("water", entry, exits)
-        return None if found is None else dict(exit=found[0], route=found[1])
-    if mode == "air":
-        if not row["air_speed_kmh"]:
-            return None
-        live = [x for x in exits if x in plan.graph]
-        if not live:
-            return None
-        x = min(live, key=lambda n: (great_circle_km(net, entry, n), n))
-        return dict(exit=x, air_km=great_circle_km(net, entry, x))
-    return None
+            continue
+        score = (sum(leg.hours(speed) for leg in access), head)
+        if best is None or score < best[0]:
+            best = (score, {"railhead": head, "to_origin": access, "exit": found[0], "route": found[1]})
+    return None if best is None else best[1]
+
+
+def _road_option(plan: Plan, force: Force, entry: str, cls: str) -> Option | None:
+    """By road to the force's staging area (if any), then on to the exit reached fastest."""
+    speed = _speed(plan, cls)
+    if speed <= 0:
+        return None
+    start = force.staging or entry
+    access = () if start == entry else plan.router.route("road", entry, start, speed)
+    found = None if access is None else plan.router.nearest("road", start, list(force.exits), speed)
+    return None if found is None else {"to_origin": access, "exit": found[0], "route": found[1]}
+
+
+def _het_option(plan: Plan, force: Force, entry: str, cls: str) -> Option | None:
+    """On a HET by road from the entry to the exit reached fastest at the HET's speed."""
+    found = plan.router.nearest("road", entry, list(force.exits), plan.scenario.het.speed_kmh)
+    return None if found is None else {"exit": found[0], "route": found[1]}
+
+
+def _barge_option(plan: Plan, force: Force, entry: str, cls: str) -> Option | None:
+    """By barge along the waterways, for classes a barge carries."""
+    if not plan.network.piece_classes.at[cls, "barge_share"]:
+        return None
+    found = plan.router.nearest("water", entry, list(force.exits))
+    return None if found is None else {"exit": found[0], "route": found[1]}
+
+
+def _air_option(plan: Plan, force: Force, entry: str, cls: str) -> Option | None:
+    """Flying itself (helicopters) to the nearest exit in service, by great-circle distance."""
+    if not plan.network.piece_classes.at[cls, "air_speed_kmh"]:
+        return None
+    live = [x for x in force.exits if x in plan.graph]
+    if not live:
+        return None
+    x = min(live, key=lambda n: (great_circle_km(plan.network, entry, n), n))
+    return {"exit": x, "air_km": great_circle_km(plan.network, entry, x)}
+
+
+_MODE_OPTIONS: dict[str, Callable[[Plan, Force, str, str], Option | None]] = {
+    "rail": _rail_option, "road": _road_option, "het": _het_option, "barge": _barge_option, "air": _air_option}
 
 
 def _missing_wagon_pools(plan: Plan, here: str, force: Force, classes: list[str],
@@ -318,41 +339,61 @@ def _missing_wagon_pools(plan: Plan, here: str, force: Force, classes: list[str]
 
 
 def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
-    file, s, net = plan.file, plan.scenario, plan.network
+    """Ship calls and flights with their manifests, each piece's mode and routes, and each unit's marry-up."""
     here = f"forces[{i}]"
-    out: list[Problem] = []
     template = plan.templates[force.template]
-    pieces_list = [(u.name, c) for u in template for c, n in u.pieces for _ in range(n)]
-    n_pieces = len(pieces_list)
+    pieces = [(u.name, c) for u in template for c, n in u.pieces for _ in range(n)]  # (unit, class) in unit order
+    counts, out = _manifests(plan, here, force, template, len(pieces))
+    if out:
+        return out
+    pid0 = len(plan.pieces)
+    arrivals = _deal(plan, here, force, template, counts)
+    rules = mode_rules(plan.scenario, force)
+    out = _missing_wagon_pools(plan, here, force, sorted({c for _, c in pieces}), rules)
+    if out:
+        return out
+    out += _choose_modes(plan, force, pieces, arrivals, rules)
+    out += _trains_fit(plan, here, plan.pieces[pid0:])
+    out += _units(plan, here, force, template, plan.pieces[pid0:])
+    return out
+
+
+def _manifests(plan: Plan, here: str, force: Force, template: Template, n_pieces: int) -> tuple[list[int], list[Problem]]:
+    """Pieces per ship call (given on every call, or split evenly over them): what flights do not carry must
+    come by sea, and flights must seat every person."""
+    file = plan.file
     airlift = sum(fl.count * fl.pieces for fl in force.flights)
     by_sea = n_pieces - airlift
     if by_sea < 0:
-        out.append(Problem(file, f"{here}.flights", airlift, f"flights carry more pieces than template {force.template} has ({n_pieces})"))
-        return out
+        return [], [Problem(file, f"{here}.flights", airlift,
+                            f"flights carry more pieces than template {force.template} has ({n_pieces})")]
     given = [c.pieces for c in force.ships]
     if force.ships and all(g is None for g in given):
         base, extra = divmod(by_sea, len(force.ships))
         counts = [base + (1 if j < extra else 0) for j in range(len(force.ships))]
     elif any(g is None for g in given):
-        out.append(Problem(file, f"{here}.ships", None, "give pieces on every ship call or on none"))
-        return out
+        return [], [Problem(file, f"{here}.ships", None, "give pieces on every ship call or on none")]
     else:
-        counts = list(given)  # type: ignore[arg-type]
+        counts = [int(g or 0) for g in given]
     if sum(counts) != by_sea:
-        out.append(Problem(file, f"{here}.ships", sum(counts),
-                           f"ship manifests carry {sum(counts)} pieces but {by_sea} of the {n_pieces} pieces of {force.template} must come by sea"))
-        return out
+        return [], [Problem(file, f"{here}.ships", sum(counts),
+                            f"ship manifests carry {sum(counts)} pieces but {by_sea} of the {n_pieces} pieces of "
+                            f"{force.template} must come by sea")]
     personnel = sum(u.personnel for u in template)
     seats = sum(fl.count * fl.pax for fl in force.flights)
     if seats < personnel:
-        out.append(Problem(file, f"{here}.flights", seats, f"flights seat {seats} persons but {force.template} has {personnel}"))
-        return out
+        return [], [Problem(file, f"{here}.flights", seats,
+                            f"flights seat {seats} persons but {force.template} has {personnel}")]
+    return counts, []
 
-    # Deal pieces to ships, then to flights, in unit order.
+
+def _deal(plan: Plan, here: str, force: Force, template: Template, counts: list[int]) -> list[tuple[str, str]]:
+    """Deal the force's pieces to its ships, then to its flights, in unit order, and its persons to the
+    flights' seats; returns (entry node, where in the scenario) per piece."""
     cursor = 0
-    arrivals: list[tuple[str, str]] = []  # (entry node, where in the scenario) per piece
+    arrivals: list[tuple[str, str]] = []
     pid0 = len(plan.pieces)
-    for j, (call, n) in enumerate(zip(force.ships, counts)):
+    for j, (call, n) in enumerate(zip(force.ships, counts, strict=True)):
         pids = tuple(range(pid0 + cursor, pid0 + cursor + n))
         plan.ships.append(ShipPlan(len(plan.ships), force.id, call.port, call.at_h, pids))
         arrivals += [(call.port, f"{here}.ships[{j}]")] * n
@@ -375,66 +416,62 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
             if parties or pids:
                 plan.flights.append(FlightPlan(len(plan.flights), force.id, fl.airfield, fl.at_h + k * fl.every_h,
                                                tuple(parties), pids))
+    return arrivals
 
-    rules = mode_rules(s, force)
-    out += _missing_wagon_pools(plan, here, force, sorted({c for _, c in pieces_list}), rules)
-    if out:
-        return out
-    cache: dict[tuple[str, str], tuple[str, dict] | None] = {}
-    for (unit, cls), (entry, where) in zip(pieces_list, arrivals):
+
+def _choose_modes(plan: Plan, force: Force, pieces: list[tuple[str, str]], arrivals: list[tuple[str, str]],
+                  rules: dict[str, list[str]]) -> list[Problem]:
+    """Each piece takes the first mode of its class's rules that can serve it from its entry."""
+    out = []
+    cache: dict[tuple[str, str], tuple[str, Option] | None] = {}
+    for (unit, cls), (entry, where) in zip(pieces, arrivals, strict=True):
         key = (entry, cls)
         if key not in cache:
-            choice = None
-            for mode in rules.get(cls, []):
-                opt = _mode_options(plan, force, entry, cls, mode)
-                if opt is not None:
-                    choice = (mode, opt)
-                    break
-            cache[key] = choice
-            if choice is None:
-                modes = rules.get(cls, [])
-                out.append(Problem(file, where, f"{cls} from {entry}",
-                                   f"no path to any of the exits {force.exits} by the modes allowed for {cls}: {modes}"))
+            options = ((mode, _mode_options(plan, force, entry, cls, mode)) for mode in rules.get(cls, []))
+            cache[key] = next(((mode, opt) for mode, opt in options if opt is not None), None)
+            if cache[key] is None:
+                out.append(Problem(plan.file, where, f"{cls} from {entry}", f"no path to any of the exits "
+                                   f"{force.exits} by the modes allowed for {cls}: {rules.get(cls, [])}"))
         choice = cache[key]
-        if choice is None:
-            continue
-        mode, opt = choice
-        plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, mode, entry, **opt))
+        if choice is not None:
+            plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, choice[0], entry, **choice[1]))
+    return out
 
-    out += _trains_fit(plan, here, plan.pieces[pid0:])
 
-    # Units: marry-up at the staging area and the personnel's way out.
-    road_counts: dict[str, int] = {}
-    for p in plan.pieces[pid0:]:
-        if p.mode == "road":
-            road_counts[p.unit] = road_counts.get(p.unit, 0) + 1
+def _units(plan: Plan, here: str, force: Force, template: Template, pieces: list[PiecePlan]) -> list[Problem]:
+    """Each unit's marry-up facts (pieces that march from staging, persons) and its personnel's way out; a
+    unit must fit its staging area, which must be reachable by road from the force's airfields."""
+    file, net = plan.file, plan.network
+    out = []
+    road_counts = Counter(p.unit for p in pieces if p.mode == "road")
     start_of_personnel = force.staging or (force.flights[0].airfield if force.flights else None)
     for u in template:
         exit_, route = force.exits[0], cast(Route, ())
         if start_of_personnel and u.personnel:
             found = plan.router.nearest("road", start_of_personnel, list(force.exits))
             if found is None:
-                out.append(Problem(file, f"{here}.exits", force.exits, f"personnel of {u.name} have no road from {start_of_personnel} to any exit"))
+                out.append(Problem(file, f"{here}.exits", force.exits,
+                                   f"personnel of {u.name} have no road from {start_of_personnel} to any exit"))
                 continue
             exit_, route = found
         plan.units[(force.id, u.name)] = UnitPlan(force.id, u.name, force.staging, road_counts.get(u.name, 0),
                                                   u.personnel, exit_, route)
-    if force.staging:
-        st = net.staging.loc[force.staging]
-        for u in template:
-            up = plan.units.get((force.id, u.name))
-            if up and up.road_pieces > st["vehicle_spaces"]:
-                out.append(Problem(file, f"{here}.staging", force.staging,
-                                   f"unit {u.name} has {up.road_pieces} road pieces but the staging area has "
-                                   f"{st['vehicle_spaces']} vehicle spaces (a unit is admitted whole): "
-                                   + _staging_alternatives(net, "vehicle_spaces", up.road_pieces)))
-            if up and up.personnel > st["beds"]:
-                out.append(Problem(file, f"{here}.staging", force.staging,
-                                   f"unit {u.name} has {up.personnel} persons but the staging area has {st['beds']} "
-                                   "beds (a unit is admitted whole): " + _staging_alternatives(net, "beds", up.personnel)))
-        for fl in force.flights:
-            if plan.router.route("road", fl.airfield, force.staging) is None and fl.pax:
-                out.append(Problem(file, f"{here}.staging", force.staging, f"no road from airfield {fl.airfield} to the staging area"))
+    if not force.staging:
+        return out
+    st = net.staging.loc[force.staging]
+    for u in template:
+        up = plan.units.get((force.id, u.name))
+        if up and up.road_pieces > st["vehicle_spaces"]:
+            out.append(Problem(file, f"{here}.staging", force.staging,
+                               f"unit {u.name} has {up.road_pieces} road pieces but the staging area has "
+                               f"{st['vehicle_spaces']} vehicle spaces (a unit is admitted whole): "
+                               + _staging_alternatives(net, "vehicle_spaces", up.road_pieces)))
+        if up and up.personnel > st["beds"]:
+            out.append(Problem(file, f"{here}.staging", force.staging,
+                               f"unit {u.name} has {up.personnel} persons but the staging area has {st['beds']} "
+                               "beds (a unit is admitted whole): " + _staging_alternatives(net, "beds", up.personnel)))
+    out += [Problem(file, f"{here}.staging", force.staging, f"no road from airfield {fl.airfield} to the staging area")
+            for fl in force.flights if fl.pax and plan.router.route("road", fl.airfield, force.staging) is None]
     return out
 
 
