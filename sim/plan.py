@@ -110,6 +110,7 @@ class Plan:
     flows: list[FlowPlan] = field(default_factory=list)
     civil: list[dict] = field(default_factory=list)  # shared capacity: what civil traffic uses and what is left
     links_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # corridor name or link id -> link ids
+    scenario_as_written: Scenario | None = None  # before investments and parameters changed its pools
 
     @property
     def personnel_total(self) -> int:
@@ -144,6 +145,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     apply after the scenario's investments."""
     if not network_folder.is_dir():
         raise InputError([Problem(file, "network", scenario.network, f"no network folder at {network_folder}")])
+    as_written = scenario
     net = load_network(network_folder)
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
@@ -184,7 +186,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
             Unit(u.unit, u.personnel, tuple((c, getattr(u, c)) for c in PIECE_CLASSES)) for u in units
         )
     plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings, investments=tuple(applied),
-                civil=civil, links_of=links_by_name(net))
+                civil=civil, links_of=links_by_name(net), scenario_as_written=as_written)
     for i, force in enumerate(scenario.forces):
         problems += _compile_force(plan, i, force)
     for i, flow in enumerate(scenario.sustainment):
