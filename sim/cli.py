@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .bound import closure_bound
+from .defaults import resolve_run
 from .errors import InputError, Problem
 from .paths import builtin_scenario
 from .plan import load_plan
@@ -51,7 +52,7 @@ def run(
         plan = load_plan(path)
     except InputError as exc:
         _fail(exc.problems)
-    n = replications or plan.scenario.replications
+    seed, n = resolve_run(plan.scenario, seed, replications)
     horizon = plan.scenario.horizon_h
     results = []
     show = sys.stderr.isatty()

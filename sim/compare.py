@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
+from .defaults import resolve_run
 from .errors import InputError, Problem
 from .investments import Investment
 from .network import load_network
@@ -60,8 +61,7 @@ def compare(scenario_file: Path | str, investments: list[str] | None = None, rep
     (paired by replication) with its interval, days saved per EUR 100 M, top bottleneck and the bound."""
     path = Path(scenario_file).resolve()
     s = read_scenario(path)
-    n = replications or s.replications
-    seed = s.seed if seed is None else seed
+    seed, n = resolve_run(s, seed, replications)
     variants = variants_for(path, investments)
     tasks = [Task(str(path), (), inv, seed, r, name) for name, inv, _ in variants for r in range(n)]
     rows = execute(tasks, workers=workers, scheduler=scheduler, progress=progress)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .defaults import resolve_run
 from .model import Model
 from .plan import Plan, load_plan
 from .results import Results
@@ -15,6 +16,7 @@ from .results import Results
 def run_replication(plan: Plan, seed: int | None = None, replication: int = 0,
                     progress: Callable[[float], None] | None = None) -> Results:
     """One replication: seed (default: the scenario's) and replication index select the random streams."""
+    seed, _ = resolve_run(plan.scenario, seed)
     return Model(plan, seed=seed, replication=replication).run(progress=progress)
 
 
@@ -22,7 +24,7 @@ def run(scenario: Plan | Path | str, seed: int | None = None, replications: int 
         progress: Callable[[int, float], None] | None = None) -> list[Results]:
     """Run a scenario (a file or a compiled plan) for its replications, in this process."""
     plan = scenario if isinstance(scenario, Plan) else load_plan(scenario)
-    n = replications or plan.scenario.replications
+    seed, n = resolve_run(plan.scenario, seed, replications)
     out = []
     for r in range(n):
         cb = (lambda t, r=r: progress(r, t)) if progress else None

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .bound import closure_bound
+from .defaults import resolve_run
 from .errors import InputError, Problem
 from .runner import run_replication
 from .variants import Value, build_variant, cached_variant, parse_assignment
@@ -108,9 +109,7 @@ def grid(scenario: Path | str, params: dict[str, list[Value]], investments: Iter
     if replications is None or seed is None:
         from .scenario import read_scenario
 
-        sc = read_scenario(path)
-        replications = sc.replications if replications is None else replications
-        seed = sc.seed if seed is None else seed
+        seed, replications = resolve_run(read_scenario(path), seed, replications)
     invs = tuple(investments)
     names = list(params)
     for name in names:
@@ -498,8 +497,8 @@ def cli_sweep(scenario_path: Path | str, params: list[str], investments: list[st
 
     grid_params = parse_params(params)
     sc = read_scenario(scenario_path)
-    tasks = grid(scenario_path, grid_params, investments, replications if replications is not None else sc.replications,
-                 seed if seed is not None else sc.seed)
+    seed, replications = resolve_run(sc, seed, replications)
+    tasks = grid(scenario_path, grid_params, investments, replications, seed)
     out = Path(out)
     before = len(finished(tasks, out))
     df = execute(tasks, out=out, workers=workers, scheduler=scheduler)
