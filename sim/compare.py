@@ -7,12 +7,10 @@ the differences to the baseline are paired by replication."""
 from __future__ import annotations
 
 import math
-import statistics
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
-from scipy import stats
 
 from .defaults import resolve_run
 from .errors import InputError, Problem
@@ -20,6 +18,7 @@ from .investments import Investment
 from .network import load_network
 from .plan import known_investments, resolve_network
 from .scenario import read_scenario
+from .statistics import ci95
 from .sweep import Task, execute
 
 BASELINE, PORTFOLIO = "baseline", "portfolio"
@@ -30,15 +29,6 @@ def available_investments(scenario_file: Path | str) -> dict[str, Investment]:
     path = Path(scenario_file)
     s = read_scenario(path)
     return known_investments(s, load_network(resolve_network(s, path)))
-
-
-def _ci(values: list[float]) -> tuple[float, float, float]:
-    """Mean and 95 % t-interval."""
-    m = statistics.fmean(values)
-    if len(values) < 2:
-        return m, math.nan, math.nan
-    half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
-    return m, m - half, m + half
 
 
 def variants_for(scenario_file: Path | str, investments: list[str] | None) -> list[tuple[str, tuple[str, ...], float]]:
@@ -72,9 +62,9 @@ def compare(scenario_file: Path | str, investments: list[str] | None = None, rep
         closure = mine["closure_h"]
         incomplete = int(closure.isna().sum())
         filled = closure.fillna(mine["end_h"])  # a run that did not close counts at its horizon (a lower bound)
-        m, lo, hi = _ci(filled.tolist())
+        m, lo, hi = ci95(filled.tolist())
         saved = (base.fillna(rows[rows["variant"] == BASELINE].set_index("replication")["end_h"]) - filled).tolist()
-        sm, slo, shi = _ci(saved)
+        sm, slo, shi = ci95(saved)
         top = Counter(mine["top_bottleneck"]).most_common(1)[0][0] if len(mine) else ""
         out.append({
             "name": name, "investments": ",".join(inv), "cost_eur": cost,

@@ -19,6 +19,7 @@ from .ledger import DELIVERED, NOT_ARRIVED
 
 if TYPE_CHECKING:
     from .model import Model
+    from .statistics import StatsAccessor
 
 MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]
 BLAME_COLUMNS = ["resource", "pid", "wait_h"]
@@ -181,6 +182,14 @@ class Results:
         from .plots import PlotAccessor
 
         return PlotAccessor(self)
+
+    @property
+    def stats(self) -> StatsAccessor:
+        """This replication's long tables for sim.statistics: `.replication()`, `.closure()`, `.throughput()`,
+        `.bottlenecks()`, `.closure_stats()`."""
+        from .statistics import StatsAccessor
+
+        return StatsAccessor(self)
 
     # ---- derived tables ------------------------------------------------------------------------------
     def resource_stats(self) -> pd.DataFrame:

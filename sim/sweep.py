@@ -472,18 +472,20 @@ def parse_params(params: Iterable[str]) -> dict[str, list[Value]]:
 
 
 def summarize(df: pd.DataFrame, params: Sequence[str] = ()) -> pd.DataFrame:
-    """Per grid point (in grid order): its parameter values, runs, mean / min / max closure (h) over replications,
-    runs not closed, and the most frequent top bottleneck."""
+    """Per grid point (in grid order): its parameter values, runs, mean / min / max closure (h) over replications
+    (NaN when none closed), runs not closed, and the most frequent top bottleneck."""
     import pandas as pd
 
+    from .statistics import closure_stats
+
+    closure = closure_stats(df.assign(closure_h=pd.to_numeric(df["closure_h"], errors="coerce")), by=["variant"])
     recs = []
-    for variant, g in df.groupby("variant", sort=False):
-        closure = pd.to_numeric(g["closure_h"], errors="coerce")
+    for (variant, g), c in zip(df.groupby("variant", sort=False), closure.to_dict("records")):
         top = g["top_bottleneck"].fillna("").astype(str)
         counts = top[top != ""].value_counts()
         recs.append({"variant": variant, **{p: g[p].iloc[0] for p in params if p in g}, "runs": len(g),
-                     "closure_mean_h": closure.mean(), "closure_min_h": closure.min(), "closure_max_h": closure.max(),
-                     "not_closed": int(closure.isna().sum()), "top_bottleneck": counts.index[0] if len(counts) else ""})
+                     "closure_mean_h": c["mean"], "closure_min_h": c["min"], "closure_max_h": c["max"],
+                     "not_closed": int(c["incomplete"]), "top_bottleneck": counts.index[0] if len(counts) else ""})
     return pd.DataFrame.from_records(recs)
 
 
