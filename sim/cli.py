@@ -71,7 +71,7 @@ def run(
     summary.update(closure_bound(plan).as_dict())
     if out is not None and n > 1:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_text(json.dumps({**summary, "scenario_data": results[0].scenario_data}, indent=2))
+        (out / "summary.json").write_text(json.dumps({**summary, **results[0].provenance()}, indent=2))
         if plots:
             from .plots import plot_closure, plot_throughput
 
@@ -135,6 +135,31 @@ def _print_friction(con: Console, s: dict) -> None:
     for site, v in (s.get("accommodation") or {}).items():
         con.print(f"Accommodation at {site}{note}: {v['required']:,} to house, short by up to {v['max_short']:,} "
                   f"on {v['days_short']} day(s)")
+
+
+@app.command()
+def replay(
+    saved: Path = typer.Argument(..., help="Folder written by `rsom run --out` (or its summary.json)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary of the new run as one JSON object"),
+) -> None:
+    """Run a saved result again (its scenario as written, its seed and replications) and check that the
+    summary is the same; exit 1 when it is not."""
+    from .replay import differences, read_saved
+    from .replay import replay as run_again
+
+    try:
+        before = json.loads(json.dumps(read_saved(saved)))
+        again = json.loads(json.dumps(run_again(saved)))
+    except InputError as exc:
+        _fail(exc.problems)
+    diff = differences(before, again)
+    if as_json:
+        typer.echo(json.dumps(again))
+    elif not diff:
+        typer.echo(f"same summary as saved: {saved}")
+    if diff:
+        typer.echo(f"differs from the saved summary in: {', '.join(diff)}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
