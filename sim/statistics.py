@@ -188,7 +188,8 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     closures = closure_frame(summaries)
     brigades: dict[str, Any] = {}
     spread_of: dict[str, Any] = {"closure_h": spread(present(reps["closure_h"])), "brigades": {}}
-    for (force,), g in _groups(closures, ["force"]):
+    for (key,), g in _groups(closures, ["force"]):
+        force = str(key)
         spread_of["brigades"][force] = {k: spread(present(g[k])) for k in first["brigades"][force]}
         brigades[force] = {k: mean(v) for k, v in spread_of["brigades"][force].items()}
     counts = {kind: {k: round(stdstats.fmean(reps[f"{kind}_{k}"].tolist()), 3) for k in first[kind]}
