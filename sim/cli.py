@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .bound import closure_bound
+from .defaults import resolve_run
 from .errors import InputError, Problem
 from .paths import builtin_scenario
 from .plan import load_plan
@@ -51,7 +52,7 @@ def run(
         plan = load_plan(path)
     except InputError as exc:
         _fail(exc.problems)
-    n = replications or plan.scenario.replications
+    seed, n = resolve_run(plan.scenario, seed, replications)
     horizon = plan.scenario.horizon_h
     results = []
     show = sys.stderr.isatty()
@@ -59,7 +60,10 @@ def run(
                   TimeElapsedColumn(), console=err, disable=not show, transient=True) as bar:
         task = bar.add_task(f"{plan.scenario.name}", total=n * horizon)
         for r in range(n):
-            res = run_replication(plan, seed, r, lambda t, r=r: bar.update(task, completed=r * horizon + t))
+            def shown(t: float, r: int = r) -> None:
+                bar.update(task, completed=r * horizon + t)
+
+            res = run_replication(plan, seed, r, shown)
             bar.update(task, completed=(r + 1) * horizon)
             results.append(res)
             if out is not None:
@@ -70,7 +74,7 @@ def run(
     summary.update(closure_bound(plan).as_dict())
     if out is not None and n > 1:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_text(json.dumps({**summary, "scenario_data": results[0].scenario_data}, indent=2))
+        (out / "summary.json").write_text(json.dumps({**summary, **results[0].provenance()}, indent=2))
         if plots:
             from .plots import plot_closure, plot_throughput
 
@@ -134,6 +138,31 @@ def _print_friction(con: Console, s: dict) -> None:
     for site, v in (s.get("accommodation") or {}).items():
         con.print(f"Accommodation at {site}{note}: {v['required']:,} to house, short by up to {v['max_short']:,} "
                   f"on {v['days_short']} day(s)")
+
+
+@app.command()
+def replay(
+    saved: Path = typer.Argument(..., help="Folder written by `rsom run --out` (or its summary.json)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary of the new run as one JSON object"),
+) -> None:
+    """Run a saved result again (its scenario as written, its seed and replications) and check that the
+    summary is the same; exit 1 when it is not."""
+    from .replay import differences, read_saved
+    from .replay import replay as run_again
+
+    try:
+        before = json.loads(json.dumps(read_saved(saved)))
+        again = json.loads(json.dumps(run_again(saved)))
+    except InputError as exc:
+        _fail(exc.problems)
+    diff = differences(before, again)
+    if as_json:
+        typer.echo(json.dumps(again))
+    elif not diff:
+        typer.echo(f"same summary as saved: {saved}")
+    if diff:
+        typer.echo(f"differs from the saved summary in: {', '.join(diff)}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -7,19 +7,19 @@ the differences to the baseline are paired by replication."""
 from __future__ import annotations
 
 import math
-import statistics
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
-from scipy import stats
 
 from .changes import known_investments
+from .defaults import resolve_run
 from .errors import InputError, Problem
 from .investments import Investment
 from .network import load_network
 from .plan import resolve_network
 from .scenario import read_scenario
+from .statistics import ci95
 from .sweep import Task, execute
 
 BASELINE, PORTFOLIO = "baseline", "portfolio"
@@ -32,15 +32,6 @@ def available_investments(scenario_file: Path | str) -> dict[str, Investment]:
     return known_investments(s, load_network(resolve_network(s, path)))
 
 
-def _ci(values: list[float]) -> tuple[float, float, float]:
-    """Mean and 95 % t-interval."""
-    m = statistics.fmean(values)
-    if len(values) < 2:
-        return m, math.nan, math.nan
-    half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
-    return m, m - half, m + half
-
-
 def variants_for(scenario_file: Path | str, investments: list[str] | None) -> list[tuple[str, tuple[str, ...], float]]:
     """(name, investments applied, cost EUR) for the baseline, each investment and the portfolio."""
     known = available_investments(scenario_file)
@@ -48,9 +39,10 @@ def variants_for(scenario_file: Path | str, investments: list[str] | None) -> li
     bad = [n for n in names if n not in known]
     if bad:
         raise InputError([Problem("(command line)", "--investments", n, f"unknown investment; known: {sorted(known)}") for n in bad])
-    out = [(BASELINE, (), 0.0)] + [(n, (n,), known[n].cost_eur) for n in names]
+    out: list[tuple[str, tuple[str, ...], float]] = [(BASELINE, (), 0.0)]
+    out += [(n, (n,), float(known[n].cost_eur)) for n in names]
     if len(names) > 1:
-        out.append((PORTFOLIO, tuple(names), sum(known[n].cost_eur for n in names)))
+        out.append((PORTFOLIO, tuple(names), float(sum(known[n].cost_eur for n in names))))
     return out
 
 
@@ -61,8 +53,7 @@ def compare(scenario_file: Path | str, investments: list[str] | None = None, rep
     (paired by replication) with its interval, days saved per EUR 100 M, top bottleneck and the bound."""
     path = Path(scenario_file).resolve()
     s = read_scenario(path)
-    n = replications or s.replications
-    seed = s.seed if seed is None else seed
+    seed, n = resolve_run(s, seed, replications)
     variants = variants_for(path, investments)
     tasks = [Task(str(path), (), inv, seed, r, name) for name, inv, _ in variants for r in range(n)]
     rows = execute(tasks, workers=workers, scheduler=scheduler, progress=progress)
@@ -73,9 +64,9 @@ def compare(scenario_file: Path | str, investments: list[str] | None = None, rep
         closure = mine["closure_h"]
         incomplete = int(closure.isna().sum())
         filled = closure.fillna(mine["end_h"])  # a run that did not close counts at its horizon (a lower bound)
-        m, lo, hi = _ci(filled.tolist())
+        m, lo, hi = ci95(filled.tolist())
         saved = (base.fillna(rows[rows["variant"] == BASELINE].set_index("replication")["end_h"]) - filled).tolist()
-        sm, slo, shi = _ci(saved)
+        sm, slo, shi = ci95(saved)
         top = Counter(mine["top_bottleneck"]).most_common(1)[0][0] if len(mine) else ""
         out.append({
             "name": name, "investments": ",".join(inv), "cost_eur": cost,

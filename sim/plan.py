@@ -115,6 +115,7 @@ class Plan:
     civil: list[dict] = field(default_factory=list)  # shared capacity: what civil traffic uses and what is left
     links_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # corridor name or link id -> link ids
     scenario_as_written: Scenario | None = None  # before any change: what a saved result re-runs
+    parameters: tuple[Change, ...] = ()  # changes given beside the scenario (a sweep's or variant's parameters)
 
     @property
     def personnel_total(self) -> int:
@@ -158,6 +159,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     apply after the scenario's investments."""
     if not network_folder.is_dir():
         raise InputError([Problem(file, "network", scenario.network, f"no network folder at {network_folder}")])
+    as_written = scenario
     net = load_network(network_folder)
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
@@ -165,7 +167,6 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     named = check_names(scenario, file, net)  # reported together with the network's own problems
     problems += [p for p in named if p.severity == "error"]
     warnings += [p for p in named if p.severity != "error"]
-    as_written = scenario
     try:
         changed = apply_changes(scenario, file, net, extra_changes)
     except InputError as exc:
@@ -182,7 +183,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
         )
     plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings,
                 investments=changed.investments, changes=changed.changes, civil=changed.civil,
-                links_of=links_by_name(net), scenario_as_written=as_written)
+                links_of=links_by_name(net), scenario_as_written=as_written, parameters=tuple(extra_changes or ()))
     for i, force in enumerate(scenario.forces):
         problems += _compile_force(plan, i, force)
     for i, flow in enumerate(scenario.sustainment):

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from . import plots
 from .bound import closure_bound
+from .defaults import resolve_run
 from .plan import Plan, load_plan
 from .results import Results, format_hours
 from .runner import aggregate, run
@@ -241,13 +242,14 @@ def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = 
     """Run the scenario (and the investment comparison when investments are named) and write DIR/report.html."""
     path = Path(scenario_file)
     plan = load_plan(path)
-    results = run(plan, seed=seed, replications=replications)
+    seed, n = resolve_run(plan.scenario, seed, replications)
+    results = run(plan, seed=seed, replications=n)
     bound = closure_bound(plan).as_dict()
     comparison = None
     if investments:
         from .compare import compare
 
-        comparison = compare(path, investments, replications=max(2, len(results)), seed=seed, workers=workers)
+        comparison = compare(path, investments, replications=max(2, n), seed=seed, workers=workers)
     html = render(results, bound, comparison, plan, str(path))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

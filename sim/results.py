@@ -19,6 +19,7 @@ from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
 
 if TYPE_CHECKING:
+    from .statistics import StatsAccessor
     from .world import World
 
 MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]
@@ -32,6 +33,9 @@ REROUTE_COLUMNS = ["t", "what", "node", "closed_link", "new_link", "goal", "disr
 CIVIL_COLUMNS = ["kind", "key", "capacity", "civil", "free", "military", "military_first", "unit"]
 HOUSING_COLUMNS = ["site", "day", "required", "housed"]
 TOP_BOTTLENECKS = 5
+PARAMETERS = "(parameters)"  # applied_changes given beside the scenario (not by an investment it names)
+SAVED_TABLES = ("moves", "usage", "pieces", "personnel", "pax_delivered", "resources", "blame", "flows", "disruptions",
+                "diversions", "reroutes", "civil", "housing")
 TAIL_SHARE = 0.10  # the last 10 % of each force's pieces set its closure
 
 
@@ -124,6 +128,8 @@ class Results:
     civil: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=CIVIL_COLUMNS))
     housing: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=HOUSING_COLUMNS))
     network: Any = None  # the Network the run used (tables with coordinates, links), for maps; not saved
+    applied_changes: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # what the investments changed
+    network_folder: str | None = None  # absolute path of the network folder the run used
 
     @classmethod
     def from_model(cls, m: World, end_h: float) -> Results:
@@ -151,7 +157,8 @@ class Results:
         resources = pd.DataFrame([r.__dict__ for r in sorted(m.resources.values(), key=lambda r: r.name)])
         return cls(
             scenario=plan.scenario.name,
-            scenario_data=plan.scenario.model_dump(mode="json", by_alias=True),
+            scenario_data=(getattr(plan, "scenario_as_written", None) or plan.scenario).model_dump(mode="json",
+                                                                                                    by_alias=True),
             seed=m.seed,
             replication=m.replication,
             version=__version__,
@@ -174,6 +181,11 @@ class Results:
             civil=pd.DataFrame(plan.civil, columns=CIVIL_COLUMNS),
             housing=pd.DataFrame(m.housing, columns=HOUSING_COLUMNS),
             network=plan.network,
+            applied_changes=[{"investment": name, "table": ch.table, "key": ch.key, "attribute": ch.attribute,
+                              "op": ch.op, "value": ch.value}
+                             for name, changes in [*((inv.name, inv.changes) for inv in plan.investments),
+                                                   (PARAMETERS, plan.parameters)] for ch in changes],
+            network_folder=str(plan.network.folder),
         )
 
     @property
@@ -182,6 +194,14 @@ class Results:
         from .plots import PlotAccessor
 
         return PlotAccessor(self)
+
+    @property
+    def stats(self) -> StatsAccessor:
+        """This replication's long tables for sim.statistics: `.replication()`, `.closure()`, `.throughput()`,
+        `.bottlenecks()`, `.closure_stats()`."""
+        from .statistics import StatsAccessor
+
+        return StatsAccessor(self)
 
     # ---- derived tables ------------------------------------------------------------------------------
     def resource_stats(self) -> pd.DataFrame:
@@ -407,7 +427,7 @@ class Results:
             "seed": self.seed,
             "replication": self.replication,
             "version": self.version,
-            "closure_h": _num(max(b["closure_h"] for b in brigades.values())) if complete and brigades else None,
+            "closure_h": _num(max(float(b["closure_h"] or 0.0) for b in brigades.values())) if complete and brigades else None,
             "brigades": brigades,
             "pieces": acc["pieces"],
             "personnel": acc["personnel"],
@@ -450,15 +470,39 @@ class Results:
                 for site, g in hs.groupby("site")}
         return out
 
+    def provenance(self) -> dict[str, Any]:
+        """What a run was made from, for summary.json: the scenario as written (its investments listed, not yet
+        applied: re-running it applies them once), the changes those investments made (for reading only), and
+        the network folder the run used (so a saved result re-runs wherever its scenario file was)."""
+        return {"scenario_data": self.scenario_data, "applied_changes": self.applied_changes,
+                "network_folder": self.network_folder}
+
     def save(self, out: Path | str) -> Path:
-        """Write the tables (Parquet) and summary.json (with the scenario, seed and version) to a folder."""
+        """Write the tables (Parquet) and summary.json (the summary with the scenario as written, the changes
+        applied, seed and version) to a folder; Results.load reads them back."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("moves", "usage", "pieces", "personnel", "resources", "blame", "flows", "disruptions", "diversions",
-                     "reroutes", "civil", "housing"):
+        for name in SAVED_TABLES:
             getattr(self, name).to_parquet(out / f"{name}.parquet", index=False)
         self.resource_stats().to_parquet(out / "resource_stats.parquet", index=False)
         self.daily_throughput().to_parquet(out / "daily_throughput.parquet", index=False)
-        summary = {**self.summary(), "scenario_data": self.scenario_data}
+        summary = {**self.summary(), **self.provenance(),
+                   "results_meta": {"end_h": self.end_h, "forces": list(self.forces)}}
         (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False), encoding="utf-8")
         return out
+
+    @classmethod
+    def load(cls, folder: Path | str) -> Results:
+        """The Results that `save` wrote to a folder: tables from Parquet, the rest from summary.json. The
+        network is not saved (`network` is None: no maps); the summary is the one saved."""
+        folder = Path(folder)
+        s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        meta = s.get("results_meta") or {}
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in SAVED_TABLES
+                  if (folder / f"{name}.parquet").exists()}
+        forces = meta.get("forces") or [f["id"] for f in s["scenario_data"].get("forces", [])]
+        return cls(scenario=s["scenario"], scenario_data=s["scenario_data"], seed=int(s["seed"]),
+                   replication=int(s.get("replication", 0)), version=s["version"],
+                   end_h=float(meta.get("end_h", s["end_h"])), events=int(s["events"]), forces=tuple(forces),
+                   applied_changes=list(s.get("applied_changes") or []), network_folder=s.get("network_folder"),
+                   **tables)

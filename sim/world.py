@@ -17,6 +17,7 @@ import pandas as pd
 import simpy
 
 from .batching import Batcher
+from .defaults import resolve_run
 from .disruptions import Outage, Outages, draw
 from .distributions import Distribution, Sampler
 from .ids import BatchKey, Res, ResourceId
@@ -77,7 +78,7 @@ class World:
     def __init__(self, plan: Plan, seed: int | None = None, replication: int = 0):
         self.plan = plan
         self.s: Scenario = plan.scenario
-        self.seed = self.s.seed if seed is None else int(seed)
+        self.seed = resolve_run(self.s, seed)[0]
         self.replication = replication
         self.env = Counting()
         self.streams = Streams(self.seed, replication)

@@ -1,0 +1,266 @@
+"""Running sweep tasks: in this process, in local worker processes (forked, one variant compiled about once
+per worker, rows sent back as runs finish) or on a Dask cluster; `execute` runs what is not yet on disk and
+returns the long table."""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError, Problem
+from ..variants import build_variant, cached_variant
+from .store import _atomic_write, _frame, _normalise, _read_row, _run_path, _save_parquet
+from .tasks import Task, run_task, variant_label
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _variant_error(task: Task, exc: Exception) -> InputError:
+    """A variant that does not build for a reason other than InputError (e.g. a text value for a number, a pool
+    below its minimum) as an input problem naming the grid point."""
+    detail = "; ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip() and "errors.pydantic" not in ln)
+    return InputError([Problem(task.scenario, "--param", variant_label(task.params, task.investments),
+                               f"cannot build this variant: {detail}")])
+
+
+def _run(task: Task) -> tuple[str, Any]:
+    """run_task for a worker: ("ok", row), or ("input", problems) so input errors reach the parent intact
+    (InputError itself does not survive pickling)."""
+    try:
+        try:
+            cached_variant(task.scenario, task.params, task.investments)  # what run_task compiles first
+        except (ValueError, TypeError) as exc:
+            raise _variant_error(task, exc) from None
+        return "ok", _normalise(run_task(task))
+    except InputError as exc:
+        return "input", exc.problems
+
+
+def _unwrap(result: tuple[str, Any]) -> dict[str, Any]:
+    status, value = result
+    if status == "input":
+        raise InputError(list(value))
+    return value
+
+
+def _check(tasks: Iterable[Task]) -> None:
+    """Build one variant per distinct set of parameter names and investments, here, so a bad name or a bad
+    scenario ends the sweep before any run. The plan is not kept: workers forked from this process run faster
+    on plans they compiled themselves (inherited ones are copied page by page as they are touched)."""
+    seen = set()
+    for t in tasks:
+        names = (t.scenario, tuple(n for n, _ in t.params), t.investments)
+        if names in seen:
+            continue
+        seen.add(names)
+        try:
+            build_variant(t.scenario, dict(t.params), t.investments)
+        except (ValueError, TypeError) as exc:
+            raise _variant_error(t, exc) from None
+
+
+def _mp_context() -> Any:
+    """fork where available (Linux): workers start at once, without importing the package again."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _progress_bar(enabled: bool) -> Any:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    show = enabled and sys.stderr.isatty()
+    return Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
+                    TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), disable=not show,
+                    transient=False)
+
+
+_ROWS: Any = None  # in a pool worker: the queue its rows go back on
+
+
+def _init_worker(rows: Any, parent: int) -> None:
+    """Keep the row queue; end this worker if the sweep's process dies (e.g. SIGKILL), instead of running on."""
+    global _ROWS
+    _ROWS = rows
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rsom-parent-watch", daemon=True).start()
+
+
+def _run_chunk(tasks: list[Task]) -> int:
+    """Run tasks of one variant in a pool worker (which compiles the variant once), sending each result back
+    as soon as it is there; stops at an input error."""
+    for t in tasks:
+        result = _run(t)
+        _ROWS.put((t.key(), result))
+        if result[0] != "ok":
+            break
+    return len(tasks)
+
+
+def _chunks(pending: list[Task], workers: int) -> list[list[Task]]:
+    """Runs grouped by variant (each worker then compiles a variant about once), in pieces small enough to keep
+    every worker busy."""
+    size = max(1, math.ceil(len(pending) / (4 * workers)))
+    groups: dict[tuple, list[Task]] = {}
+    for t in pending:
+        groups.setdefault((t.scenario, t.params, t.investments), []).append(t)
+    return [g[i:i + size] for g in groups.values() for i in range(0, len(g), size)]
+
+
+def _local_results(pending: list[Task], workers: int) -> Iterator[tuple[Task, tuple[str, Any]]]:
+    """Results as runs finish: in this process when workers is 1, else in a process pool. The pool starts (and
+    its workers fork) here, before the caller starts any thread such as the progress bar's."""
+    if workers <= 1 or len(pending) <= 1:
+        return ((t, _run(t)) for t in pending)
+    ctx = _mp_context() or multiprocessing.get_context()
+    rows = ctx.Queue()
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx, initializer=_init_worker,
+                               initargs=(rows, os.getpid()))
+    futures = [pool.submit(_run_chunk, c) for c in _chunks(pending, workers)]
+    by_key = {t.key(): t for t in pending}
+
+    def results() -> Iterator[tuple[Task, tuple[str, Any]]]:
+        received = 0
+        try:
+            while received < len(by_key):
+                try:
+                    key, result = rows.get(timeout=0.2)
+                except queue.Empty:
+                    key = None
+                if key is None:
+                    failed = next((f.exception() for f in futures if f.done() and f.exception() is not None), None)
+                    if failed is not None:
+                        raise failed  # a run failed (not an input error); the worker's traceback follows
+                    continue
+                received += 1
+                yield by_key[key], result
+        except BaseException:
+            started = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in started:  # the runs already under way in this sweep's own workers: stop them
+                proc.terminate()
+            raise
+        finally:
+            rows.close()
+        pool.shutdown(wait=True)
+
+    return results()
+
+
+def _dask_results(pending: list[Task], scheduler: str) -> Iterator[tuple[Task, tuple[str, Any]]]:
+    """Results as runs finish on a Dask cluster; each run's key is its task key."""
+    from dask.distributed import Client, as_completed
+
+    try:
+        client = Client(scheduler)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError([Problem("(command line)", "--scheduler", scheduler, f"cannot connect: {exc}")]) from None
+    try:
+        futures = {}
+        for t in pending:
+            f = client.submit(_run, t, key=f"rsom-run-{t.key()}", pure=False)
+            futures[f.key] = (f, t)
+    except BaseException:
+        client.close()
+        raise
+
+    def results() -> Iterator[tuple[Task, tuple[str, Any]]]:
+        try:
+            for f in as_completed([f for f, _ in futures.values()]):
+                _, t = futures.pop(f.key)
+                value = f.result()
+                f.release()
+                yield t, value
+        finally:
+            client.close()
+
+    return results()
+
+
+def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None = None, scheduler: str | None = None,
+            progress: bool = True) -> pd.DataFrame:
+    """Run the tasks and return one row per task, in task order.
+
+    With `out`, each row is written atomically to OUT/runs/KEY.json as its run finishes; tasks already there are
+    not run again, and all rows are also saved to OUT/sweep.parquet. Runs go to local processes (`workers`,
+    default one per core; 1 = in this process) or, given `scheduler`, to a Dask cluster."""
+    tasks = list(tasks)
+    runs = None
+    rows: dict[str, dict[str, Any]] = {}
+    if out is not None:
+        runs = Path(out) / "runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        for tmp in runs.glob(".*.tmp"):  # left by a sweep killed while writing
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        for t in tasks:
+            row = _read_row(_run_path(runs, t))
+            if row is not None:
+                rows[t.key()] = row
+    pending, seen = [], set(rows)
+    for t in tasks:
+        if t.key() not in seen:
+            seen.add(t.key())
+            pending.append(t)
+    if pending and (scheduler or (workers or os.cpu_count() or 1) > 1):
+        _check(pending)
+
+    if not pending:
+        results: Iterator[tuple[Task, tuple[str, Any]]] = iter(())
+    elif scheduler:
+        results = _dask_results(pending, scheduler)
+    else:
+        results = _local_results(pending, workers or os.cpu_count() or 1)
+    try:
+        with _progress_bar(progress) as bar:
+            job = bar.add_task("runs", total=len(tasks), completed=len(tasks) - len(pending))
+            for task, result in results:
+                row = _unwrap(result)
+                if runs is not None:
+                    _atomic_write(_run_path(runs, task), partial(json.dump, row))
+                rows[task.key()] = row
+                bar.advance(job)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # stops the pool or the Dask client also when a run failed
+            close()
+
+    if runs is not None:  # the files are the record: read every row back
+        loaded = {}
+        for t in tasks:
+            row = _read_row(_run_path(runs, t))
+            if row is None:
+                raise RuntimeError(f"run {t.key()} ({t.variant}, replication {t.replication}) has no row in {runs}")
+            loaded[t.key()] = row
+        rows = loaded
+    df = _frame([rows[t.key()] for t in tasks])
+    if out is not None:
+        _save_parquet(df, Path(out) / "sweep.parquet")
+    return df
