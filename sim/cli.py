@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -12,11 +14,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import output
 from .bound import closure_bound
 from .defaults import resolve_run
 from .errors import InputError, Problem
+from .output import OutputError
 from .paths import builtin_scenario
-from .plan import load_plan
+from .plan import Plan, load_plan
 from .results import format_hours
 from .runner import aggregate, run_replication
 
@@ -29,6 +33,17 @@ def _fail(problems: list[Problem]) -> None:
     for p in problems:
         typer.echo(str(p), err=True)
     raise typer.Exit(2)
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """An output that cannot be written (a file where a folder should be, no permission, a full disk) ends the
+    command with one line naming the path, and exit code 1."""
+    try:
+        yield
+    except OutputError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 def _scenario_path(scenario: Optional[Path]) -> Path:
@@ -50,9 +65,21 @@ def run(
         _fail([Problem("(command line)", "--plots", "", "needs --out DIR for the PNG files")])
     try:
         plan = load_plan(path)
+        seed, n = resolve_run(plan.scenario, seed, replications)
     except InputError as exc:
         _fail(exc.problems)
-    seed, n = resolve_run(plan.scenario, seed, replications)
+    with _writing():
+        if out is not None:
+            output.folder(out)  # before the run: a bad --out is told at once
+        summary = _run(plan, seed, n, out, plots)
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    _print_summary(summary, out)
+
+
+def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool) -> dict:
+    """Run the replications with a progress bar; write each one's tables (and plots) and the summary."""
     horizon = plan.scenario.horizon_h
     results = []
     show = sys.stderr.isatty()
@@ -73,17 +100,13 @@ def run(
     summary = aggregate([r.summary() for r in results])
     summary.update(closure_bound(plan).as_dict())
     if out is not None and n > 1:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_text(json.dumps({**summary, **results[0].provenance()}, indent=2))
+        output.write_text(output.folder(out) / "summary.json", json.dumps({**summary, **results[0].provenance()}, indent=2))
         if plots:
-            from .plots import plot_closure, plot_throughput
+            from .plots import plot_closure, plot_throughput, save_png
 
-            plot_closure(results).savefig(out / "closure.png", dpi=110)
-            plot_throughput(results).savefig(out / "throughput.png", dpi=110)
-    if as_json:
-        typer.echo(json.dumps(summary))
-        return
-    _print_summary(summary, out)
+            save_png(plot_closure(results), out / "closure.png")
+            save_png(plot_throughput(results), out / "throughput.png")
+    return summary
 
 
 def _print_summary(s: dict, out: Optional[Path]) -> None:
@@ -113,7 +136,8 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
                   f"{r['wait_h']:,.0f}", f"{r['person_wait_h']:,.0f}")
     con.print(b)
     for w in s.get("waiting", []):
-        con.print(f"  still waiting: {w['count']:,} {w['kind']} at {w['node']}: {w['status']}")
+        since = f" since {format_hours(w['since_h'])}" if "since_h" in w else ""
+        con.print(f"  still waiting: {w['count']:,} {w['kind']} at {w['node']}: {w['status']}{since}")
     _print_friction(con, s)
     if out is not None:
         con.print(f"Tables and summary.json written to {out}")
@@ -177,10 +201,12 @@ def report(
     from .report import write_report
 
     names = [i.strip() for i in investments.split(",") if i.strip()]
-    try:
-        path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
-    except InputError as exc:
-        _fail(exc.problems)
+    with _writing():
+        output.folder(out)  # before the runs: a bad --out is told at once
+        try:
+            path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
+        except InputError as exc:
+            _fail(exc.problems)
     typer.echo(f"Report written to {path}")
 
 
@@ -249,11 +275,13 @@ def sweep(
     """Run a grid of parameter values x replications; results in one long table (Parquet)."""
     from .sweep import cli_sweep
 
-    try:
-        cli_sweep(_scenario_path(scenario), param, [i for i in investments.split(",") if i], replications, seed, out,
-                  workers, scheduler)
-    except InputError as exc:
-        _fail(exc.problems)
+    with _writing():
+        output.folder(out)  # before the runs: a bad --out is told at once
+        try:
+            cli_sweep(_scenario_path(scenario), param, [i for i in investments.split(",") if i], replications, seed,
+                      out, workers, scheduler)
+        except InputError as exc:
+            _fail(exc.problems)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
+from typing import Protocol
 
 from .plan import Plan
 
@@ -12,19 +14,35 @@ NOT_ARRIVED = "not arrived"
 DELIVERED = "delivered"
 
 
+class Clock(Protocol):
+    """What tells the simulation time (h): the SimPy environment."""
+
+    @property
+    def now(self) -> float: ...
+
+
+class _Stopped:
+    """A clock at 0 h, for a ledger kept outside a run."""
+
+    now = 0.0
+
+
 class Ledger:
     """Piece states (one per piece), personnel counts by state, movement and usage records."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, clock: Clock | None = None):
         n = len(plan.pieces)
+        self.clock = clock or _Stopped()  # its `now` (h) dates each piece's present status
         self.moves: list[Move] = []
         self.usage: list[tuple] = []
         self.blame: list[tuple[str, tuple[int, ...], float]] = []  # (resource, pieces, hours each waited for it)
         self.status = [NOT_ARRIVED] * n
+        self.since = [0.0] * n  # when each piece took its present status (h)
         self.node = [p.entry for p in plan.pieces]
         self.entered = [math.nan] * n
         self.delivered = [math.nan] * n
         self.pax: Counter[tuple[str, str, str, str]] = Counter()
+        self.pax_since: dict[tuple[str, str, str, str], float] = {}  # when each state last went from empty to held
         self.pax_entered: Counter[tuple[str, str]] = Counter()
         self.pax_delivered: list[tuple[str, str, int, float]] = []  # (force, unit, persons, time)
         self.outstanding = n  # pieces and persons not yet delivered, kept up to date (O(1) to ask)
@@ -34,8 +52,18 @@ class Ledger:
                 self.outstanding += u.personnel
 
     def piece(self, pid: int, status: str, node: str) -> None:
+        """A piece takes a status at a node, now."""
+        self.since[pid] = self.clock.now
         self.status[pid] = status
         self.node[pid] = node
+
+    def pieces(self, pids: Iterable[int], status: str, node: str) -> None:
+        """Several pieces take the same status at the same node, now."""
+        now, since, st, nd = self.clock.now, self.since, self.status, self.node
+        for pid in pids:
+            since[pid] = now
+            st[pid] = status
+            nd[pid] = node
 
     def enter(self, pid: int, t: float, status: str, node: str) -> None:
         self.entered[pid] = t
@@ -55,7 +83,10 @@ class Ledger:
         if have < count:
             raise RuntimeError(f"ledger: {force}/{unit} has {have} persons {frm}, cannot move {count}")
         self.pax[(force, unit, *frm)] -= count
-        self.pax[(force, unit, *to)] += count
+        key = (force, unit, *to)
+        if not self.pax[key]:
+            self.pax_since[key] = t
+        self.pax[key] += count
         if frm[0] == NOT_ARRIVED:
             self.pax_entered[(force, unit)] += count
         if to[0] == DELIVERED:

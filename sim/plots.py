@@ -26,6 +26,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import FuncFormatter
 
+from . import output
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -665,14 +667,17 @@ def figures(results: Results) -> dict[str, Figure]:
 
 def save_all(results: Results, folder: Path | str, dpi: int = 110) -> list[Path]:
     """Write every plot of one Results as PNG into `folder`; returns the files written."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    where = output.folder(folder)
     written = []
     for stem, fig in figures(results).items():
-        path = folder / f"{stem}.png"
-        fig.savefig(path, dpi=dpi)
-        written.append(path)
+        written.append(save_png(fig, where / f"{stem}.png", dpi))
     return written
+
+
+def save_png(fig: Figure, path: Path, dpi: int = 110) -> Path:
+    """A figure as a PNG file, written whole or not at all."""
+    output.atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi), "wb")
+    return path
 
 
 class PlotAccessor:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import plots
+from . import output, plots
 from .bound import closure_bound
 from .defaults import resolve_run
 from .plan import Plan, load_plan
@@ -251,10 +251,6 @@ def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = 
 
         comparison = compare(path, investments, replications=max(2, n), seed=seed, workers=workers)
     html = render(results, bound, comparison, plan, str(path))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / REPORT_FILE
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(target)
+    target = output.folder(out) / REPORT_FILE
+    output.write_text(target, html)
     return target

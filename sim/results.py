@@ -9,12 +9,14 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from . import output
 from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
 
@@ -147,12 +149,14 @@ class Results:
             "flow": [p.flow for p in ps],
             "status": led.status,
             "node": led.node,
+            "since_h": led.since,
             "entered_h": led.entered,
             "delivered_h": led.delivered,
         })
         personnel = pd.DataFrame(
-            [(f, u, st, node, n) for (f, u, st, node), n in sorted(led.pax.items()) if n],
-            columns=["force", "unit", "status", "node", "persons"],
+            [(f, u, st, node, n, led.pax_since.get((f, u, st, node), 0.0))
+             for (f, u, st, node), n in sorted(led.pax.items()) if n],
+            columns=["force", "unit", "status", "node", "persons", "since_h"],
         )
         resources = pd.DataFrame([r.__dict__ for r in sorted(m.resources.values(), key=lambda r: r.name)])
         return cls(
@@ -388,14 +392,17 @@ class Results:
         }
 
     def waiting(self) -> list[dict[str, Any]]:
-        """Where undelivered pieces and persons are at the end, and why (their last status)."""
+        """Where undelivered pieces and persons are at the end, why (their last status) and since when (h: the
+        earliest time one of them took that status there)."""
         out = []
         p = self.pieces[self.pieces["status"] != DELIVERED]
-        for (status, node), n in p.groupby(["status", "node"]).size().items():
-            out.append({"kind": "pieces", "status": status, "node": node, "count": int(n)})
+        for (status, node), g in p.groupby(["status", "node"]):
+            out.append({"kind": "pieces", "status": status, "node": node, "count": len(g),
+                        "since_h": round(float(g["since_h"].min()), 4)})
         pers = self.personnel[self.personnel["status"] != DELIVERED]
-        for (status, node), n in pers.groupby(["status", "node"])["persons"].sum().items():
-            out.append({"kind": "personnel", "status": status, "node": node or "", "count": int(n)})
+        for (status, node), g in pers.groupby(["status", "node"]):
+            out.append({"kind": "personnel", "status": status, "node": node or "", "count": int(g["persons"].sum()),
+                        "since_h": round(float(g["since_h"].min()), 4)})
         return out
 
     def throughput_per_day(self) -> dict[str, float]:
@@ -480,15 +487,14 @@ class Results:
     def save(self, out: Path | str) -> Path:
         """Write the tables (Parquet) and summary.json (the summary with the scenario as written, the changes
         applied, seed and version) to a folder; Results.load reads them back."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in SAVED_TABLES:
-            getattr(self, name).to_parquet(out / f"{name}.parquet", index=False)
-        self.resource_stats().to_parquet(out / "resource_stats.parquet", index=False)
-        self.daily_throughput().to_parquet(out / "daily_throughput.parquet", index=False)
+        out = output.folder(out)
+        tables = {name: getattr(self, name) for name in SAVED_TABLES}
+        tables |= {"resource_stats": self.resource_stats(), "daily_throughput": self.daily_throughput()}
+        for name, frame in tables.items():
+            output.atomic_write(out / f"{name}.parquet", partial(frame.to_parquet, index=False), "wb")
         summary = {**self.summary(), **self.provenance(),
                    "results_meta": {"end_h": self.end_h, "forces": list(self.forces)}}
-        (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False), encoding="utf-8")
+        output.write_text(out / "summary.json", json.dumps(summary, indent=2, sort_keys=False))
         return out
 
     @classmethod

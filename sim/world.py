@@ -82,7 +82,7 @@ class World:
         self.replication = replication
         self.env = Counting()
         self.streams = Streams(self.seed, replication)
-        self.ledger = Ledger(plan)
+        self.ledger = Ledger(plan, self.env)
         self.log = self.ledger.usage
         self.resources: dict[str, ResourceInfo] = {}
         self._slots: dict[str, Slots] = {}

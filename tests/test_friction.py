@@ -56,7 +56,10 @@ def test_closed_only_rail_line_leaves_rail_only_pieces_waiting_with_a_report(tmp
     s = r.summary()
     assert s["closure_h"] is None
     assert s["pieces"]["in_system"] == 4 and s["pieces"]["delivered"] == 6
-    assert {"kind": "pieces", "status": "on train, waiting: cut", "node": "port", "count": 4} in s["waiting"]
+    loaded = float(r.moves.loc[r.moves["stage"] == "rail_load", "t_end"].min())  # the train waits from then on
+    assert {"kind": "pieces", "status": "on train, waiting: cut", "node": "port", "count": 4,
+            "since_h": round(loaded, 4)} in s["waiting"]
+    assert loaded > 4.0  # after loading (4 h at the ramp), not from the start
     _accounted(r)
 
 

@@ -36,8 +36,7 @@ def back(w: World, route: Route) -> Route:
 
 def set_status(w: World, pids: Iterable[int], status: str, node: str) -> None:
     """The same status and node for each of the pieces."""
-    for pid in pids:
-        w.ledger.piece(pid, status, node)
+    w.ledger.pieces(pids, status, node)
 
 
 def set_status_items(w: World, batch: list[Item], status: str, node: str) -> None:

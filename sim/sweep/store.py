@@ -5,12 +5,11 @@ OUT/sweep.parquet (one row per run)."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..output import atomic_write as _atomic_write
 from .tasks import Task
 
 if TYPE_CHECKING:
@@ -29,37 +28,6 @@ def _jsonable(obj: Any) -> Any:
 def _normalise(row: dict[str, Any]) -> dict[str, Any]:
     """The row exactly as it reads back from its JSON file (so runs in memory and on disk give the same frame)."""
     return json.loads(json.dumps(row, default=_jsonable))
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, write: Callable[[Any], None], mode: str = "w") -> None:
-    """Write through a temporary file in the same folder, flushed and synced, then renamed over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_dir(path.parent)
 
 
 def _run_path(runs: Path, task: Task) -> Path:
