@@ -4,17 +4,22 @@ For a cut of capacity F (pieces per hour) that N pieces must cross, at most B of
 at once (one train per path, one serial per headway, one load per ramp...), and every piece needs at least
 tau hours of transit besides, so closure >= (N - B) / F + tau. Process times use the smallest value their
 distribution can take, so the bound holds for every seed. It is computed overall (modes sharing the ports),
-per mode, and per fleet (train sets, wagons by type, HETs, barges, reassembly teams)."""
+per mode, and per fleet (train sets, wagons by type, HETs, barges, reassembly teams).
+
+A cut with no capacity at all (civil traffic keeping every berth or every rail path, say) lets nothing through:
+its bound is infinite, and the report names it as what keeps the forces from closing."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
 from .plan import PiecePlan, Plan
 from .routing import Leg, Route
+from .windows import Window
 
 INF = math.inf
 
@@ -22,7 +27,8 @@ INF = math.inf
 @dataclass(frozen=True)
 class Bound:
     """One bound: what sets it, how many pieces, the rate through the cut (pieces/h; train-metres/h for the
-    rail cut), what can be in flight at once (same unit), least transit tau (h) and the bound (h)."""
+    rail cut, barge loads/h for the barge cut and the barge fleet), what can be in flight at once (same unit),
+    least transit tau (h) and the bound (h, infinite when nothing can cross the cut)."""
 
     name: str
     pieces: int
@@ -35,19 +41,34 @@ class Bound:
 
 @dataclass
 class BoundReport:
-    """The binding bound and all the bounds computed."""
+    """The binding bound and all the bounds computed. `bound_h` is infinite when some cut has no capacity:
+    the forces cannot close, whatever the seed."""
 
     bound_h: float
     binding: Bound | None
     bounds: list[Bound] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    @property
+    def closes(self) -> bool:
+        """Whether the capacities let every piece through at all (False: a cut has no capacity)."""
+        return math.isfinite(self.bound_h)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The binding bound, JSON-safe: bound_h (h) is None when nothing can cross the binding cut, and then
+        bound_by says so; bound_rate_per_day (the binding bound's unit per day, see Bound) is None when the
+        binding bound has no rate (the latest arrival)."""
         b = self.binding
-        return {"bound_h": round(self.bound_h, 4), "bound_by": b.name if b else None,
-                "bound_cut": list(b.cut) if b else [], "bound_rate_per_day": round(b.rate_pph * 24, 3) if b else None}
+        if b is None:
+            return {"bound_h": round(self.bound_h, 4), "bound_by": None, "bound_cut": [], "bound_rate_per_day": None}
+        rate = round(b.rate_pph * 24, 3) if math.isfinite(b.rate_pph) else None
+        if not self.closes:
+            return {"bound_h": None, "bound_by": f"{b.name} (no capacity on the cut: the forces cannot close)",
+                    "bound_cut": list(b.cut), "bound_rate_per_day": rate}
+        return {"bound_h": round(self.bound_h, 4), "bound_by": b.name, "bound_cut": list(b.cut), "bound_rate_per_day": rate}
 
 
 def _low(plan: Plan, name: str) -> float:
+    """Smallest value the named time factor can take (dimensionless): bounds hold for every seed."""
     return float(getattr(plan.scenario.times, name).low)
 
 
@@ -55,6 +76,40 @@ def _rate(per_unit_h: float, factor_low: float) -> float:
     """Units per hour of a process taking per_unit_h x factor; infinite when the factor can be 0."""
     t = per_unit_h * factor_low
     return INF if t <= 0 else 1.0 / t
+
+
+def _drain_h(n: float, in_flight: float, rate: float) -> float:
+    """Least time (h) for n units to get through a cut that lets `in_flight` of them through at once and the
+    rest at `rate` per hour; infinite when more than `in_flight` must cross a cut of no capacity."""
+    if n <= in_flight:
+        return 0.0
+    if rate <= 0:
+        return INF
+    return (n - in_flight) / rate
+
+
+def _load_share(shares: list[float]) -> float:
+    """Most barge share one barge load holds (barge loads): the batcher fills a load up to 1 (with its
+    tolerance) and always takes its first piece, whatever that piece's share."""
+    return max(1.0 + 1e-9, *shares)
+
+
+def _per_load(shares: list[float]) -> int:
+    """Most pieces one barge load carries when each takes its share of a load: the pieces with the least
+    share, as many as fit (at least the first piece)."""
+    least = min(shares)
+    return max(1, math.floor(_load_share(shares) / least + 1e-9)) if least > 0 else 0
+
+
+def _per_train(usable_m: float, piece_m: float) -> float:
+    """Most pieces of `piece_m` metres a train of `usable_m` metres carries; infinite when a piece takes no
+    train length."""
+    return INF if piece_m <= 0 else float(math.floor(usable_m / piece_m + 1e-9))
+
+
+def _servers(n: float, each: float) -> float:
+    """Capacity (units/h) of n servers of `each` units/h: none without servers, even when each is unlimited."""
+    return 0.0 if n <= 0 else n * each
 
 
 def _piece_len(plan: Plan) -> dict[str, float]:
@@ -67,16 +122,46 @@ def _piece_len(plan: Plan) -> dict[str, float]:
     return out
 
 
-def _leg_rate(plan: Plan, leg: Leg, per_train: float, per_serial: float, per_barge: float) -> tuple[float, float]:
-    """(pieces per hour, pieces in flight) through one directed link; (inf, 0) when it does not limit."""
+def _route_h(route: Route, travel_low: float) -> float:
+    """Least time (h) a train or barge takes along a route: legs at link speed times the least travel factor,
+    plus the links' fixed delays."""
+    return sum(leg.length_km / leg.speed_kmh * travel_low + leg.delay_h for leg in route)
+
+
+def _leg_rate(leg: Leg, per_train: float, per_serial: float, per_barge: float) -> tuple[float, float]:
+    """(pieces per hour, pieces in flight) through one directed link; (inf, 0) when it does not limit.
+
+    Rail: one train of `per_train` pieces per path (none when civil traffic leaves no path). Road and water:
+    one serial of `per_serial` or one barge of `per_barge` pieces per headway. Entries in any stretch of T
+    hours are at most T / headway + 1 on a link always open; with a daily window, each of its open spells of
+    L hours takes at most ceil(L / headway) entries a day and T hours meet at most T / 24 + 1 + L / 24 of
+    them, so the rate is the daily entries / 24 and the in-flight term the rest. Closures by disruptions
+    only take entries away and are left out, as for every mode."""
     if leg.mode == "rail":
+        if leg.paths_per_day <= 0 or per_train <= 0:
+            return 0.0, 0.0
         return leg.paths_per_day / 24.0 * per_train, per_train
     if leg.headway_h <= 0:
         return INF, 0.0
-    open_h = 24.0 if not leg.window else sum((e - s) % 24.0 for s, e in leg.window)
-    entries = math.ceil(open_h / leg.headway_h - 1e-9)
     batch = per_serial if leg.mode == "road" else per_barge
-    return entries * batch / 24.0, entries * batch
+    if not leg.window:
+        return batch / leg.headway_h, float(batch)
+    spells = [(h, math.ceil(h / leg.headway_h - 1e-9)) for h in _open_spells(leg.window)]
+    per_day = sum(n for _, n in spells)
+    return per_day * batch / 24.0, sum(n * (1.0 + h / 24.0) for h, n in spells) * batch
+
+
+def _open_spells(window: Window) -> list[float]:
+    """Lengths (h) of a daily window's open spells within the day, overlapping spells merged; a spell across
+    midnight counts as two (before and after midnight), which can only add entries."""
+    parts = sorted(part for s, e in window for part in ([(s, e)] if s < e else [(s, 24.0), (0.0, e)]) if part[1] > part[0])
+    merged: list[list[float]] = []
+    for s, e in parts:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [e - s for s, e in merged]
 
 
 def _tau(plan: Plan, p: PiecePlan) -> float:
@@ -115,26 +200,34 @@ def _arrivals(plan: Plan) -> dict[int, float]:
     return out
 
 
-def flow_graph(plan: Plan, modes: set[str], metres: bool = False) -> nx.DiGraph:
+def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool = False) -> nx.DiGraph:
     """Source S to entries (port discharge), through each mode's layer of links, to exits and sink T.
-    Capacitated edges carry `capacity` (pieces/h, or train-metres/h when `metres`), `in_flight` and
-    `resource`; the others are unlimited."""
+    Capacitated edges carry `capacity` (pieces/h; train-metres/h when `metres`, for rail alone; barge
+    loads/h when `shares`, for barges alone, a piece counting its barge share), `in_flight` and `resource`;
+    the others are unlimited. A resource with nothing left to the military (no berth, no rail path) is an
+    edge of capacity 0."""
     net, s = plan.network, plan.scenario
     g = nx.DiGraph()
     lens = _piece_len(plan)
     rail_lens = [lens[p.cls] for p in _force_pieces(plan) if p.mode == "rail"]
+    barge_of = net.piece_classes["barge_share"].astype(float).to_dict()
+    barge_shares = [barge_of[p.cls] for p in _force_pieces(plan) if p.mode == "barge"] or [1.0]
     per_piece_m = 1.0 if metres else (min(lens.values()) if lens else 1.0)
-    berth_unit = max(rail_lens) if metres and rail_lens else 1.0  # metres one discharged piece can add
-    train_m = max(float(net.railheads.at[r, "max_train_m"]) for r in net.railheads.index) - s.rail.locomotive_m
+    berth_unit = 1.0  # what one discharged piece can add: a piece, its train metres or its barge share
+    if metres and rail_lens:
+        berth_unit = max(rail_lens)
+    elif shares:
+        berth_unit = max(barge_shares)
+    # longest usable train (m); a network without railheads runs no trains (no rail pieces, no rail layer)
+    train_m = max((float(m) for m in net.railheads["max_train_m"]), default=s.rail.locomotive_m) - s.rail.locomotive_m
     per_serial = s.convoy.max_vehicles
-    shares = [float(x) for x in net.piece_classes["barge_share"] if x and float(x) > 0]
-    per_barge = math.floor(1.0 / min(shares) + 1e-9) if shares else 0
+    per_barge = _load_share(barge_shares) if shares else _per_load(barge_shares)
     pieces = [p for p in _force_pieces(plan) if p.mode in modes]
     entries = sorted({p.entry for p in pieces})
     for e in entries:
         if e in net.seaports.index:
             r = net.seaports.loc[e]
-            cap = int(r["berths"]) * _rate(1.0 / float(r["discharge_pph"]), _low(plan, "discharge")) * berth_unit
+            cap = _servers(int(r["berths"]), _rate(1.0 / float(r["discharge_pph"]), _low(plan, "discharge")) * berth_unit)
             inflight = float(r["berths"]) * berth_unit
             res = f"berths@{e}"
         else:
@@ -161,8 +254,8 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False) -> nx.DiGraph:
             g.add_edge(("air",), "T")
     for rh in sorted({p.railhead for p in pieces if p.mode == "rail"}):
         r = net.railheads.loc[rh]
-        per_train = math.floor((float(r["max_train_m"]) - s.rail.locomotive_m) / per_piece_m + 1e-9)
-        cap = int(r["ramps"]) * per_train * _rate(float(r["load_h"]), _low(plan, "rail_load"))
+        per_train = _per_train(float(r["max_train_m"]) - s.rail.locomotive_m, per_piece_m)
+        cap = _servers(int(r["ramps"]), _servers(per_train, _rate(float(r["load_h"]), _low(plan, "rail_load"))))
         if cap < INF:
             g.add_edge(("ramp", rh), ("rail", rh), capacity=cap, in_flight=float(int(r["ramps"]) * per_train), resource=f"ramps@{rh}")
         else:
@@ -171,8 +264,8 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False) -> nx.DiGraph:
     for mode in sorted(used):
         for u, v, d in plan.router.view(mode).edges(data=True):
             leg: Leg = d["leg"]
-            per_train = math.floor((min(train_m, leg.max_train_m or INF) - 0.0) / per_piece_m + 1e-9)
-            rate, inflight = _leg_rate(plan, leg, per_train, per_serial, per_barge)
+            per_train = _per_train(min(train_m, leg.max_train_m or INF), per_piece_m)
+            rate, inflight = _leg_rate(leg, per_train, per_serial, per_barge)
             name = f"paths@{leg.key}" if mode == "rail" else f"entry@{leg.key}"
             if rate < INF:
                 g.add_edge((mode, u), (mode, v), capacity=rate, in_flight=inflight, resource=name)
@@ -183,11 +276,15 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False) -> nx.DiGraph:
     return g
 
 
-def _cut_bound(plan: Plan, name: str, modes: set[str], taus: dict[int, float], metres: bool = False) -> Bound | None:
+def _cut_bound(plan: Plan, name: str, modes: set[str], taus: dict[int, float], metres: bool = False,
+               shares: bool = False) -> Bound | None:
+    """The min-cut bound (h) of the pieces going by `modes`, counted in pieces (train metres when `metres`,
+    barge shares when `shares`); None when nothing limits them (no pieces, or an unlimited cut). A cut of no
+    capacity gives an infinite bound: none of those pieces can get through."""
     pieces = [p for p in _force_pieces(plan) if p.mode in modes]
     if not pieces:
         return None
-    g = flow_graph(plan, modes, metres)
+    g = flow_graph(plan, modes, metres, shares)
     if "T" not in g:
         return None
     try:
@@ -198,17 +295,43 @@ def _cut_bound(plan: Plan, name: str, modes: set[str], taus: dict[int, float], m
     inflight = sum(g.edges[e].get("in_flight", 0.0) for e in cut)
     resources = tuple(sorted({g.edges[e]["resource"] for e in cut if "resource" in g.edges[e]}))
     tau = min(taus[p.pid] for p in pieces)
-    lens = _piece_len(plan)
-    n = sum(lens[p.cls] for p in pieces) if metres else len(pieces)
-    return Bound(name, len(pieces), value, inflight, tau, max(0.0, (n - inflight) / value) + tau, resources)
+    n = float(len(pieces))
+    if metres:
+        lens = _piece_len(plan)
+        n = sum(lens[p.cls] for p in pieces)
+    elif shares:
+        barge_of = plan.network.piece_classes["barge_share"].astype(float).to_dict()
+        n = sum(barge_of[p.cls] for p in pieces)
+    return Bound(name, len(pieces), float(value), inflight, tau, _drain_h(n, inflight, value) + tau, resources)
+
+
+def _fleet(name: str, pieces: list[PiecePlan], per_cycle: float, cycle_h: float, taus: dict[int, float],
+           units: float | None = None) -> Bound | None:
+    """Bound (h) from a fleet moving at most `per_cycle` units (pieces, or what `units` counts) per cycle of
+    at least `cycle_h` hours: one of its members makes at least units / per_cycle trips, each delivery at
+    least a cycle after its previous, the first at least the least transit tau after time 0, so the last
+    comes at least (units - per_cycle) / (per_cycle / cycle_h) + tau. None when the fleet does not limit
+    (no cycle time, or unlimited units per cycle)."""
+    if cycle_h <= 0 or not math.isfinite(per_cycle):
+        return None
+    rate = per_cycle / cycle_h
+    tau = min(taus[p.pid] for p in pieces)
+    n = float(len(pieces)) if units is None else units
+    return Bound(name, len(pieces), rate, per_cycle, tau, _drain_h(n, per_cycle, rate) + tau, (name,))
 
 
 def _fleet_bounds(plan: Plan, taus: dict[int, float]) -> list[Bound]:
-    """Bounds from the fleets: a train set, wagon, HET or barge can do at most one round trip per cycle."""
+    """Bounds from the fleets: a train set, wagon, HET or barge can do at most one round trip per cycle.
+
+    Cycles use the least time of each step: a train loads, runs, unloads at a railhead at the far end and runs
+    back empty; a HET loads and drives out and back at the slower of link and HET speed; a barge loads, sails
+    its water route, unloads and sails the same legs back empty, carrying at most as many pieces as their
+    barge shares fit in one load."""
     s, net = plan.scenario, plan.network
-    out = []
+    out: list[Bound | None] = []
     travel = _low(plan, "travel")
-    rail = [p for p in _force_pieces(plan) if p.mode == "rail"]
+    force = _force_pieces(plan)
+    rail = [p for p in force if p.mode == "rail"]
     if rail:
         lens = _piece_len(plan)
         heads = net.railheads.to_dict("index")
@@ -218,31 +341,28 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float]) -> list[Bound]:
         per_train_m = max(float(heads[rh]["max_train_m"]) for rh, _, _ in kinds) - s.rail.locomotive_m
         cycle = min(float(heads[rh]["load_h"]) * _low(plan, "rail_load")
                     + (float(heads[x]["unload_h"]) * _low(plan, "rail_unload") if x in heads else 0.0)
-                    + 2 * sum(leg.length_km / leg.speed_kmh * travel + leg.delay_h for leg in route)
+                    + 2 * _route_h(route, travel)
                     for rh, x, route in kinds)
-        tau = min(taus[p.pid] for p in rail)
-        per_train = math.floor(per_train_m / min(lens[p.cls] for p in rail) + 1e-9)
-        if cycle > 0:
-            rate = s.pools.train_sets * per_train / cycle
-            inflight = s.pools.train_sets * per_train
-            out.append(Bound("train_sets", len(rail), rate, inflight, tau, max(0.0, (len(rail) - inflight) / rate) + tau, ("train_sets",)))
-            for wt, n_wagons in sorted(s.pools.wagons.items()):
-                mine = [p for p in rail if wagon_of[p.cls] == wt]
-                if not mine:
-                    continue
-                per_cycle = n_wagons / min(share_of[p.cls] for p in mine)
-                rate = per_cycle / cycle
-                out.append(Bound(f"wagons:{wt}", len(mine), rate, per_cycle, tau,
-                                 max(0.0, (len(mine) - per_cycle) / rate) + min(taus[p.pid] for p in mine), (f"wagons:{wt}",)))
-    het = [p for p in _force_pieces(plan) if p.mode == "het"]
+        per_train = _per_train(per_train_m, min(lens[p.cls] for p in rail))
+        out.append(_fleet("train_sets", rail, s.pools.train_sets * per_train, cycle, taus))
+        for wt, n_wagons in sorted(s.pools.wagons.items()):
+            mine = [p for p in rail if wagon_of[p.cls] == wt]
+            least = min((share_of[p.cls] for p in mine), default=0.0)
+            if least > 0:  # pieces taking no share of a wagon need none
+                out.append(_fleet(f"wagons:{wt}", mine, n_wagons / least, cycle, taus))
+    het = [p for p in force if p.mode == "het"]
     if het:
         cycle = min(s.het.load_h * _low(plan, "het_load") + 2 * sum(leg.length_km / min(leg.speed_kmh, s.het.speed_kmh) * travel
                                                                      for leg in p.route) for p in het)
-        if cycle > 0:
-            rate = s.pools.hets / cycle
-            out.append(Bound("hets", len(het), rate, s.pools.hets, min(taus[p.pid] for p in het),
-                             max(0.0, (len(het) - s.pools.hets) / rate) + min(taus[p.pid] for p in het), ("hets",)))
-    return out
+        out.append(_fleet("hets", het, float(s.pools.hets), cycle, taus))
+    barge = [p for p in force if p.mode == "barge"]
+    if barge:  # counted in barge loads: the pieces' barge shares against what one load holds
+        share_of_barge = net.piece_classes["barge_share"].astype(float).to_dict()
+        shares = [share_of_barge[p.cls] for p in barge]
+        cycle = (s.barge.load_h * _low(plan, "barge_load") + s.barge.unload_h
+                 + 2 * min(_route_h(route, travel) for route in {p.route for p in barge}))
+        out.append(_fleet("barges", barge, s.pools.barges * _load_share(shares), cycle, taus, units=sum(shares)))
+    return [b for b in out if b is not None]
 
 
 def closure_bound(plan: Plan) -> BoundReport:
@@ -257,8 +377,12 @@ def closure_bound(plan: Plan) -> BoundReport:
     arr = _arrivals(plan)
     bounds: list[Bound] = []
     modes = sorted({p.mode for p in _force_pieces(plan)})
-    for name, ms in [("all modes", set(modes))] + [(m, {m}) for m in modes]:
-        b = _cut_bound(plan, name, ms, taus, metres=(ms == {"rail"}))
+    # pieces, except rail alone in train metres; barges also in barge loads (mixed loads fill by share)
+    cuts = [(name, ms, ms == {"rail"}, False) for name, ms in [("all modes", set(modes))] + [(m, {m}) for m in modes]]
+    if "barge" in modes:
+        cuts.append(("barge loads", {"barge"}, False, True))
+    for name, ms, metres, shares in cuts:
+        b = _cut_bound(plan, name, ms, taus, metres, shares)
         if b is not None:
             bounds.append(b)
     bounds += _fleet_bounds(plan, taus)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,7 +115,7 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     reps = s.get("replications", 1)
     con.print(f"[bold]{s['scenario']}[/bold]  seed {s['seed']}, {reps} replication(s), version {s['version']}")
     con.print(f"Closure: [bold]{format_hours(s['closure_h'])}[/bold]" + (" (mean)" if reps > 1 else ""))
-    if s.get("bound_h") is not None:
+    if s.get("bound_by") is not None:  # bound_h is None when a cut has no capacity: shown as 'not closed'
         con.print(f"Lower bound from capacities: {format_hours(s['bound_h'])}, set by {s['bound_by']}"
                   + (f" ({', '.join(s['bound_cut'])})" if s["bound_cut"] else ""))
     t = Table(title="Closure by brigade")
@@ -256,8 +257,8 @@ def compare(
         t.add_row(r["name"], f"{r['cost_eur'] / 1e6:,.1f}", f"{r['closure_h_mean']:,.1f}",
                   f"{r['closure_h_ci95_lo']:,.1f} - {r['closure_h_ci95_hi']:,.1f}", f"{r['saved_h_mean']:,.1f}",
                   f"{r['saved_h_ci95_lo']:,.1f} - {r['saved_h_ci95_hi']:,.1f}",
-                  "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}", f"{r['bound_h']:,.1f}",
-                  r["top_bottleneck"])
+                  "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}",
+                  "never" if math.isnan(r["bound_h"]) else f"{r['bound_h']:,.1f}", r["top_bottleneck"])
     con.print(t)
 
 

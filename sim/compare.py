@@ -73,10 +73,16 @@ def compare(scenario_file: Path | str, investments: list[str] | None = None, rep
             "closure_h_mean": m, "closure_h_ci95_lo": lo, "closure_h_ci95_hi": hi,
             "saved_h_mean": sm, "saved_h_ci95_lo": slo, "saved_h_ci95_hi": shi,
             "days_saved_per_100m_eur": (sm / 24.0) / (cost / 1e8) if cost > 0 else math.nan,
-            "top_bottleneck": top, "bound_h": float(mine["bound_h"].iloc[0]), "bound_by": mine["bound_by"].iloc[0],
+            "top_bottleneck": top, "bound_h": _bound_h(mine["bound_h"].iloc[0]), "bound_by": mine["bound_by"].iloc[0],
             "replications": len(mine), "incomplete": incomplete, "seed": seed,
         })
     return pd.DataFrame(out)
+
+
+def _bound_h(value: float | None) -> float:
+    """The analytic bound (h) of a variant's rows; NaN when its capacities let the forces never close (the
+    bound reports None then)."""
+    return math.nan if value is None or pd.isna(value) else float(value)
 
 
 def as_json(frame: pd.DataFrame) -> dict:
