@@ -17,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 
+from .ids import Res, ResourceId
 from .plan import PiecePlan, Plan
 from .routing import Leg, Route
 from .windows import Window
@@ -125,7 +126,7 @@ def _piece_len(plan: Plan) -> dict[str, float]:
 def _route_h(route: Route, travel_low: float) -> float:
     """Least time (h) a train or barge takes along a route: legs at link speed times the least travel factor,
     plus the links' fixed delays."""
-    return sum(leg.length_km / leg.speed_kmh * travel_low + leg.delay_h for leg in route)
+    return sum(leg.hours(factor=travel_low) for leg in route)
 
 
 def _leg_rate(leg: Leg, per_train: float, per_serial: float, per_barge: float) -> tuple[float, float]:
@@ -171,13 +172,13 @@ def _tau(plan: Plan, p: PiecePlan) -> float:
     speed = float(net.piece_classes.at[p.cls, "road_speed_kmh"]) or 1e9
 
     def hours(route: Route, v: float | None = None) -> float:
-        return sum(leg.length_km / (leg.speed_kmh if v is None else min(leg.speed_kmh, v)) * travel + leg.delay_h
-                   for leg in route)
+        return sum(leg.hours(v, travel) for leg in route)
 
-    if p.mode == "rail":
+    if p.mode == "rail" and p.railhead is not None:
         load = float(net.railheads.at[p.railhead, "load_h"]) * _low(plan, "rail_load")
+        head = p.railhead
         routes = [r for x in next(f.exits for f in s.forces if f.id == p.force)
-                  for r in plan.router.alternatives("rail", p.railhead, x)] or [p.route]
+                  for r in plan.router.alternatives("rail", head, x)] or [p.route]
         return hours(p.to_origin, speed) + load + min(hours(r) for r in routes)
     if p.mode == "road":
         return hours(p.to_origin, speed) + hours(p.route, speed)
@@ -229,7 +230,7 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
             r = net.seaports.loc[e]
             cap = _servers(int(r["berths"]), _rate(1.0 / float(r["discharge_pph"]), _low(plan, "discharge")) * berth_unit)
             inflight = float(r["berths"]) * berth_unit
-            res = f"berths@{e}"
+            res = ResourceId(Res.BERTHS, e).name
         else:
             cap = _rate(1.0 / float(net.airfields.at[e, "cargo_pph"]), _low(plan, "cargo_processing")) * berth_unit
             inflight, res = berth_unit, f"cargo_terminal@{e}"
@@ -257,7 +258,7 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
         per_train = _per_train(float(r["max_train_m"]) - s.rail.locomotive_m, per_piece_m)
         cap = _servers(int(r["ramps"]), _servers(per_train, _rate(float(r["load_h"]), _low(plan, "rail_load"))))
         if cap < INF:
-            g.add_edge(("ramp", rh), ("rail", rh), capacity=cap, in_flight=float(int(r["ramps"]) * per_train), resource=f"ramps@{rh}")
+            g.add_edge(("ramp", rh), ("rail", rh), capacity=cap, in_flight=float(int(r["ramps"]) * per_train), resource=ResourceId(Res.RAMPS, rh).name)
         else:
             g.add_edge(("ramp", rh), ("rail", rh))
     used = {layer[m] for m in modes if m in layer}
@@ -266,7 +267,7 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
             leg: Leg = d["leg"]
             per_train = _per_train(min(train_m, leg.max_train_m or INF), per_piece_m)
             rate, inflight = _leg_rate(leg, per_train, per_serial, per_barge)
-            name = f"paths@{leg.key}" if mode == "rail" else f"entry@{leg.key}"
+            name = ResourceId(Res.PATHS if mode == "rail" else Res.ENTRY, leg.key).name
             if rate < INF:
                 g.add_edge((mode, u), (mode, v), capacity=rate, in_flight=inflight, resource=name)
             else:
@@ -344,24 +345,24 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float]) -> list[Bound]:
                     + 2 * _route_h(route, travel)
                     for rh, x, route in kinds)
         per_train = _per_train(per_train_m, min(lens[p.cls] for p in rail))
-        out.append(_fleet("train_sets", rail, s.pools.train_sets * per_train, cycle, taus))
+        out.append(_fleet(ResourceId(Res.TRAIN_SETS).name, rail, s.pools.train_sets * per_train, cycle, taus))
         for wt, n_wagons in sorted(s.pools.wagons.items()):
             mine = [p for p in rail if wagon_of[p.cls] == wt]
             least = min((share_of[p.cls] for p in mine), default=0.0)
             if least > 0:  # pieces taking no share of a wagon need none
-                out.append(_fleet(f"wagons:{wt}", mine, n_wagons / least, cycle, taus))
+                out.append(_fleet(ResourceId(Res.WAGONS, wt).name, mine, n_wagons / least, cycle, taus))
     het = [p for p in force if p.mode == "het"]
     if het:
-        cycle = min(s.het.load_h * _low(plan, "het_load") + 2 * sum(leg.length_km / min(leg.speed_kmh, s.het.speed_kmh) * travel
-                                                                     for leg in p.route) for p in het)
-        out.append(_fleet("hets", het, float(s.pools.hets), cycle, taus))
+        cycle = min(s.het.load_h * _low(plan, "het_load")
+                    + 2 * sum(leg.drive_h(s.het.speed_kmh, travel) for leg in p.route) for p in het)
+        out.append(_fleet(ResourceId(Res.HETS).name, het, float(s.pools.hets), cycle, taus))
     barge = [p for p in force if p.mode == "barge"]
     if barge:  # counted in barge loads: the pieces' barge shares against what one load holds
         share_of_barge = net.piece_classes["barge_share"].astype(float).to_dict()
         shares = [share_of_barge[p.cls] for p in barge]
         cycle = (s.barge.load_h * _low(plan, "barge_load") + s.barge.unload_h
                  + 2 * min(_route_h(route, travel) for route in {p.route for p in barge}))
-        out.append(_fleet("barges", barge, s.pools.barges * _load_share(shares), cycle, taus, units=sum(shares)))
+        out.append(_fleet(ResourceId(Res.BARGES).name, barge, s.pools.barges * _load_share(shares), cycle, taus, units=sum(shares)))
     return [b for b in out if b is not None]
 
 

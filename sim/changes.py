@@ -26,6 +26,7 @@ class Changed:
     investments: tuple[Investment, ...]  # the investments applied, in the scenario's order
     changes: tuple[Change, ...]  # every table and pool change applied, in order (investments, parameters, modules)
     civil: list[dict]  # one row per resource civil traffic shares: what it uses and what is left
+    warnings: list[Problem]  # what the changes make of the run that the user should know before it starts
 
 
 def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: list[Change] | None = None) -> Changed:
@@ -54,10 +55,10 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
     tables["links"] = _windows(scenario, tables["links"])
     tables["links"], tables["seaports"], civil, problems = _civil_traffic(scenario, file, tables["links"],
                                                                           tables["seaports"])
-    if problems:
+    if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     tables["links"], tables["nodes"] = _service(scenario, tables["links"], tables["nodes"])
-    return Changed(Network(**{**net.__dict__, **tables}), pools, tuple(applied), tuple(changes), civil)
+    return Changed(Network(**{**net.__dict__, **tables}), pools, tuple(applied), tuple(changes), civil, problems)
 
 
 def _service(s: Scenario, links: pd.DataFrame, nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -159,11 +160,13 @@ def _civil_traffic(s: Scenario, file: str, links: pd.DataFrame,
 
 
 def _no_berth_left(s: Scenario, file: str, port: str, level: float) -> list[Problem]:
-    """Civil traffic that takes every berth of a port where forces' ships call: those ships would wait for ever."""
+    """Civil traffic that takes every berth of a port where forces' ships call: those ships wait for ever. A
+    warning, not an error: a study may well compare such a case with an investment that frees a berth."""
     calls = [f"forces[{i}].ships[{j}]" for i, f in enumerate(s.forces) for j, c in enumerate(f.ships) if c.port == port]
     if not calls:
         return []
     return [Problem(file, "civil_traffic.level", level,
                     f"commercial ships take every berth at {port} under civil priority, so the ship calls there "
-                    f"({', '.join(calls)}) would wait for ever: set civil_traffic.priority: military, add {port} to "
-                    "civil_traffic.military_priority_on, or lower the level")]
+                    f"({', '.join(calls)}) wait for ever and the forces cannot close: set civil_traffic.priority: "
+                    f"military, add {port} to civil_traffic.military_priority_on, lower the level or add berths",
+                    "warning")]

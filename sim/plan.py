@@ -173,6 +173,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
         raise InputError(problems + exc.problems) from None
     if problems:
         raise InputError(problems)
+    warnings += changed.warnings
     net = changed.network
     if changed.pools != scenario.pools:
         scenario = scenario.model_copy(update={"pools": changed.pools})

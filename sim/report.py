@@ -125,10 +125,11 @@ def _key_figures(summary: dict, bound: dict, n: int) -> str:
     closed = summary["closure_h"] is not None
     cards = [_card("Closure" + mean, format_hours(summary["closure_h"]), "last piece or person across its exit",
                    "card" if closed else "card warn")]
-    if bound.get("bound_h") is not None:
+    if bound.get("bound_by"):
         cut = ", ".join(bound.get("bound_cut") or [])
         cards.append(_card("Lower bound (capacities)", format_hours(bound["bound_h"]),
-                           f"set by {bound.get('bound_by', '')}" + (f": {cut}" if cut else "")))
+                           f"set by {bound['bound_by']}" + (f": {cut}" if cut else ""),
+                           "card" if bound.get("bound_h") is not None else "card warn"))
     p, q = summary["pieces"], summary["personnel"]
     cards.append(_card("Pieces delivered" + mean, f"{_n(p['delivered'])} / {_n(p['planned'])}",
                        f"in system {_n(p['in_system'])}, not arrived {_n(p['not_arrived'])}"))
@@ -180,7 +181,8 @@ def _investments(frame: pd.DataFrame) -> str:
         rows.append([r["name"], f"{r['cost_eur'] / 1e6:,.1f}", f"{r['closure_h_mean']:,.1f}",
                      rng(r["closure_h_ci95_lo"], r["closure_h_ci95_hi"]), f"{r['saved_h_mean']:,.1f}",
                      rng(r["saved_h_ci95_lo"], r["saved_h_ci95_hi"]),
-                     "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}", f"{r['bound_h']:,.1f}",
+                     "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}",
+                     "never" if math.isnan(r["bound_h"]) else f"{r['bound_h']:,.1f}",
                      r["top_bottleneck"]])
     reps = int(frame["replications"].iloc[0]) if len(frame) else 0
     fig = plots.plot_investments(frame)

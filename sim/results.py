@@ -224,6 +224,8 @@ class Results:
         r["uses"] = g.size().reindex(r.index).fillna(0).astype(int)
         held, weighted_wait = sums["held"].fillna(0.0), sums["wait"].fillna(0.0)
         cap = np.where(r["kind"].isin(SLOT_KINDS), 1.0, r["capacity"].astype(float))
+        none = cap <= 0  # a resource with no capacity at all (every berth taken by civil traffic): nothing held
+        cap = np.where(none, 1.0, cap)
         r["utilization"] = held / (cap * end)
         max_queue, peak_in_use = _queue_peaks(u, r.index)
         r["max_queue"] = max_queue

@@ -139,16 +139,21 @@ def test_the_package_has_no_import_cycle():
     assert list(nx.simple_cycles(g)) == []
 
 
-def test_civil_traffic_taking_every_berth_where_ships_call_is_an_error(tmp_path):
+def test_civil_traffic_taking_every_berth_where_ships_call_is_said_up_front(tmp_path):
     net = tiny_network(tmp_path / "net", seaports=[{"node": "port", "berths": 1, "discharge_pph": 10,
                                                      "marshalling_spaces": 1000, "tech_check_h": 0, "civil_berths": 1}])
     path = write_scenario(tmp_path / "s.yaml", scenario(net, civil_traffic={"level": 1.0}))
-    with pytest.raises(InputError) as exc:
-        load_plan(path)
-    (p,) = exc.value.problems
-    assert p.field == "civil_traffic.level" and "every berth at port" in p.message and "forces[0].ships[0]" in p.message
+    (p,) = [w for w in load_plan(path).warnings if w.field.startswith("civil_traffic")]
+    assert p.severity == "warning"
+    assert p.field == "civil_traffic.level"
+    assert "every berth at port" in p.message
+    assert "forces[0].ships[0]" in p.message
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert "warning: " in result.output
+    assert "cannot close" in result.output
     ok = write_scenario(tmp_path / "m.yaml", scenario(net, civil_traffic={"level": 1.0, "priority": "military"}))
-    assert load_plan(ok).pieces
+    assert not [w for w in load_plan(ok).warnings if w.field.startswith("civil_traffic")]
 
 
 def test_a_train_shorter_than_one_wagon_is_explained(tmp_path):
