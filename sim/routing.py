@@ -35,8 +35,10 @@ class Leg:
 
     def hours(self, speed_kmh: float | None = None, factor: float = 1.0) -> float:
         """Time to pass the link (h): driving (see drive_h) plus its fixed delay (a border or a lock), which
-        the travel-time factor does not scale. The one travel-time rule of the model and the bound."""
-        return self.drive_h(speed_kmh, factor) + self.delay_h
+        the travel-time factor does not scale. The one travel-time rule of the model and the bound (drive_h
+        written out here: this is on the hot path)."""
+        v = self.speed_kmh if speed_kmh is None else min(self.speed_kmh, speed_kmh)
+        return self.length_km / v * factor + self.delay_h
 
 
 Route = tuple[Leg, ...]

@@ -40,7 +40,8 @@ def set_status(w: World, pids: Iterable[int], status: str, node: str) -> None:
 
 
 def set_status_items(w: World, batch: list[Item], status: str, node: str) -> None:
-    set_status(w, (it.pid for it in batch), status, node)
+    """The same status and node for each piece of a batch."""
+    w.ledger.pieces([it.pid for it in batch], status, node)
 
 
 def deliver(w: World, pids: Sequence[int], times: Sequence[float], node: str, stage: Stage, t_in: Sequence[float],
