@@ -19,6 +19,7 @@ import pandas as pd
 from . import output
 from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
+from .statistics import TOP_BOTTLENECKS
 
 if TYPE_CHECKING:
     from .statistics import StatsAccessor
@@ -34,7 +35,6 @@ DIVERSION_COLUMNS = ["t", "pid", "from_mode", "to_mode", "node", "disruption"]
 REROUTE_COLUMNS = ["t", "what", "node", "closed_link", "new_link", "goal", "disruption", "pieces"]
 CIVIL_COLUMNS = ["kind", "key", "capacity", "civil", "free", "military", "military_first", "unit"]
 HOUSING_COLUMNS = ["site", "day", "required", "housed"]
-TOP_BOTTLENECKS = 5
 PARAMETERS = "(parameters)"  # applied_changes given beside the scenario (not by an investment it names)
 SAVED_TABLES = ("moves", "usage", "pieces", "personnel", "pax_delivered", "resources", "blame", "flows", "disruptions",
                 "diversions", "reroutes", "civil", "housing")

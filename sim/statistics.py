@@ -24,12 +24,11 @@ from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from scipy import stats as spstats
 
 if TYPE_CHECKING:
     from .results import Results
 
-TOP_BOTTLENECKS = 5
+TOP_BOTTLENECKS = 5  # bottlenecks a summary lists (one replication's and the aggregate of several)
 CLOSURE_KEYS = ("closure_h", "closure_50_h", "closure_90_h")
 BOTTLENECK_FIGURES = ("utilization", "peak_utilization", "wait_h", "closure_wait_h", "person_wait_h")
 FRICTION_KEYS = ("disruptions", "civil_displaced", "sustainment", "accommodation", "sustainment_pieces",
@@ -43,6 +42,8 @@ def ci95(values: Sequence[float]) -> tuple[float, float, float]:
     m = stdstats.fmean(values)
     if len(values) < 2:
         return m, math.nan, math.nan
+    from scipy import stats as spstats  # here: importing scipy costs a run that needs no interval
+
     half = float(spstats.t.ppf(0.975, len(values) - 1)) * stdstats.stdev(values) / math.sqrt(len(values))
     return m, m - half, m + half
 
