@@ -8,4 +8,4 @@ from .plan import Plan, load_plan
 from .runner import aggregate, run, run_replication
 from .version import __version__
 
-__all__ = ["InputError", "Problem", "Plan", "load_plan", "run", "run_replication", "aggregate", "__version__"]
+__all__ = ["InputError", "Plan", "Problem", "__version__", "aggregate", "load_plan", "run", "run_replication"]

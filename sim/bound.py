@@ -201,6 +201,15 @@ def _arrivals(plan: Plan) -> dict[int, float]:
     return out
 
 
+def _edge(g: nx.DiGraph, u: object, v: object, capacity: float, in_flight: float, resource: str) -> None:
+    """An edge of the flow graph: limited by a resource (capacity in its unit per hour, with what can be in
+    flight on it), or unlimited when the resource sets no finite rate."""
+    if capacity < INF:
+        g.add_edge(u, v, capacity=capacity, in_flight=in_flight, resource=resource)
+    else:
+        g.add_edge(u, v)
+
+
 def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool = False) -> nx.DiGraph:
     """Source S to entries (port discharge), through each mode's layer of links, to exits and sink T.
     Capacitated edges carry `capacity` (pieces/h; train-metres/h when `metres`, for rail alone; barge
@@ -233,11 +242,8 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
             res = ResourceId(Res.BERTHS, e).name
         else:
             cap = _rate(1.0 / float(net.airfields.at[e, "cargo_pph"]), _low(plan, "cargo_processing")) * berth_unit
-            inflight, res = berth_unit, f"cargo_terminal@{e}"
-        if cap < INF:
-            g.add_edge("S", ("entry", e), capacity=cap, in_flight=inflight, resource=res)
-        else:
-            g.add_edge("S", ("entry", e))
+            inflight, res = berth_unit, ResourceId(Res.CARGO_TERMINAL, e).name
+        _edge(g, "S", ("entry", e), cap, inflight, res)
     layer = {"rail": "rail", "road": "road", "het": "road", "barge": "water"}
     exits = sorted({x for f in s.forces for x in f.exits})
     for p in pieces:
@@ -249,18 +255,12 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
             g.add_edge(("entry", p.entry), (layer[p.mode], p.entry))
     if "air" in modes and any(p.mode == "air" for p in pieces):
         cap = s.pools.reassembly_teams * _rate(s.air.reassembly_h, _low(plan, "reassembly"))
-        if cap < INF:
-            g.add_edge(("air",), "T", capacity=cap, in_flight=float(s.pools.reassembly_teams), resource="reassembly_teams")
-        else:
-            g.add_edge(("air",), "T")
+        _edge(g, ("air",), "T", cap, float(s.pools.reassembly_teams), ResourceId(Res.REASSEMBLY).name)
     for rh in sorted({p.railhead for p in pieces if p.mode == "rail"}):
         r = net.railheads.loc[rh]
         per_train = _per_train(float(r["max_train_m"]) - s.rail.locomotive_m, per_piece_m)
         cap = _servers(int(r["ramps"]), _servers(per_train, _rate(float(r["load_h"]), _low(plan, "rail_load"))))
-        if cap < INF:
-            g.add_edge(("ramp", rh), ("rail", rh), capacity=cap, in_flight=float(int(r["ramps"]) * per_train), resource=ResourceId(Res.RAMPS, rh).name)
-        else:
-            g.add_edge(("ramp", rh), ("rail", rh))
+        _edge(g, ("ramp", rh), ("rail", rh), cap, float(int(r["ramps"]) * per_train), ResourceId(Res.RAMPS, rh).name)
     used = {layer[m] for m in modes if m in layer}
     for mode in sorted(used):
         for u, v, d in plan.router.view(mode).edges(data=True):
@@ -268,10 +268,7 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
             per_train = _per_train(min(train_m, leg.max_train_m or INF), per_piece_m)
             rate, inflight = _leg_rate(leg, per_train, per_serial, per_barge)
             name = ResourceId(Res.PATHS if mode == "rail" else Res.ENTRY, leg.key).name
-            if rate < INF:
-                g.add_edge((mode, u), (mode, v), capacity=rate, in_flight=inflight, resource=name)
-            else:
-                g.add_edge((mode, u), (mode, v))
+            _edge(g, (mode, u), (mode, v), rate, inflight, name)
         for x in exits:
             g.add_edge((mode, x), "T")
     return g

@@ -5,6 +5,7 @@ line reports in one line with exit code 1."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -42,9 +43,8 @@ def _fsync_dir(where: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -63,10 +63,8 @@ def atomic_write(path: Path, write: Callable[[IO[Any]], object], mode: str = "w"
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise OutputError(path, _reason(exc)) from None
         raise

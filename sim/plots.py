@@ -60,8 +60,7 @@ PHASE_COLORS = {"reception": "#4575b4", "staging": "#1a9850", "onward movement":
 STAGE_PHASE = {
     "discharge": "reception", "terminal": "reception",
     "staging_gate": "staging", "staging": "staging", "beds": "staging",
-    **{s: "onward movement" for s in ("shuttle", "to_staging", "rail_load", "rail", "road", "het", "barge", "air",
-                                      "bus", "reassembly")},
+    **dict.fromkeys(("shuttle", "to_staging", "rail_load", "rail", "road", "het", "barge", "air", "bus", "reassembly"), "onward movement"),
 }
 ROAD_STAGES = ("shuttle", "to_staging", "road", "het")  # piece stages driven on the road network
 
@@ -237,7 +236,7 @@ def _as_list(results: Results | Sequence[Results]) -> list[Results]:
 
 def _short(name: str, limit: int = 24) -> str:
     for sep in (" (", ",", " - "):
-        name = name.split(sep)[0]
+        name = name.split(sep, maxsplit=1)[0]
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
@@ -248,8 +247,10 @@ def _figure(w: float, h: float) -> Figure:
 
 
 def _renderer(fig: Figure | SubFigure) -> Any:
+    """The renderer that lays the figure out: its canvas's, or (a canvas without one) the figure's own."""
     get = getattr(fig.canvas, "get_renderer", None)
-    return get() if get is not None else getattr(fig, "_get_renderer")()  # noqa: B009  (no public accessor)
+    private = "_get_renderer"  # matplotlib has no public accessor for the figure's own renderer
+    return get() if get is not None else getattr(fig, private)()
 
 
 def _place_labels(fig: Figure | SubFigure, ax: Axes, items: list[tuple[float, float, str]], fontsize: float = 7.5) -> None:
@@ -395,10 +396,7 @@ def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | N
     queue length over time (requests waiting, red) and the utilisation (share of capacity in use, mean per
     `bin_h` hours, blue, right axis). One panel per resource, sharing the time axis."""
     stats = results.resource_stats()
-    if resources is None:
-        names = stats.loc[stats["uses"] > 0, "resource"].head(top).tolist()
-    else:
-        names = list(resources)
+    names = stats.loc[stats["uses"] > 0, "resource"].head(top).tolist() if resources is None else list(resources)
     rows = max(len(names), 1)
     fig = _figure(11, 1.0 + 1.45 * rows)
     axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
@@ -488,7 +486,7 @@ def plot_throughput(results: Results | Sequence[Results]) -> Figure:
 def closure_curves(results: Results | Sequence[Results], step_h: float = 1.0) -> pd.DataFrame:
     """Share of each force's pieces delivered over time: one row per time, replication and force."""
     runs = _as_list(results)
-    end = max(max(r.end_h for r in runs), step_h)
+    end = max(*(r.end_h for r in runs), step_h)
     grid = np.arange(0.0, end + step_h, step_h)
     rows = []
     for i, r in enumerate(runs):

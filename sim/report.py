@@ -186,7 +186,7 @@ def _investments(frame: pd.DataFrame) -> str:
                      r["top_bottleneck"]])
     reps = int(frame["replications"].iloc[0]) if len(frame) else 0
     fig = plots.plot_investments(frame)
-    html = "\n".join([
+    return "\n".join([
         "<h2>Investments</h2>",
         f'<p class="note">Baseline, each investment alone and the portfolio, {reps} replications each with common '
         "random numbers; savings paired by replication, 95 % intervals.</p>",
@@ -194,7 +194,6 @@ def _investments(frame: pd.DataFrame) -> str:
                 "bound (h)", "top bottleneck"], rows),
         _figure(fig, "Closure days saved against cost, with 95 % intervals"),
     ])
-    return html
 
 
 def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None = None, plan: Plan | None = None,

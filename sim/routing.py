@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import networkx as nx
 
@@ -94,7 +95,7 @@ class Router:
             return None
         nodes = paths[dst]
         v = self.view(mode)
-        return tuple(v.edges[a, b]["leg"] for a, b in zip(nodes, nodes[1:]))
+        return tuple(v.edges[a, b]["leg"] for a, b in pairwise(nodes))
 
     def alternatives(self, mode: str, src: str, dst: str, k: int = 3, slack: float = 1.5) -> list[Route]:
         """Up to k loop-free routes, fastest first, each within `slack` times the fastest (Yen's algorithm)."""
@@ -107,7 +108,7 @@ class Router:
         if src in v and dst in v and nx.has_path(v, src, dst):
             best = None
             for nodes in nx.shortest_simple_paths(v, src, dst, weight=lambda a, b, d: d["leg"].hours()):
-                route = tuple(v.edges[a, b]["leg"] for a, b in zip(nodes, nodes[1:]))
+                route = tuple(v.edges[a, b]["leg"] for a, b in pairwise(nodes))
                 hours = route_hours(route)
                 best = hours if best is None else best
                 if hours > slack * best or len(out) == k:
@@ -127,7 +128,7 @@ class Router:
             nodes = nx.dijkstra_path(sub, src, dst, weight=lambda a, b, d: d["leg"].hours(speed_kmh))
         except nx.NetworkXNoPath:
             return None
-        return tuple(v.edges[a, b]["leg"] for a, b in zip(nodes, nodes[1:]))
+        return tuple(v.edges[a, b]["leg"] for a, b in pairwise(nodes))
 
     def nearest(self, mode: str, src: str, targets: list[str], speed_kmh: float = 1e9) -> tuple[str, Route] | None:
         """The target reached fastest from src (ties broken by name), with its route; None if none is reachable."""

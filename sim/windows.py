@@ -53,7 +53,7 @@ def _segments(window: Window) -> list[tuple[float, float]]:
 
 def _text(segments: list[tuple[float, float]]) -> str:
     def hm(h: float) -> str:
-        m = int(round(h * 60))
+        m = round(h * 60)
         return f"{m // 60:02d}:{m % 60:02d}"
 
     return ";".join(f"{hm(a)}-{hm(b)}" for a, b in segments)
@@ -80,5 +80,5 @@ def subtract(window_text: str | None, blocked_text: str | None) -> str:
     if not out:
         raise ValueError(f"no hour of {window_text or 'the day'} is left outside {blocked_text}")
     if len(out) > 1 and out[0][0] == 0.0 and out[-1][1] == 24.0:  # join across midnight
-        out = [(out[-1][0], out[0][1])] + out[1:-1]
+        out = [(out[-1][0], out[0][1]), *out[1:-1]]
     return _text(out)

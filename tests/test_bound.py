@@ -44,7 +44,9 @@ def test_builtin_closure_is_not_below_the_bound() -> None:
     plan = load_plan(builtin_scenario())
     b = closure_bound(plan)
     closure = run_replication(plan).summary()["closure_h"]
-    assert b.bound_h > 0 and b.binding is not None and b.binding.cut
+    assert b.bound_h > 0
+    assert b.binding is not None
+    assert b.binding.cut
     assert closure >= b.bound_h
     assert json_safe(b)["bound_h"] == pytest.approx(b.bound_h, abs=1e-4)
 
@@ -125,7 +127,8 @@ def test_bound_is_tight_for_a_rail_path_bottleneck(tmp_path: Path) -> None:
     plan = compile_plan(parse_scenario(data, "t.yaml"), "t.yaml", net)
     b = closure_bound(plan)
     closure = run_replication(plan).summary()["closure_h"]
-    assert b.binding.name == "rail" and b.binding.cut == ("paths@l_port_exit>",)
+    assert b.binding.name == "rail"
+    assert b.binding.cut == ("paths@l_port_exit>",)
     assert b.bound_h <= closure <= 1.03 * b.bound_h
 
 
@@ -136,7 +139,8 @@ def test_bound_follows_capacity_on_the_cut(tmp_path: Path) -> None:
     assert base.binding.cut == ("paths@l_hasselt_tongeren>",)
     # more paths on the cut alone: the next cut of equal capacity (Antwerpen-Noord - Lier) takes over
     moved = closure_bound(build_variant(builtin_scenario(), {"corridor.L34.paths_per_day": 12}))
-    assert moved.binding.cut == ("paths@l_antwerp_noord_lier>",) and moved.bound_h == pytest.approx(base.bound_h)
+    assert moved.binding.cut == ("paths@l_antwerp_noord_lier>",)
+    assert moved.bound_h == pytest.approx(base.bound_h)
     # more paths on both: the bound drops
     more = closure_bound(build_variant(builtin_scenario(), {"corridor.L34.paths_per_day": 12, "corridor.L24.paths_per_day": 12,
                                                             "links.l_antwerp_noord_lier.paths_per_day": 12}))
@@ -154,7 +158,8 @@ def test_network_without_railheads_has_a_bound(tmp_path: Path) -> None:
     assert {p.mode for p in plan.pieces} == {"het", "road"}
     b = closure_bound(plan)
     closure = run_replication(plan).summary()["closure_h"]
-    assert b.binding is not None and json_safe(b)["bound_h"] > 0
+    assert b.binding is not None
+    assert json_safe(b)["bound_h"] > 0
     assert 0 < b.bound_h <= closure
 
 
@@ -170,10 +175,12 @@ def test_barge_fleet_bounds_a_barge_heavy_move(tmp_path: Path) -> None:
                                  forces=[{"id": "f", "template": "t", "exits": ["exit_road"], "ships": [{"port": "port", "at_h": 0}]}]))
     b = closure_bound(plan)
     closure = run_replication(plan).summary()["closure_h"]
-    assert b.binding.name == "barges" and b.binding.cut == ("barges",)
+    assert b.binding.name == "barges"
+    assert b.binding.cut == ("barges",)
     assert b.bound_h == pytest.approx(272.0, abs=1e-4)
     cuts = max(x.bound_h for x in b.bounds if x.name in ("all modes", "barge"))
-    assert cuts == pytest.approx(75.9) and b.bound_h > 3 * cuts
+    assert cuts == pytest.approx(75.9)
+    assert b.bound_h > 3 * cuts
     assert b.bound_h <= closure <= 1.03 * b.bound_h
 
 
@@ -190,9 +197,11 @@ def test_barge_cut_counts_loads_on_a_waterway(tmp_path: Path) -> None:
     b = closure_bound(plan)
     closure = run_replication(plan).summary()["closure_h"]
     loads = next(x for x in b.bounds if x.name == "barge loads")
-    assert loads.cut == ("entry@w_port_exit>",) and loads.bound_h == pytest.approx(15.0, abs=1e-6)
+    assert loads.cut == ("entry@w_port_exit>",)
+    assert loads.bound_h == pytest.approx(15.0, abs=1e-6)
     assert next(x for x in b.bounds if x.name == "barge").bound_h == pytest.approx(5.4)
-    assert b.bound_h >= loads.bound_h and b.bound_h <= closure
+    assert b.bound_h >= loads.bound_h
+    assert b.bound_h <= closure
 
 
 @pytest.mark.parametrize("kept", ["berths", "paths"])
@@ -209,9 +218,11 @@ def test_a_cut_without_capacity_gives_an_infinite_bound(tmp_path: Path, kept: st
                         forces=[{"id": "f", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 0}]}])
     plan = plan_on(net, {**data, "civil_traffic": {"level": 1.0, "priority": "civil"}, "horizon_h": 500})
     b = closure_bound(plan)
-    assert b.bound_h == math.inf and not b.closes
+    assert b.bound_h == math.inf
+    assert not b.closes
     d = json_safe(b)
-    assert d["bound_h"] is None and "no capacity" in d["bound_by"]
+    assert d["bound_h"] is None
+    assert "no capacity" in d["bound_by"]
     assert d["bound_cut"] == (["berths@port"] if kept == "berths" else ["paths@l_port_exit>"])
     assert run_replication(plan).summary()["closure_h"] is None
 
@@ -225,7 +236,8 @@ def test_run_command_reports_a_cut_without_capacity(tmp_path: Path) -> None:
     as_json = runner.invoke(app, ["run", str(path), "--json"])
     assert as_json.exit_code == 0, as_json.output
     summary = json.loads(as_json.stdout)
-    assert summary["bound_h"] is None and "no capacity" in summary["bound_by"]
+    assert summary["bound_h"] is None
+    assert "no capacity" in summary["bound_by"]
     text = runner.invoke(app, ["run", str(path)])
     assert text.exit_code == 0, text.output
     assert "Lower bound from capacities: not closed, set by" in " ".join(text.stdout.split())
@@ -239,7 +251,8 @@ def test_latest_arrival_bound_is_json_safe(tmp_path: Path) -> None:
     b = closure_bound(plan)
     assert b.binding.name == "latest arrival"
     d = json_safe(b)
-    assert d["bound_rate_per_day"] is None and d["bound_h"] == pytest.approx(b.bound_h, abs=1e-4)
+    assert d["bound_rate_per_day"] is None
+    assert d["bound_h"] == pytest.approx(b.bound_h, abs=1e-4)
 
 
 def test_compare_reports_a_variant_that_cannot_close(tmp_path: Path) -> None:
@@ -255,7 +268,8 @@ def test_compare_reports_a_variant_that_cannot_close(tmp_path: Path) -> None:
     as_json = runner.invoke(app, [*args, "--json"])
     assert as_json.exit_code == 0, as_json.output
     bounds = {v["name"]: v["bound_h"] for v in json.loads(as_json.stdout)["variants"]}
-    assert bounds["baseline"] is None and bounds["second_berth"] > 0
+    assert bounds["baseline"] is None
+    assert bounds["second_berth"] > 0
     text = runner.invoke(app, args)
     assert text.exit_code == 0, text.output
     assert "never" in text.stdout

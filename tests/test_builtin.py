@@ -62,10 +62,13 @@ def test_cli_replications_report_means_and_spread(tmp_path):
     res = CliRunner().invoke(app, ["run", "--json", "--replications", "2", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["replications"] == 2 and "spread" in out
-    assert (tmp_path / "o" / "summary.json").exists() and (tmp_path / "o" / "rep_001" / "moves.parquet").exists()
+    assert out["replications"] == 2
+    assert "spread" in out
+    assert (tmp_path / "o" / "summary.json").exists()
+    assert (tmp_path / "o" / "rep_001" / "moves.parquet").exists()
     saved = json.loads((tmp_path / "o" / "rep_000" / "summary.json").read_text())
-    assert saved["seed"] == out["seed"] and saved["scenario_data"]["name"] == out["scenario"]
+    assert saved["seed"] == out["seed"]
+    assert saved["scenario_data"]["name"] == out["scenario"]
 
 
 PINNED = {
@@ -108,4 +111,5 @@ def test_identical_across_processes_and_hash_seeds(summary):
         res = subprocess.run([sys.executable, "-m", "sim.cli", "run", "--json"], capture_output=True, text=True, env=env, check=True)
         outs.append(json.loads(res.stdout))
     assert outs[0] == outs[1]
-    assert outs[0]["closure_h"] == summary["closure_h"] and outs[0]["bottlenecks"] == summary["bottlenecks"]
+    assert outs[0]["closure_h"] == summary["closure_h"]
+    assert outs[0]["bottlenecks"] == summary["bottlenecks"]

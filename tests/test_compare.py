@@ -29,7 +29,8 @@ def test_compare_ranks_the_berth_and_pairs_replications(scenario_file):
     assert list(df.index) == ["baseline", "same_buses", "second_berth", "portfolio"]
     assert (df["replications"] == 4).all()
     # the berth is the bottleneck: a second one saves time, with an interval above zero
-    assert df.at["second_berth", "saved_h_mean"] > 0 and df.at["second_berth", "saved_h_ci95_lo"] > 0
+    assert df.at["second_berth", "saved_h_mean"] > 0
+    assert df.at["second_berth", "saved_h_ci95_lo"] > 0
     assert df.at["baseline", "top_bottleneck"] == "berths@port"
     assert df.at["second_berth", "days_saved_per_100m_eur"] == pytest.approx(df.at["second_berth", "saved_h_mean"] / 24 / 0.5)
     # common random numbers: a change that changes nothing saves exactly nothing, in every replication
@@ -49,13 +50,16 @@ def test_compare_json_through_the_cli(scenario_file):
     assert names == ["baseline", "second_berth"]
     for v in out["variants"]:
         assert {"name", "cost_eur", "closure_h_mean", "closure_h_ci95", "saved_h_mean", "saved_h_ci95", "top_bottleneck"} <= set(v)
-        assert len(v["closure_h_ci95"]) == 2 and len(v["saved_h_ci95"]) == 2
+        assert len(v["closure_h_ci95"]) == 2
+        assert len(v["saved_h_ci95"]) == 2
 
 
 def test_unknown_investment_is_a_clear_error(scenario_file):
     res = CliRunner().invoke(app, ["compare", str(scenario_file), "--investments", "golden_bridge", "--workers", "1"])
     assert res.exit_code == 2
-    assert "golden_bridge" in res.stderr and "unknown investment" in res.stderr and "Traceback" not in res.output
+    assert "golden_bridge" in res.stderr
+    assert "unknown investment" in res.stderr
+    assert "Traceback" not in res.output
 
 
 def test_bad_custom_investment_is_a_clear_error(tmp_path):
@@ -63,7 +67,9 @@ def test_bad_custom_investment_is_a_clear_error(tmp_path):
     bad = [{"name": "x", "cost_eur": 1, "changes": [{"table": "railheads", "key": "nowhere", "attribute": "ramps", "value": 2}]}]
     path = write_scenario(tmp_path / "s.yaml", scenario(net, custom_investments=bad, investments=["x"]))
     res = CliRunner().invoke(app, ["validate", str(path)])
-    assert res.exit_code == 2 and "nowhere" in res.stderr and "unknown railheads row" in res.stderr
+    assert res.exit_code == 2
+    assert "nowhere" in res.stderr
+    assert "unknown railheads row" in res.stderr
 
 
 def test_as_json_round_trips_nan_to_null():

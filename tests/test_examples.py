@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_run_scenario_example():
     out = subprocess.run([sys.executable, str(ROOT / "experiments" / "run_scenario.py"), "--replications", "1"],
                          capture_output=True, text=True, check=True)
-    assert "closure" in out.stdout and "Busiest resources" in out.stdout
+    assert "closure" in out.stdout
+    assert "Busiest resources" in out.stdout
 
 
 def test_bench_example(tmp_path):
@@ -20,8 +21,12 @@ def test_bench_example(tmp_path):
                     "--replications", "2", "--out", str(target)], capture_output=True, text=True, check=True)
     row = json.loads(target.read_text())
     b = row["builtin"]
-    assert b["events"] > 0 and b["pieces"] > 0 and b["piece_stages"] >= b["pieces"]
-    assert row["ratio_model_to_reference"] > 0 and len(row["scaling"]) == 2 and "scaling_exponent" in row
+    assert b["events"] > 0
+    assert b["pieces"] > 0
+    assert b["piece_stages"] >= b["pieces"]
+    assert row["ratio_model_to_reference"] > 0
+    assert len(row["scaling"]) == 2
+    assert "scaling_exponent" in row
     assert row["replications"]["identical"]
 
 
@@ -29,13 +34,15 @@ def test_compare_investments_example(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "experiments" / "compare_investments.py"), "--investments",
                           "infrabel_military_programme", "--replications", "2", "--workers", "1", "--out", str(tmp_path / "c.csv")],
                          capture_output=True, text=True, check=True)
-    assert "infrabel_military_programme" in out.stdout and (tmp_path / "c.csv").exists()
+    assert "infrabel_military_programme" in out.stdout
+    assert (tmp_path / "c.csv").exists()
 
 
 def test_sweep_example(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "experiments" / "sweep_wagons_paths.py"), "--replications", "1",
                           "--workers", "2", "--out", str(tmp_path / "sw")], capture_output=True, text=True, check=True)
-    assert (tmp_path / "sw" / "sweep.parquet").exists() and out.stdout.strip()
+    assert (tmp_path / "sw" / "sweep.parquet").exists()
+    assert out.stdout.strip()
 
 
 def test_friction_example(tmp_path):
@@ -44,6 +51,7 @@ def test_friction_example(tmp_path):
                           "--variants", "baseline,line24_sabotage_48h,sustainment_both_ways", "--json", str(target)],
                          capture_output=True, text=True, check=True)
     res = json.loads(target.read_text())
-    assert "line24_sabotage_48h" in out.stdout and set(res) == {"baseline", "line24_sabotage_48h", "sustainment_both_ways"}
+    assert "line24_sabotage_48h" in out.stdout
+    assert set(res) == {"baseline", "line24_sabotage_48h", "sustainment_both_ways"}
     assert res["line24_sabotage_48h"]["disruptions"][0]["target"] == "L24"
     assert set(res["sustainment_both_ways"]["sustainment"]) == {"east", "west"}

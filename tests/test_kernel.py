@@ -34,7 +34,8 @@ def test_pool_grants_first_come_first_served():
     env.process(user("c", 2, 1, 1))  # 1 free, but b came first and waits: c waits behind it
     env.run()
     assert log == [("a", 0), ("b", 5), ("c", 5)]
-    assert pool.level == 3 and not pool.waiting
+    assert pool.level == 3
+    assert not pool.waiting
 
 
 def test_pool_take_that_fits_costs_no_event():
@@ -151,8 +152,11 @@ def test_collector_thresholds_are_restored_after_the_event_loop():
     from sim.model import few_collections
 
     before = gc.get_threshold()
-    with pytest.raises(RuntimeError):
+    def failing_run() -> None:
         with few_collections():
             assert gc.get_threshold() != before
             raise RuntimeError("a run that fails")
+
+    with pytest.raises(RuntimeError, match="a run that fails"):
+        failing_run()
     assert gc.get_threshold() == before

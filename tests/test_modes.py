@@ -30,10 +30,12 @@ def test_tracked_go_by_het_when_rail_is_closed(tmp_path):
     s = r.summary()
     assert s["pieces"]["delivered"] == 7
     het = r.usage[r.usage["resource"] == "hets"]
-    assert len(het) == 7 and het["amount"].sum() == 7
+    assert len(het) == 7
+    assert het["amount"].sum() == 7
     # only 3 HETs: at most 3 tracked pieces are ever on HETs at once, so some wait for a returning HET
     q = r.queue_series("hets")
-    assert q["in_use"].max() == 3 and (het["t_grant"] > het["t_request"]).sum() == 4
+    assert q["in_use"].max() == 3
+    assert (het["t_grant"] > het["t_request"]).sum() == 4
 
 
 def test_barge_on_the_canal(tmp_path):
@@ -57,22 +59,24 @@ def test_helicopters_reassemble_and_fly(tmp_path):
     t = sorted(r.pieces["delivered_h"])
     flight = plan.pieces[0].air_km / 220
     # two teams, 8 h each: two pairs, the second pair 8 h after the first
-    assert t[1] - t[0] == pytest.approx(0.1, abs=1e-6) and t[2] - t[0] == pytest.approx(8.0, abs=0.11)
+    assert t[1] - t[0] == pytest.approx(0.1, abs=1e-6)
+    assert t[2] - t[0] == pytest.approx(8.0, abs=0.11)
     assert t[0] == pytest.approx(0.1 + 8 + flight, abs=1e-6)  # discharge, reassembly (no check at this port), flight
 
 
 def test_airlifted_pieces_and_personnel_without_staging(tmp_path):
-    plan, r = run_tiny(tmp_path, templates={"t": [{"unit": "a", "personnel": 120, "wheeled": 3}]},
+    _, r = run_tiny(tmp_path, templates={"t": [{"unit": "a", "personnel": 120, "wheeled": 3}]},
                        forces=[{"id": "f", "template": "t", "exits": ["exit_road"],
                                 "flights": [{"airfield": "apod", "at_h": 1, "count": 3, "every_h": 2, "pax": 50, "pieces": 1}]}])
     s = r.summary()
-    assert s["pieces"]["delivered"] == 3 and s["personnel"]["delivered"] == 120
+    assert s["pieces"]["delivered"] == 3
+    assert s["personnel"]["delivered"] == 120
     assert r.pieces["entry"].eq("apod").all()
     assert sorted(r.pieces["entered_h"]) == [1.0, 3.0, 5.0]
 
 
 def test_horizon_cut_reports_where_everything_waits(tmp_path):
-    plan, r = run_tiny(tmp_path, horizon_h=3,
+    _, r = run_tiny(tmp_path, horizon_h=3,
                        templates={"t": [{"unit": "a", "personnel": 40, "tracked": 4, "wheeled": 6}]},
                        forces=[{"id": "f", "template": "t", "staging": "stage", "exits": ["exit_road", "exit_rail"],
                                 "ships": [{"port": "port", "at_h": 0}, {"port": "port", "at_h": 10, "pieces": 0}][:1],
@@ -80,10 +84,12 @@ def test_horizon_cut_reports_where_everything_waits(tmp_path):
     s = r.summary()
     assert s["closure_h"] is None
     p, q = s["pieces"], s["personnel"]
-    assert p["entered"] == p["delivered"] + p["in_system"] and p["planned"] == p["entered"] + p["not_arrived"]
+    assert p["entered"] == p["delivered"] + p["in_system"]
+    assert p["planned"] == p["entered"] + p["not_arrived"]
     assert q["entered"] == q["delivered"] + q["in_system"]
     waiting = sum(w["count"] for w in s["waiting"] if w["kind"] == "pieces")
-    assert waiting == p["in_system"] + p["not_arrived"] and waiting > 0
+    assert waiting == p["in_system"] + p["not_arrived"]
+    assert waiting > 0
     assert all(w["status"] and w["node"] for w in s["waiting"] if w["kind"] == "pieces")
 
 
@@ -92,7 +98,8 @@ def test_unit_larger_than_its_staging_area_is_refused(tmp_path):
     with pytest.raises(InputError) as exc:
         compile_plan(parse_scenario(scenario(net), "t.yaml"), "t.yaml", net)
     text = str(exc.value)
-    assert "6 road pieces but the staging area has 5 vehicle spaces" in text and "40 persons but the staging area has 10 beds" in text
+    assert "6 road pieces but the staging area has 5 vehicle spaces" in text
+    assert "40 persons but the staging area has 10 beds" in text
 
 
 def test_rail_exit_need_not_be_a_railhead(tmp_path):
@@ -113,8 +120,10 @@ def test_units_admitted_whole_never_deadlock_on_beds_and_spaces(tmp_path):
     data["forces"][0]["flights"] = [{"airfield": "apod", "at_h": 0, "pax": 100}, {"airfield": "apod", "at_h": 60, "pax": 100}]
     plan = compile_plan(parse_scenario(data, "t.yaml"), "t.yaml", net)
     s = run_replication(plan).summary()
-    assert s["closure_h"] is not None and s["waiting"] == []
-    assert s["pieces"]["delivered"] == 20 and s["personnel"]["delivered"] == 200
+    assert s["closure_h"] is not None
+    assert s["waiting"] == []
+    assert s["pieces"]["delivered"] == 20
+    assert s["personnel"]["delivered"] == 200
 
 
 @pytest.mark.parametrize("horizon", [3.0, 2000.0])

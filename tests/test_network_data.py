@@ -80,10 +80,10 @@ def test_templates_have_the_four_brigade_types():
 def test_builtin_scenario_compiles():
     plan = load_plan(builtin_scenario())
     assert plan.warnings == []
-    assert len({f for f in (p.force for p in plan.pieces)}) == 2
+    assert len({p.force for p in plan.pieces}) == 2
 
 
-@pytest.mark.parametrize("text,t,clock,expected", [
+@pytest.mark.parametrize(("text", "t", "clock", "expected"), [
     ("21:00-05:00", 0.0, 12.0, 9.0),   # noon: wait until 21:00
     ("21:00-05:00", 0.0, 22.0, 0.0),   # inside
     ("21:00-05:00", 0.0, 5.0, 16.0),   # closes at 05:00 sharp
@@ -96,5 +96,5 @@ def test_time_windows(text, t, clock, expected):
 
 @pytest.mark.parametrize("bad", ["25:00-05:00", "21-05", "10:00-10:00", "9:60-10:00"])
 def test_bad_windows_are_refused(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="time window"):
         parse_window(bad)

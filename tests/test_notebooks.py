@@ -24,7 +24,8 @@ def test_notebook_is_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: clear the outputs before committing"
+            assert cell.outputs == [], f"{path.name}: clear the outputs before committing"
+            assert cell.execution_count is None, f"{path.name}: clear the outputs before committing"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -7,17 +7,17 @@ import warnings
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from netkit import scenario, tiny_network, write_scenario  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from netkit import scenario, tiny_network, write_scenario
+from typer.testing import CliRunner
 
-from sim import load_plan, run  # noqa: E402
-from sim import plots as P  # noqa: E402
-from sim.cli import app  # noqa: E402
+from sim import load_plan, run
+from sim import plots as P
+from sim.cli import app
 
 pytestmark = pytest.mark.filterwarnings("error")  # any warning while plotting fails the test
 UNIT = re.compile(r"\(.+\)")
@@ -66,13 +66,15 @@ def check(fig, figs, *, legend=True) -> Figure:
             assert ax.get_shared_x_axes().get_siblings(ax), "axes without a y label"
         if ax.get_xlabel():
             assert UNIT.search(ax.get_xlabel()), f"x label without a unit: {ax.get_xlabel()!r}"
-    assert any(ax.get_ylabel() for ax in axes) and any(ax.get_xlabel() for ax in axes)
+    assert any(ax.get_ylabel() for ax in axes)
+    assert any(ax.get_xlabel() for ax in axes)
     for cb in (ax for ax in fig.axes if hasattr(ax, "_colorbar")):
         label = cb.get_ylabel() or cb.get_xlabel()
         assert UNIT.search(label), f"colour bar without a unit: {label!r}"
     if legend:
         legends = [ax.get_legend() for ax in axes if ax.get_legend() is not None] + list(fig.legends)
-        assert legends and all(lg.get_texts() for lg in legends), "no legend"
+        assert legends, "no legend"
+        assert all(lg.get_texts() for lg in legends), "an empty legend"
     fig.canvas.draw()  # renders without error or warning
     return fig
 
@@ -85,12 +87,13 @@ def test_map_by_load_draws_the_links_with_pieces(res, figs):
     fig = check(P.plot_map(res), figs)
     ax = fig.axes[0]
     assert "load" in ax.get_title()
-    assert ax.get_xlabel() == "longitude (° E)" and ax.get_ylabel() == "latitude (° N)"
+    assert ax.get_xlabel() == "longitude (° E)"
+    assert ax.get_ylabel() == "latitude (° N)"
     assert {"sea port", "staging area", "exit (border)", "road link", "rail link"} <= set(labels(fig))
     assert len(ax.patches) >= 5  # the basemap's country polygons
     names = {t.get_text() for t in ax.texts}
     assert {"port", "stage", "exit_road", "exit_rail"} <= names  # key nodes labelled
-    cbar = [a for a in fig.axes if hasattr(a, "_colorbar")][0]
+    cbar = next(a for a in fig.axes if hasattr(a, "_colorbar"))
     assert "pieces" in cbar.get_ylabel()
 
 
@@ -102,7 +105,7 @@ def test_map_by_utilisation_and_at_a_time(res, figs):
     assert loads.at["l_port_exit", "pieces"] > 0
     fig = check(res.plot.map(t=t), figs)
     assert f"t = {t:,.0f} h" in fig.axes[0].get_title()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="by must be"):
         P.plot_map(res, by="colour")
 
 
@@ -147,12 +150,14 @@ def test_closure_curves_one_run_and_a_band_over_replications(runs, res, figs):
     ax = fig.axes[0]
     assert [ln.get_ydata()[-1] for ln in ax.lines if ln.get_label() == "f"] == [1.0]  # everything closed
     fig = check(P.plot_closure(runs), figs)
-    assert any("median" in t for t in labels(fig)) and any("min-max" in t for t in labels(fig))
+    assert any("median" in t for t in labels(fig))
+    assert any("min-max" in t for t in labels(fig))
     assert len(fig.axes[0].collections) == 1  # one band per brigade
     fig = check(P.plot_closure(runs, band="10-90"), figs)
     assert any("10-90" in t for t in labels(fig))
     cur = P.closure_curves(runs)
-    assert set(cur["replication"]) == {0, 1, 2} and cur["share"].between(0, 1).all()
+    assert set(cur["replication"]) == {0, 1, 2}
+    assert cur["share"].between(0, 1).all()
 
 
 def test_gantt_rows_are_units_coloured_by_phase(res, figs):
@@ -161,19 +166,22 @@ def test_gantt_rows_are_units_coloured_by_phase(res, figs):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["f / a", "f / b"]
     assert labels(fig) == list(P.PHASES)
     img = ax.images[0].get_array()
-    assert img.shape[0] == 2 and (np.asarray(img)[..., :3] < 0.99).any()  # cells are coloured
+    assert img.shape[0] == 2
+    assert (np.asarray(img)[..., :3] < 0.99).any()
 
 
 def test_phases_cover_every_stage_and_gaps_are_waiting(res):
     assert set(res.moves["stage"]) <= set(P.STAGE_PHASE)
     iv = P.phase_intervals(res)
-    assert set(iv["phase"]) <= set(P.PHASES) and (iv["t1"] > iv["t0"]).all()
+    assert set(iv["phase"]) <= set(P.PHASES)
+    assert (iv["t1"] > iv["t0"]).all()
     pid = int(res.pieces.loc[res.pieces["mode"] == "rail", "pid"].iloc[0])
     mine = iv[iv["id"] == pid].sort_values("t0")
     mv = res.moves[(res.moves["kind"] == "piece") & (res.moves["id"] == pid)]
     busy = (mine["t1"] - mine["t0"]).sum()
     assert busy == pytest.approx(mv["t_end"].max() - mv["t_in"].min())  # work plus waiting spans the piece's time
-    assert (mine["phase"] == "onward movement").any() and (mine["phase"] == "reception").any()
+    assert (mine["phase"] == "onward movement").any()
+    assert (mine["phase"] == "reception").any()
 
 
 def test_investments_days_saved_against_cost(figs):
@@ -184,7 +192,8 @@ def test_investments_days_saved_against_cost(figs):
     })
     fig = check(P.plot_investments(frame), figs)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "cost (EUR M)" and "days" in ax.get_ylabel()
+    assert ax.get_xlabel() == "cost (EUR M)"
+    assert "days" in ax.get_ylabel()
     assert {"berth", "wagons", "portfolio"} <= {t.get_text() for t in ax.texts}
     assert any("95 % CI" in t for t in labels(fig))
 
@@ -204,12 +213,16 @@ def test_save_all_and_cli_plots(res, scenario_file, tmp_path):
                                          "closure.png", "gantt.png"}
     for p in written:
         img = plt.imread(p)[::4, ::4, :3]
-        assert img.shape[0] > 50 and img.std() > 0.05 and (img.min(axis=2) < 0.9).mean() > 0.01  # not blank
+        assert img.shape[0] > 50
+        assert img.std() > 0.05
+        assert (img.min(axis=2) < 0.9).mean() > 0.01
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the CLI's progress bar and runner may warn about terminals
         r = CliRunner().invoke(app, ["run", str(scenario_file), "--out", str(tmp_path / "cli"), "--plots",
                                      "--replications", "2"])
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "cli" / "rep_000" / "gantt.png").exists() and (tmp_path / "cli" / "closure.png").exists()
+    assert (tmp_path / "cli" / "rep_000" / "gantt.png").exists()
+    assert (tmp_path / "cli" / "closure.png").exists()
     r = CliRunner().invoke(app, ["run", str(scenario_file), "--plots"])
-    assert r.exit_code == 2 and "--out" in r.output
+    assert r.exit_code == 2
+    assert "--out" in r.output

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,13 @@ def networks(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
 
     road_mid = draw(st.lists(st.sampled_from(junctions), unique=True)) if junctions else []
     chain = ["port", *road_mid, "stage", "exit_road"]
-    for a, b in zip(chain, chain[1:]):
+    for a, b in pairwise(chain):
         road(a, b)
     road("apod", draw(st.sampled_from(["stage", *road_mid])) if road_mid else "stage")
     if draw(st.integers(0, 3)) > 0:  # usually a rail line; without it tracked pieces go by HET
         rail_mid = draw(st.lists(st.sampled_from(junctions), unique=True)) if junctions else []
         chain = ["port", *rail_mid, "exit_rail"]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in pairwise(chain):
             rail(a, b)
     everyone = [n["id"] for n in nodes]
     for _ in range(draw(st.integers(0, 2))):
@@ -226,7 +227,8 @@ def test_fixed_scenario_same_seed_identical(tmp_path: Path) -> None:
 def test_fixed_scenario_different_seed_differs(tmp_path: Path) -> None:
     plan = _fixed_plan(tmp_path)
     a, b = run_replication(plan, seed=11).summary(), run_replication(plan, seed=12).summary()
-    assert a["closure_h"] is not None and b["closure_h"] is not None
+    assert a["closure_h"] is not None
+    assert b["closure_h"] is not None
     assert (a["closure_h"], a["end_h"]) != (b["closure_h"], b["end_h"])
     # replications of the same seed use different streams too
     c = run_replication(plan, seed=11, replication=1).summary()

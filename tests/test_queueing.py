@@ -42,7 +42,7 @@ def berth_waits(results) -> np.ndarray:
     return (u["t_grant"] - u["t_request"]).to_numpy()
 
 
-@pytest.mark.parametrize("berths,lam", [(1, 0.75), (2, 1.5)])
+@pytest.mark.parametrize(("berths", "lam"), [(1, 0.75), (2, 1.5)])
 def test_berth_matches_erlang_c(tmp_path, berths, lam):
     expected = erlang_c_wait(lam, MU, berths)
     means = [berth_waits(run_replication(berth_plan(tmp_path, berths, lam, 2500, 100 + rep), seed=7, replication=rep)).mean()

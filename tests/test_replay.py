@@ -44,18 +44,21 @@ def _with_investment(folder: Path) -> Path:
 def test_one_replication_re_runs_to_the_same_summary(tmp_path: Path) -> None:
     _rsom_run("--out", str(tmp_path / "o"))
     saved = _saved(tmp_path / "o")
-    assert saved["applied_changes"] == [] and Path(saved["network_folder"]).is_dir()
+    assert saved["applied_changes"] == []
+    assert Path(saved["network_folder"]).is_dir()
     assert _again(tmp_path / "o") == saved
 
 
 def test_several_replications_and_each_one_re_run_to_the_same_summaries(tmp_path: Path) -> None:
     _rsom_run("--replications", "2", "--seed", "5", "--out", str(tmp_path / "o"))
     saved = _saved(tmp_path / "o")
-    assert saved["replications"] == 2 and saved["seed"] == 5
+    assert saved["replications"] == 2
+    assert saved["seed"] == 5
     assert _again(tmp_path / "o") == saved
     assert _again(tmp_path / "o" / "rep_001") == _saved(tmp_path / "o" / "rep_001")
     res = CliRunner().invoke(app, ["replay", str(tmp_path / "o" / "rep_001")])
-    assert res.exit_code == 0 and "same summary" in res.output
+    assert res.exit_code == 0
+    assert "same summary" in res.output
 
 
 def test_investments_are_saved_as_written_and_applied_once(tmp_path: Path) -> None:
@@ -78,7 +81,8 @@ def test_a_variant_with_scenario_parameters_re_runs(tmp_path: Path) -> None:
     plan = build_variant(builtin_scenario(), {"horizon_h": 300, "convoy.max_vehicles": 20}, ["rail_wagons"])
     run_replication(plan, seed=3, replication=1).save(tmp_path / "v")
     saved = _saved(tmp_path / "v")
-    assert saved["scenario_data"]["horizon_h"] == 300 and saved["closure_h"] is None
+    assert saved["scenario_data"]["horizon_h"] == 300
+    assert saved["closure_h"] is None
     assert _again(tmp_path / "v") == saved
 
 

@@ -11,17 +11,17 @@ from html import unescape
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.image as mpimg  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from netkit import scenario, tiny_network, write_scenario  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from netkit import scenario, tiny_network, write_scenario
+from typer.testing import CliRunner
 
-from sim import aggregate, load_plan, run  # noqa: E402
-from sim.bound import closure_bound  # noqa: E402
-from sim.cli import app  # noqa: E402
-from sim.report import render  # noqa: E402
-from sim.results import format_hours as fmt_h  # noqa: E402
+from sim import aggregate, load_plan, run
+from sim.bound import closure_bound
+from sim.cli import app
+from sim.report import render
+from sim.results import format_hours as fmt_h
 
 INVESTMENTS = [{"name": "second_berth", "cost_eur": 50e6,
                 "changes": [{"table": "seaports", "key": "port", "attribute": "berths", "op": "add", "value": 1}]}]
@@ -55,7 +55,8 @@ def report(tmp_path_factory):
                                  "--investments", "second_berth"])
     assert r.exit_code == 0, r.output
     html = d / "out" / "report.html"
-    assert html.exists() and str(html) in r.output.replace("\n", "")
+    assert html.exists()
+    assert str(html) in r.output.replace("\n", "")
     plan = load_plan(path)
     summary = aggregate([x.summary() for x in run(plan, replications=2)])
     return html, summary, closure_bound(plan).as_dict()
@@ -66,7 +67,8 @@ def browser(*args: str) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory() as profile:
         return subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                               f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=180)
+                               f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=180,
+                              check=False)
 
 
 def text_of(dom: str) -> str:
@@ -76,7 +78,9 @@ def text_of(dom: str) -> str:
 
 def test_report_is_self_contained(report):
     html = report[0].read_text(encoding="utf-8")
-    assert "<script" not in html.lower() and "<link" not in html.lower() and "<iframe" not in html.lower()
+    assert "<script" not in html.lower()
+    assert "<link" not in html.lower()
+    assert "<iframe" not in html.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", html, re.I)
     assert "url(" not in html  # no external fonts or images from CSS either
     imgs = re.findall(r'<img[^>]+src="data:image/png;base64,', html)
@@ -90,9 +94,11 @@ def test_render_without_investments_leaves_the_section_out(report):
     folder = html_path.parent.parent
     res = run(load_plan(folder / "s.yaml"), replications=1)
     html = render(res, {"bound_h": None})
-    assert "<h2>Investments</h2>" not in html and "<h2>Map</h2>" in html
+    assert "<h2>Investments</h2>" not in html
+    assert "<h2>Map</h2>" in html
     assert fmt_h(res[0].summary()["closure_h"]) in html
-    assert fmt_h(None) == "not closed" and fmt_h(49.0) == "49.0 h (2.0 d)"
+    assert fmt_h(None) == "not closed"
+    assert fmt_h(49.0) == "49.0 h (2.0 d)"
 
 
 @needs_browser
@@ -105,11 +111,13 @@ def test_report_renders_in_chromium_with_its_key_figures(report):
     assert fmt_h(summary["closure_h"]) in text  # overall closure (mean of the replications)
     assert fmt_h(bound["bound_h"]) in text  # the analytic bound
     b = summary["brigades"]["f"]
-    assert fmt_h(b["closure_50_h"]) in text and fmt_h(b["closure_90_h"]) in text
+    assert fmt_h(b["closure_50_h"]) in text
+    assert fmt_h(b["closure_90_h"]) in text
     p = summary["pieces"]
     assert f"{p['delivered']:,.0f} / {p['planned']:,.0f}" in text  # pieces accounting
     assert summary["bottlenecks"][0]["resource"] in text  # the top bottleneck
-    assert "second_berth" in text and "pieces/day" in text
+    assert "second_berth" in text
+    assert "pieces/day" in text
 
 
 @needs_browser
@@ -117,7 +125,8 @@ def test_report_screenshot_is_not_blank(report, tmp_path):
     html = report[0]
     shot = tmp_path / "shot.png"
     r = browser(f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars", html.resolve().as_uri())
-    assert r.returncode == 0 and shot.exists(), r.stderr[-2000:]
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert shot.exists(), r.stderr[-2000:]
     img = mpimg.imread(shot)[..., :3]
     assert img.shape[:2] == (2000, 1280)
     colours = np.unique((img[::5, ::5] * 255).astype(np.uint8).reshape(-1, 3), axis=0)

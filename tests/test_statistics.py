@@ -115,16 +115,20 @@ def test_ci95_is_the_student_t_interval() -> None:
     xs = [3.0, 5.0, 4.0, 8.0]
     m, lo, hi = S.ci95(xs)
     ref = stats.t.interval(0.95, len(xs) - 1, loc=statistics.fmean(xs), scale=stats.sem(xs))
-    assert m == pytest.approx(5.0) and (lo, hi) == pytest.approx(ref)
+    assert m == pytest.approx(5.0)
+    assert (lo, hi) == pytest.approx(ref)
     m1, lo1, hi1 = S.ci95([2.0])
-    assert m1 == 2.0 and math.isnan(lo1) and math.isnan(hi1)
+    assert m1 == 2.0
+    assert math.isnan(lo1)
+    assert math.isnan(hi1)
 
 
 def test_long_tables_have_one_row_per_replication_and_key() -> None:
     rng = random.Random(4)
     summaries = [_summary(rng, r) for r in range(3)]
     reps = S.replications_frame(summaries)
-    assert list(reps["replication"]) == [0, 1, 2] and "pieces_delivered" in reps
+    assert list(reps["replication"]) == [0, 1, 2]
+    assert "pieces_delivered" in reps
     assert len(S.closure_frame(summaries)) == 3 * 2
     tp = S.throughput_frame(summaries)
     modes = {m for s in summaries for m in s["throughput_per_day"]}
@@ -136,12 +140,16 @@ def test_closure_stats_overall_and_per_force() -> None:
     frame = pd.DataFrame({"replication": [0, 1, 2, 0, 1, 2], "force": ["a"] * 3 + ["b"] * 3,
                           "closure_h": [10.0, 12.0, None, 5.0, 7.0, 9.0]})
     per = S.closure_stats(frame, by=["force"]).set_index("force")
-    assert per.loc["a", "incomplete"] == 1 and per.loc["a", "mean"] == 11.0 and per.loc["a", "max"] == 12.0
-    assert per.loc["b", "mean"] == 7.0 and per.loc["b", "sd"] == 2.0
+    assert per.loc["a", "incomplete"] == 1
+    assert per.loc["a", "mean"] == 11.0
+    assert per.loc["a", "max"] == 12.0
+    assert per.loc["b", "mean"] == 7.0
+    assert per.loc["b", "sd"] == 2.0
     lo, hi = stats.t.interval(0.95, 2, loc=7.0, scale=2.0 / math.sqrt(3))
     assert (per.loc["b", "ci95_lo"], per.loc["b", "ci95_hi"]) == pytest.approx((lo, hi))
     none = S.closure_stats(frame.assign(closure_h=math.nan))
-    assert none.loc[0, "incomplete"] == 6 and math.isnan(none.loc[0, "mean"])
+    assert none.loc[0, "incomplete"] == 6
+    assert math.isnan(none.loc[0, "mean"])
 
 
 def test_stats_accessor_stacks_into_the_same_statistics() -> None:

@@ -142,7 +142,8 @@ def test_bad_parameter_name_via_cli(tiny: Path, tmp_path: Path) -> None:
     assert "Traceback" not in text
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
     lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
-    assert lines and any("railheads.nowhere.ramps" in ln and "nowhere" in ln for ln in lines), err
+    assert lines, err
+    assert any("railheads.nowhere.ramps" in ln for ln in lines), err
     assert not list((tmp_path / "out" / "runs").glob("*.json"))
 
 

@@ -3,7 +3,7 @@ split is still there and is the same object as in its module."""
 
 import importlib
 
-import sim.sweep as sweep
+from sim import sweep
 
 
 def test_public_names_are_re_exported_from_their_modules() -> None:

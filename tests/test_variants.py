@@ -19,7 +19,7 @@ def test_parameters_reach_the_network_pools_and_scenario():
     assert [i.name for i in p.investments] == ["het_fleet"]
 
 
-@pytest.mark.parametrize("params,needle", [
+@pytest.mark.parametrize(("params", "needle"), [
     ({"pools.hets": 0}, "pools.hets"),
     ({"corridor.L16.paths_per_day": "abc"}, "expected a number"),
     ({"pools.wagons.nonexist": 3}, "unknown wagon type"),

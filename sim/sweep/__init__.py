@@ -17,5 +17,17 @@ from .executors import _run, _unwrap, execute
 from .store import finished
 from .tasks import Task, grid, parse_params, run_task, variant_label
 
-__all__ = ["Task", "Value", "cli_sweep", "execute", "finished", "grid", "parse_params", "run_task", "summarize",
-           "variant_label", "_run", "_unwrap"]
+__all__ = [
+           "Task",
+           "Value",
+           "_run",
+           "_unwrap",
+           "cli_sweep",
+           "execute",
+           "finished",
+           "grid",
+           "parse_params",
+           "run_task",
+           "summarize",
+           "variant_label",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,7 +60,7 @@ def cli_sweep(scenario_path: Path | str, params: list[str], investments: list[st
         t.add_column(c, justify="left" if c == "top bottleneck" else "right", no_wrap=c != "top bottleneck")
 
     def h(x: float) -> str:
-        return "-" if x != x else f"{x:,.1f}"
+        return "-" if math.isnan(x) else f"{x:,.1f}"
 
     for r in summarize(df, names).to_dict("records"):
         mean = h(r["closure_mean_h"]) + (f" ({r['not_closed']} not closed)" if r["not_closed"] else "")

@@ -4,6 +4,7 @@ returns the long table."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import multiprocessing
@@ -95,13 +96,12 @@ def _progress_bar(enabled: bool) -> Any:
                     transient=False)
 
 
-_ROWS: Any = None  # in a pool worker: the queue its rows go back on
+_WORKER: dict[str, Any] = {}  # in a pool worker: "rows", the queue its rows go back on
 
 
 def _init_worker(rows: Any, parent: int) -> None:
     """Keep the row queue; end this worker if the sweep's process dies (e.g. SIGKILL), instead of running on."""
-    global _ROWS
-    _ROWS = rows
+    _WORKER["rows"] = rows
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -116,7 +116,7 @@ def _run_chunk(tasks: list[Task]) -> int:
     as soon as it is there; stops at an input error."""
     for t in tasks:
         result = _run(t)
-        _ROWS.put((t.key(), result))
+        _WORKER["rows"].put((t.key(), result))
         if result[0] != "ok":
             break
     return len(tasks)
@@ -202,6 +202,21 @@ def _dask_results(pending: list[Task], scheduler: str) -> Iterator[tuple[Task, t
     return results()
 
 
+def _done(runs: Path, tasks: list[Task]) -> dict[str, dict[str, Any]]:
+    """The rows of the tasks a sweep writing to `runs` has already finished (by task key); what a sweep killed
+    while writing left behind is removed."""
+    runs.mkdir(parents=True, exist_ok=True)
+    for tmp in runs.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    rows = {}
+    for t in tasks:
+        row = _read_row(_run_path(runs, t))
+        if row is not None:
+            rows[t.key()] = row
+    return rows
+
+
 def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None = None, scheduler: str | None = None,
             progress: bool = True) -> pd.DataFrame:
     """Run the tasks and return one row per task, in task order.
@@ -210,20 +225,8 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
     not run again, and all rows are also saved to OUT/sweep.parquet. Runs go to local processes (`workers`,
     default one per core; 1 = in this process) or, given `scheduler`, to a Dask cluster."""
     tasks = list(tasks)
-    runs = None
-    rows: dict[str, dict[str, Any]] = {}
-    if out is not None:
-        runs = Path(out) / "runs"
-        runs.mkdir(parents=True, exist_ok=True)
-        for tmp in runs.glob(".*.tmp"):  # left by a sweep killed while writing
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-        for t in tasks:
-            row = _read_row(_run_path(runs, t))
-            if row is not None:
-                rows[t.key()] = row
+    runs = None if out is None else Path(out) / "runs"
+    rows = {} if runs is None else _done(runs, tasks)
     pending, seen = [], set(rows)
     for t in tasks:
         if t.key() not in seen:

@@ -55,7 +55,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "investments": ",".join(task.investments),
         "seed": task.seed,
         "replication": task.replication,
-        **{name: value for name, value in task.params},
+        **dict(task.params),
         "closure_h": s["closure_h"],
         "end_h": s["end_h"],
         "pieces_delivered": s["pieces"]["delivered"],
@@ -102,8 +102,7 @@ def grid(scenario: Path | str, params: dict[str, list[Value]], investments: Iter
     for values in itertools.product(*(params[n] for n in names)):
         point = tuple(zip(names, values))
         label = variant_label(point, invs)
-        for r in range(int(replications)):
-            tasks.append(Task(str(path), point, invs, int(seed), r, label))
+        tasks += [Task(str(path), point, invs, int(seed), r, label) for r in range(int(replications))]
     return tasks
 
 
