@@ -258,10 +258,10 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
     if runs is not None:  # the files are the record: read every row back
         loaded = {}
         for t in tasks:
-            row = _read_row(_run_path(runs, t))
-            if row is None:
+            saved = _read_row(_run_path(runs, t))
+            if saved is None:
                 raise RuntimeError(f"run {t.key()} ({t.variant}, replication {t.replication}) has no row in {runs}")
-            loaded[t.key()] = row
+            loaded[t.key()] = saved
         rows = loaded
     df = _frame([rows[t.key()] for t in tasks])
     if out is not None:
