@@ -82,7 +82,7 @@ class Flights(Strict):
 
     airfield: str
     at_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
-    count: int = Field(1, ge=1, le=MAX_TIME_H)  # at most one flight an hour over the longest horizon
+    count: int = Field(1, ge=1, le=MAX_TIME_H)  # as many flights as hours in the longest horizon
     every_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
     pax: int = Field(0, ge=0, le=MAX_PERSONS)
     pieces: int = Field(0, ge=0, le=MAX_PIECES)
