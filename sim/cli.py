@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn, Optional
@@ -24,6 +24,7 @@ from .paths import builtin_scenario
 from .plan import Plan, load_plan
 from .results import format_hours
 from .runner import aggregate, run_replication
+from .scenario import MAX_REPLICATIONS, SEED_MAX
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")
@@ -47,6 +48,24 @@ def _writing() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def _bounded(option: str, low: int, high: int) -> Callable[[Optional[int]], Optional[int]]:
+    """A typer callback keeping an integer option within the scenario's own bounds for it (sim/scenario.py
+    gives the reasons); outside them, one error line and exit 2, like every other input problem."""
+
+    def check(value: Optional[int]) -> Optional[int]:
+        if value is not None and not low <= value <= high:
+            _fail([Problem("(command line)", option, value, f"must lie between {low:,} and {high:,}")])
+        return value
+
+    return check
+
+
+_check_seed = _bounded("--seed", 0, SEED_MAX)
+_check_replications = _bounded("--replications", 1, MAX_REPLICATIONS)
+
+
+
+
 def _scenario_path(scenario: Optional[Path]) -> Path:
     return scenario if scenario is not None else builtin_scenario()
 
@@ -54,8 +73,9 @@ def _scenario_path(scenario: Optional[Path]) -> Path:
 @app.command()
 def run(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in two-brigade scenario)"),
-    seed: Optional[int] = typer.Option(None, help="Seed (default: the scenario's)"),
-    replications: Optional[int] = typer.Option(None, min=1, help="Replications (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, callback=_check_seed, help="Seed (default: the scenario's)"),
+    replications: Optional[int] = typer.Option(None, callback=_check_replications,
+                                                help="Replications (default: the scenario's)"),
     out: Optional[Path] = typer.Option(None, help="Folder for the tables (Parquet) and summary.json"),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
     plots: bool = typer.Option(False, "--plots", help="Also write the plots as PNG files into --out"),
@@ -194,8 +214,9 @@ def replay(
 def report(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in scenario)"),
     out: Path = typer.Option(Path("report"), help="Folder for report.html"),
-    seed: Optional[int] = typer.Option(None, help="Seed (default: the scenario's)"),
-    replications: Optional[int] = typer.Option(None, min=1, help="Replications (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, callback=_check_seed, help="Seed (default: the scenario's)"),
+    replications: Optional[int] = typer.Option(None, callback=_check_replications,
+                                                help="Replications (default: the scenario's)"),
     investments: str = typer.Option("", help="Compare these investments too (comma-separated, or all)"),
 ) -> None:
     """Write an exercise report: one self-contained HTML file with key figures, map, bottlenecks and timeline."""
@@ -228,8 +249,9 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
 def compare(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in scenario)"),
     investments: str = typer.Option("all", help="Comma-separated investment names, or all"),
-    replications: Optional[int] = typer.Option(None, min=1, help="Replications per variant (default: the scenario's)"),
-    seed: Optional[int] = typer.Option(None, help="Seed (default: the scenario's)"),
+    replications: Optional[int] = typer.Option(None, callback=_check_replications,
+                                                help="Replications per variant (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, callback=_check_seed, help="Seed (default: the scenario's)"),
     workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)"),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786"),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
@@ -267,8 +289,9 @@ def sweep(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in scenario)"),
     param: list[str] = typer.Option([], "--param", "-p", help="NAME=V1,V2,... (repeat for a grid), e.g. pools.wagons.heavy_flat=60,120"),
     investments: str = typer.Option("", help="Investments applied to every run (comma-separated)"),
-    replications: Optional[int] = typer.Option(None, min=1, help="Replications per grid point (default: the scenario's)"),
-    seed: Optional[int] = typer.Option(None, help="Seed (default: the scenario's)"),
+    replications: Optional[int] = typer.Option(None, callback=_check_replications,
+                                                help="Replications per grid point (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, callback=_check_seed, help="Seed (default: the scenario's)"),
     out: Path = typer.Option(Path("sweep_out"), help="Folder for runs/*.json and sweep.parquet"),
     workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)"),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786"),

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem
-from .network import PIECE_CLASSES, source_problems
+from .ids import PIECE_CLASSES
+from .network import source_problems
 from .tables import DATA_DIR, read_table
 
 FORCES_FILE = DATA_DIR / "forces.csv"

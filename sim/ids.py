@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
+
+PieceClass = Literal["tracked", "wheeled", "trailer", "container", "helicopter"]  # the one list of piece classes
+PIECE_CLASSES: tuple[PieceClass, ...] = get_args(PieceClass)
+Mode = Literal["rail", "road", "het", "barge", "air"]  # the modes of onward movement a rule may name
 
 
 class Res(Enum):

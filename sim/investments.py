@@ -3,13 +3,14 @@ resource pools. Applying one returns changed copies; nothing is modified in plac
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import Problem
-from .tables import schema
+from .errors import InputError, Problem
+from .tables import Column, schema, violates
 
 NETWORK_TARGETS = ("seaports", "airfields", "railheads", "staging", "links", "nodes")
 TARGETS = (*NETWORK_TARGETS, "corridor", "pools")
@@ -26,6 +27,11 @@ class Change:
     attribute: str
     op: str
     value: float
+    origin: str = ""  # what made the change (an investment's or a parameter's name), for messages
+
+    def __str__(self) -> str:
+        what = f"{self.op} {self.value:g}"
+        return f"{self.origin} ({what})" if self.origin else what
 
     def apply(self, old: float) -> float:
         if self.op == "add":
@@ -51,7 +57,9 @@ def from_frame(frame: pd.DataFrame, file: str, problems: list[Problem]) -> dict[
     out: dict[str, Investment] = {}
     for i, row in enumerate(frame.itertuples(index=False)):
         name = row.name
-        change = Change(row.table, str(row.key), row.attribute, row.op, float(row.value))
+        if any(x is None or pd.isna(x) for x in (row.cost_eur, row.first_year, row.value)):
+            continue  # a cell that could not be read: its problem is reported where the table is read
+        change = Change(row.table, str(row.key), row.attribute, row.op, float(row.value), f"investment {name}")
         prev = out.get(name)
         if prev is None:
             out[name] = Investment(name, float(row.cost_eur), int(row.first_year), row.description or "", (change,))
@@ -63,16 +71,48 @@ def from_frame(frame: pd.DataFrame, file: str, problems: list[Problem]) -> dict[
     return dict(sorted(out.items()))
 
 
+def _columns(table: str) -> dict[str, Column]:
+    """Declared columns of a change's target table (a corridor change targets links)."""
+    return {c.attribute: c for c in schema()["links" if table == "corridor" else table]}
+
+
+def _rows(frame: pd.DataFrame, ch: Change) -> list[object]:
+    """Row keys a change touches: the row named, or every link of the corridor named."""
+    if ch.table == "corridor":
+        return list(frame.index[frame["corridor"] == ch.key])
+    return [ch.key] if ch.key in frame.index else []
+
+
+def _result_problem(col: Column, value: float) -> str | None:
+    """Why a value a change leaves in a cell is not allowed there: not finite (the changes are finite, but
+    `mul` can overflow), in_service other than 0 or 1, or outside the schema's declared constraint (the same
+    rule the cell obeys when read from its CSV file)."""
+    if col.attribute == "in_service":
+        return None if value in (0, 1) else "in_service takes 1 (in service) or 0 (out of service)"
+    if not math.isfinite(value):
+        return "is not a finite number"
+    if col.type == "int":
+        value = round(value)
+    return violates(value, col.constraint)
+
+
 def check_changes(invs: dict[str, Investment], tables: dict[str, pd.DataFrame], file: str) -> list[Problem]:
-    """Every change names a known target, row, attribute and operation."""
+    """Every change names a known target, row, attribute and operation, and leaves the cells it changes
+    within the network schema's bounds when its investment is applied alone to these tables (several
+    investments together are checked again when applied: see apply_to_tables)."""
     out = []
     numeric = {t: {c.attribute for c in schema()[t] if c.type in ("int", "float", "bool")} for t in NETWORK_TARGETS}
     numeric["corridor"] = numeric["links"]
     for inv in invs.values():
+        cells: dict[tuple[str, object, str], float] = {}  # (table, row, attribute) -> value after the changes so far
         for ch in inv.changes:
             where = f"{inv.name}: {ch.table}.{ch.key}.{ch.attribute}"
-            if ch.op not in OPS:
+            known_op = ch.op in OPS
+            if not known_op:
                 out.append(Problem(file, where, ch.op, f"unknown op; use one of {list(OPS)}"))
+            if not math.isfinite(ch.value):
+                out.append(Problem(file, where, ch.value, "a change's value must be a finite number"))
+                continue
             if ch.table not in TARGETS:
                 out.append(Problem(file, where, ch.table, f"unknown table; use one of {list(TARGETS)}"))
                 continue
@@ -84,22 +124,51 @@ def check_changes(invs: dict[str, Investment], tables: dict[str, pd.DataFrame], 
                 elif ch.key not in POOL_KEYS:
                     out.append(Problem(file, where, ch.key, f"unknown pool; use wagons.TYPE or one of {list(POOL_KEYS)}"))
                 continue
-            if ch.attribute not in numeric[ch.table]:
+            is_numeric = ch.attribute in numeric[ch.table]
+            if not is_numeric:
                 out.append(Problem(file, where, ch.attribute, f"not a numeric attribute of {ch.table}"))
-            if ch.attribute == "in_service" and ch.op != "set":
+            bad_op = ch.attribute == "in_service" and ch.op != "set"
+            if bad_op:
                 out.append(Problem(file, where, ch.op, "in_service takes op set (value 1 or 0)"))
             links = tables["links"]
             known = set(links["corridor"]) if ch.table == "corridor" else set(tables[ch.table].index)
             if ch.key not in known:
                 out.append(Problem(file, where, ch.key, f"unknown {'corridor' if ch.table == 'corridor' else ch.table + ' row'}"))
+            if not is_numeric or not known_op or bad_op:
+                continue
+            col = _columns(ch.table)[ch.attribute]
+            name = "links" if ch.table == "corridor" else ch.table
+            frame = tables[name]
+            for row in _rows(frame, ch):
+                cell = (name, row, ch.attribute)
+                old = cells.get(cell, frame.loc[[row], ch.attribute].iloc[0])  # first row if a key repeats
+                if old is None or pd.isna(old):
+                    if ch.op != "set":  # an unreadable cell, reported where it is read
+                        continue
+                    old = 0.0
+                old = float(old)
+                new = cells[cell] = ch.apply(old)
+                why = _result_problem(col, new)
+                if why:
+                    at = f" on link {row}" if ch.table == "corridor" else ""
+                    out.append(Problem(file, where, _shown(new, col),
+                                       f"{ch.op} {ch.value:g} leaves {old:g}{at} at {_shown(new, col)}: {why}"))
     return out
 
 
+def _shown(value: float, col: Column) -> float | int:
+    """A cell's value as the table holds it (an int column rounds)."""
+    return int(round(value)) if col.type == "int" and math.isfinite(value) else value
+
+
 def apply_to_tables(tables: dict[str, pd.DataFrame], changes: list[Change]) -> dict[str, pd.DataFrame]:
-    """Copies of the network tables with the changes applied, in order."""
+    """Copies of the network tables with the changes applied, in order. Raises InputError when the changes
+    together leave a cell outside the network schema's bounds (each alone is checked by check_changes; two
+    investments that each take one berth from a port with two leave it none)."""
     out = dict(tables)
     copied: set[str] = set()
     integer = {(c.table, c.attribute) for t in NETWORK_TARGETS for c in schema()[t] if c.type == "int"}
+    touched: dict[tuple[str, object, str], list[Change]] = {}
     for ch in changes:
         if ch.table == "pools":
             continue
@@ -110,27 +179,47 @@ def apply_to_tables(tables: dict[str, pd.DataFrame], changes: list[Change]) -> d
         frame = out[name]
         mask = (frame["corridor"] == ch.key) if ch.table == "corridor" else (frame.index == ch.key)
         frame[ch.attribute] = frame[ch.attribute].astype(object)
+        for idx in frame.index[mask]:
+            touched.setdefault((name, idx, ch.attribute), []).append(ch)
         if ch.attribute == "in_service":
             frame.loc[mask, ch.attribute] = ch.value != 0
             continue
         for idx in frame.index[mask]:
             old = frame.at[idx, ch.attribute]
             new = ch.apply(0.0 if old is None or pd.isna(old) else float(old))
-            frame.at[idx, ch.attribute] = int(round(new)) if (name, ch.attribute) in integer else new
+            frame.at[idx, ch.attribute] = int(round(new)) if (name, ch.attribute) in integer and math.isfinite(new) else new
+    problems = []
+    for (name, idx, attr), by in touched.items():
+        if attr == "in_service":
+            continue
+        col = _columns(name)[attr]
+        value = out[name].at[idx, attr]
+        why = _result_problem(col, float(value))
+        if why:
+            problems.append(Problem(f"{name}.csv", f"{idx}.{attr}", value,
+                                    f"after {', '.join(map(str, by))}: {why}"))
+    if problems:
+        raise InputError(problems)
     return out
 
 
 def apply_to_pools(pools: dict, changes: list[Change]) -> dict:
-    """A pools mapping (as in the scenario) with pool changes applied."""
+    """A pools mapping (as in the scenario) with pool changes applied. Raises InputError when a change leaves
+    a pool at a number that is not finite (the scenario's own bounds on pool sizes are checked by the caller,
+    which validates the result as Pools)."""
     out = {**pools, "wagons": dict(pools["wagons"])}
     for ch in changes:
         if ch.table != "pools":
             continue
-        if ch.key.startswith("wagons."):
-            wt = ch.key.split(".", 1)[1]
-            out["wagons"][wt] = int(round(ch.apply(float(out["wagons"].get(wt, 0)))))
+        wagons = ch.key.startswith("wagons.")
+        old = float(out["wagons"].get(ch.key.split(".", 1)[1], 0)) if wagons else float(out[ch.key])
+        new = ch.apply(old)
+        if not math.isfinite(new):
+            raise InputError([Problem("(pools)", f"pools.{ch.key}", new, f"after {ch}: is not a finite number")])
+        if wagons:
+            out["wagons"][ch.key.split(".", 1)[1]] = int(round(new))
         else:
-            out[ch.key] = type(out[ch.key])(ch.apply(float(out[ch.key])))
+            out[ch.key] = type(out[ch.key])(new)
     return out
 
 

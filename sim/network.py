@@ -13,6 +13,7 @@ import networkx as nx
 import pandas as pd
 
 from .errors import Problem
+from .ids import PIECE_CLASSES
 from .tables import NUMERIC, read_table, schema
 from .windows import parse_window
 
@@ -30,7 +31,6 @@ KEYS = {
 }
 MODES = ("road", "rail", "water")
 NODE_KINDS = ("seaport", "airfield", "railhead", "yard", "staging", "csc", "exit", "junction", "waterway")
-PIECE_CLASSES = ("tracked", "wheeled", "trailer", "container", "helicopter")
 
 
 @dataclass

@@ -16,8 +16,9 @@ from .changes import apply_changes
 from .checks import check_names, housing_warnings
 from .errors import InputError, Problem
 from .forces import Template, Unit, load_templates
+from .ids import PIECE_CLASSES
 from .investments import Change, Investment
-from .network import PIECE_CLASSES, Network, build_graph, links_by_name, load_network
+from .network import Network, build_graph, links_by_name, load_network
 from .paths import networks_dir
 from .routing import Route, Router
 from .scenario import Flow, Force, Scenario, read_scenario

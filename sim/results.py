@@ -322,7 +322,7 @@ class Results:
                 uses = u[u["resource"].isin([paths_of(f"{c['key']}{d}").name for d in "><"])]
                 per_day = uses.groupby([uses["resource"], (uses["t_grant"] // 24).astype(int)]).size()
                 displaced = float((per_day - c["free"]).clip(lower=0).sum())
-                rows.append({"kind": "rail", "key": c["key"], "military_uses": int(len(uses)), "displaced": displaced,
+                rows.append({"kind": "rail", "key": c["key"], "military_uses": len(uses), "displaced": displaced,
                              "unit": "civil train paths"})
             elif c["kind"] == "berth" and c["military_first"]:
                 q = self.queue_series(f"berths@{c['key']}")
@@ -339,7 +339,7 @@ class Results:
                 uses = u[u["resource"].isin([f"entry@{c['key']}>", f"entry@{c['key']}<"])]
                 clock = float(self.scenario_data.get("start_clock_h", 0.0))
                 inside = [next_open(peaks, float(t), clock) == float(t) for t in uses["t_grant"]]
-                rows.append({"kind": "road", "key": c["key"], "military_uses": int(len(uses)),
+                rows.append({"kind": "road", "key": c["key"], "military_uses": len(uses),
                              "displaced": float(sum(inside)), "unit": "serials in peak hours"})
         return pd.DataFrame(rows, columns=["kind", "key", "military_uses", "displaced", "unit"])
 

@@ -3,23 +3,67 @@ so a typo never falls back to a default silently."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from .distributions import Deterministic, Distribution, as_distribution
 from .errors import InputError, Problem
+from .ids import Mode, PieceClass
 from .windows import parse_window
 
-Mode = Literal["rail", "road", "het", "barge", "air"]
-Dist = Annotated[Distribution, BeforeValidator(as_distribution)]
-PieceClass = Literal["tracked", "wheeled", "trailer", "container", "helicopter"]
+# Bounds of the scenario's numbers. None is near a real scenario's value: each keeps a number finite and
+# within what the model can mean, so a typo (an extra zero, a sign, .inf) is an error instead of a run that
+# never ends or a crash deep inside it.
+MAX_HORIZON_H = 24 * 365 * 2  # 17,520 h = two years: the model plans a deployment and its sustainment (weeks
+# to months); every event up to the horizon is simulated and stored, so an unbounded horizon runs for ever
+MAX_TIME_H = MAX_HORIZON_H  # any time or duration (h): nothing after the longest horizon can have an effect
+MAX_WEEKS = MAX_HORIZON_H / (24 * 7)  # durations given in weeks, the same two years
+SEED_MAX = 2**63 - 1  # numpy seeds must be >= 0, and seeds are stored in 64-bit signed integer columns (Parquet)
+MAX_REPLICATIONS = 10_000  # each replication is a whole run (seconds for two brigades); 10,000 narrows a
+# closure mean's confidence interval a hundredfold against one run: more is a typo, not a study
+MAX_PERSONS = 1_000_000  # persons in one unit, flight, flow day or housing: a corps is some tens of thousands
+MAX_PIECES = 100_000  # pieces in one unit, ship call or flight: a heavy brigade has about 2,000, and every
+# piece is planned and simulated one by one
+MAX_POOL = 100_000  # transport assets in one pool (wagons, train sets, HETs, buses, barges, teams): far above
+# any national fleet, yet a finite resource size
+MAX_SEATS = 1_000  # seats in one bus or persons riding one vehicle: a double-deck coach has under 100
+MAX_SPEED_KMH = 1_000.0  # road and rail vehicles move well below this; it only keeps speeds finite
+MAX_LENGTH_M = 10_000.0  # gaps and lengths in a column or train (m): 10 km, beyond any march gap or train
+MAX_FACTOR = 100.0  # time factors multiply a table time whose mean is right (mean about 1); 100x is beyond
+# any plausible variability
+MAX_RATE_PER_DAY = 100.0  # random disruptions per target per day: one every quarter hour
+MAX_CIVIL_LEVEL = 10.0  # civil traffic at ten times today's volume already leaves no capacity to share
+MAX_COST_EUR = 1e12  # one investment: a trillion euro is beyond any national programme
+MAX_CHANGE = 1e9  # the number an investment change adds, multiplies by or sets: no network quantity (berths,
+# rates, lengths, speeds) comes near a billion; the changed cell is checked against the network schema too
+YEARS = (1900, 2200)  # first year of an investment: existing and planned programmes lie well inside
+
+
+
+def _bounded_factor(value: Any) -> Any:
+    """A time factor's parameters (value, mean, sd, low, mode, high; dimensionless) finite and at most
+    MAX_FACTOR: an infinite or huge factor stretches a process past any horizon."""
+    for name, attr in (("value", "value"), ("mean", "mean_"), ("sd", "sd"), ("low", "low"), ("mode", "mode"),
+                       ("high", "high")):
+        x = value.__dict__.get(attr)  # declared fields only (low and mean are also properties of some kinds)
+        if x is None:
+            continue
+        if not math.isfinite(x) or x > MAX_FACTOR:
+            raise ValueError(f"{name} = {x}: a time factor must be a finite number no larger than {MAX_FACTOR:g}")
+    return value
+
+
+Dist = Annotated[Distribution, BeforeValidator(as_distribution), AfterValidator(_bounded_factor)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors; numbers must be finite (no .inf or .nan: they would never end a wait)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ShipCall(Strict):
@@ -27,8 +71,8 @@ class ShipCall(Strict):
     `pieces`, the force's pieces are split evenly over its calls."""
 
     port: str
-    at_h: float = Field(0.0, ge=0)
-    pieces: int | None = Field(None, ge=1)
+    at_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
+    pieces: int | None = Field(None, ge=1, le=MAX_PIECES)
 
 
 class Flights(Strict):
@@ -36,23 +80,24 @@ class Flights(Strict):
     `pax` persons and `pieces` airlifted pieces."""
 
     airfield: str
-    at_h: float = Field(0.0, ge=0)
-    count: int = Field(1, ge=1)
-    every_h: float = Field(0.0, ge=0)
-    pax: int = Field(0, ge=0)
-    pieces: int = Field(0, ge=0)
+    at_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
+    count: int = Field(1, ge=1, le=MAX_TIME_H)  # as many flights as hours in the longest horizon
+    every_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
+    pax: int = Field(0, ge=0, le=MAX_PERSONS)
+    pieces: int = Field(0, ge=0, le=MAX_PIECES)
 
 
 class UnitSpec(Strict):
     """A unit of a scenario-defined template."""
 
     unit: str
-    personnel: int = Field(ge=0)
-    tracked: int = Field(0, ge=0)
-    wheeled: int = Field(0, ge=0)
-    trailer: int = Field(0, ge=0)
-    container: int = Field(0, ge=0)
-    helicopter: int = Field(0, ge=0)
+    personnel: int = Field(ge=0, le=MAX_PERSONS)
+    tracked: int = Field(0, ge=0, le=MAX_PIECES)
+    wheeled: int = Field(0, ge=0, le=MAX_PIECES)
+    trailer: int = Field(0, ge=0, le=MAX_PIECES)
+    container: int = Field(0, ge=0, le=MAX_PIECES)
+    helicopter: int = Field(0, ge=0, le=MAX_PIECES)
+    # the YAML names each class as a key of its own; tests check these are exactly ids.PIECE_CLASSES
 
 
 class Force(Strict):
@@ -75,15 +120,15 @@ class ChangeSpec(Strict):
     key: str
     attribute: str
     op: Literal["add", "mul", "set"] = "set"
-    value: float
+    value: float = Field(ge=-MAX_CHANGE, le=MAX_CHANGE)
 
 
 class InvestmentSpec(Strict):
     """A user-defined investment, used like the rows of the network's investments table."""
 
     name: str
-    cost_eur: float = Field(ge=0)
-    first_year: int = 2026
+    cost_eur: float = Field(ge=0, le=MAX_COST_EUR)
+    first_year: int = Field(2026, ge=YEARS[0], le=YEARS[1])
     description: str = ""
     changes: list[ChangeSpec] = Field(min_length=1)
 
@@ -98,65 +143,58 @@ class Corridors(Strict):
 class Pools(Strict):
     """Transport assets shared by all forces. Sizes are planning assumptions (see the scenario file)."""
 
-    wagons: dict[str, int] = Field(default_factory=lambda: {"heavy_flat": 120, "flat": 160, "container_flat": 60})
-    train_sets: int = Field(10, ge=1)  # locomotives with crews: trains running at once
-    hets: int = Field(40, ge=1)
-    buses: int = Field(60, ge=1)
-    bus_seats: int = Field(50, ge=1)
-    bus_speed_kmh: float = Field(80.0, gt=0)  # assumption: coach on motorway, below the 90 km/h limit for buses
-    barges: int = Field(4, ge=1)
-    reassembly_teams: int = Field(4, ge=1)
-
-    @field_validator("wagons")
-    @classmethod
-    def _positive(cls, v: dict[str, int]) -> dict[str, int]:
-        for k, n in v.items():
-            if n <= 0:
-                raise ValueError(f"wagon pool {k} must hold more than zero wagons, got {n}")
-        return v
+    wagons: dict[str, Annotated[int, Field(ge=1, le=MAX_POOL)]] = Field(
+        default_factory=lambda: {"heavy_flat": 120, "flat": 160, "container_flat": 60})  # wagons by type
+    train_sets: int = Field(10, ge=1, le=MAX_POOL)  # locomotives with crews: trains running at once
+    hets: int = Field(40, ge=1, le=MAX_POOL)
+    buses: int = Field(60, ge=1, le=MAX_POOL)
+    bus_seats: int = Field(50, ge=1, le=MAX_SEATS)
+    bus_speed_kmh: float = Field(80.0, gt=0, le=MAX_SPEED_KMH)  # assumption: coach on motorway, below the 90 km/h limit for buses
+    barges: int = Field(4, ge=1, le=MAX_POOL)
+    reassembly_teams: int = Field(4, ge=1, le=MAX_POOL)
 
 
 class Convoy(Strict):
     """Road march rules. Serial size and gaps: FM 3-21.8 / FHWA (<= 20 vehicles, open column 50-100 m);
     halts: 15 min after the first hour, then 10 min every 2 h (armytransportation.tpub.com TR10098)."""
 
-    max_vehicles: int = Field(20, ge=1)
-    gap_m: float = Field(75.0, ge=0)
-    max_wait_h: float = Field(6.0, gt=0)  # a serial leaves short when its first vehicle waited this long
-    first_halt_after_h: float = Field(1.0, gt=0)
-    first_halt_h: float = Field(0.25, ge=0)
-    halt_every_h: float = Field(2.0, gt=0)
-    halt_h: float = Field(1 / 6, ge=0)
-    seats_per_vehicle: int = Field(2, ge=0)  # personnel who ride in each road vehicle (assumption)
+    max_vehicles: int = Field(20, ge=1, le=MAX_SEATS)  # a serial of 1,000 vehicles is a whole brigade on one road
+    gap_m: float = Field(75.0, ge=0, le=MAX_LENGTH_M)
+    max_wait_h: float = Field(6.0, gt=0, le=MAX_TIME_H)  # a serial leaves short when its first vehicle waited this long
+    first_halt_after_h: float = Field(1.0, gt=0, le=MAX_TIME_H)
+    first_halt_h: float = Field(0.25, ge=0, le=MAX_TIME_H)
+    halt_every_h: float = Field(2.0, gt=0, le=MAX_TIME_H)
+    halt_h: float = Field(1 / 6, ge=0, le=MAX_TIME_H)
+    seats_per_vehicle: int = Field(2, ge=0, le=MAX_SEATS)  # personnel who ride in each road vehicle (assumption)
 
 
 class Rail(Strict):
     """Train formation rules."""
 
-    max_wait_h: float = Field(12.0, gt=0)  # a train leaves short when its first piece waited this long
-    locomotive_m: float = Field(20.0, ge=0)  # assumption: one electric locomotive ~19-20 m
+    max_wait_h: float = Field(12.0, gt=0, le=MAX_TIME_H)  # a train leaves short when its first piece waited this long
+    locomotive_m: float = Field(20.0, ge=0, le=MAX_LENGTH_M)  # assumption: one electric locomotive ~19-20 m
 
 
 class Het(Strict):
     """Heavy equipment transporters (one tracked piece each)."""
 
-    speed_kmh: float = Field(50.0, gt=0)  # assumption; SLT Elefant max 62 km/h (freenet.de)
-    load_h: float = Field(0.5, ge=0)
-    unload_h: float = Field(0.5, ge=0)
+    speed_kmh: float = Field(50.0, gt=0, le=MAX_SPEED_KMH)  # assumption; SLT Elefant max 62 km/h (freenet.de)
+    load_h: float = Field(0.5, ge=0, le=MAX_TIME_H)
+    unload_h: float = Field(0.5, ge=0, le=MAX_TIME_H)
 
 
 class Barge(Strict):
     """Barge loading at a port's quay."""
 
-    load_h: float = Field(6.0, ge=0)
-    unload_h: float = Field(6.0, ge=0)
-    max_wait_h: float = Field(24.0, gt=0)
+    load_h: float = Field(6.0, ge=0, le=MAX_TIME_H)
+    unload_h: float = Field(6.0, ge=0, le=MAX_TIME_H)
+    max_wait_h: float = Field(24.0, gt=0, le=MAX_TIME_H)
 
 
 class Air(Strict):
     """Helicopters reassembled at the port, test-flown, then self-deploying."""
 
-    reassembly_h: float = Field(8.0, ge=0)  # assumption; 77 CAB helicopters all at Chievres 60 h after arrival
+    reassembly_h: float = Field(8.0, ge=0, le=MAX_TIME_H)  # assumption; 77 CAB helicopters all at Chievres 60 h after arrival
 
 
 class Times(Strict):
@@ -187,8 +225,8 @@ class DisruptionEvent(Strict):
     name: str | None = None  # defaults to "<kind>:<target>@<at_h>"
     kind: DisruptionKind = "other"
     target: str
-    at_h: float = Field(ge=0)
-    duration_h: float = Field(gt=0)
+    at_h: float = Field(ge=0, le=MAX_TIME_H)
+    duration_h: float = Field(gt=0, le=MAX_TIME_H)
     capacity_factor: float = Field(0.0, ge=0, lt=1)
 
 
@@ -199,12 +237,12 @@ class RandomDisruptions(Strict):
 
     kind: DisruptionKind = "other"
     targets: list[str] = Field(min_length=1)
-    rate_per_day: float = Field(gt=0)
-    duration_h: float = Field(gt=0)
+    rate_per_day: float = Field(gt=0, le=MAX_RATE_PER_DAY)
+    duration_h: float = Field(gt=0, le=MAX_TIME_H)
     duration_factor: Dist = Deterministic()
     capacity_factor: float = Field(0.0, ge=0, lt=1)
-    start_h: float = Field(0.0, ge=0)
-    end_h: float | None = Field(None, gt=0)
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
+    end_h: float | None = Field(None, gt=0, le=MAX_TIME_H)
 
 
 class Disruptions(Strict):
@@ -212,7 +250,7 @@ class Disruptions(Strict):
 
     events: list[DisruptionEvent] = Field(default_factory=list)
     random: list[RandomDisruptions] = Field(default_factory=list)
-    divert_after_h: float = Field(12.0, ge=0)  # rail pieces switch to their next allowed mode when every rail
+    divert_after_h: float = Field(12.0, ge=0, le=MAX_TIME_H)  # rail pieces switch to their next allowed mode when every rail
     # route from their railhead stays closed longer than this (hours); 0 = at once
 
 
@@ -221,7 +259,7 @@ class CivilTraffic(Strict):
     line, commercial berths per port) scaled by `level`; `priority` decides who yields where both want the
     same path or berth. Peak hours keep military serials off the road links when civil traffic has priority."""
 
-    level: float = Field(0.0, ge=0)  # 1 = today's civil traffic, 0 = none
+    level: float = Field(0.0, ge=0, le=MAX_CIVIL_LEVEL)  # 1 = today's civil traffic, 0 = none
     priority: Literal["civil", "military"] = "civil"
     military_priority_on: list[str] = Field(default_factory=list)  # corridors, links or sea ports where the military goes first
     road_peaks: str = ""  # e.g. "07:00-09:30;16:00-19:00" (clock time)
@@ -244,10 +282,10 @@ class Flow(Strict):
     destination: str
     mode: Literal["rail", "road"] = "rail"  # mode of the pieces
     cls: PieceClass = "container"
-    pieces_per_day: float = Field(0.0, ge=0)
-    persons_per_day: float = Field(0.0, ge=0)
-    start_h: float = Field(0.0, ge=0)
-    end_h: float = Field(gt=0)
+    pieces_per_day: float = Field(0.0, ge=0, le=MAX_PIECES)
+    persons_per_day: float = Field(0.0, ge=0, le=MAX_PERSONS)
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
+    end_h: float = Field(gt=0, le=MAX_TIME_H)
 
 
 class Accommodation(Strict):
@@ -256,15 +294,15 @@ class Accommodation(Strict):
     the beds that are left."""
 
     site: str
-    persons: int = Field(ge=1)
-    start_h: float = Field(0.0, ge=0)
-    weeks: float = Field(gt=0)
-    modules: int = Field(0, ge=0)
+    persons: int = Field(ge=1, le=MAX_PERSONS)
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
+    weeks: float = Field(gt=0, le=MAX_WEEKS)
+    modules: int = Field(0, ge=0, le=MAX_PERSONS // 150)  # as many beds as MAX_PERSONS (150 beds a module)
 
 
 MODULE_BEDS = 150  # persons per deployable accommodation module (issue text: "deployable modules of 150 persons")
 
-DEFAULT_MODES: dict[str, list[str]] = {
+DEFAULT_MODES: dict[PieceClass, list[Mode]] = {
     "tracked": ["rail", "het"],
     "wheeled": ["road"],
     "trailer": ["road"],
@@ -280,9 +318,9 @@ class Scenario(Strict):
     description: str = ""
     network: str = "belgium"  # a folder under networks/, or a path relative to the scenario file
     start_clock_h: float = Field(0.0, ge=0, lt=24)  # clock time at t = 0, for time windows
-    horizon_h: float = Field(720.0, gt=0)
-    seed: int = 1
-    replications: int = Field(1, ge=1)
+    horizon_h: float = Field(720.0, gt=0, le=MAX_HORIZON_H)
+    seed: int = Field(1, ge=0, le=SEED_MAX)
+    replications: int = Field(1, ge=1, le=MAX_REPLICATIONS)
     corridors: Corridors = Corridors()
     nodes_out_of_service: list[str] = Field(default_factory=list)
     windows: dict[str, str] = Field(default_factory=dict)  # corridor or link id -> "HH:MM-HH:MM" ("" = always)
@@ -305,7 +343,7 @@ class Scenario(Strict):
 
     @field_validator("modes")
     @classmethod
-    def _modes_over_defaults(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+    def _modes_over_defaults(cls, v: dict[PieceClass, list[Mode]]) -> dict[PieceClass, list[Mode]]:
         """Classes the scenario names take its rules; the others keep the default rules."""
         return {**{k: list(x) for k, x in DEFAULT_MODES.items()}, **v}
 
@@ -363,6 +401,116 @@ def parse_scenario(data: object, file: str) -> Scenario:
         raise InputError(problems) from None
 
 
+class YAMLRefused(yaml.MarkedYAMLError):
+    """A YAML construct the scenario loader refuses; `field` and `value` name it for the Problem."""
+
+    def __init__(self, mark: Any, field: str, value: object, message: str):
+        super().__init__(problem=message, problem_mark=mark)
+        self.field, self.value, self.message = field, value, message
+
+
+def _where(mark: Any) -> str:
+    return f"line {mark.line + 1} column {mark.column + 1}" if mark else "(yaml)"
+
+
+class ScenarioLoader(yaml.SafeLoader):
+    """YAML's safe loader with limits, so that a scenario file cannot exhaust the stack, the memory or the
+    time of the run: nesting at most MAX_DEPTH levels, at most MAX_VALUES values once aliases are expanded
+    (the "billion laughs": a few hundred bytes of nested aliases expand to a billion values), no alias inside
+    the node it names, and no key twice in one mapping (YAML would keep the last silently)."""
+
+    MAX_DEPTH = 64  # levels of nesting; the scenario schema needs 6 (times.discharge.dist inside a mapping,
+    # forces[0].ships[0].port), and the parser recurses about 3 Python frames per level (the limit is 1,000)
+    MAX_VALUES = 1_000_000  # scalars, lists and mappings after expanding aliases; a two-brigade scenario has
+    # a few hundred, and validating a million takes about a second
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._open: list[str] = []  # anchors of the nodes being composed (an alias to one would be a cycle)
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self._open:
+                raise YAMLRefused(event.start_mark, _where(event.start_mark), f"*{event.anchor}",
+                                  "alias inside the node it names (a cycle); write the values out")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > self.MAX_DEPTH:
+            raise YAMLRefused(event.start_mark, _where(event.start_mark), f"{self._depth} levels",
+                              f"nested deeper than {self.MAX_DEPTH} levels; a scenario needs about 6")
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            self._open.append(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            if anchor:
+                self._open.pop()
+
+    def get_single_node(self) -> yaml.Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            self._expanded(node, 1, {})
+        return node
+
+    def _expanded(self, node: yaml.Node, depth: int, seen: dict[int, tuple[int, int]]) -> tuple[int, int]:
+        """(values, levels) of a node with its aliases expanded; each node is measured once, so the walk
+        is as long as the file, not as the expansion."""
+        known = seen.get(id(node))
+        if known is None:
+            if depth > self.MAX_DEPTH:
+                raise YAMLRefused(node.start_mark, _where(node.start_mark), f"{depth} levels",
+                                  f"nested deeper than {self.MAX_DEPTH} levels once aliases are expanded")
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            sizes = [self._expanded(c, depth + 1, seen) for c in children]
+            known = seen[id(node)] = (1 + sum(s for s, _ in sizes), 1 + max((h for _, h in sizes), default=0))
+        values, levels = known
+        if depth + levels - 1 > self.MAX_DEPTH:
+            raise YAMLRefused(node.start_mark, _where(node.start_mark), f"{depth + levels - 1} levels",
+                              f"nested deeper than {self.MAX_DEPTH} levels once aliases are expanded")
+        if values > self.MAX_VALUES:
+            raise YAMLRefused(node.start_mark, _where(node.start_mark), f"{values:,} values",
+                              f"expands to more than {self.MAX_VALUES:,} values through aliases (*name)")
+        return known
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            first: dict[object, yaml.Mark] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base`: its keys may be overridden
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    line = first.get(key)
+                except TypeError:  # an unhashable key: the base loader reports it
+                    continue
+                if line is not None:
+                    raise YAMLRefused(key_node.start_mark, _where(key_node.start_mark), key,
+                                      f"duplicate key (first on line {line.line + 1}); YAML would keep only the last")
+                first[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str, file: str) -> object:
+    """Parse scenario YAML with ScenarioLoader; any YAML problem becomes one InputError Problem."""
+    try:
+        return yaml.load(text, Loader=ScenarioLoader)
+    except YAMLRefused as exc:
+        raise InputError([Problem(file, exc.field, exc.value, exc.message)]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        lines = text.splitlines()
+        snippet = lines[mark.line].strip() if mark and mark.line < len(lines) else ""
+        raise InputError([Problem(file, _where(mark), snippet, f"malformed YAML: {getattr(exc, 'problem', exc)}")]) from None
+
+
 def read_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario YAML file (structure and types only; see plan.compile for the rest)."""
     path = Path(path)
@@ -372,11 +520,4 @@ def read_scenario(path: Path | str) -> Scenario:
         raise InputError([Problem(str(path), "(file)", str(path), "scenario file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(str(path), "(file)", str(path), f"cannot read: {exc}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "(yaml)"
-        snippet = text.splitlines()[mark.line].strip() if mark and mark.line < len(text.splitlines()) else ""
-        raise InputError([Problem(str(path), where, snippet, f"malformed YAML: {getattr(exc, 'problem', exc)}")]) from None
-    return parse_scenario(data, str(path))
+    return parse_scenario(load_yaml(text, str(path)), str(path))

@@ -5,9 +5,11 @@ Every cell that cannot be read becomes a Problem naming the file, the row and th
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,13 +63,22 @@ _TRUE = {"true", "1", "yes", "y"}
 _FALSE = {"false", "0", "no", "n"}
 
 
+def _number(text: str) -> float:
+    """A finite number: `nan`, `inf` and overflowing literals (1e999) are refused, since a capacity, rate or
+    time that is not a number never ends a wait. An empty cell never gets here (it means the default)."""
+    val = float(text)
+    if not math.isfinite(val):
+        raise ValueError("not a finite number")
+    return val
+
+
 def _convert(text: str, col: Column) -> object:
     if col.type == "str":
         return text
     if col.type == "float":
-        return float(text)
+        return _number(text)
     if col.type == "int":
-        val = float(text)
+        val = _number(text)
         if not val.is_integer():
             raise ValueError("not a whole number")
         return int(val)
@@ -81,7 +92,8 @@ def _convert(text: str, col: Column) -> object:
     raise ValueError(f"unknown declared type {col.type}")
 
 
-def _violates(value: object, constraint: str) -> str | None:
+def violates(value: object, constraint: str) -> str | None:
+    """Why a value breaks a schema constraint (`>0`, `>=0`, `LO..HI`), or None."""
     if not constraint or value is None:
         return None
     if constraint == ">0" and not value > 0:  # type: ignore[operator]
@@ -109,7 +121,10 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
     except FileNotFoundError:
         problems.append(Problem(name, "(file)", str(path), f"table {table} is missing"))
         return empty
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except IsADirectoryError:
+        problems.append(Problem(name, "(file)", str(path), f"table {table} is a folder, not a CSV file"))
+        return empty
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:  # OSError: e.g. no permission to read
         problems.append(Problem(name, "(file)", str(path), f"cannot read CSV: {exc}"))
         return empty
     if header is None:
@@ -117,6 +132,11 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
         return empty
     header = [h.strip() for h in header]
     known = {c.attribute for c in cols}
+    for h in sorted(set(header)):
+        places = [i + 1 for i, x in enumerate(header) if x == h]
+        if len(places) > 1:  # a row would keep only one of the copies' cells, silently
+            problems.append(Problem(name, "(header)", h, f"column appears {len(places)} times (columns "
+                                    f"{', '.join(map(str, places))}); keep one"))
     for h in header:
         if h not in known:
             problems.append(Problem(name, "(header)", h, f"unknown column; table {table} declares {sorted(known)}"))
@@ -125,7 +145,7 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
             problems.append(Problem(name, "(header)", c.attribute, "required column is missing"))
     if any(p.file == name and p.field == "(header)" and p.severity == "error" for p in problems):
         return empty
-    records = []
+    records: list[dict[str, Any]] = []
     defaulted: set[tuple[int, str]] = set()  # (row position, column) filled from the schema default
     for lineno, raw in enumerate(rows, start=2):
         if not any(cell.strip() for cell in raw):
@@ -155,7 +175,7 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
                 problems.append(Problem(name, where, text, f"expected {c.type}: {exc}"))
                 rec[c.attribute] = None
                 continue
-            why = _violates(value, c.constraint)
+            why = violates(value, c.constraint)
             if why:
                 problems.append(Problem(name, where, value, why))
             rec[c.attribute] = value

@@ -6,6 +6,7 @@ as a dotted path (`convoy.max_vehicles`, `horizon_h`, `rail.max_wait_h`)."""
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,11 @@ def as_change(name: str, value: Value) -> Change | None:
         number = float(value)
     except (TypeError, ValueError):
         raise InputError([Problem("(parameters)", name, value, "expected a number")]) from None
+    if not math.isfinite(number):  # the value set is then checked against the network schema or the pools' bounds
+        raise InputError([Problem("(parameters)", name, value, "expected a finite number")])
     if is_cell:
-        return Change(parts[0], parts[1], parts[2], "set", number)
-    return Change("pools", ".".join(parts[1:]), "count", "set", number)
+        return Change(parts[0], parts[1], parts[2], "set", number, f"parameter {name}")
+    return Change("pools", ".".join(parts[1:]), "count", "set", number, f"parameter {name}")
 
 
 def _set_path(data: dict, dotted: str, value: Value, file: str) -> None:
@@ -61,15 +64,20 @@ def _set_path(data: dict, dotted: str, value: Value, file: str) -> None:
     parts = dotted.split(".")
     for p in parts[:-1]:
         if isinstance(cur, list):
+            if not (p.isdigit() and int(p) < len(cur)):
+                raise InputError([Problem(file, dotted, value, f"no item {p!r} in a list of {len(cur)}")])
             cur = cur[int(p)]
         elif isinstance(cur, dict) and p in cur:
             cur = cur[p]
         else:
             raise InputError([Problem(file, dotted, value, f"no field {p!r} in the scenario")])
     last = parts[-1]
-    if isinstance(cur, dict) and last not in cur:
+    if isinstance(cur, list) and last.isdigit() and int(last) < len(cur):
+        cur[int(last)] = value
+    elif isinstance(cur, dict) and last in cur:
+        cur[last] = value
+    else:
         raise InputError([Problem(file, dotted, value, f"no field {last!r} in the scenario")])
-    cur[last] = value
 
 
 def build_variant(scenario_file: Path | str, params: dict[str, Value] | None = None,
