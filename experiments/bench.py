@@ -33,7 +33,7 @@ from sim.paths import builtin_scenario
 from sim.plan import compile_plan, load_plan, resolve_network
 from sim.results import Results
 from sim.runner import run_replication
-from sim.scenario import parse_scenario, read_scenario
+from sim.scenario import MAX_HORIZON_H, parse_scenario, read_scenario
 from sim.sweep import Task, execute
 
 
@@ -90,7 +90,7 @@ def scaled_plan(k: int):
     data = base.model_dump(mode="json", by_alias=True)
     forces = data["forces"]
     data["forces"] = [{**forces[i % len(forces)], "id": f"{forces[i % len(forces)]['id']}_{i}"} for i in range(k)]
-    data["horizon_h"] = 100000.0
+    data["horizon_h"] = MAX_HORIZON_H  # the longest a scenario may run: every size closes well within it
     s = parse_scenario(data, str(path))
     return compile_plan(s, str(path), resolve_network(s, path))
 

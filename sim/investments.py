@@ -67,7 +67,7 @@ def from_frame(frame: pd.DataFrame, file: str, problems: list[Problem]) -> dict[
         if prev.cost_eur != float(row.cost_eur) or prev.first_year != int(row.first_year):
             problems.append(Problem(file, f"line {i + 2} ({name}) cost_eur", row.cost_eur,
                                     f"differs from the investment's first row ({prev.cost_eur:g} EUR, {prev.first_year})"))
-        out[name] = Investment(name, prev.cost_eur, prev.first_year, prev.description, prev.changes + (change,))
+        out[name] = Investment(name, prev.cost_eur, prev.first_year, prev.description, (*prev.changes, change))
     return dict(sorted(out.items()))
 
 
@@ -96,6 +96,18 @@ def _result_problem(col: Column, value: float) -> str | None:
     return violates(value, col.constraint)
 
 
+def _pool_change_problems(ch: Change, tables: dict[str, pd.DataFrame], file: str, where: str) -> list[Problem]:
+    """A pool change names a wagon type of the network (wagons.TYPE) or a known pool."""
+    if ch.key.startswith("wagons."):
+        wt = ch.key.split(".", 1)[1]
+        if wt not in tables["wagon_types"].index:
+            return [Problem(file, where, wt, f"unknown wagon type; the network has {sorted(tables['wagon_types'].index)}")]
+        return []
+    if ch.key not in POOL_KEYS:
+        return [Problem(file, where, ch.key, f"unknown pool; use wagons.TYPE or one of {list(POOL_KEYS)}")]
+    return []
+
+
 def check_changes(invs: dict[str, Investment], tables: dict[str, pd.DataFrame], file: str) -> list[Problem]:
     """Every change names a known target, row, attribute and operation, and leaves the cells it changes
     within the network schema's bounds when its investment is applied alone to these tables (several
@@ -117,12 +129,7 @@ def check_changes(invs: dict[str, Investment], tables: dict[str, pd.DataFrame], 
                 out.append(Problem(file, where, ch.table, f"unknown table; use one of {list(TARGETS)}"))
                 continue
             if ch.table == "pools":
-                if ch.key.startswith("wagons."):
-                    wt = ch.key.split(".", 1)[1]
-                    if wt not in tables["wagon_types"].index:
-                        out.append(Problem(file, where, wt, f"unknown wagon type; the network has {sorted(tables['wagon_types'].index)}"))
-                elif ch.key not in POOL_KEYS:
-                    out.append(Problem(file, where, ch.key, f"unknown pool; use wagons.TYPE or one of {list(POOL_KEYS)}"))
+                out += _pool_change_problems(ch, tables, file, where)
                 continue
             is_numeric = ch.attribute in numeric[ch.table]
             if not is_numeric:
@@ -158,7 +165,7 @@ def check_changes(invs: dict[str, Investment], tables: dict[str, pd.DataFrame], 
 
 def _shown(value: float, col: Column) -> float | int:
     """A cell's value as the table holds it (an int column rounds)."""
-    return int(round(value)) if col.type == "int" and math.isfinite(value) else value
+    return round(value) if col.type == "int" and math.isfinite(value) else value
 
 
 def apply_to_tables(tables: dict[str, pd.DataFrame], changes: list[Change]) -> dict[str, pd.DataFrame]:
@@ -187,7 +194,7 @@ def apply_to_tables(tables: dict[str, pd.DataFrame], changes: list[Change]) -> d
         for idx in frame.index[mask]:
             old = frame.at[idx, ch.attribute]
             new = ch.apply(0.0 if old is None or pd.isna(old) else float(old))
-            frame.at[idx, ch.attribute] = int(round(new)) if (name, ch.attribute) in integer and math.isfinite(new) else new
+            frame.at[idx, ch.attribute] = round(new) if (name, ch.attribute) in integer and math.isfinite(new) else new
     problems = []
     for (name, idx, attr), by in touched.items():
         if attr == "in_service":
@@ -217,7 +224,7 @@ def apply_to_pools(pools: dict, changes: list[Change]) -> dict:
         if not math.isfinite(new):
             raise InputError([Problem("(pools)", f"pools.{ch.key}", new, f"after {ch}: is not a finite number")])
         if wagons:
-            out["wagons"][ch.key.split(".", 1)[1]] = int(round(new))
+            out["wagons"][ch.key.split(".", 1)[1]] = round(new)
         else:
             out[ch.key] = type(out[ch.key])(new)
     return out

@@ -93,8 +93,7 @@ def check_unique_keys(net: Network) -> list[Problem]:
     out = []
     for t in TABLES:
         idx = net.table(t).index
-        for key in sorted(set(idx[idx.duplicated()])):
-            out.append(Problem(net.file(t), KEYS[t], key, "appears more than once"))
+        out += [Problem(net.file(t), KEYS[t], key, "appears more than once") for key in sorted(set(idx[idx.duplicated()]))]
     return out
 
 
@@ -131,13 +130,11 @@ def check_references(net: Network) -> list[Problem]:
     out = []
     nodes = set(net.nodes.index)
     for t in ("seaports", "airfields", "railheads", "staging"):
-        for key in net.table(t).index:
-            if key not in nodes:
-                out.append(Problem(net.file(t), "node", key, "unknown node (not in nodes.csv)"))
+        out += [Problem(net.file(t), "node", key, "unknown node (not in nodes.csv)")
+                for key in net.table(t).index if key not in nodes]
     for key, row in net.links.iterrows():
-        for end in ("from", "to"):
-            if row[end] not in nodes:
-                out.append(Problem(net.file("links"), f"{key}.{end}", row[end], "unknown node (not in nodes.csv)"))
+        out += [Problem(net.file("links"), f"{key}.{end}", row[end], "unknown node (not in nodes.csv)")
+                for end in ("from", "to") if row[end] not in nodes]
     return out
 
 

@@ -231,7 +231,7 @@ def _compile_flow(plan: Plan, i: int, flow: Flow) -> list[Problem]:
             day = 0
             while flow.start_h + 24.0 * day < flow.end_h - 1e-9:
                 share = min(24.0, flow.end_h - flow.start_h - 24.0 * day) / 24.0
-                n = int(round(flow.persons_per_day * share))
+                n = round(flow.persons_per_day * share)
                 if n:
                     arrivals.append((flow.start_h + 24.0 * day, -1, n))
                     persons += n

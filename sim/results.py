@@ -256,8 +256,7 @@ class Results:
         ev = _usage_changes(u).sort_values(["resource", "t", "dq"], kind="stable")
         ev["queue"] = ev.groupby("resource")["dq"].cumsum()
         ev["in_use"] = ev.groupby("resource")["du"].cumsum()
-        out = ev.groupby(["resource", "t"], sort=True)[["queue", "in_use"]].last().reset_index()
-        return out
+        return ev.groupby(["resource", "t"], sort=True)[["queue", "in_use"]].last().reset_index()
 
     def daily_throughput(self) -> pd.DataFrame:
         """Per day, node and stage (mode for onward moves): pieces and persons leaving that stage."""

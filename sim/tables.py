@@ -107,12 +107,8 @@ def violates(value: object, constraint: str) -> str | None:
     return None
 
 
-def read_table(path: Path, table: str, problems: list[Problem], label: str | None = None) -> pd.DataFrame:
-    """Read one CSV table; append a Problem for each bad header or cell. Rows with a bad cell stay in the
-    frame (the cell as None or as read) so references to them resolve; the Problem blocks any run."""
-    cols = schema()[table]
-    name = label or str(path)
-    empty = pd.DataFrame({c.attribute: pd.Series(dtype=object) for c in cols})
+def _read_csv(path: Path, table: str, name: str, problems: list[Problem]) -> tuple[list[str], list[list[str]]] | None:
+    """The header and rows of a CSV file; None (with a Problem) when it is missing, a folder or unreadable."""
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             reader = csv.reader(fh)
@@ -120,30 +116,69 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
             rows = list(reader)
     except FileNotFoundError:
         problems.append(Problem(name, "(file)", str(path), f"table {table} is missing"))
-        return empty
+        return None
     except IsADirectoryError:
         problems.append(Problem(name, "(file)", str(path), f"table {table} is a folder, not a CSV file"))
-        return empty
+        return None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:  # OSError: e.g. no permission to read
         problems.append(Problem(name, "(file)", str(path), f"cannot read CSV: {exc}"))
-        return empty
+        return None
     if header is None:
         problems.append(Problem(name, "(header)", "", "file is empty"))
-        return empty
-    header = [h.strip() for h in header]
+        return None
+    return [h.strip() for h in header], rows
+
+
+def _header_problems(header: list[str], cols: tuple[Column, ...], table: str, name: str) -> list[Problem]:
+    """Columns named twice, unknown or missing although required."""
     known = {c.attribute for c in cols}
+    out = []
     for h in sorted(set(header)):
         places = [i + 1 for i, x in enumerate(header) if x == h]
         if len(places) > 1:  # a row would keep only one of the copies' cells, silently
-            problems.append(Problem(name, "(header)", h, f"column appears {len(places)} times (columns "
-                                    f"{', '.join(map(str, places))}); keep one"))
-    for h in header:
-        if h not in known:
-            problems.append(Problem(name, "(header)", h, f"unknown column; table {table} declares {sorted(known)}"))
-    for c in cols:
-        if c.required and c.attribute not in header:
-            problems.append(Problem(name, "(header)", c.attribute, "required column is missing"))
-    if any(p.file == name and p.field == "(header)" and p.severity == "error" for p in problems):
+            out.append(Problem(name, "(header)", h, f"column appears {len(places)} times (columns "
+                               f"{', '.join(map(str, places))}); keep one"))
+    out += [Problem(name, "(header)", h, f"unknown column; table {table} declares {sorted(known)}")
+            for h in header if h not in known]
+    out += [Problem(name, "(header)", c.attribute, "required column is missing")
+            for c in cols if c.required and c.attribute not in header]
+    return out
+
+
+def _cell(text: str, c: Column, name: str, where: str, problems: list[Problem]) -> tuple[object, bool]:
+    """One cell's value (None when it is bad or empty without a default) and whether the default filled it."""
+    defaulted = False
+    if text == "":
+        if c.required:
+            problems.append(Problem(name, where, "", "required value is empty"))
+            return None, False
+        text, defaulted = c.default, True
+        if text == "":
+            return ("" if c.type == "str" else None), True
+    try:
+        value = _convert(text, c)
+    except ValueError as exc:
+        problems.append(Problem(name, where, text, f"expected {c.type}: {exc}"))
+        return None, defaulted
+    why = violates(value, c.constraint)
+    if why:
+        problems.append(Problem(name, where, value, why))
+    return value, defaulted
+
+
+def read_table(path: Path, table: str, problems: list[Problem], label: str | None = None) -> pd.DataFrame:
+    """Read one CSV table; append a Problem for each bad header or cell. Rows with a bad cell stay in the
+    frame (the cell as None or as read) so references to them resolve; the Problem blocks any run."""
+    cols = schema()[table]
+    name = label or str(path)
+    empty = pd.DataFrame({c.attribute: pd.Series(dtype=object) for c in cols})
+    read = _read_csv(path, table, name, problems)
+    if read is None:
+        return empty
+    header, rows = read
+    bad_header = _header_problems(header, cols, table, name)
+    if bad_header:
+        problems += bad_header
         return empty
     records: list[dict[str, Any]] = []
     defaulted: set[tuple[int, str]] = set()  # (row position, column) filled from the schema default
@@ -153,32 +188,14 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
         if len(raw) != len(header):
             problems.append(Problem(name, f"line {lineno}", ",".join(raw), f"has {len(raw)} cells, header has {len(header)}"))
             continue
-        cells = dict(zip(header, (cell.strip() for cell in raw)))
+        cells = dict(zip(header, (cell.strip() for cell in raw), strict=True))
         key = cells.get(cols[0].attribute, "")
         rec: dict[str, object] = {}
         for c in cols:
-            text = cells.get(c.attribute, "")
-            where = f"line {lineno} ({key}) {c.attribute}"
-            if text == "":
-                if c.required:
-                    problems.append(Problem(name, where, "", "required value is empty"))
-                    rec[c.attribute] = None
-                    continue
-                text = c.default
+            rec[c.attribute], filled = _cell(cells.get(c.attribute, ""), c, name, f"line {lineno} ({key}) {c.attribute}",
+                                            problems)
+            if filled:
                 defaulted.add((len(records), c.attribute))
-                if text == "":
-                    rec[c.attribute] = "" if c.type == "str" else None
-                    continue
-            try:
-                value = _convert(text, c)
-            except ValueError as exc:
-                problems.append(Problem(name, where, text, f"expected {c.type}: {exc}"))
-                rec[c.attribute] = None
-                continue
-            why = violates(value, c.constraint)
-            if why:
-                problems.append(Problem(name, where, value, why))
-            rec[c.attribute] = value
         if key:  # a row with a bad cell is kept (its key still exists) so one bad cell does not cascade
             records.append(rec)
     frame = pd.DataFrame.from_records(records, columns=[c.attribute for c in cols])

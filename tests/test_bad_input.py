@@ -85,13 +85,14 @@ ROAD_ONLY_LINKS = [
 def test_malformed_yaml(tmp_path: Path) -> None:
     path = tmp_path / "scenario.yaml"
     path.write_text("name: broken\nforces: [\n  {id: f, template: t\nhorizon_h: 10\n", encoding="utf-8")
-    code, out, err = _invoke("validate", str(path))
+    code, _out, err = _invoke("validate", str(path))
     assert code == 2
     lines = _errors(err)
     assert len(lines) == 1
     assert str(path) in lines[0]
     assert "malformed YAML" in lines[0]
-    assert "line " in lines[0] and any(ch.isdigit() for ch in lines[0].split("line ", 1)[1][:3])
+    assert "line " in lines[0]
+    assert any(ch.isdigit() for ch in lines[0].split("line ", 1)[1][:3])
 
 
 # 2. ------------------------------------------------------------------------------------------------------
@@ -138,12 +139,14 @@ def test_no_path_from_entry_to_exit(tmp_path: Path) -> None:
     # Without the rail link, tracked pieces restricted to rail cannot leave the port.
     _, data = _build(tmp_path, net={"links": ROAD_ONLY_LINKS}, modes={"tracked": ["rail"]})
     path = _write(tmp_path, data)
-    code, out, err = _invoke("validate", str(path))
+    code, _out, err = _invoke("validate", str(path))
     assert code == 2
     lines = _errors(err)
     tracked = [ln for ln in lines if "tracked from port" in ln]
     assert len(tracked) == 1, lines
-    assert str(path) in tracked[0] and "forces[0].ships[0]" in tracked[0] and "no path" in tracked[0]
+    assert str(path) in tracked[0]
+    assert "forces[0].ships[0]" in tracked[0]
+    assert "no path" in tracked[0]
     assert len(lines) == len(set(lines))  # one line per problem, no repeats
 
 
