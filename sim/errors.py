@@ -26,9 +26,3 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = [p for p in problems if p.severity == "error"] or list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
-
-
-def raise_if_errors(problems: list[Problem]) -> None:
-    """Raise InputError when any problem is an error (warnings pass)."""
-    if any(p.severity == "error" for p in problems):
-        raise InputError(problems)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -228,9 +227,3 @@ def apply_to_pools(pools: dict, changes: list[Change]) -> dict:
         else:
             out[ch.key] = type(out[ch.key])(new)
     return out
-
-
-def load_file(path: Path, problems: list[Problem]) -> pd.DataFrame:
-    from .tables import read_table
-
-    return read_table(path, "investments", problems)

@@ -54,11 +54,6 @@ def schema() -> dict[str, tuple[Column, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def schema_frame() -> pd.DataFrame:
-    """The schema as a DataFrame, for documentation and notebooks."""
-    return pd.read_csv(SCHEMA_FILE, dtype=str, keep_default_na=False)
-
-
 _TRUE = {"true", "1", "yes", "y"}
 _FALSE = {"false", "0", "no", "n"}
 

@@ -173,3 +173,14 @@ def test_a_train_shorter_than_one_wagon_is_explained(tmp_path):
     msg = " ".join(p.message for p in exc.value.problems)
     assert "railheads.csv port.max_train_m" in msg
     assert "too short for one" in msg
+
+
+def test_piece_classes_are_declared_once():
+    from sim.ids import PIECE_CLASSES
+    from sim.network import load_network
+    from sim.paths import networks_dir
+    from sim.scenario import DEFAULT_MODES, UnitSpec
+
+    assert set(UnitSpec.model_fields) - {"unit", "personnel"} == set(PIECE_CLASSES)  # the YAML keys of a unit
+    assert set(DEFAULT_MODES) == set(PIECE_CLASSES)
+    assert set(load_network(networks_dir() / "belgium").piece_classes.index) == set(PIECE_CLASSES)
