@@ -239,10 +239,15 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
         plan = load_plan(scenario)
     except InputError as exc:
         _fail(exc.problems)
-    for w in plan.warnings:
+    warnings = list(plan.warnings)
+    bound = closure_bound(plan)
+    if not bound.closes and bound.binding is not None:  # the capacities alone say it: no run needed to find out
+        warnings.append(Problem(str(scenario), "(capacities)", ", ".join(bound.binding.cut),
+                                f"nothing can cross this cut ({bound.binding.name}): the forces cannot close", "warning"))
+    for w in warnings:
         typer.echo(str(w), err=True)
     typer.echo(f"ok: {scenario}: {len(plan.pieces):,} pieces, {plan.personnel_total:,} persons, "
-               f"{len(plan.ships)} ship calls, {len(plan.flights)} flights, {len(plan.warnings)} warnings")
+               f"{len(plan.ships)} ship calls, {len(plan.flights)} flights, {len(warnings)} warnings")
 
 
 @app.command()

@@ -184,3 +184,22 @@ def test_piece_classes_are_declared_once():
     assert set(UnitSpec.model_fields) - {"unit", "personnel"} == set(PIECE_CLASSES)  # the YAML keys of a unit
     assert set(DEFAULT_MODES) == set(PIECE_CLASSES)
     assert set(load_network(networks_dir() / "belgium").piece_classes.index) == set(PIECE_CLASSES)
+
+
+def test_validate_says_up_front_when_no_rail_path_is_left(tmp_path):
+    from netkit import link
+
+    links = [link("r_port_stage", "road", "port", "stage", 50, 80), link("r_apod_stage", "road", "apod", "stage", 30, 80),
+             link("r_stage_exit", "road", "stage", "exit_road", 100, 80),
+             link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24, capacity_trains_per_day=30,
+                  civil_trains_per_day=40)]
+    net = tiny_network(tmp_path / "net", links=links)
+    data = scenario(net, templates={"t": [{"unit": "a", "personnel": 0, "tracked": 45}]},
+                    forces=[{"id": "f", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 0}]}],
+                    civil_traffic={"level": 1.0, "priority": "civil"}, modes={"tracked": ["rail"]})
+    result = CliRunner().invoke(app, ["validate", str(write_scenario(tmp_path / "s.yaml", data))])
+    assert result.exit_code == 0
+    (line,) = [ln for ln in result.output.splitlines() if "(capacities)" in ln]
+    assert line.startswith("warning: ")
+    assert "paths@l_port_exit>" in line
+    assert "cannot close" in line
