@@ -220,6 +220,7 @@ class Results:
         r["uses"] = g.size().reindex(r.index).fillna(0).astype(int)
         held, weighted_wait = sums["held"].fillna(0.0), sums["wait"].fillna(0.0)
         cap = np.where(r["kind"].isin(SLOT_KINDS), 1.0, r["capacity"].astype(float))
+        cap = np.where(cap > 0, cap, np.inf)  # a resource of no capacity (no beds, no berth left) is never used
         r["utilization"] = held / (cap * end)
         max_queue, peak_in_use = _queue_peaks(u, r.index)
         r["max_queue"] = max_queue
