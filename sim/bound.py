@@ -44,7 +44,8 @@ class BoundReport:
     def as_dict(self) -> dict:
         b = self.binding
         return {"bound_h": round(self.bound_h, 4), "bound_by": b.name if b else None,
-                "bound_cut": list(b.cut) if b else [], "bound_rate_per_day": round(b.rate_pph * 24, 3) if b else None}
+                "bound_cut": list(b.cut) if b else [],
+                "bound_rate_per_day": round(b.rate_pph * 24, 3) if b and math.isfinite(b.rate_pph) else None}
 
 
 def _low(plan: Plan, name: str) -> float:
