@@ -164,13 +164,19 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
     templates = load_templates(problems=problems)
-    named = check_names(scenario, file, net)  # reported together with the network's own problems
-    problems += [p for p in named if p.severity == "error"]
-    warnings += [p for p in named if p.severity != "error"]
     try:
+        named = check_names(scenario, file, net)  # reported together with the network's own problems
+        problems += [p for p in named if p.severity == "error"]
+        warnings += [p for p in named if p.severity != "error"]
         changed = apply_changes(scenario, file, net, extra_changes)
     except InputError as exc:
         raise InputError(problems + exc.problems) from None
+    except (TypeError, ValueError, KeyError):
+        if not problems:
+            raise
+        # a network with errors (a key twice, a cell that could not be read) may break the checks and changes
+        # that rely on its tables: its own errors say what to fix
+        raise InputError(problems) from None
     if problems:
         raise InputError(problems)
     net = changed.network
