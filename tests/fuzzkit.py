@@ -41,7 +41,6 @@ class Case:
 
     tables: dict[str, list[dict[str, Any]]]
     scenario: dict[str, Any]
-    label: str = "scenario"  # what produced it (for the table of outcomes)
 
 
 @dataclass
