@@ -17,7 +17,10 @@ class Problem:
     severity: str = "error"  # "error" blocks a run; "warning" is reported by `rsom validate`
 
     def __str__(self) -> str:
-        return f"{self.severity}: {self.file}: {self.field} = {self.value!r}: {self.message}"
+        """One line, whatever the message (a YAML parser's message may span lines): the command line prints
+        one line per problem, each starting with its severity."""
+        text = f"{self.severity}: {self.file}: {self.field} = {self.value!r}: {self.message}"
+        return " ".join(part.strip() for part in text.splitlines())
 
 
 class InputError(Exception):

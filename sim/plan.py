@@ -165,13 +165,19 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
     templates = load_templates(problems=problems)
-    named = check_names(scenario, file, net)  # reported together with the network's own problems
-    problems += [p for p in named if p.severity == "error"]
-    warnings += [p for p in named if p.severity != "error"]
     try:
+        named = check_names(scenario, file, net)  # reported together with the network's own problems
+        problems += [p for p in named if p.severity == "error"]
+        warnings += [p for p in named if p.severity != "error"]
         changed = apply_changes(scenario, file, net, extra_changes)
     except InputError as exc:
         raise InputError(problems + exc.problems) from None
+    except (TypeError, ValueError, KeyError):
+        if not problems:
+            raise
+        # a network with errors (a key twice, a cell that could not be read) may break the checks and changes
+        # that rely on its tables: its own errors say what to fix
+        raise InputError(problems) from None
     if problems:
         raise InputError(problems)
     warnings += changed.warnings
@@ -216,10 +222,12 @@ def _compile_flow(plan: Plan, i: int, flow: Flow) -> list[Problem]:
             if n == 0:
                 out.append(Problem(file, f"{here}.pieces_per_day", flow.pieces_per_day,
                                    f"less than one piece in the flow's {hours:g} h"))
+            pid0 = len(plan.pieces)
             for k in range(n):
                 pid = len(plan.pieces)
                 plan.pieces.append(PiecePlan(pid, flow.name, flow.name, flow.cls, flow.mode, flow.origin, flow=True, **opt))
                 arrivals.append((flow.start_h + k * 24.0 / flow.pieces_per_day, pid, 0))
+            out += _trains_fit(plan, f"{here}.mode", plan.pieces[pid0:])
     persons, route = 0, cast(Route, ())
     if flow.persons_per_day > 0:
         found = router.route("road", flow.origin, flow.destination)
@@ -356,7 +364,7 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
     if out:
         return out
     out += _choose_modes(plan, force, pieces, arrivals, rules)
-    out += _trains_fit(plan, here, plan.pieces[pid0:])
+    out += _trains_fit(plan, f"{here}.railhead", plan.pieces[pid0:])
     out += _units(plan, here, force, template, plan.pieces[pid0:])
     return out
 
@@ -486,9 +494,10 @@ def _staging_alternatives(net: Network, column: str, need: int) -> str:
     return (f"stage the force at {', '.join(big)} " + split) if big else ("no staging area is big enough; " + split)
 
 
-def _trains_fit(plan: Plan, here: str, pieces: list[PiecePlan]) -> list[Problem]:
+def _trains_fit(plan: Plan, field: str, pieces: list[PiecePlan]) -> list[Problem]:
     """A train from a railhead must hold at least one wagon of each type loaded there: the shortest of the
-    railhead's, the far end's and the line's length limits, less the locomotive, must exceed a wagon."""
+    railhead's, the far end's and the line's length limits, less the locomotive, must exceed a wagon. Checked
+    for the pieces of forces and of sustainment flows alike (a train of no wagon could never leave)."""
     net, loco = plan.network, plan.scenario.rail.locomotive_m
     seen: set[tuple[str, str, str]] = set()
     out = []
@@ -506,7 +515,7 @@ def _trains_fit(plan: Plan, here: str, pieces: list[PiecePlan]) -> list[Problem]
         where, shortest = min(limits.items(), key=lambda kv: (kv[1], kv[0]))
         wagon = float(net.wagon_types.at[wt, "length_m"])
         if shortest - loco < wagon:
-            out.append(Problem(plan.file, f"{here}.railhead", p.railhead,
+            out.append(Problem(plan.file, field, p.railhead,
                                f"a train from {p.railhead} to {p.exit} may be {shortest:g} m ({where}) less the "
                                f"locomotive ({loco:g} m, rail.locomotive_m): too short for one {wt} wagon ({wagon:g} m)"))
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import simpy
@@ -57,14 +58,32 @@ class ResourceInfo:
         return cls(rid.name, rid.kind, node, float(capacity), unit, rid.link)
 
 
+@cache
+def _ids_per_stop() -> int:
+    """Event ids one run(until=...) call with nothing to do draws (its stop event; SimPy 4.1 requeues it with a
+    new id): what a step the run loop leaves out would have added to the count of events processed."""
+    env = simpy.Environment()
+    env.run(until=1)
+    before = next(env._eid)
+    env.run(until=2)
+    return next(env._eid) - before - 1
+
+
 class Counting(simpy.Environment):
     """A SimPy environment that tells how many events it has processed: every event scheduled gets the next
     id from SimPy's counter and is either processed or still queued (no per-step overhead)."""
 
+    stops_skipped = 0  # run(until=...) calls the run loop left out (steps with nothing to do)
+
     @property
     def events_processed(self) -> int:
         scheduled = next(self._eid)  # ids are only compared for ordering, so drawing one here is harmless
-        return scheduled - len(self._queue)
+        return scheduled - len(self._queue) + self.stops_skipped * _ids_per_stop()
+
+    def next_active(self) -> float:
+        """Time of the next scheduled event that anyone waits on (inf if none). SimPy leaves the stop event of
+        run(until=...) queued, with no callbacks; events like it change nothing when processed."""
+        return min((t for t, _, _, ev in self._queue if ev.callbacks), default=float("inf"))
 
 
 class Station:

@@ -249,7 +249,15 @@ class World:
         horizon = self.s.horizon_h
         with few_collections():
             while self.env.now < horizon:
-                self.env.run(until=min(self.env.now + step_h, horizon))
+                # steps with no event in them are run as one (the clock stays on the same grid of steps, and
+                # their stop events are counted as before), so a run where everything left waits for ever, or
+                # for a far-off event, ends at once
+                now = self.env.now
+                gap = min(self.env.next_active(), horizon) - now
+                steps = 1 if gap <= step_h else math.ceil(gap / step_h - 1e-9)
+                until = min(now + steps * step_h, horizon)
+                self.env.stops_skipped += max(0, math.ceil((until - now) / step_h - 1e-9) - 1)
+                self.env.run(until=until)
                 if progress:
                     progress(self.env.now)
                 if self.outstanding == 0:
