@@ -226,7 +226,7 @@ class Results:
         cap = np.where(r["kind"].isin(SLOT_KINDS), 1.0, r["capacity"].astype(float))
         none = cap <= 0  # a resource with no capacity at all (every berth taken by civil traffic): nothing held
         cap = np.where(none, 1.0, cap)
-        r["utilization"] = held / (cap * end)
+        r["utilization"] = held / cap / end  # not held / (cap * end): a huge capacity would overflow
         max_queue, peak_in_use = _queue_peaks(u, r.index)
         r["max_queue"] = max_queue
         r["peak_utilization"] = np.minimum(peak_in_use / cap, 1.0)

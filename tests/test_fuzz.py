@@ -268,3 +268,12 @@ def test_random_disruptions_at_an_absurd_rate(tmp_path: Path) -> None:
                        text=True, timeout=8, check=False)
     assert r.returncode in (0, 2)
     assert "Traceback" not in r.stderr
+
+
+def test_a_huge_capacity_gives_no_overflow_in_the_utilisation(tmp_path: Path) -> None:
+    """Found by the fuzzer: 1e308 marshalling spaces (a valid cell) overflowed capacity x hours in the
+    utilisation (a RuntimeWarning, an error in the project's code); utilisation is held / capacity / hours."""
+    tables, data = _tiny()
+    tables["seaports"] = [{**r, "marshalling_spaces": 1e308} for r in tables["seaports"]]
+    s = _run(tmp_path, tables, data)
+    assert s["pieces"]["delivered"] == s["pieces"]["planned"]
