@@ -49,6 +49,13 @@ def _fsync_dir(where: Path) -> None:
         os.close(fd)
 
 
+def _umask() -> int:
+    """The process's file mode mask (read by setting it, then setting it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, write: Callable[[IO[Any]], object], mode: str = "w") -> None:
     """Write `path` through a temporary file in the same folder, flushed and synced, then renamed over it;
     on any failure the temporary file is removed and the old `path` (if any) stays as it was."""
@@ -57,6 +64,7 @@ def atomic_write(path: Path, write: Callable[[IO[Any]], object], mode: str = "w"
     except OSError as exc:
         raise OutputError(path, _reason(exc)) from None
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would make it (mkstemp makes it private)
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
             write(fh)
             fh.flush()

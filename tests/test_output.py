@@ -81,3 +81,13 @@ def test_a_full_disk_during_run_out_is_one_line_exit_1(tiny: Path, tmp_path: Pat
     assert code == 1
     assert f"{tmp_path / 'out' / 'summary.json'}: cannot write: {os.strerror(errno.ENOSPC)}" in text
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_files_written_whole_get_the_usual_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    old = os.umask(0o022)
+    try:
+        output.write_text(target, "<html></html>")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644
