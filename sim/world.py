@@ -26,7 +26,7 @@ from .plan import PiecePlan, Plan, UnitPlan, mode_rules
 from .resources import Counting, Pool, ResourceInfo, Slots, Station, blame_group
 from .rng import Streams
 from .routing import Leg, Route
-from .scenario import Force, Scenario
+from .scenario import Scenario
 
 Token = tuple[Any, ...]  # what a Station, Pool or fleet hands out and takes back
 
@@ -231,10 +231,6 @@ class World:
         for it in items:
             if it.port_token is not None:
                 self.marshalling[self.pieces[it.pid].entry].give(it.port_token)
-
-    def force(self, force_id: str) -> Force:
-        """The scenario's force of this id."""
-        return next(f for f in self.s.forces if f.id == force_id)
 
     # ---- running ---------------------------------------------------------------------------------------
     @property
