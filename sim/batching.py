@@ -4,33 +4,71 @@ has waited long enough, or when no more members are expected."""
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import simpy
 
 T = TypeVar("T")  # what is batched (the model's Item)
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+class Load(Protocol[T_contra]):
+    """What a group forming at the head of a batcher holds, and whether the next item still fits."""
+
+    def add(self, item: T_contra) -> bool:
+        """Add the item to the group; False (and nothing added) when it does not fit."""
+
+    def reset(self) -> None:
+        """Start an empty group."""
+
+    @property
+    def full(self) -> bool:
+        """No item like the last one added would fit any more."""
+
+
+class Additive(Generic[T]):
+    """A group of items with sizes (1 vehicle, a barge share) that holds up to `capacity`: full when less
+    room is left than the last item took."""
+
+    def __init__(self, capacity: float, size_of: Callable[[T], float]):
+        self.capacity, self.size_of = capacity, size_of
+        self.n, self.total, self.last = 0, 0.0, 0.0
+
+    def add(self, item: T) -> bool:
+        size = self.size_of(item)
+        if self.n and self.total + size > self.capacity + 1e-9:
+            return False
+        self.n, self.total, self.last = self.n + 1, self.total + size, size
+        return True
+
+    def reset(self) -> None:
+        self.n, self.total, self.last = 0, 0.0, 0.0
+
+    @property
+    def full(self) -> bool:
+        return self.n > 0 and self.capacity - self.total < self.last - 1e-9
 
 
 class Batcher(Generic[T]):
     """FIFO batching of items for one key (e.g. railhead, force, exit and wagon type).
 
-    Each item has a size (`size_of`: 1 vehicle, a wagon share, a barge share) and a group holds up to
-    `capacity`. A group is full when the next item would not fit or when less room is left than the last
-    item took. `dispatch(batch)` is a generator that may wait (for wagons, a barge) before the group leaves;
+    The group at the head is measured by a `Load` (e.g. `Additive`: sizes up to a capacity; a train's length
+    and mass). A group is full when the next item would not fit or when the load says no item like the last
+    would. `dispatch(batch)` is a generator that may wait (for wagons, a barge) before the group leaves;
     the batcher forms the next group only after that.
 
     The batcher's process sleeps until there is something to decide: put() wakes it only when the queue was empty,
     when the group at the head fills or when nothing more is expected, and one timer per group head wakes it when that
     group's first member has waited `max_wait_h`. Joining a group that stays open costs no event."""
 
-    def __init__(self, env: simpy.Environment, expected: int, max_wait_h: float, capacity: float,
-                 size_of: Callable[[T], float], dispatch: Callable[[list[T]], Generator[simpy.Event, Any, None]]):
+    def __init__(self, env: simpy.Environment, expected: int, max_wait_h: float, load: Load[T],
+                 dispatch: Callable[[list[T]], Generator[simpy.Event, Any, None]]):
         self.env, self.expected, self.max_wait_h = env, expected, max_wait_h
-        self.capacity, self.size_of, self.dispatch = capacity, size_of, dispatch
+        self.load, self.dispatch = load, dispatch
         self.queue: list[tuple[float, T]] = []
         self._wake: simpy.Event | None = None  # set while the process sleeps
         self._timer_due = -1.0  # when the pending timer fires (h); -1: none pending
-        self._n, self._total, self._last, self._closed = 0, 0.0, 0.0, False  # the group forming at the head
+        self._n, self._closed = 0, False  # the group forming at the head: its items, closed to more
         env.process(self._run())
 
     def put(self, item: T) -> None:
@@ -43,16 +81,17 @@ class Batcher(Generic[T]):
 
     def _add(self, item: T) -> None:
         """Add an item to the group at the head, or close the group if it does not fit."""
-        size = self.size_of(item)
-        if self._n and self._total + size > self.capacity + 1e-9:
+        if self.load.add(item):
+            self._n += 1
+        elif self._n:
             self._closed = True
         else:
-            self._n, self._total, self._last = self._n + 1, self._total + size, size
+            raise ValueError("an item that fits no group on its own")
 
     @property
     def _full(self) -> bool:
         """The group at the head is full: the next item did not fit, or less room is left than the last took."""
-        return self._closed or (self._n > 0 and self.capacity - self._total < self._last - 1e-9)
+        return self._closed or (self._n > 0 and self.load.full)
 
     def _poke(self, _ev: object = None) -> None:
         if self._wake is not None and not self._wake.triggered:
@@ -60,7 +99,8 @@ class Batcher(Generic[T]):
 
     def _regroup(self) -> None:
         """Recount the group forming at the head after a group has left."""
-        self._n, self._total, self._last, self._closed = 0, 0.0, 0.0, False
+        self._n, self._closed = 0, False
+        self.load.reset()
         for _, item in self.queue:
             self._add(item)
             if self._closed:

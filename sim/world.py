@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 import simpy
 
-from .batching import Batcher
+from .batching import Batcher, Load
 from .defaults import resolve_run
 from .disruptions import Outage, Outages, draw
 from .distributions import Distribution, Sampler
@@ -217,13 +217,12 @@ class World:
         else:
             self.expected[key] = self.expected.get(key, 0) + n
 
-    def batcher(self, key: BatchKey, capacity: float, size_of: Callable[[Item], float],
-                dispatch: Callable[[list[Item]], Generator[simpy.Event, Any, None]], max_wait_h: float) -> Batcher[Item]:
+    def batcher(self, key: BatchKey, load: Load[Item], dispatch: Callable[[list[Item]], Generator[simpy.Event, Any, None]],
+                max_wait_h: float) -> Batcher[Item]:
         """The batcher of `key`, made on first use with the pieces announced to it."""
         b = self.batchers.get(key)
         if b is None:
-            b = self.batchers[key] = Batcher(self.env, self.expected.get(key, 0), max_wait_h, capacity, size_of,
-                                             dispatch)
+            b = self.batchers[key] = Batcher(self.env, self.expected.get(key, 0), max_wait_h, load, dispatch)
         return b
 
     def leave_port(self, items: list[Item]) -> None:

@@ -8,7 +8,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.batching import Batcher
+from sim.batching import Additive, Batcher
 from sim.distributions import Deterministic, Exponential, Lognormal, Sampler, Triangular
 from sim.resources import Counting, Pool, ResourceInfo
 
@@ -81,7 +81,7 @@ def _batcher_log(arrivals, capacity=3.0, max_wait_h=10.0, expected=None, size=1.
         return
         yield
 
-    b = Batcher(env, len(arrivals) if expected is None else expected, max_wait_h, capacity, lambda _it: size, dispatch)
+    b = Batcher(env, len(arrivals) if expected is None else expected, max_wait_h, Additive(capacity, lambda _it: size), dispatch)
 
     def source():
         for t, item in arrivals:

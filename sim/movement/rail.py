@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..batching import Batcher
+from ..batching import Additive, Batcher
 from ..ids import Batch, BatchKey, Res, ResourceId, Stage
 from ..routing import Route
 from ..world import Item, Token, World
@@ -105,7 +105,7 @@ def _train_batcher(w: World, key: BatchKey) -> Batcher:
         x, r = min(ok, key=lambda o: (eta(w, o[1], w.env.now), o[0], [leg.key for leg in o[1]]))
         w.env.process(train(w, batch, railhead, x, r, tokens, ts, need))
 
-    batcher = w.batcher(key, wagons, size_of, dispatch, w.s.rail.max_wait_h)
+    batcher = w.batcher(key, Additive(wagons, size_of), dispatch, w.s.rail.max_wait_h)
     return batcher
 
 

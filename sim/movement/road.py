@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from ..batching import Batcher
+from ..batching import Additive, Batcher
 from ..ids import Batch, BatchKey, Stage
 from ..ledger import DELIVERED
 from ..routing import Route
@@ -82,7 +82,7 @@ def serial_batcher(w: World, key: BatchKey, then: Callable[[list[Item]], Process
         return
         yield
 
-    return w.batcher(key, w.s.convoy.max_vehicles, lambda item: 1.0, dispatch, w.s.convoy.max_wait_h)
+    return w.batcher(key, Additive(w.s.convoy.max_vehicles, lambda item: 1.0), dispatch, w.s.convoy.max_wait_h)
 
 
 def depart(w: World, batch: list[Item], status: str, route: Route, speed_kmh: float | None = None) -> Process:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..batching import Batcher
+from ..batching import Additive, Batcher
 from ..ids import BatchKey, Stage
 from ..world import Item, Token, World
 from .legs import Process, back, blame_queue, deliver, run_legs, set_status_items
@@ -29,7 +29,7 @@ def _barge_batcher(w: World, key: BatchKey) -> Batcher:
         blame_queue(w, batcher, w.barges.info.name, t0)
         w.env.process(barge(w, batch, exit_, token))
 
-    batcher = w.batcher(key, 1.0, size_of, dispatch, w.s.barge.max_wait_h)
+    batcher = w.batcher(key, Additive(1.0, size_of), dispatch, w.s.barge.max_wait_h)
     return batcher
 
 
