@@ -69,9 +69,14 @@ class Batcher(Generic[T]):
         self._wake: simpy.Event | None = None  # set while the process sleeps
         self._timer_due = -1.0  # when the pending timer fires (h); -1: none pending
         self._n, self._closed = 0, False  # the group forming at the head: its items, closed to more
+        self._done = False  # the process ended (nothing queued, nothing expected); a later put starts it again
         env.process(self._run())
 
     def put(self, item: T) -> None:
+        if self._done:  # more came after all that was expected had left (pieces diverted here later)
+            self._done = False
+            self._timer_due = -1.0
+            self.env.process(self._run())
         self.queue.append((self.env.now, item))
         self.expected -= 1
         if not self._closed:
@@ -111,6 +116,7 @@ class Batcher(Generic[T]):
         while True:
             if not self.queue:
                 if self.expected <= 0:
+                    self._done = True
                     return
                 self._wake = env.event()
                 yield self._wake

@@ -126,10 +126,11 @@ class Batch(StrEnum):
 class BatchKey(NamedTuple):
     """Which batcher a piece joins: pieces with equal keys move together. `origin` is the railhead (trains)
     or the entry node; `dest` the exit (trains, road, HET, barge), the railhead (shuttles) or the staging
-    area (serials to staging); trains form per wagon type as well."""
+    area (serials to staging); trains form per unit as well."""
 
     kind: Batch
     origin: str
     force: str
     dest: str
     wagon_type: str = ""
+    unit: str = ""  # trains form per unit

@@ -5,8 +5,9 @@ path only appends a tuple. `weight` is the number of pieces or persons held back
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -34,7 +35,7 @@ def blame_group(blame: list[Blame], name: str, pids: Iterable[int], wait: float)
 Stuck = tuple[float, float, tuple[int, ...]]  # (time of request, weight, pieces) of a wait nothing will end
 
 
-def _flush_stuck(res: Station | Slots, now: float) -> None:
+def _flush_stuck(res: Station | Slots | PathBook, now: float) -> None:
     """Log the waits nothing ended (no server, no path left) as waits until now, and clear them."""
     for t0, weight, pids in res.stuck:
         res.log.append((res.info.name, t0, now, now, 0.0, weight))
@@ -257,3 +258,208 @@ class Slots:
     def flush(self) -> None:
         """Log the waits no slot ended (the run stopped with movers still waiting)."""
         _flush_stuck(self, self.env.now)
+
+
+class PathBook:
+    """The military train paths of one directed line. A train may enter at any time inside the line's daily
+    window, never while a known closure holds it, and at least `interval_h` (24 h / paths per day; divided by
+    the capacity factor of a partial outage) apart from every other train booked on it. Trains book the
+    paths of their whole route before they leave (`movement.timetable`), so gaps left between bookings are
+    used by later requests and no train waits on the line.
+
+    An infinite interval (no path left to the military) never grants an entry; such waits are logged at the
+    end."""
+
+    def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
+                 window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
+                 outages: list[Outage] | None = None):
+        self.env, self.log, self.info = env, log, info
+        self.blame = [] if blame is None else blame
+        self.interval_h, self.window, self.clock = interval_h, window, start_clock_h
+        self.outages: list[Outage] = outages or []
+        self.booked: list[float] = []  # entry times (h), sorted
+        self.stuck: list[Stuck] = []
+
+    def gap(self, t: float) -> float:
+        """Least time (h) between two trains entering around t."""
+        if self.outages:
+            return self.interval_h / Outages.factor_at(self.outages, t)
+        return self.interval_h
+
+    def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, Outage | None]:
+        """Earliest entry >= t with a free path, inside the window, with no closure started by `known_at`
+        (if `outages`); and the first closure that held it back (None if none)."""
+        if not math.isfinite(self.interval_h):
+            return math.inf, None
+        first = None
+        booked = self.booked
+        while math.isfinite(t):
+            t = next_open(self.window, t, self.clock)
+            if outages and self.outages:
+                t2, o = Outages.up_at(self.outages, t, known_at)
+                if t2 != t:
+                    first = first or o
+                    t = t2
+                    continue
+            gap = self.gap(t) if self.outages else self.interval_h
+            i = bisect.bisect_right(booked, t - gap + 1e-9)
+            if i < len(booked) and booked[i] < t + gap - 1e-9:
+                t = booked[i] + gap
+                continue
+            return t, first
+        return t, first
+
+    def book(self, t: float, t_request: float, weight: float = 1.0) -> None:
+        """Book an entry at t (found free by earliest), requested at t_request."""
+        bisect.insort(self.booked, t)
+        self.log.append((self.info.name, t_request, t, t + self.gap(t), 1.0, weight))
+
+    def cancel(self, t: float) -> None:
+        """Give back a path booked at t that the train will not use (it was re-planned around a closure)."""
+        i = bisect.bisect_left(self.booked, t - 1e-9)
+        if i < len(self.booked) and abs(self.booked[i] - t) <= 1e-9:
+            del self.booked[i]
+
+    def never(self, t_request: float, weight: float, pids: Iterable[int]) -> None:
+        """Note a request no path will ever serve (logged as a wait until the end of the run)."""
+        self.stuck.append((t_request, weight, tuple(pids)))
+
+    def flush(self) -> None:
+        """Log the waits no path ended."""
+        _flush_stuck(self, self.env.now)
+
+
+FleetGrant = tuple[tuple[str, str, int], ...]  # (location, kind, count) taken
+
+
+@dataclass
+class _FleetWait:
+    """A take of rolling stock waiting: its priority, request time and order, what it needs where, and the
+    kind it was first short of (its wait is booked to that kind)."""
+
+    priority: int
+    t: float
+    seq: int
+    need: dict[str, int]
+    dest: str
+    event: simpy.Event
+    short: str
+    weight: float
+    pids: tuple[int, ...]
+
+
+class Fleet:
+    """Rolling stock by kind (wagon types, and train sets: locomotives with crews), counted where it stands.
+
+    A take names what a train needs and the railhead it is needed at; it is served from the locations
+    nearest in running time (a location "" is stock already where it is first needed) and returns the hours
+    to position it. Takes are served by priority (lower first), then request time, not by who asked first
+    among those waiting: when stock comes back, the waiting takes are tried in that order, and a take may go
+    before an earlier one that is short of something it does not need. Every use is logged per kind, as by a
+    Pool."""
+
+    def __init__(self, env: simpy.Environment, log: list[Usage], infos: dict[str, ResourceInfo],
+                 start: dict[str, dict[str, int]], hours: Callable[[str, str], float], blame: list[Blame] | None = None):
+        self.env, self.log, self.infos, self.hours = env, log, infos, hours
+        self.blame = [] if blame is None else blame
+        self.at: dict[str, dict[str, int]] = {loc: dict(kinds) for loc, kinds in sorted(start.items())}
+        self.waiting: list[_FleetWait] = []
+        self.open: dict[int, tuple[FleetGrant, float, float, float]] = {}
+        self._seq = 0
+
+    def free(self, kind: str) -> int:
+        """Units of a kind not in use, wherever they stand."""
+        return sum(kinds.get(kind, 0) for kinds in self.at.values())
+
+    def _plan(self, need: dict[str, int], dest: str) -> tuple[FleetGrant, str]:
+        """What to take from where for a need at dest (nearest first); ((), kind) when a kind is short."""
+        grant: list[tuple[str, str, int]] = []
+        for kind, n in sorted(need.items()):
+            if n <= 0:
+                continue
+            places = sorted((self.hours(loc, dest), loc) for loc, kinds in self.at.items() if kinds.get(kind, 0) > 0)
+            left = n
+            for h, loc in places:
+                if not math.isfinite(h):
+                    continue
+                k = min(left, self.at[loc][kind])
+                grant.append((loc, kind, k))
+                left -= k
+                if not left:
+                    break
+            if left:
+                return (), kind
+        return tuple(grant), ""
+
+    def _grant(self, grant: FleetGrant) -> None:
+        for loc, kind, k in grant:
+            self.at[loc][kind] -= k
+
+    def take(self, need: dict[str, int], dest: str, priority: int = 1, weight: float = 1.0,
+             pids: Iterable[int] = ()) -> Generator[simpy.Event, Any, tuple[Token, float]]:
+        """Wait for the stock of `need` (units by kind) at `dest`; returns a token for give() and the hours
+        to bring it to dest (0 for stock already there)."""
+        t0 = self.env.now
+        grant, short = self._plan(need, dest) if not self.waiting else ((), "")
+        if not grant and any(n > 0 for n in need.values()):
+            ev = self.env.event()
+            self._seq += 1
+            group = tuple(pids)
+            self.waiting.append(_FleetWait(priority, t0, self._seq, need, dest, ev, short, weight, group))
+            self.waiting.sort(key=lambda e: (e.priority, e.t, e.seq))
+            self._serve()
+            grant, short = yield ev
+            blame_group(self.blame, self.infos[short].name, group, self.env.now - t0)
+        self._seq += 1
+        self.open[self._seq] = (grant, t0, self.env.now, weight)
+        hours = max((self.hours(loc, dest) for loc, _, _ in grant), default=0.0)
+        return (self._seq,), hours
+
+    def give(self, token: Token, where: str) -> None:
+        """Give back the stock of a take, standing now at `where`."""
+        grant, t0, t1, weight = self.open.pop(token[0])
+        now = self.env.now
+        totals: dict[str, int] = {}
+        for _, kind, k in grant:
+            spot = self.at.setdefault(where, {})
+            spot[kind] = spot.get(kind, 0) + k
+            totals[kind] = totals.get(kind, 0) + k
+        for kind, k in sorted(totals.items()):
+            self.log.append((self.infos[kind].name, t0, t1, now, float(k), weight))
+        if self.waiting:
+            self._serve()
+
+    def _serve(self) -> None:
+        """Grant waiting takes in order of priority and request time; a take that needs a kind an earlier
+        waiting take is short of stays behind it."""
+        blocked: set[str] = set()
+        keep = []
+        for e in self.waiting:
+            if blocked & {k for k, n in e.need.items() if n > 0}:
+                keep.append(e)
+                continue
+            grant, short = self._plan(e.need, e.dest)
+            if grant:
+                self._grant(grant)
+                e.event.succeed((grant, e.short or short or sorted(e.need)[0]))
+            else:
+                e.short = e.short or short
+                blocked.add(short)
+                keep.append(e)
+        self.waiting = keep
+
+    def flush(self) -> None:
+        """Log what is still in use when the run stops, as given back now; and the takes still waiting."""
+        now = self.env.now
+        for grant, t0, t1, weight in self.open.values():
+            totals: dict[str, int] = {}
+            for _, kind, k in grant:
+                totals[kind] = totals.get(kind, 0) + k
+            for kind, k in sorted(totals.items()):
+                self.log.append((self.infos[kind].name, t0, t1, now, float(k), weight))
+        self.open.clear()
+        for e in self.waiting:
+            name = self.infos[e.short or sorted(e.need)[0]].name
+            self.log.append((name, e.t, now, now, 0.0, e.weight))
+            blame_group(self.blame, name, e.pids, now - e.t)
+        self.waiting.clear()

@@ -35,9 +35,12 @@ DIVERSION_COLUMNS = ["t", "pid", "from_mode", "to_mode", "node", "disruption"]
 REROUTE_COLUMNS = ["t", "what", "node", "closed_link", "new_link", "goal", "disruption", "pieces"]
 CIVIL_COLUMNS = ["kind", "key", "capacity", "civil", "free", "military", "military_first", "unit"]
 HOUSING_COLUMNS = ["site", "day", "required", "housed"]
+TRAIN_COLUMNS = ["train", "force", "unit", "railhead", "pieces", "tracked", "wagons", "length_m", "mass_t",
+                 "out_of_gauge", "priority", "t_request", "t_stock", "t_positioned", "t_loaded", "t_depart", "route",
+                 "exit", "t_exit", "t_far_back", "t_back"]  # one row per train run (h); NaN: not reached
 PARAMETERS = "(parameters)"  # applied_changes given beside the scenario (not by an investment it names)
 SAVED_TABLES = ("moves", "usage", "pieces", "personnel", "pax_delivered", "resources", "blame", "flows", "disruptions",
-                "diversions", "reroutes", "civil", "housing")
+                "diversions", "reroutes", "civil", "housing", "trains")
 TAIL_SHARE = 0.10  # the last 10 % of each force's pieces set its closure
 
 
@@ -129,6 +132,7 @@ class Results:
     reroutes: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=REROUTE_COLUMNS))
     civil: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=CIVIL_COLUMNS))
     housing: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=HOUSING_COLUMNS))
+    trains: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=TRAIN_COLUMNS))
     network: Any = None  # the Network the run used (tables with coordinates, links), for maps; not saved
     applied_changes: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # what the investments changed
     network_folder: str | None = None  # absolute path of the network folder the run used
@@ -184,6 +188,8 @@ class Results:
             reroutes=pd.DataFrame(m.reroutes, columns=REROUTE_COLUMNS),
             civil=pd.DataFrame(plan.civil, columns=CIVIL_COLUMNS),
             housing=pd.DataFrame(m.housing, columns=HOUSING_COLUMNS),
+            trains=pd.DataFrame([{c: r.get(c, math.nan) for c in TRAIN_COLUMNS} for r in m.trains],
+                                columns=TRAIN_COLUMNS),
             network=plan.network,
             applied_changes=[{"investment": name, "table": ch.table, "key": ch.key, "attribute": ch.attribute,
                               "op": ch.op, "value": ch.value}
@@ -442,11 +448,38 @@ class Results:
             "throughput_per_day": self.throughput_per_day(),
             "bottlenecks": bottlenecks,
             "waiting": self.waiting(),
+            "rail": self.rail_summary(),
             "end_h": round(self.end_h, 4),
             "events": self.events,
             **{k: v for k, v in acc.items() if k.startswith("sustainment_")},
             **friction,
         }
+
+    def rail_summary(self) -> dict[str, Any]:
+        """What a rail operator reads first, per force: trains run, pieces and tracked vehicles per train, the
+        first departure after the force's first discharge, the mean wagon cycle (stock granted to stock back,
+        h); and trains per day from each railhead (over the days it dispatched trains)."""
+        tr = self.trains
+        if not len(tr):
+            return {}
+        first_in = self.pieces.groupby("force")["entered_h"].min()
+        forces = {}
+        for force, g in tr.groupby("force"):
+            cycle = (g["t_back"] - g["t_stock"]).dropna()
+            forces[str(force)] = {
+                "trains": len(g),
+                "pieces_per_train": round(float(g["pieces"].mean()), 3),
+                "tracked_per_train": round(float(g["tracked"].mean()), 3),
+                "first_train_after_first_discharge_h": _num(round(float(g["t_depart"].min() - first_in.get(force, 0.0)), 4)
+                                                            if g["t_depart"].notna().any() else None),
+                "wagon_cycle_h": _num(round(float(cycle.mean()), 4) if len(cycle) else None),
+            }
+        heads = {}
+        for head, g in tr.groupby("railhead"):
+            dep = g["t_depart"].dropna()
+            days = max((float(dep.max()) - float(dep.min())) / 24.0, 1.0) if len(dep) else 1.0
+            heads[str(head)] = round(len(dep) / days, 3)
+        return {"forces": forces, "trains_per_day": heads}
 
     def friction_summary(self) -> dict[str, Any]:
         """Summary entries for disruptions, civil traffic, sustainment and accommodation (only those present)."""

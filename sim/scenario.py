@@ -111,6 +111,7 @@ class Force(Strict):
     ships: list[ShipCall] = Field(default_factory=list)
     flights: list[Flights] = Field(default_factory=list)
     modes: dict[PieceClass, list[Mode]] | None = None  # overrides the scenario's mode rules, class by class
+    priority: int = Field(1, ge=1, le=9)  # for train paths and rolling stock: 1 goes first, then request time
 
 
 class ChangeSpec(Strict):
@@ -168,11 +169,35 @@ class Convoy(Strict):
     seats_per_vehicle: int = Field(2, ge=0, le=MAX_SEATS)  # personnel who ride in each road vehicle (assumption)
 
 
+class FarEnd(Strict):
+    """Where trains that cross an exit go on to: the run beyond the exit and back, and the time there."""
+
+    transit_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # one way, from the exit to the unloading terminal
+    turnaround_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # unloading, shunting and forming the empty train there
+
+
+class Stock(Strict):
+    """Rolling stock that starts the operation at a yard, to be positioned empty to the railheads."""
+
+    yard: str  # node on the rail network
+    wagons: dict[str, Annotated[int, Field(ge=0, le=MAX_POOL)]] = Field(default_factory=dict)  # by wagon type
+    train_sets: int = Field(0, ge=0, le=MAX_POOL)  # locomotives with crews
+
+
 class Rail(Strict):
-    """Train formation rules."""
+    """Train formation, rolling stock and train paths."""
 
     max_wait_h: float = Field(12.0, gt=0, le=MAX_TIME_H)  # a train leaves short when its first piece waited this long
     locomotive_m: float = Field(20.0, ge=0, le=MAX_LENGTH_M)  # assumption: one electric locomotive ~19-20 m
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # rail operations begin: no stock moves, no train leaves before
+    positioning_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # shunting and brake test when stock arrives from elsewhere
+    allocation_every_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # paths are allocated in rounds this often (0: at once)
+    path_lead_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # a train departs no earlier than this after its path is allocated
+    far_ends: dict[str, FarEnd] = Field(default_factory=dict)  # by exit node; other exits: trains unload at the exit
+    stock: list[Stock] = Field(default_factory=list)  # where stock starts; the rest of the pools starts where first needed
+    out_of_gauge_blocks: bool = True  # an out-of-gauge train takes the path of the other direction too (no passing)
+    road_after_h: float | None = Field(None, ge=0, le=MAX_TIME_H)  # a piece waiting longer for its train takes its
+    # next mode (HET or road) where its mode rules allow; None: never
 
 
 class Het(Strict):

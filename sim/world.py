@@ -23,12 +23,13 @@ from .distributions import Distribution, Sampler
 from .ids import BatchKey, Res, ResourceId
 from .ledger import Ledger
 from .plan import PiecePlan, Plan, UnitPlan, mode_rules
-from .resources import Counting, Pool, ResourceInfo, Slots, Station, blame_group
+from .resources import Counting, Fleet, PathBook, Pool, ResourceInfo, Slots, Station, blame_group
 from .rng import Streams
 from .routing import Leg, Route
 from .scenario import Scenario
 
 Token = tuple[Any, ...]  # what a Station, Pool or fleet hands out and takes back
+TRAIN = "train_set"  # the kind of rolling stock that is a locomotive with its crew (the others are wagon types)
 
 
 @contextmanager
@@ -86,6 +87,8 @@ class World:
         self.log = self.ledger.usage
         self.resources: dict[str, ResourceInfo] = {}
         self._slots: dict[str, Slots] = {}
+        self._paths: dict[str, PathBook] = {}
+        self._positioning: dict[tuple[str, str], float] = {}
         self.batchers: dict[BatchKey, Batcher[Item]] = {}
         self.expected: dict[BatchKey, int] = {}  # pieces announced to batchers not made yet
         self._samplers: dict[tuple[str, str], Callable[[], float]] = {}
@@ -97,6 +100,10 @@ class World:
         for fl in plan.flows:
             self.exits[fl.name] = [fl.destination]
             self.rules[fl.name] = mode_rules(self.s)
+        self.rail_desk: Any = None  # the path allocation desk (movement.timetable), made on first use
+        self.rail_cargo: dict[int, Any] = {}  # rail loading facts of each piece (movement.rail), made on first use
+        self.trains: list[dict[str, Any]] = []  # one record per train run: its stock, times and load
+        self.train_legs: list[tuple[int, str, float, float]] = []  # (train, leg, booked entry, actual entry)
         self.diversions: list[tuple[Any, ...]] = []  # (t, pid, from mode, to mode, node, closure)
         self.reroutes: list[tuple[Any, ...]] = []  # (t, what, node, old next link, new next link, goal, closure, n)
         self.housing: list[tuple[str, int, int, int]] = []  # (site, day, required, housed)
@@ -107,6 +114,8 @@ class World:
         self.railhead = rows(net.railheads)
         self.staging = rows(net.staging)
         self.wagon_len: dict[str, float] = {str(k): float(v) for k, v in net.wagon_types["length_m"].items()}
+        tare = net.wagon_types.get("tare_t", {})
+        self.wagon_tare: dict[str, float] = {str(k): float(v or 0) for k, v in dict(tare).items()}
         self._build_resources()
         self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h), plan.links_of)
         for o in self.outages.all:
@@ -158,26 +167,60 @@ class World:
             else:
                 self.spaces[node] = self._pool(ResourceId(Res.STAGING_SPACES, node), node, r["vehicle_spaces"], "pieces")
                 self.beds[node] = self._pool(ResourceId(Res.BEDS, node), node, r["beds"], "persons")
-        self.wagons = {wt: self._pool(ResourceId(Res.WAGONS, wt), "", n, "wagons") for wt, n in sorted(s.pools.wagons.items())}
-        self.train_sets = self._pool(ResourceId(Res.TRAIN_SETS), "", s.pools.train_sets, "trains")
+        self.stock = self._fleet()
         self.hets = self._pool(ResourceId(Res.HETS), "", s.pools.hets, "HETs")
         self.buses = self._pool(ResourceId(Res.BUSES), "", s.pools.buses, "buses")
         self.barges = self._pool(ResourceId(Res.BARGES), "", s.pools.barges, "barges")
         self.reassembly = self._station(Res.REASSEMBLY, "", s.pools.reassembly_teams, "teams")
 
+    def _fleet(self) -> Fleet:
+        """Wagons by type and train sets, where they stand at the start: at the scenario's yards, and the rest
+        of the pools where first needed (location "")."""
+        s = self.s
+        infos = {wt: self._info(ResourceId(Res.WAGONS, wt), "", n, "wagons") for wt, n in sorted(s.pools.wagons.items())}
+        infos[TRAIN] = self._info(ResourceId(Res.TRAIN_SETS), "", s.pools.train_sets, "trains")
+        start: dict[str, dict[str, int]] = {}
+        placed: dict[str, int] = {}
+        for st in s.rail.stock:
+            spot = start.setdefault(st.yard, {})
+            for kind, n in [*sorted(st.wagons.items()), (TRAIN, st.train_sets)]:
+                spot[kind] = spot.get(kind, 0) + n
+                placed[kind] = placed.get(kind, 0) + n
+        totals = {**s.pools.wagons, TRAIN: s.pools.train_sets}
+        start[""] = {kind: n - placed.get(kind, 0) for kind, n in sorted(totals.items())}
+        return Fleet(self.env, self.log, infos, start, self.positioning_h, self.ledger.blame)
+
+    def positioning_h(self, frm: str, to: str) -> float:
+        """Hours to bring rolling stock standing at `frm` to the railhead `to`: the running time of the fastest
+        rail route, plus the scenario's positioning time (shunting, brake test); 0 for stock already there
+        ("" stands for stock placed where first needed); inf when no rail route leads there."""
+        if not frm or frm == to:
+            return 0.0
+        h = self._positioning.get((frm, to))
+        if h is None:
+            route = self.plan.router.route("rail", frm, to)
+            h = math.inf if route is None else sum(leg.hours() for leg in route) + self.s.rail.positioning_h
+            self._positioning[(frm, to)] = h
+        return h
+
     def slots(self, leg: Leg) -> Slots:
-        """Entry slots of a directed link: train paths on rail, serial or barge headway elsewhere."""
+        """Entry slots of a directed road or water link: serial or barge headway (train paths: `paths`)."""
         sl = self._slots.get(leg.key)
         if sl is None:
-            if leg.mode == "rail":
-                interval = 24.0 / leg.paths_per_day if leg.paths_per_day > 0 else math.inf  # none left by civil traffic
-                rid, unit, cap = ResourceId(Res.PATHS, leg.key), "paths/day", leg.paths_per_day
-            else:
-                interval, rid, unit, cap = leg.headway_h, ResourceId(Res.ENTRY, leg.key), "entries", 1
-            info = self._info(rid, leg.frm, cap, unit)
-            sl = self._slots[leg.key] = Slots(self.env, self.log, info, interval, leg.window, self.s.start_clock_h,
+            info = self._info(ResourceId(Res.ENTRY, leg.key), leg.frm, 1, "entries")
+            sl = self._slots[leg.key] = Slots(self.env, self.log, info, leg.headway_h, leg.window, self.s.start_clock_h,
                                               self.ledger.blame, self.outages.by_link.get(leg.link))
         return sl
+
+    def paths(self, leg: Leg) -> PathBook:
+        """The military train paths of a directed rail link."""
+        pb = self._paths.get(leg.key)
+        if pb is None:
+            interval = 24.0 / leg.paths_per_day if leg.paths_per_day > 0 else math.inf  # none left by civil traffic
+            info = self._info(ResourceId(Res.PATHS, leg.key), leg.frm, leg.paths_per_day, "paths/day")
+            pb = self._paths[leg.key] = PathBook(self.env, self.log, info, interval, leg.window, self.s.start_clock_h,
+                                                 self.ledger.blame, self.outages.by_link.get(leg.link))
+        return pb
 
     def uses_slots(self, leg: Leg) -> bool:
         """Whether entering the leg needs a slot: a train path, a headway, a window or a disruption on it."""
@@ -262,10 +305,11 @@ class World:
             res.flush()
         return end
 
-    def _all_resources(self) -> list[Station | Pool | Slots]:
-        out: list[Station | Pool | Slots] = [self.train_sets, self.hets, self.buses, self.barges, self.reassembly,
-                                             *self.wagons.values()]
+    def _all_resources(self) -> list[Station | Pool | Slots | PathBook | Fleet]:
+        out: list[Station | Pool | Slots | PathBook | Fleet] = [self.stock, self.hets, self.buses, self.barges,
+                                                                self.reassembly]
         out += [self._slots[k] for k in sorted(self._slots)]
+        out += [self._paths[k] for k in sorted(self._paths)]
         for group in (self.berths, self.marshalling, self.mog, self.terminal, self.cargo, self.ramps, self.spaces,
                       self.beds, self.csc):
             out += [group[k] for k in sorted(group)]

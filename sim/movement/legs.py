@@ -63,7 +63,9 @@ def eta(w: World, route: Route, t: float, outages: bool = True) -> float:
     now (no booking is made)."""
     now = w.env.now
     for leg in route:
-        if w.uses_slots(leg):
+        if leg.mode == "rail":
+            t = w.paths(leg).earliest(t, known_at=now, outages=outages)[0]
+        elif w.uses_slots(leg):
             t = w.slots(leg).earliest(t, known_at=now, outages=outages)[0]
         t += leg.hours()
     return t

@@ -5,40 +5,144 @@ returned empty; and the diversion of rail pieces to HET or road when closures ho
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import replace
+from typing import Any, NamedTuple
 
-from ..batching import Additive, Batcher
-from ..ids import Batch, BatchKey, Res, ResourceId, Stage
-from ..routing import Route
-from ..world import Item, Token, World
-from . import road
-from .legs import Process, back, blame_queue, closed_links, deliver, eta, run_legs, set_status_items
+import simpy
+
+from ..batching import Batcher
+from ..ids import Batch, BatchKey, Stage
+from ..routing import Leg, Route
+from ..world import TRAIN, Item, Token, World
+from . import road, timetable
+from .legs import Process, back, blame_queue, closed_links, deliver, detour, eta, set_status, set_status_items
+
+
+class Cargo(NamedTuple):
+    """How one piece loads on rail: its equipment type, the wagon type that carries it, how many of it go on
+    one wagon, its mass (t) and whether it is out of gauge."""
+
+    equipment: str
+    wagon_type: str
+    per_wagon: int
+    mass_t: float
+    out_of_gauge: bool
+
+
+def cargo(w: World, pid: int) -> Cargo:
+    """The rail loading facts of a piece, from its equipment type where the plan has one, else from its
+    class (wagon share 0.5: two per wagon; no mass, within gauge)."""
+    c = w.rail_cargo.get(pid)
+    if c is None:
+        p = w.pieces[pid]
+        eq = getattr(w.plan, "equipment", {}).get(getattr(p, "equipment", ""))
+        if eq is not None:
+            c = Cargo(eq.id, eq.wagon_type, int(eq.per_wagon), float(eq.mass_t), bool(eq.out_of_gauge))
+        else:
+            row = w.classes[p.cls]
+            share = float(row["wagon_share"])
+            c = Cargo(p.cls, str(row["wagon_type"]), max(1, math.floor(1.0 / share + 1e-9)), 0.0, False)
+        w.rail_cargo[pid] = c
+    return c
 
 
 def train_key(w: World, pid: int) -> BatchKey:
-    """Trains form per railhead, force, planned exit and wagon type: armour on heavy flats and containers on
-    container wagons run as separate trains, so a shortage of one wagon type does not hold up the other."""
+    """Trains form per railhead, force, planned exit and unit: a train carries one unit's equipment, of
+    whatever wagon types it needs."""
     p = w.pieces[pid]
-    return BatchKey(Batch.TRAIN, p.railhead or p.entry, p.force, p.exit, w.classes[p.cls]["wagon_type"])
+    return BatchKey(Batch.TRAIN, p.railhead or p.entry, p.force, p.exit, unit=p.unit)
+
+
+def priority(w: World, force: str) -> int:
+    """The priority of a force's trains (1 first); sustainment flows come after every force."""
+    for f in w.s.forces:
+        if f.id == force:
+            return f.priority
+    return 10
+
+
+def train_limits(w: World, railhead: str, exit_: str, route: Route) -> tuple[float, float]:
+    """Usable train length (m) and mass (t; inf: no limit) without the locomotive: the tightest of the
+    railhead, the far-end terminal and the lines of the route."""
+    limits = [float(w.railhead[railhead]["max_train_m"])]
+    masses = [float(w.railhead[railhead].get("max_train_t", 0) or 0)]
+    if exit_ in w.railhead:
+        limits.append(float(w.railhead[exit_]["max_train_m"]))
+        masses.append(float(w.railhead[exit_].get("max_train_t", 0) or 0))
+    limits += [leg.max_train_m for leg in route if leg.max_train_m > 0]
+    masses += [float(getattr(leg, "max_train_t", 0.0)) for leg in route]
+    cap_t = min((m for m in masses if m > 0), default=math.inf) - float(getattr(w.s.rail, "locomotive_t", 0.0))
+    return min(limits) - w.s.rail.locomotive_m, cap_t
 
 
 def train_capacity_m(w: World, railhead: str, exit_: str, route: Route) -> float:
     """Usable train length (m): the shortest of railhead, far-end terminal and line limits, less the locomotive."""
-    limits = [float(w.railhead[railhead]["max_train_m"])]
-    if exit_ in w.railhead:
-        limits.append(float(w.railhead[exit_]["max_train_m"]))
-    limits += [leg.max_train_m for leg in route if leg.max_train_m > 0]
-    return min(limits) - w.s.rail.locomotive_m
+    return train_limits(w, railhead, exit_, route)[0]
+
+
+class TrainLoad:
+    """A train forming: wagons filled per equipment type (two infantry fighting vehicles share a wagon, a tank
+    and an IFV do not), as long and as heavy as the route allows, no more wagons of a type than exist."""
+
+    def __init__(self, w: World, cap_m: float, cap_t: float):
+        self.w, self.cap_m, self.cap_t = w, cap_m, cap_t
+        self.fleet = {wt: int(w.stock.infos[wt].capacity) for wt in w.s.pools.wagons}
+        self.reset()
+
+    def reset(self) -> None:
+        self.n: dict[str, int] = {}  # pieces by equipment
+        self.wagons: dict[str, int] = {}  # by wagon type
+        self.length_m = self.mass_t = 0.0
+        self.last: Cargo | None = None
+
+    def _grow(self, c: Cargo) -> tuple[float, float, int] | None:
+        """Length, mass and wagons of its type after adding one piece like c; None if it does not fit."""
+        new_wagon = self.n.get(c.equipment, 0) % c.per_wagon == 0
+        length, mass, wagons = self.length_m, self.mass_t + c.mass_t, self.wagons.get(c.wagon_type, 0)
+        if new_wagon:
+            length += self.w.wagon_len[c.wagon_type]
+            mass += self.w.wagon_tare.get(c.wagon_type, 0.0)
+            wagons += 1
+        if self.n and (length > self.cap_m + 1e-9 or mass > self.cap_t + 1e-9
+                       or wagons > self.fleet.get(c.wagon_type, 0)):
+            return None
+        return length, mass, wagons
+
+    def add(self, item: Item) -> bool:
+        c = cargo(self.w, item.pid)
+        grown = self._grow(c)
+        if grown is None:
+            return False
+        self.length_m, self.mass_t, self.wagons[c.wagon_type] = grown
+        self.n[c.equipment] = self.n.get(c.equipment, 0) + 1
+        self.last = c
+        return True
+
+    @property
+    def full(self) -> bool:
+        return self.last is not None and self._grow(self.last) is None
 
 
 def wagons_needed(w: World, pids: Sequence[int]) -> dict[str, int]:
-    """Wagons by type for a set of pieces (each piece takes its class's share of a wagon)."""
-    share: dict[str, float] = {}
+    """Wagons by type for a set of pieces, filled per equipment type."""
+    n: dict[tuple[str, str, int], int] = {}
     for pid in pids:
-        row = w.classes[w.pieces[pid].cls]
-        share[row["wagon_type"]] = share.get(row["wagon_type"], 0.0) + float(row["wagon_share"])
-    return {wt: math.ceil(s - 1e-9) for wt, s in sorted(share.items())}
+        c = cargo(w, pid)
+        key = (c.wagon_type, c.equipment, c.per_wagon)
+        n[key] = n.get(key, 0) + 1
+    out: dict[str, int] = {}
+    for (wt, _, per), k in sorted(n.items()):
+        out[wt] = out.get(wt, 0) + math.ceil(k / per)
+    return out
+
+
+def load_of(w: World, pids: Sequence[int]) -> tuple[float, float, bool]:
+    """Length (m) and mass (t) without the locomotive, and whether any piece is out of gauge."""
+    wagons = wagons_needed(w, pids)
+    length = sum(n * w.wagon_len[wt] for wt, n in wagons.items())
+    mass = sum(n * w.wagon_tare.get(wt, 0.0) for wt, n in wagons.items()) + sum(cargo(w, p).mass_t for p in pids)
+    return length, mass, any(cargo(w, p).out_of_gauge for p in pids)
 
 
 def rail_options(w: World, railhead: str, force: str) -> list[tuple[str, Route]]:
@@ -71,42 +175,38 @@ def shuttle(w: World, batch: list[Item]) -> Process:
 
 
 def _train_batcher(w: World, key: BatchKey) -> Batcher:
-    """Trains at one railhead for one force. A train is as long as the planned route allows; when it leaves
-    it takes whichever route to the force's exits (that accepts its length) arrives first."""
-    railhead, force, planned, wagon_type = key.origin, key.force, key.dest, key.wagon_type
+    """Trains of one unit at one railhead. A train is as long and heavy as the planned route allows; its stock
+    is taken by the unit's priority; it leaves on the booked path (to any of the force's exits whose route
+    accepts it) that arrives first."""
+    railhead, force, planned = key.origin, key.force, key.dest
     options = rail_options(w, railhead, force)
-    cap_m = train_capacity_m(w, railhead, planned, w.plan.router.route("rail", railhead, planned) or ())
-    lengths = w.wagon_len
-    # trains are of one wagon type, so ceil(sum of shares) <= W wagons exactly when the sum of shares <= W
-    wagons = min(math.floor(cap_m / float(lengths[wagon_type]) + 1e-9), int(w.wagons[wagon_type].info.capacity))
-
-    def length_m(pids: list[int]) -> float:
-        return sum(n * float(lengths[wt]) for wt, n in wagons_needed(w, pids).items())
-
-    def size_of(item: Item) -> float:
-        return float(w.classes[w.pieces[item.pid].cls]["wagon_share"])
+    cap_m, cap_t = train_limits(w, railhead, planned, w.plan.router.route("rail", railhead, planned) or ())
+    prio = priority(w, force)
 
     def dispatch(batch: list[Item]) -> Process:
         if w.outages.by_link:
             batch = divert(w, batch, railhead, options)
-            if not batch:
-                return
+        batch = switch_late(w, batch, railhead, options)
+        if not batch:
+            return
         pids = [it.pid for it in batch]
-        tokens = []
-        for wt, n in wagons_needed(w, pids).items():
-            t0 = w.env.now
-            tokens.append((wt, (yield from w.wagons[wt].take(n, weight=len(pids), pids=pids))))
-            blame_queue(w, batcher, ResourceId(Res.WAGONS, wt).name, t0)
+        need: dict[str, int] = {**wagons_needed(w, pids), TRAIN: 1}
         t0 = w.env.now
-        ts = yield from w.train_sets.take(1, weight=len(pids), pids=pids)
-        blame_queue(w, batcher, w.train_sets.info.name, t0)
-        need = length_m(pids)
-        ok = [(x, r) for x, r in options if train_capacity_m(w, railhead, x, r) >= need - 1e-9]
-        x, r = min(ok, key=lambda o: (eta(w, o[1], w.env.now), o[0], [leg.key for leg in o[1]]))
-        w.env.process(train(w, batch, railhead, x, r, tokens, ts, need))
+        set_status_items(w, batch, "waiting for wagons and a locomotive", railhead)
+        token, positioning = yield from w.stock.take(need, railhead, prio, weight=len(pids), pids=pids)
+        if w.env.now > t0:
+            blame_queue(w, batcher, w.stock.infos[TRAIN].name, t0)
+        length, mass, oog = load_of(w, pids)
+        ok = [r for x, r in options if _fits(w, railhead, x, r, length, mass)]
+        w.env.process(train(w, batch, railhead, ok, token, positioning, need, prio, (length, mass, oog), t0))
 
-    batcher = w.batcher(key, Additive(wagons, size_of), dispatch, w.s.rail.max_wait_h)
+    batcher = w.batcher(key, TrainLoad(w, cap_m, cap_t), dispatch, w.s.rail.max_wait_h)
     return batcher
+
+
+def _fits(w: World, railhead: str, exit_: str, route: Route, length: float, mass: float) -> bool:
+    cap_m, cap_t = train_limits(w, railhead, exit_, route)
+    return cap_m >= length - 1e-9 and cap_t >= mass - 1e-9
 
 
 def divert(w: World, batch: list[Item], railhead: str, options: list[tuple[str, Route]]) -> list[Item]:
@@ -122,7 +222,34 @@ def divert(w: World, batch: list[Item], railhead: str, options: list[tuple[str, 
         return batch
     best = min(options, key=lambda o: (eta(w, o[1], now), o[0]))[1]
     blocker = next((c.name for c in (w.closure_on(leg) for leg in best) if c is not None), "")
-    avoid = closed_links(w)
+    return _by_road(w, batch, railhead, closed_links(w), blocker)
+
+
+def switch_late(w: World, batch: list[Item], railhead: str, options: list[tuple[str, Route]]) -> list[Item]:
+    """Pieces whose wait for their train would exceed rail.road_after_h go on by their next mode (HET or road)
+    where their mode rules allow it. The wait is judged when the train forms: from the piece's arrival at
+    the railhead to the earliest departure the paths booked so far leave (after loading, the next allocation
+    and its lead time). Returns the pieces staying on rail."""
+    limit = w.s.rail.road_after_h
+    if limit is None or not options:
+        return batch
+    now = w.env.now
+    rail = w.s.rail
+    every = rail.allocation_every_h
+    allocated = now if every <= 0 else math.ceil(now / every - 1e-9) * every
+    ready = max(now + float(w.railhead[railhead]["load_h"]), allocated + rail.path_lead_h, rail.start_h)
+    depart = min(timetable.plan(w, r, ready).depart for _, r in options)
+    late = [it for it in batch if depart - it.t_join > limit]
+    if not late:
+        return batch
+    kept = set(map(id, _by_road(w, late, railhead, frozenset(), "rail wait")))
+    return [it for it in batch if depart - it.t_join <= limit or id(it) in kept]
+
+
+def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], why: str) -> list[Item]:
+    """Send the pieces whose mode rules name HET or road after rail on by that mode, around the links in
+    `avoid`, to the nearest exit of their force; returns the pieces that stay on rail."""
+    now = w.env.now
     keep: list[Item] = []
     moved: dict[BatchKey, list[Item]] = {}
     for it in batch:
@@ -150,7 +277,7 @@ def divert(w: World, batch: list[Item], railhead: str, options: list[tuple[str, 
             continue
         mode, x, r = target
         w.pieces[it.pid] = replace(p, mode=mode, entry=railhead, exit=x, route=r, to_origin=(), railhead=None)
-        w.diversions.append((now, it.pid, "rail", mode, railhead, blocker))
+        w.diversions.append((now, it.pid, "rail", mode, railhead, why))
         w.ledger.piece(it.pid, f"diverted to {mode}", railhead)
         moved.setdefault(BatchKey(Batch(mode), railhead, p.force, x), []).append(it._replace(t_join=now))
     for key, items in sorted(moved.items()):
@@ -163,40 +290,107 @@ def divert(w: World, batch: list[Item], railhead: str, options: list[tuple[str, 
     return keep
 
 
-def train(w: World, batch: list[Item], railhead: str, exit_: str, route: Route, tokens: list[tuple[str, Token]],
-          ts: Token, need: float) -> Process:
-    """Load at a ramp, run on the paths available, cross the exit, unload at the far end, return empty. `need`:
-    the train's length without locomotive (m), which any route taken around a closure must accept."""
+def train(w: World, batch: list[Item], railhead: str, options: list[Route], stock: Token, positioning: float,
+          need: dict[str, int], prio: int, load: tuple[float, float, bool], t_stock: float) -> Process:
+    """One train run: stock positioned to the railhead (not before rail operations start), loaded at a ramp,
+    its path requested for the whole route and allocated by priority, departure on that path, the border
+    crossed (the pieces delivered), on to the far end and back when the exit has one (else unloaded at the
+    exit), and the empty return to the railhead on booked paths, where its stock is given back."""
     env = w.env
     pids = [it.pid for it in batch]
     n = len(pids)
+    length, mass, oog = load
+    rec: dict[str, Any] = {"train": len(w.trains), "force": w.pieces[pids[0]].force, "unit": w.pieces[pids[0]].unit,
+                           "railhead": railhead, "pieces": n,
+                           "tracked": sum(1 for pid in pids if w.pieces[pid].cls == "tracked"), "wagons": sum(v for k, v in need.items() if k != TRAIN),
+                           "length_m": length, "mass_t": mass, "out_of_gauge": oog, "priority": prio,
+                           "t_request": t_stock, "t_stock": env.now}
+    w.trains.append(rec)
+    start = max(w.s.rail.start_h - env.now, 0.0)
+    if start or positioning:
+        set_status_items(w, batch, "waiting for wagons to be positioned", railhead)
+        yield env.timeout(start + positioning)
+    rec["t_positioned"] = env.now
     set_status_items(w, batch, "waiting for loading ramp", railhead)
     ramp = yield from w.ramps[railhead].acquire(weight=n, pids=pids)
     share = (yield from w.gate(railhead, n, pids)) if railhead in w.outages.by_node else 1.0
     t_load = env.now
+    load_h = float(w.railhead[railhead]["load_h"]) * w.factor("rail_load", railhead) / share
+    factor = w.factor("travel", f"rail:{railhead}")
+    req = timetable.Request(options, t_load + load_h, prio, oog, factor, n, tuple(pids))
+    booking = env.process(timetable.desk(w).request(req))
     w.leave_port(batch)
     set_status_items(w, batch, "loading", railhead)
-    yield env.timeout(float(w.railhead[railhead]["load_h"]) * w.factor("rail_load", railhead) / share)
+    yield env.timeout(load_h)
     w.ramps[railhead].release(ramp)
     t_loaded = env.now
+    rec["t_loaded"] = t_loaded
     for it in batch:
         p = w.pieces[it.pid]
         w.ledger.record("piece", it.pid, p.force, p.unit, p.cls, 1, Stage.RAIL_LOAD, railhead, it.t_join, t_load,
                         t_loaded)
-    set_status_items(w, batch, "on train", railhead)
-    factor = w.factor("travel", f"rail:{railhead}")
-
-    def fits(goal: str, r: Route) -> bool:
-        return train_capacity_m(w, railhead, goal, r) >= need - 1e-9
-
-    driven = yield from run_legs(w, route, n, factor, pids, w.exits[w.pieces[pids[0]].force], fits)
-    exit_ = driven[-1].to if driven else exit_
+    set_status_items(w, batch, "loaded, waiting for its train path", railhead)
+    tt: timetable.Timetable = yield booking
+    driven = yield from _run(w, tt, rec, pids, oog, w.exits[w.pieces[pids[0]].force], length, mass, railhead)
+    if driven is None:
+        return  # no path will ever be found: the pieces stay loaded (their wait is logged at the end)
+    exit_ = driven[-1].to if driven else railhead
+    rec["exit"], rec["t_exit"] = exit_, env.now
+    set_status_items(w, batch, "on train", exit_)
     deliver(w, pids, [env.now] * n, exit_, Stage.RAIL, [t_loaded] * n, t_loaded)
-    if exit_ in w.ramps:
+    far = w.s.rail.far_ends.get(exit_)
+    if far is not None:
+        yield env.timeout(2 * far.transit_h + far.turnaround_h)
+    elif exit_ in w.ramps:
         share = (yield from w.gate(exit_)) if exit_ in w.outages.by_node else 1.0
         yield from w.ramps[exit_].use(float(w.railhead[exit_]["unload_h"]) * w.factor("rail_unload", exit_) / share,
                                       weight=0)
-    yield from run_legs(w, back(w, driven), 0, factor, (), [railhead], fits, "empty train")
-    for wt, tok in tokens:
-        w.wagons[wt].give(tok)
-    w.train_sets.give(ts)
+    rec["t_far_back"] = env.now
+    home = back(w, driven)
+    empty = timetable.plan(w, home, env.now, factor, oog)
+    if math.isfinite(empty.depart):
+        timetable.book(w, empty, oog, 0)
+        back_driven = yield from _run(w, empty, None, (), oog, [railhead], length, mass, railhead)
+        where = back_driven[-1].to if back_driven else exit_
+    else:
+        where = exit_
+    rec["t_back"] = env.now
+    w.stock.give(stock, where)
+
+
+def _run(w: World, tt: timetable.Timetable, rec: dict[str, Any] | None, pids: Sequence[int], oog: bool,
+         goals: Sequence[str], length: float, mass: float, railhead: str) -> Generator[simpy.Event, Any, Route | None]:
+    """Run a booked timetable: wait for the departure, then enter each leg at its booked time. At a line a
+    closure (not known when the path was booked) holds, give back the paths left, re-plan from there
+    (around the closure, to any of `goals`, on a route that accepts the train) and book again. Returns the
+    legs driven (None: no path at all)."""
+    env = w.env
+    train_no = rec["train"] if rec is not None else -1
+    if not math.isfinite(tt.depart):
+        return None
+    if rec is not None:
+        rec["t_depart"], rec["route"] = tt.depart, ">".join(leg.frm for leg in tt.route) + ">" + tt.route[-1].to
+    driven: list[Leg] = []
+    k = 0
+    while k < len(tt.route):
+        leg = tt.route[k]
+        if tt.entries[k] > env.now:
+            yield env.timeout(tt.entries[k] - env.now)
+        if w.outages.by_link and w.closure_on(leg) is not None:
+            timetable.cancel(w, tt, k, oog)
+            fits = (lambda g, r: _fits(w, railhead, g, r, length, mass)) if pids else None
+            rest = detour(w, tt.route[k:], goals, pids, "train" if pids else "empty train", fits)
+            if pids:
+                closure = w.closure_on(leg)
+                set_status(w, pids, f"on train, waiting: {closure.name if closure else 'closure'}", leg.frm)
+            tt = timetable.plan(w, rest, env.now, tt.factor, oog)
+            if not math.isfinite(tt.depart):
+                return None
+            timetable.book(w, tt, oog, len(pids))
+            k = 0
+            continue
+        w.train_legs.append((train_no, leg.key, tt.entries[k], env.now))
+        yield env.timeout(leg.hours(factor=tt.factor))
+        driven.append(leg)
+        k += 1
+    return tuple(driven)

@@ -1,0 +1,177 @@
+"""Train paths booked end to end. A train leaves only with a path for every line of its route, at the times
+it will enter them (its running time from the departure), so it never waits on a line for a path. Requests
+are allocated in rounds (the scenario's `rail.allocation_every_h`; 0: at once), by priority and then request
+time, for a departure no earlier than `rail.path_lead_h` after the allocation and than `rail.start_h`.
+
+An out-of-gauge train (category 3: no train may pass it on the other track) takes the path of the other
+direction as well, at the same time, on each line it runs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import simpy
+
+from ..resources import PathBook, blame_group
+from ..routing import Leg, Route
+from ..world import World
+from .legs import Process, reverse
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Timetable:
+    """A booked run: the route and the time the train enters each of its legs (h); the departure is the
+    first entry. `held`: hours of the wait from the earliest possible departure, by resource name."""
+
+    route: Route
+    entries: tuple[float, ...]
+    held: tuple[tuple[str, float], ...] = ()
+    factor: float = 1.0  # travel-time factor of the run
+
+    @property
+    def depart(self) -> float:
+        return self.entries[0] if self.entries else math.inf
+
+    @property
+    def arrive(self) -> float:
+        """Arrival at the end of the route (h) at the planned running times."""
+        return self.entries[-1] + self.route[-1].hours(factor=self.factor) if self.route else self.depart
+
+
+def books_of(w: World, leg: Leg, out_of_gauge: bool) -> list[PathBook]:
+    """The path books a train on `leg` takes: the leg's own, and for an out-of-gauge train the other
+    direction's."""
+    own = w.paths(leg)
+    if out_of_gauge and w.s.rail.out_of_gauge_blocks:
+        other = w.reversed_routes.get((leg,))
+        if other is None:
+            other = w.reversed_routes[(leg,)] = reverse((leg,))
+        return [own, w.paths(other[0])]
+    return [own]
+
+
+def plan(w: World, route: Route, t_ready: float, factor: float = 1.0, out_of_gauge: bool = False) -> Timetable:
+    """The earliest run along `route` leaving at or after t_ready with a free path on every leg at the time
+    it gets there (no booking is made). Each time a leg has no path at the train's arrival there, the
+    departure moves later by the difference, and the search starts again: departures only move later, and
+    bookings are finite, so it ends. Returns entries of inf when some leg has no path at all."""
+    now = w.env.now
+    t0 = t_ready
+    held: dict[str, float] = {}
+    while math.isfinite(t0):
+        a = t0
+        entries = []
+        moved = False
+        for leg in route:
+            for book in books_of(w, leg, out_of_gauge):
+                e, closure = book.earliest(a, known_at=now)
+                if e > a + EPS:
+                    name = closure.resource if closure is not None else book.info.name
+                    held[name] = held.get(name, 0.0) + (e - a)
+                    t0 += e - a
+                    moved = True
+                    break
+            if moved:
+                break
+            entries.append(a)
+            a += leg.hours(factor=factor)
+        if not moved:
+            return Timetable(tuple(route), tuple(entries), tuple(sorted(held.items())), factor)
+    return Timetable(tuple(route), tuple(math.inf for _ in route), tuple(sorted(held.items())), factor)
+
+
+def book(w: World, tt: Timetable, out_of_gauge: bool, weight: float) -> None:
+    """Book the paths of a planned run."""
+    now = w.env.now
+    for leg, t in zip(tt.route, tt.entries, strict=True):
+        for b in books_of(w, leg, out_of_gauge):
+            b.book(t, now, weight)
+
+
+def cancel(w: World, tt: Timetable, k: int, out_of_gauge: bool) -> None:
+    """Give back the paths of a booked run from its k-th leg on."""
+    for leg, t in zip(tt.route[k:], tt.entries[k:], strict=True):
+        for b in books_of(w, leg, out_of_gauge):
+            b.cancel(t)
+
+
+@dataclass
+class Request:
+    """A train's request for a path: its route options, when it can be ready, its priority."""
+
+    options: Sequence[Route]
+    ready: float
+    priority: int
+    out_of_gauge: bool
+    factor: float
+    weight: float
+    pids: tuple[int, ...]
+    t: float = 0.0
+    seq: int = 0
+    event: simpy.Event | None = None
+
+
+@dataclass
+class Desk:
+    """The allocation of train paths: requests wait for the next round and are served in order of
+    priority, then request time."""
+
+    w: World
+    pending: list[Request] = field(default_factory=list)
+    round_due: float = -1.0
+    seq: int = 0
+
+    def request(self, req: Request) -> Process:
+        """Wait for the allocation of a path for the request; returns the booked Timetable (departure inf:
+        no path will ever be found)."""
+        w = self.w
+        env = w.env
+        self.seq += 1
+        req.t, req.seq, req.event = env.now, self.seq, env.event()
+        self.pending.append(req)
+        every = w.s.rail.allocation_every_h
+        at = env.now if every <= 0 else math.ceil(env.now / every - EPS) * every
+        if self.round_due < env.now - EPS or at < self.round_due - EPS:
+            self.round_due = at
+            env.timeout(at - env.now).callbacks.append(self._allocate)
+        tt = yield req.event
+        return tt
+
+    def _allocate(self, _ev: object = None) -> None:
+        """Serve the pending requests by priority, then request time."""
+        w = self.w
+        now = w.env.now
+        todo = sorted(self.pending, key=lambda r: (r.priority, r.t, r.seq))
+        self.pending = []
+        self.round_due = -1.0
+        earliest = max(now + w.s.rail.path_lead_h, w.s.rail.start_h)
+        for r in todo:
+            t_ready = max(r.ready, earliest)
+            best = min((plan(w, route, t_ready, r.factor, r.out_of_gauge) for route in r.options),
+                       key=lambda tt: (tt.arrive, tt.depart, [leg.key for leg in tt.route]))
+            if math.isfinite(best.depart):
+                book(w, best, r.out_of_gauge, r.weight)
+                for name, h in best.held:
+                    blame_group(w.ledger.blame, name, r.pids, h)
+            else:
+                for route in r.options:
+                    for leg in route:
+                        pb = w.paths(leg)
+                        if not math.isfinite(pb.interval_h):
+                            pb.never(now, r.weight, r.pids)
+                            break
+            assert r.event is not None
+            r.event.succeed(best)
+
+
+def desk(w: World) -> Desk:
+    """The path allocation desk of the run, made on first use."""
+    d = w.rail_desk
+    if d is None:
+        d = w.rail_desk = Desk(w)
+    return d
+

@@ -1,0 +1,134 @@
+"""Onward movement by rail as it runs: rolling stock positioned from yards, train paths booked end to end and
+allocated by priority, lead times, through runs beyond the border and the empty return."""
+
+from pathlib import Path
+
+import pytest
+from netkit import link, node, road_links, scenario, tiny_network
+
+from sim.model import Model
+from sim.plan import compile_plan
+from sim.runner import run_replication
+from sim.scenario import parse_scenario
+
+RAIL_ONLY = {"tracked": ["rail"], "wheeled": ["road"], "trailer": ["road"], "container": ["rail"], "helicopter": ["air"]}
+
+
+def plan_for(tmp_path: Path, net_tables: dict | None = None, rail: dict | None = None, **kw):
+    net = tiny_network(tmp_path / "net", **(net_tables or {}))
+    data = scenario(net, **kw)
+    if rail:
+        data["rail"] = rail
+    return compile_plan(parse_scenario(data, "t.yaml"), "t.yaml", net)
+
+
+def with_yard(km: float = 50.0) -> dict:
+    """The tiny network with a yard 50 km (1 h at 50 km/h) from the port by rail."""
+    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
+             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("yard", "yard", 51.3, 4.4)]
+    links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24),
+             link("l_yard_port", "rail", "yard", "port", km, 50, paths_per_day=24)]
+    return {"nodes": nodes, "links": links}
+
+
+ONE_UNIT = {"t": [{"unit": "a", "personnel": 0, "tracked": 4}]}
+ONE_FORCE = [{"id": "f", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 0}]}]
+
+
+def test_one_train_from_the_yard_through_the_far_end_and_back(tmp_path):
+    rail = {"stock": [{"yard": "yard", "wagons": {"heavy_flat": 120, "flat": 160, "container_flat": 60}, "train_sets": 10}],
+            "positioning_h": 0.5, "far_ends": {"exit_rail": {"transit_h": 10, "turnaround_h": 2}}}
+    plan = plan_for(tmp_path, with_yard(), rail, templates=ONE_UNIT, forces=ONE_FORCE)
+    r = run_replication(plan)
+    mv = r.moves[r.moves["kind"] == "piece"]
+    log = [(row.stage, row.id, round(row.t_in, 6), round(row.t_start, 6), round(row.t_end, 6))
+           for row in mv[mv["stage"].isin(["rail_load", "rail"])].sort_values(["t_start", "stage", "id"]).itertuples()]
+    # the train forms at 0.4 h (last piece discharged); its stock comes from the yard: 1 h running plus 0.5 h
+    # positioning, so loading starts at 1.9 h and ends at 5.9 h; the path (24 a day, free) is booked for 5.9 h;
+    # 100 km at 50 km/h: the exit is crossed at 7.9 h
+    assert log == [("rail_load", i, round(0.1 * (i + 1), 6), 1.9, 5.9) for i in range(4)] + \
+                  [("rail", i, 5.9, 5.9, 7.9) for i in range(4)]
+    tr = r.trains.iloc[0]
+    assert (tr["t_stock"], tr["t_positioned"], tr["t_loaded"], tr["t_depart"], tr["t_exit"]) == pytest.approx(
+        (0.4, 1.9, 5.9, 5.9, 7.9))
+    assert r.summary()["closure_h"] == pytest.approx(7.9)
+    assert "ramps@exit_rail" not in set(r.usage["resource"])  # unloaded at the far end, not at the exit
+    # the run ends when everything is delivered; run on to see the stock come back
+    m = Model(plan)
+    m.start()
+    m.env.run(until=48)
+    tr = m.world.trains[0]
+    # beyond the border: 10 h there, 2 h turnaround, 10 h back to the exit (29.9 h), 2 h back to the railhead
+    assert tr["t_far_back"] == pytest.approx(29.9)
+    assert tr["t_back"] == pytest.approx(31.9)
+    wagons = [u for u in m.world.log if u[0] == "wagons:heavy_flat"]
+    # 4 heavy flats (one tracked vehicle each, by the class's wagon share) held from 0.4 h until back at 31.9 h
+    assert [tuple(round(x, 6) for x in u[1:5]) for u in wagons] == [(0.4, 0.4, 31.9, 4.0)]
+    assert m.world.stock.at["port"] == {"heavy_flat": 4, "train_set": 1}  # the stock now stands at the railhead
+
+
+def test_the_first_train_leaves_no_earlier_than_the_lead_times(tmp_path):
+    rail = {"start_h": 30, "allocation_every_h": 24, "path_lead_h": 12}
+    plan = plan_for(tmp_path, None, rail, templates=ONE_UNIT, forces=ONE_FORCE)
+    r = run_replication(plan)
+    tr = r.trains.iloc[0]
+    # nothing moves before 30 h; loading 30-34 h; the path is allocated at the round of 48 h for 12 h later
+    assert tr["t_positioned"] == pytest.approx(30.0)
+    assert tr["t_loaded"] == pytest.approx(34.0)
+    assert tr["t_depart"] == pytest.approx(60.0)
+    assert r.summary()["rail"]["forces"]["f"]["first_train_after_first_discharge_h"] == pytest.approx(60.0)
+
+
+def two_lines() -> dict:
+    """The rail route port -> mid -> exit_rail: 24 paths a day, then 3 a day."""
+    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
+             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("mid", "junction", 51.0, 5.0)]
+    links = [*road_links(), link("l_port_mid", "rail", "port", "mid", 50, 50, paths_per_day=24),
+             link("l_mid_exit", "rail", "mid", "exit_rail", 50, 50, paths_per_day=3)]
+    return {"nodes": nodes, "links": links}
+
+
+def test_no_train_waits_on_a_line_for_a_path(tmp_path):
+    plan = plan_for(tmp_path, two_lines(), None, templates={"t": [{"unit": "a", "personnel": 0, "tracked": 200}]},
+                    forces=ONE_FORCE)
+    m = Model(plan)
+    r = m.run()
+    legs = m.world.train_legs
+    assert len(legs) >= 2 * 10
+    # every train enters every line at the time its path was booked for
+    assert all(booked == pytest.approx(actual) for _, _, booked, actual in legs)
+    # and the paths on the thin line are 8 h apart
+    entries = sorted(actual for _, key, _, actual in legs if key.startswith("l_mid_exit") and key.endswith(">"))
+    assert min(b - a for a, b in zip(entries, entries[1:], strict=False)) >= 8 - 1e-9
+    # a train leaves the railhead only when the thin line has a path for it when it gets there (1 h later)
+    dep = r.trains["t_depart"].dropna().sort_values().to_numpy()
+    assert sorted(e - 1.0 for e in entries) == pytest.approx(list(dep))
+
+
+def test_paths_are_allocated_by_priority_then_request_time(tmp_path):
+    rail = {"allocation_every_h": 24}
+    links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=1)]
+    forces = [{"id": "low", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 0}], "priority": 2},
+              {"id": "high", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 2}], "priority": 1}]
+    plan = plan_for(tmp_path, {"links": links}, rail, templates=ONE_UNIT, forces=forces)
+    r = run_replication(plan)
+    dep = r.trains.set_index("force")["t_depart"]
+    # both request before the round at 24 h; the later but higher-priority request gets the first path
+    assert dep["high"] < dep["low"]
+    assert dep["low"] - dep["high"] == pytest.approx(24.0)
+
+
+def test_a_piece_takes_the_road_when_its_rail_wait_would_be_too_long(tmp_path):
+    rail = {"road_after_h": 24}
+    links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=0.5),
+             link("r_port_exit", "road", "port", "exit_rail", 100, 80)]
+    modes = {**RAIL_ONLY, "container": ["rail", "road"]}
+    plan = plan_for(tmp_path, {"links": links}, rail, templates={"t": [{"unit": "a", "personnel": 0, "tracked": 60, "container": 60}]},
+                    forces=[{**ONE_FORCE[0], "modes": modes}])
+    r = run_replication(plan)
+    p = r.pieces
+    assert (p["status"] == "delivered").all()
+    moved = p[p["mode"] == "road"]
+    assert set(moved["cls"]) == {"container"}  # tracked have no road in their rules: they wait for trains
+    assert len(moved) > 0
+    assert set(r.diversions["disruption"]) == {"rail wait"}
