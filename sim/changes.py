@@ -153,7 +153,7 @@ def _civil_traffic(s: Scenario, file: str, links: pd.DataFrame,
                     problems += _no_berth_left(s, file, port, c.level)
                 else:
                     for col in ("discharge_pph", *DISCHARGE_COLUMNS.values()):  # every class's rate, where given
-                        if col in ports.columns and r[col] is not None and r[col] == r[col]:  # not empty (NaN)
+                        if col in ports.columns and not pd.isna(r[col]):  # an empty cell keeps the fallback
                             ports.at[port, col] = float(r[col]) * free / cap
             rows.append({"kind": "berth", "key": port, "capacity": cap, "civil": civil, "free": free,
                          "military": cap if military_first else free, "military_first": military_first,

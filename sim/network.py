@@ -31,16 +31,16 @@ KEYS = {
     "wagon_types": "type",
     "forces": "template/unit",
 }
-DISCHARGE_COLUMNS = {cls: f"discharge_pph_{cls}" for cls in PIECE_CLASSES}  # seaports: each class's own rate
+DISCHARGE_COLUMNS: dict[str, str] = {cls: f"discharge_pph_{cls}" for cls in PIECE_CLASSES}  # seaports: each class's own rate
 
 
 def discharge_rates(row: Mapping[str, Any]) -> dict[str, float]:
     """A sea port's discharge rate of one berth for each piece class (pieces per working hour): the class's own
     column where given, else `discharge_pph`."""
-    out = {}
+    out: dict[str, float] = {}
     for cls, col in DISCHARGE_COLUMNS.items():
-        v = row.get(col)
-        out[cls] = float(row["discharge_pph"]) if v is None or v != v else float(v)  # v != v: NaN (empty cell)
+        v: Any = row.get(col)
+        out[cls] = float(row["discharge_pph"]) if pd.isna(v) else float(v)  # None or NaN: an empty cell
     return out
 
 
