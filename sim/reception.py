@@ -23,7 +23,8 @@ _WAITING_FOR = {kind: f"waiting for {kind.value.replace('_', ' ')} batch" for ki
 
 
 def ship(w: World, sp: ShipPlan) -> Process:
-    """A ship call: wait for a berth, discharge piece by piece as marshalling space allows, free the berth."""
+    """A ship call: wait for a berth, discharge piece by piece as marshalling space allows (each at its class's
+    rate, only inside the port's shifts if the scenario gives them), free the berth."""
     env, port, led = w.env, sp.port, w.ledger
     yield env.timeout(sp.at_h)
     t_arr = env.now
