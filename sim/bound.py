@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from .ids import Res, ResourceId
+from .network import discharge_rates
 from .plan import PiecePlan, Plan
 from .routing import Leg, Route
 from .windows import Window
@@ -237,7 +238,9 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
     for e in entries:
         if e in net.seaports.index:
             r = net.seaports.loc[e]
-            cap = _servers(int(r["berths"]), _rate(1.0 / float(r["discharge_pph"]), _low(plan, "discharge")) * berth_unit)
+            # the fastest class discharged here sets the berth's highest rate (shifts only lower it)
+            pph = max(discharge_rates(r)[c] for c in {p.cls for p in pieces if p.entry == e})
+            cap = _servers(int(r["berths"]), _rate(1.0 / pph, _low(plan, "discharge")) * berth_unit)
             inflight = float(r["berths"]) * berth_unit
             res = ResourceId(Res.BERTHS, e).name
         else:

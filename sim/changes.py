@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .investments import Change, Investment, apply_to_pools, apply_to_tables, check_changes
-from .network import TABLES, Network, catalogue
+from .network import DISCHARGE_COLUMNS, TABLES, Network, catalogue
 from .scenario import MODULE_BEDS, Pools, Scenario
 from .windows import subtract
 
@@ -152,7 +152,9 @@ def _civil_traffic(s: Scenario, file: str, links: pd.DataFrame,
                     ports.at[port, "berths"] = 0
                     problems += _no_berth_left(s, file, port, c.level)
                 else:
-                    ports.at[port, "discharge_pph"] = float(r["discharge_pph"]) * free / cap
+                    for col in ("discharge_pph", *DISCHARGE_COLUMNS.values()):  # every class's rate, where given
+                        if col in ports.columns and not pd.isna(r[col]):  # an empty cell keeps the fallback
+                            ports.at[port, col] = float(r[col]) * free / cap
             rows.append({"kind": "berth", "key": port, "capacity": cap, "civil": civil, "free": free,
                          "military": cap if military_first else free, "military_first": military_first,
                          "unit": "berths"})

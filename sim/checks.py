@@ -24,7 +24,7 @@ def _unknown(file: str, field: str, names: list[str], known: set[str] | pd.Index
 
 
 def check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
-    """Every node, corridor, template and wagon type the scenario names exists."""
+    """Every node, corridor, template, wagon type and sea port the scenario names exists."""
     nodes = set(net.nodes.index)
     corridors = corridor_names(net)
     out = _unknown(file, "corridors.out_of_service", s.corridors.out_of_service, corridors, "unknown corridor or link")
@@ -38,6 +38,8 @@ def check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
     ids = [f.id for f in s.forces]
     out += [Problem(file, "forces", dup, "force id used more than once") for dup in sorted({x for x in ids if ids.count(x) > 1})]
     out += check_friction(s, file, net, nodes, corridors, set(ids))
+    out += [Problem(file, f"ports.by_port.{port}", port, "unknown sea port (not in seaports.csv)")
+            for port in s.ports.by_port if port not in net.seaports.index]
     out += check_rail(s, file, net)
     return out
 

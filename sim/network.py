@@ -5,9 +5,11 @@ routes and event order never depend on hash order."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -29,6 +31,19 @@ KEYS = {
     "wagon_types": "type",
     "forces": "template/unit",
 }
+DISCHARGE_COLUMNS: dict[str, str] = {cls: f"discharge_pph_{cls}" for cls in PIECE_CLASSES}  # seaports: each class's own rate
+
+
+def discharge_rates(row: Mapping[str, Any]) -> dict[str, float]:
+    """A sea port's discharge rate of one berth for each piece class (pieces per working hour): the class's own
+    column where given, else `discharge_pph`."""
+    out: dict[str, float] = {}
+    for cls, col in DISCHARGE_COLUMNS.items():
+        v: Any = row.get(col)
+        out[cls] = float(row["discharge_pph"]) if pd.isna(v) else float(v)  # None or NaN: an empty cell
+    return out
+
+
 MODES = ("road", "rail", "water")
 NODE_KINDS = ("seaport", "airfield", "railhead", "yard", "staging", "csc", "exit", "junction", "waterway")
 

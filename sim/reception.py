@@ -1,6 +1,7 @@
 """Reception: ships take a berth and discharge into a finite marshalling area (discharge waits when it is
-full), aircraft land within MOG and their passengers and cargo are processed, pieces get a technical check;
-sustainment flows enter at their origin. Each received piece is handed to staging or onward movement."""
+full) at each piece class's rate, only inside the port's shifts when the scenario gives them; aircraft land
+within MOG and their passengers and cargo are processed, pieces get a technical check; sustainment flows
+enter at their origin. Each received piece is handed to staging or onward movement."""
 
 from __future__ import annotations
 
@@ -13,21 +14,26 @@ from .ids import Batch, Stage
 from .ledger import NOT_ARRIVED
 from .movement import road
 from .movement.legs import Process
+from .network import discharge_rates
 from .plan import FlightPlan, FlowPlan, ShipPlan
+from .windows import Window, next_open, parse_window, work_end
 from .world import Item, Token, World
 
 _WAITING_FOR = {kind: f"waiting for {kind.value.replace('_', ' ')} batch" for kind in Batch}
 
 
 def ship(w: World, sp: ShipPlan) -> Process:
-    """A ship call: wait for a berth, discharge piece by piece as marshalling space allows, free the berth."""
+    """A ship call: wait for a berth, discharge piece by piece as marshalling space allows (each at its class's
+    rate, only inside the port's shifts if the scenario gives them), free the berth."""
     env, port, led = w.env, sp.port, w.ledger
     yield env.timeout(sp.at_h)
     t_arr = env.now
     for pid in sp.pids:
         led.enter(pid, t_arr, "waiting for berth", port)
     row = w.seaport[port]
-    pph, check_h = row["discharge_pph"], float(row["tech_check_h"])
+    pph, check_h = discharge_rates(row), float(row["tech_check_h"])
+    shifts, clock = parse_window(w.s.ports.shifts_at(port)), w.s.start_clock_h
+    check_shifts = shifts if w.s.ports.tech_check_in_shifts else ()
     marshalling, gated, pieces, n = w.marshalling[port], port in w.outages.by_node, w.pieces, len(sp.pids)
     token = yield from w.berths[port].acquire(weight=n, pids=sp.pids)
     for k, pid in enumerate(sp.pids):
@@ -35,11 +41,18 @@ def ship(w: World, sp: ShipPlan) -> Process:
         t0 = env.now
         space = yield from marshalling.take(1, weight=n - k, pids=islice(sp.pids, k, None))
         share = (yield from w.gate(port, n - k, islice(sp.pids, k, None))) if gated else 1.0
-        t1 = env.now
-        yield env.timeout(w.factor("discharge", port) / pph / share)
         p = pieces[pid]
+        work_h = w.factor("discharge", port) / pph[p.cls] / share
+        if shifts:  # discharge only inside the port's shifts: it stops at a shift's end, resumes at the next
+            t1 = next_open(shifts, env.now, clock)
+            if t1 > env.now:
+                led.piece(pid, "on board, waiting for the next shift", port)
+            yield env.timeout(work_end(shifts, env.now, work_h, clock) - env.now)
+        else:
+            t1 = env.now
+            yield env.timeout(work_h)
         led.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.DISCHARGE, port, t0, t1, env.now)
-        received(w, pid, space, check_h * w.factor("tech_check", port))
+        received(w, pid, space, check_h * w.factor("tech_check", port), check_shifts)
     w.berths[port].release(token)
 
 
@@ -92,12 +105,14 @@ def _unload_cargo(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
         received(w, pid, None, 0.0)
 
 
-def received(w: World, pid: int, port_token: Token | None, check_h: float) -> None:
-    """After discharge: technical check (a timeout with a callback, not a process of its own: one event
-    instead of three per piece), then the piece goes on by its mode."""
+def received(w: World, pid: int, port_token: Token | None, check_h: float, shifts: Window = ()) -> None:
+    """After discharge: technical check of `check_h` working hours, inside `shifts` if given (a timeout with a
+    callback, not a process of its own: one event instead of three per piece), then the piece goes on by its
+    mode."""
     w.ledger.piece(pid, "technical check", w.pieces[pid].entry)
     if check_h > 0:
-        w.env.timeout(check_h, (pid, port_token)).callbacks.append(lambda ev: hand_over(w, *ev.value))
+        delay = work_end(shifts, w.env.now, check_h, w.s.start_clock_h) - w.env.now if shifts else check_h
+        w.env.timeout(delay, (pid, port_token)).callbacks.append(lambda ev: hand_over(w, *ev.value))
     else:
         hand_over(w, pid, port_token)
 

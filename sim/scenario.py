@@ -297,6 +297,50 @@ class CivilTraffic(Strict):
         return v
 
 
+def _shift_text(value: Any) -> Any:
+    """Shifts as window text: "HH:MM-HH:MM[;HH:MM-HH:MM]" as given, or a list of [start_h, end_h] clock-hour
+    pairs (e.g. [[6, 14], [14, 22]]) written as that text. Raises ValueError naming the bad pair."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list) or not value:
+        raise ValueError('give shifts as "HH:MM-HH:MM[;HH:MM-HH:MM]" or a list of [start_h, end_h] clock hours')
+    parts = []
+    for pair in value:
+        hours = pair if isinstance(pair, list) and len(pair) == 2 else None
+        if hours is None or any(isinstance(h, bool) or not isinstance(h, int | float) for h in hours):
+            raise ValueError(f"shift {pair!r} is not a pair [start_h, end_h] of clock hours")
+        if any(not (math.isfinite(h) and 0 <= h <= 24) for h in hours):
+            raise ValueError(f"shift {pair!r} has an hour outside 0..24")
+        minutes = [round(h * 60) for h in hours]
+        if any(abs(m - h * 60) > 1e-6 for m, h in zip(minutes, hours, strict=True)):
+            raise ValueError(f"shift {pair!r} does not fall on whole minutes")
+        parts.append("-".join(f"{m // 60:02d}:{m % 60:02d}" for m in minutes))
+    return ";".join(parts)
+
+
+def _shift_parse(value: str) -> str:
+    parse_window(value)  # raises ValueError with the bad part
+    return value
+
+
+Shifts = Annotated[str, BeforeValidator(_shift_text), AfterValidator(_shift_parse)]
+
+
+class Ports(Strict):
+    """The hours sea ports work (clock time, see start_clock_h): discharge of a piece proceeds only inside a
+    shift, stops at a shift's end and resumes at the next (the ship waits at its berth). "" = around the clock.
+    The technical check follows the shifts only with `tech_check_in_shifts` (by default military teams check
+    pieces in the marshalling area around the clock). Personnel and airfields are not affected."""
+
+    shifts: Shifts = ""  # every sea port, e.g. "06:00-14:00;14:00-22:00" or [[6, 14], [14, 22]]
+    by_port: dict[str, Shifts] = Field(default_factory=dict)  # a port's own shifts, over `shifts`
+    tech_check_in_shifts: bool = False
+
+    def shifts_at(self, port: str) -> str:
+        """The shifts (window text) of one port."""
+        return self.by_port.get(port, self.shifts)
+
+
 class Flow(Strict):
     """A regular flow alongside or after the surge: pieces (e.g. containers of ammunition, fuel, spares going
     east; damaged equipment going west) entering at `origin` at `pieces_per_day`, and persons (rotation,
@@ -362,6 +406,7 @@ class Scenario(Strict):
     custom_investments: list[InvestmentSpec] = Field(default_factory=list)
     disruptions: Disruptions = Disruptions()
     civil_traffic: CivilTraffic = CivilTraffic()
+    ports: Ports = Ports()
     sustainment: list[Flow] = Field(default_factory=list)
     accommodation: list[Accommodation] = Field(default_factory=list)
     forces: list[Force] = Field(min_length=1)

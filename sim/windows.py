@@ -43,6 +43,40 @@ def next_open(window: Window, t: float, start_clock_h: float = 0.0) -> float:
     return t + best
 
 
+def work_end(window: Window, t: float, work_h: float, start_clock_h: float = 0.0) -> float:
+    """Time (hours since scenario start) at which `work_h` hours of work, begun at t (h) and done only while
+    the daily window is open, are finished: work stops when the window closes and resumes when it next opens.
+    An empty window is always open (t + work_h)."""
+    if not window or work_h <= 0:
+        return t + work_h
+    spells = _merged(_segments(window))
+    if spells == [(0.0, 24.0)]:
+        return t + work_h
+    day0 = t - (t + start_clock_h) % 24.0  # scenario time of the last clock midnight at or before t
+    left = work_h
+    day = 0
+    while True:
+        for a, b in spells:
+            start, end = max(day0 + 24.0 * day + a, t), day0 + 24.0 * day + b
+            if end <= start:
+                continue
+            if left <= end - start:
+                return start + left
+            left -= end - start
+        day += 1
+
+
+def _merged(segments: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted segments with the overlapping and touching ones joined."""
+    out: list[tuple[float, float]] = []
+    for a, b in segments:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _segments(window: Window) -> list[tuple[float, float]]:
     """A window as non-wrapping (start, end) segments within [0, 24]."""
     out = []
