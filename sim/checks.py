@@ -45,25 +45,13 @@ def check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
 
 
 def check_rail(s: Scenario, file: str, net: Network) -> list[Problem]:
-    """Rolling stock starts at known nodes, of wagon types the pools have, no more than the pools hold; far
-    ends are exits some force uses."""
-    out: list[Problem] = []
-    placed: dict[str, int] = {}
-    sets = 0
-    for j, st in enumerate(s.rail.stock):
-        if st.yard not in net.nodes.index:
-            out.append(Problem(file, f"rail.stock[{j}].yard", st.yard, "unknown node"))
-        for wt, n in sorted(st.wagons.items()):
-            if wt not in s.pools.wagons:
-                out.append(Problem(file, f"rail.stock[{j}].wagons.{wt}", wt,
-                                   f"wagon type not in pools.wagons ({sorted(s.pools.wagons)})"))
-            placed[wt] = placed.get(wt, 0) + n
-        sets += st.train_sets
-    out += [Problem(file, f"rail.stock (wagons.{wt})", n, f"more wagons placed at yards than pools.wagons.{wt} = "
-                    f"{s.pools.wagons[wt]}") for wt, n in sorted(placed.items()) if n > s.pools.wagons.get(wt, n)]
-    if sets > s.pools.train_sets:
-        out.append(Problem(file, "rail.stock (train_sets)", sets,
-                           f"more train sets placed at yards than pools.train_sets = {s.pools.train_sets}"))
+    """Rolling stock starts at known nodes, and only pools the scenario has are placed; far ends are exits
+    some force or flow uses."""
+    kinds = {*s.pools.wagons, "train_sets"}
+    out = [Problem(file, f"rail.yards.{kind}", kind, f"not a pool of rolling stock ({sorted(kinds)})")
+           for kind in sorted(s.rail.yards) if kind not in kinds]
+    out += [Problem(file, f"rail.yards.{kind}", yard, "unknown node") for kind, yard in sorted(s.rail.yards.items())
+            if yard not in net.nodes.index]
     exits = {x for f in s.forces for x in f.exits} | {fl.destination for fl in s.sustainment}
     out += [Problem(file, f"rail.far_ends.{x}", x, f"not an exit of any force or flow ({sorted(exits)})")
             for x in sorted(s.rail.far_ends) if x not in exits]

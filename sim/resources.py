@@ -401,7 +401,9 @@ class Fleet:
         to bring it to dest (0 for stock already there)."""
         t0 = self.env.now
         grant, short = self._plan(need, dest) if not self.waiting else ((), "")
-        if not grant and any(n > 0 for n in need.values()):
+        if grant:
+            self._grant(grant)
+        elif any(n > 0 for n in need.values()):
             ev = self.env.event()
             self._seq += 1
             group = tuple(pids)

@@ -176,14 +176,6 @@ class FarEnd(Strict):
     turnaround_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # unloading, shunting and forming the empty train there
 
 
-class Stock(Strict):
-    """Rolling stock that starts the operation at a yard, to be positioned empty to the railheads."""
-
-    yard: str  # node on the rail network
-    wagons: dict[str, Annotated[int, Field(ge=0, le=MAX_POOL)]] = Field(default_factory=dict)  # by wagon type
-    train_sets: int = Field(0, ge=0, le=MAX_POOL)  # locomotives with crews
-
-
 class Rail(Strict):
     """Train formation, rolling stock and train paths."""
 
@@ -194,7 +186,8 @@ class Rail(Strict):
     allocation_every_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # paths are allocated in rounds this often (0: at once)
     path_lead_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # a train departs no earlier than this after its path is allocated
     far_ends: dict[str, FarEnd] = Field(default_factory=dict)  # by exit node; other exits: trains unload at the exit
-    stock: list[Stock] = Field(default_factory=list)  # where stock starts; the rest of the pools starts where first needed
+    yards: dict[str, str] = Field(default_factory=dict)  # where each pool starts: wagon type or "train_sets" -> yard
+    # node; a pool not named starts where it is first needed (no positioning)
     out_of_gauge_blocks: bool = True  # an out-of-gauge train takes the path of the other direction too (no passing)
     road_after_h: float | None = Field(None, ge=0, le=MAX_TIME_H)  # a piece waiting longer for its train takes its
     # next mode (HET or road) where its mode rules allow; None: never

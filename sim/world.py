@@ -174,20 +174,16 @@ class World:
         self.reassembly = self._station(Res.REASSEMBLY, "", s.pools.reassembly_teams, "teams")
 
     def _fleet(self) -> Fleet:
-        """Wagons by type and train sets, where they stand at the start: at the scenario's yards, and the rest
-        of the pools where first needed (location "")."""
+        """Wagons by type and train sets, where they stand at the start: each pool at its yard (rail.yards), or
+        where first needed (location "")."""
         s = self.s
         infos = {wt: self._info(ResourceId(Res.WAGONS, wt), "", n, "wagons") for wt, n in sorted(s.pools.wagons.items())}
         infos[TRAIN] = self._info(ResourceId(Res.TRAIN_SETS), "", s.pools.train_sets, "trains")
         start: dict[str, dict[str, int]] = {}
-        placed: dict[str, int] = {}
-        for st in s.rail.stock:
-            spot = start.setdefault(st.yard, {})
-            for kind, n in [*sorted(st.wagons.items()), (TRAIN, st.train_sets)]:
-                spot[kind] = spot.get(kind, 0) + n
-                placed[kind] = placed.get(kind, 0) + n
         totals = {**s.pools.wagons, TRAIN: s.pools.train_sets}
-        start[""] = {kind: n - placed.get(kind, 0) for kind, n in sorted(totals.items())}
+        for kind, n in sorted(totals.items()):
+            yard = s.rail.yards.get("train_sets" if kind == TRAIN else kind, "")
+            start.setdefault(yard, {})[kind] = n
         return Fleet(self.env, self.log, infos, start, self.positioning_h, self.ledger.blame)
 
     def positioning_h(self, frm: str, to: str) -> float:

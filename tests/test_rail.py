@@ -36,7 +36,7 @@ ONE_FORCE = [{"id": "f", "template": "t", "exits": ["exit_rail"], "ships": [{"po
 
 
 def test_one_train_from_the_yard_through_the_far_end_and_back(tmp_path):
-    rail = {"stock": [{"yard": "yard", "wagons": {"heavy_flat": 120, "flat": 160, "container_flat": 60}, "train_sets": 10}],
+    rail = {"yards": {"heavy_flat": "yard", "flat": "yard", "container_flat": "yard", "train_sets": "yard"},
             "positioning_h": 0.5, "far_ends": {"exit_rail": {"transit_h": 10, "turnaround_h": 2}}}
     plan = plan_for(tmp_path, with_yard(), rail, templates=ONE_UNIT, forces=ONE_FORCE)
     r = run_replication(plan)
@@ -65,6 +65,7 @@ def test_one_train_from_the_yard_through_the_far_end_and_back(tmp_path):
     # 4 heavy flats (one tracked vehicle each, by the class's wagon share) held from 0.4 h until back at 31.9 h
     assert [tuple(round(x, 6) for x in u[1:5]) for u in wagons] == [(0.4, 0.4, 31.9, 4.0)]
     assert m.world.stock.at["port"] == {"heavy_flat": 4, "train_set": 1}  # the stock now stands at the railhead
+    assert m.world.stock.at["yard"]["heavy_flat"] == 116
 
 
 def test_the_first_train_leaves_no_earlier_than_the_lead_times(tmp_path):
