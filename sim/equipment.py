@@ -56,9 +56,11 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def load_equipment(path: Path = EQUIPMENT_FILE, problems: list[Problem] | None = None) -> dict[str, EquipmentType]:
-    """Equipment types from equipment.csv, by id; bad cells, unknown classes and ids given twice are Problems."""
+def load_equipment(path: Path | None = None, problems: list[Problem] | None = None) -> dict[str, EquipmentType]:
+    """Equipment types from equipment.csv (EQUIPMENT_FILE unless `path`), by id; bad cells, unknown classes and
+    ids given twice are Problems."""
     problems = [] if problems is None else problems
+    path = EQUIPMENT_FILE if path is None else path
     frame = read_table(path, "equipment", problems)
     out: dict[str, EquipmentType] = {}
     for i, row in frame.iterrows():
@@ -78,9 +80,11 @@ def load_equipment(path: Path = EQUIPMENT_FILE, problems: list[Problem] | None =
     return out
 
 
-def load_split(path: Path = FORCE_EQUIPMENT_FILE, problems: list[Problem] | None = None) -> Split:
-    """Each built-in unit's pieces by equipment type, from force_equipment.csv, in file order."""
+def load_split(path: Path | None = None, problems: list[Problem] | None = None) -> Split:
+    """Each built-in unit's pieces by equipment type, from force_equipment.csv (FORCE_EQUIPMENT_FILE unless
+    `path`), in file order."""
     problems = [] if problems is None else problems
+    path = FORCE_EQUIPMENT_FILE if path is None else path
     frame = read_table(path, "force_equipment", problems)
     out: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for _, row in frame.iterrows():
@@ -91,9 +95,10 @@ def load_split(path: Path = FORCE_EQUIPMENT_FILE, problems: list[Problem] | None
 
 
 def check_split(templates: Mapping[str, Iterable], equipment: Mapping[str, EquipmentType], split: Split,
-                file: str = str(FORCE_EQUIPMENT_FILE)) -> list[Problem]:
+                file: str | None = None) -> list[Problem]:
     """The split names known units and equipment types, and per unit and class its counts sum exactly to the
     unit's count of that class in forces.csv (a piece with no type, or a type with no piece, is an error)."""
+    file = str(FORCE_EQUIPMENT_FILE) if file is None else file
     out: list[Problem] = []
     units = {(t, u.name): u for t, us in templates.items() for u in us}
     for (t, name), rows in split.items():

@@ -12,10 +12,10 @@ from typing import Any, cast
 
 import networkx as nx
 
+from . import equipment as eqdata
 from .changes import apply_changes
 from .checks import check_names, housing_warnings
 from .equipment import (
-    EQUIPMENT_FILE,
     EquipmentType,
     Split,
     check_split,
@@ -531,9 +531,9 @@ def _wagons_known(plan: Plan, here: str, force: Force, pieces: list[PiecePlan]) 
         eq = plan.equipment[eid]
         generic = eid == plan.generic[eq.cls].id
         file, what = (net.file("piece_classes"), f"{eq.cls}.wagon_share") if generic else (
-            str(EQUIPMENT_FILE), f"{eid}.per_wagon")
+            str(eqdata.EQUIPMENT_FILE), f"{eid}.per_wagon")
         if not eq.wagon_type or eq.wagon_type not in net.wagon_types.index:
-            out.append(Problem(str(EQUIPMENT_FILE), f"{eid}.wagon_type", eq.wagon_type,
+            out.append(Problem(str(eqdata.EQUIPMENT_FILE), f"{eid}.wagon_type", eq.wagon_type,
                                f"{here} sends {eq.cls} by rail, but equipment {eid} has "
                                + ("no wagon type" if not eq.wagon_type else f"a wagon type not in {net.file('wagon_types')}")
                                + f": give it one of {sorted(net.wagon_types.index)} or take rail out of modes.{eq.cls}"))
