@@ -140,7 +140,7 @@ def generic_types(piece_classes: pd.DataFrame, equipment: Mapping[str, Equipment
     """One generic type per piece class of the network: dimensions and mass of the `generic_<class>` row of
     equipment.csv (an assumption), wagon type and share of the network's piece_classes table, so that a
     template without an equipment split loads exactly as the class rules say (per_wagon = 1 / wagon_share)."""
-    out = {}
+    out: dict[str, EquipmentType] = {}
     for cls in PIECE_CLASSES:
         if cls not in piece_classes.index:
             continue

@@ -80,7 +80,8 @@ def test_an_abct_carries_its_sourced_main_equipment(eq):
         if t == "us_abct":
             for e, n in rows:
                 total[e] += n
-    assert total["mbt_m1a2"] == 87 and total["sph_m109"] == 18
+    assert total["mbt_m1a2"] == 87
+    assert total["sph_m109"] == 18
     assert 121 <= total["ifv_bradley"] <= 144
 
 
@@ -93,7 +94,8 @@ def test_out_of_gauge_follows_the_width_rule(eq):
 # ---- wagon loading ------------------------------------------------------------------------------------------
 def test_two_infantry_fighting_vehicles_share_a_wagon_a_tank_does_not(eq):
     ifv, mbt = eq["ifv_bradley"], eq["mbt_m1a2"]
-    assert wagon_of(ifv) == ("heavy_flat", 0.5) and wagon_of(mbt) == ("heavy_flat", 1.0)
+    assert wagon_of(ifv) == ("heavy_flat", 0.5)
+    assert wagon_of(mbt) == ("heavy_flat", 1.0)
     assert wagons_for([ifv, ifv]) == {"heavy_flat": 1}
     assert wagons_for([ifv, ifv, ifv]) == {"heavy_flat": 2}
     assert wagons_for([ifv, mbt]) == {"heavy_flat": 2}  # an IFV and a tank do not share
@@ -130,7 +132,8 @@ def test_a_tank_train_is_cut_by_mass_before_length(eq):
     # the observed Kallo train (19 wagons of 2 Bradleys, reference 1.4) stays within the same line figure
     ifv = eq["ifv_bradley"]
     kallo = train_mass_t(wagons_for([ifv] * 38), [ifv] * 38, {"heavy_flat": tare}) + rail.locomotive_t
-    assert kallo <= float(line["max_train_t"]) and max_wagons(usable_m, usable_t, ifv, wagon_m, tare) >= 19
+    assert kallo <= float(line["max_train_t"])
+    assert max_wagons(usable_m, usable_t, ifv, wagon_m, tare) >= 19
     # without a mass limit the length decides
     assert max_wagons(usable_m, 0.0, mbt, wagon_m, tare) == by_length
 
@@ -186,7 +189,8 @@ def test_a_line_too_light_for_one_loaded_wagon_is_refused(tmp_path: Path):
     with pytest.raises(InputError) as exc:
         compile_plan(s, "s.yaml", folder)
     text = " ".join(str(p) for p in exc.value.problems)
-    assert "links.csv l_port_exit.max_train_t" in text and "rail.locomotive_t" in text
+    assert "links.csv l_port_exit.max_train_t" in text
+    assert "rail.locomotive_t" in text
     # a heavier limit lets the same train run
     folder2 = tiny_network(tmp_path / "net2", links=[*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50,
                                                                           paths_per_day=24, max_train_t=200)])
@@ -221,7 +225,8 @@ def test_a_wrong_per_wagon_names_file_field_and_value(tmp_path: Path, monkeypatc
         assert code == 2, (cmd, code, out, err)
         mine = [ln for ln in _errors(err) if str(bad) in ln and "per_wagon" in ln]
         assert len(mine) == 1, err
-        assert "ifv_bradley" in mine[0] and cell in mine[0] and words in mine[0], mine[0]
+        for w in ("ifv_bradley", cell, words):
+            assert w in mine[0], mine[0]
         assert out.strip() == ""
 
 
@@ -230,4 +235,5 @@ def test_the_equipment_tables_are_plain_copies_of_the_schema(tmp_path: Path):
     copy = tmp_path / "equipment.csv"
     shutil.copy(eqdata.EQUIPMENT_FILE, copy)
     problems: list = []
-    assert load_equipment(copy, problems) == load_equipment() and problems == []
+    assert load_equipment(copy, problems) == load_equipment()
+    assert problems == []
