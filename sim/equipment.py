@@ -33,8 +33,9 @@ Split = dict[tuple[str, str], tuple[tuple[str, int], ...]]  # (template, unit) -
 @dataclass(frozen=True)
 class EquipmentType:
     """One type of equipment: dimensions (m), mass as moved (t), whether it is wider than a flat wagon may
-    carry in normal running, and its wagon (type, and pieces of this type one wagon carries; a wagon carries
-    one type only). `wagon_type` is empty when the type does not go by rail."""
+    carry in normal running, its wagon (type, and pieces of this type one wagon carries; a wagon carries one
+    type only), and whether it tows a trailer on the road. `wagon_type` is empty when the type does not go by
+    rail."""
 
     id: str
     cls: str
@@ -44,6 +45,7 @@ class EquipmentType:
     out_of_gauge: bool
     wagon_type: str
     per_wagon: float
+    prime_mover: bool = False  # tows one trailer of its unit on the road
 
     @property
     def share(self) -> float:
@@ -76,7 +78,7 @@ def load_equipment(path: Path | None = None, problems: list[Problem] | None = No
             continue
         out[key] = EquipmentType(key, str(row["class"]), float(row["length_m"]), float(row["width_m"]),
                                  float(row["mass_t"]), bool(row["out_of_gauge"]), str(row["wagon_type"] or ""),
-                                 float(row["per_wagon"]))
+                                 float(row["per_wagon"]), bool(row["prime_mover"]))
     return out
 
 
@@ -149,7 +151,7 @@ def generic_types(piece_classes: pd.DataFrame, equipment: Mapping[str, Equipment
         share = float(row["wagon_share"] or 1.0)
         out[cls] = EquipmentType(GENERIC + cls, cls, base.length_m if base else 7.0, base.width_m if base else 2.5,
                                  base.mass_t if base else 10.0, base.out_of_gauge if base else False,
-                                 str(row["wagon_type"] or ""), 1.0 / share)
+                                 str(row["wagon_type"] or ""), 1.0 / share, base.prime_mover if base else False)
     return out
 
 

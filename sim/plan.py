@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -55,6 +55,7 @@ class PiecePlan:
     air_km: float = 0.0  # air: great-circle distance
     flow: bool = False  # a piece of a sustainment flow (not of a force: it does not count towards closure)
     equipment: str = ""  # equipment type id (a key of Plan.equipment)
+    tow: int = -1  # a trailer: the piece id of the prime mover that tows it from the staging area (-1: none)
 
 
 @dataclass(frozen=True)
@@ -392,6 +393,7 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
     out += _wagons_known(plan, here, force, plan.pieces[pid0:])
     if out:
         return out
+    _couple(plan, force, pid0)
     out += _trains_fit(plan, f"{here}.railhead", plan.pieces[pid0:])
     out += _units(plan, here, force, template, plan.pieces[pid0:])
     return out
@@ -476,6 +478,23 @@ def _choose_modes(plan: Plan, force: Force, pieces: list[tuple[str, str]], kinds
             plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, choice[0], entry, equipment=eq,
                                          **choice[1]))
     return out
+
+
+def _couple(plan: Plan, force: Force, pid0: int) -> None:
+    """Each trailer that marches from the staging area is towed by a prime mover of its unit (a wheeled piece
+    whose equipment type is a prime mover) marching to the same exit, one trailer per prime mover, both in
+    piece order. A trailer beyond its unit's prime movers stays a vehicle of its own (tow = -1). Forces
+    without a staging area form serials as pieces come off the ship, so their trailers are not coupled."""
+    if not force.staging:
+        return
+    free: dict[tuple[str, str], list[int]] = {}  # (unit, exit) -> prime movers not yet towing, in piece order
+    for p in plan.pieces[pid0:]:
+        if p.mode == "road" and p.cls == "wheeled" and plan.equipment[p.equipment].prime_mover:
+            free.setdefault((p.unit, p.exit), []).append(p.pid)
+    for k in range(pid0, len(plan.pieces)):
+        p = plan.pieces[k]
+        if p.mode == "road" and p.cls == "trailer" and free.get((p.unit, p.exit)):
+            plan.pieces[k] = replace(p, tow=free[(p.unit, p.exit)].pop(0))
 
 
 def _units(plan: Plan, here: str, force: Force, template: Template, pieces: list[PiecePlan]) -> list[Problem]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -215,8 +216,12 @@ def test_a_wrong_per_wagon_names_file_field_and_value(tmp_path: Path, monkeypatc
                                                       words: str):
     bad = tmp_path / "equipment.csv"
     text = eqdata.EQUIPMENT_FILE.read_text(encoding="utf-8")
-    row = next(ln for ln in text.splitlines() if ln.startswith("ifv_bradley,"))
-    bad.write_text(text.replace(row, row.rsplit(",", 1)[0] + "," + cell), encoding="utf-8")
+    lines = text.splitlines()
+    k = lines[0].split(",").index("per_wagon")
+    row = next(ln for ln in lines if ln.startswith("ifv_bradley,"))
+    cells = row.split(",")
+    cells[k] = cell
+    bad.write_text(text.replace(row, ",".join(cells)), encoding="utf-8")
     monkeypatch.setattr(eqdata, "EQUIPMENT_FILE", bad)
     folder = tiny_network(tmp_path / "net")
     path = write_scenario(tmp_path / "s.yaml", scenario(folder))
@@ -237,3 +242,53 @@ def test_the_equipment_tables_are_plain_copies_of_the_schema(tmp_path: Path):
     problems: list = []
     assert load_equipment(copy, problems) == load_equipment()
     assert problems == []
+
+
+# ---- trailers with their prime movers ----------------------------------------------------------------------
+def _trailer_run(tmp_path: Path, wheeled: int, trailers: int, max_vehicles: int, personnel: int = 0):
+    from sim.runner import run_replication
+
+    folder = tiny_network(tmp_path / "net")
+    data = scenario(folder, templates={"t": [{"unit": "a", "personnel": personnel, "wheeled": wheeled,
+                                              "trailer": trailers}]},
+                    modes={"wheeled": ["road"], "trailer": ["road"]},
+                    convoy={"max_vehicles": max_vehicles, "gap_m": 75.0})
+    plan = load_plan(write_scenario(tmp_path / "s.yaml", data))
+    return plan, run_replication(plan)
+
+
+def test_trailers_are_coupled_one_each_to_prime_movers_of_their_unit(tmp_path: Path):
+    plan, _ = _trailer_run(tmp_path, wheeled=4, trailers=6, max_vehicles=4)
+    movers = [p.pid for p in plan.pieces if p.cls == "wheeled"]
+    tows = [p.tow for p in plan.pieces if p.cls == "trailer"]
+    assert tows == [*movers, -1, -1]  # in piece order; the two beyond the prime movers go on their own
+
+
+def test_a_serial_of_trucks_with_trailers(tmp_path: Path):
+    """N trucks towing N trailers march from staging as one serial of N vehicles (not 2N): each trailer arrives
+    with its truck, and the column is longer by the trailers' length, with no gap of their own."""
+    n = 4
+    plan, r = _trailer_run(tmp_path, wheeled=n, trailers=n, max_vehicles=n)
+    s = r.summary()
+    assert s["pieces"]["delivered"] == 2 * n  # every piece, trailers included, delivered and recorded
+    done = r.pieces.set_index("pid")["delivered_h"]
+    for p in plan.pieces:
+        if p.cls == "trailer":
+            assert done[p.pid] == pytest.approx(done[p.tow], abs=1e-9)
+    trucks = sorted(done[p.pid] for p in plan.pieces if p.cls == "wheeled")
+    v = min(60.0, 80.0)  # class speed (piece_classes) below the link's 80 km/h
+    trailer_m = plan.equipment["generic_trailer"].length_m
+    gaps = [b - a for a, b in pairwise(trucks)]
+    assert gaps == pytest.approx([(75.0 + trailer_m) / 1000.0 / v] * (n - 1), abs=1e-9)
+    # one serial: without coupling, 2n pieces in serials of n vehicles would need two
+    assert trucks[-1] - trucks[0] == pytest.approx((n - 1) * (75.0 + trailer_m) / 1000.0 / v, abs=1e-9)
+    stages = r.moves[(r.moves["kind"] == "piece") & (r.moves["stage"] == "road")]
+    assert len(stages) == 2 * n
+
+
+def test_riders_take_the_seats_of_vehicles_not_trailers(tmp_path: Path):
+    """Two seats per vehicle: 4 trucks towing 4 trailers seat 8 persons in the serial; the rest go by bus."""
+    _, r = _trailer_run(tmp_path, wheeled=4, trailers=4, max_vehicles=4, personnel=20)
+    road = r.moves[(r.moves["kind"] == "pax") & (r.moves["stage"] == "road")]
+    assert int(road["count"].sum()) == 4 * 2
+    assert r.summary()["personnel"]["delivered"] == 20
