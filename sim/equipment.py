@@ -79,6 +79,10 @@ def load_equipment(path: Path | None = None, problems: list[Problem] | None = No
         out[key] = EquipmentType(key, str(row["class"]), float(row["length_m"]), float(row["width_m"]),
                                  float(row["mass_t"]), bool(row["out_of_gauge"]), str(row["wagon_type"] or ""),
                                  float(row["per_wagon"]), bool(row["prime_mover"]))
+    listed = set(frame["equipment"])  # a listed row with a bad cell has its own Problem
+    problems += [Problem(str(path), "equipment", GENERIC + c, f"missing: a row {GENERIC + c} gives the size and mass "
+                         f"of a {c} piece of a template without an equipment split") for c in PIECE_CLASSES
+                 if GENERIC + c not in listed]
     return out
 
 
@@ -144,14 +148,14 @@ def generic_types(piece_classes: pd.DataFrame, equipment: Mapping[str, Equipment
     template without an equipment split loads exactly as the class rules say (per_wagon = 1 / wagon_share)."""
     out: dict[str, EquipmentType] = {}
     for cls in PIECE_CLASSES:
-        if cls not in piece_classes.index:
-            continue
-        row = piece_classes.loc[cls]
+        known = cls in piece_classes.index  # a class the network does not list goes by no wagon
+        wagon = str(piece_classes.at[cls, "wagon_type"] or "") if known else ""
+        share = float(piece_classes.at[cls, "wagon_share"] or 1.0) if known else 1.0
         base = equipment.get(GENERIC + cls)
-        share = float(row["wagon_share"] or 1.0)
-        out[cls] = EquipmentType(GENERIC + cls, cls, base.length_m if base else 7.0, base.width_m if base else 2.5,
-                                 base.mass_t if base else 10.0, base.out_of_gauge if base else False,
-                                 str(row["wagon_type"] or ""), 1.0 / share, base.prime_mover if base else False)
+        if base is None:  # load_equipment reports the missing row as a Problem before any plan is made
+            raise ValueError(f"equipment has no {GENERIC + cls} row")
+        out[cls] = EquipmentType(GENERIC + cls, cls, base.length_m, base.width_m, base.mass_t, base.out_of_gauge,
+                                 wagon, 1.0 / share, base.prime_mover)
     return out
 
 

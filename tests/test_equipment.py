@@ -292,3 +292,12 @@ def test_riders_take_the_seats_of_vehicles_not_trailers(tmp_path: Path):
     road = r.moves[(r.moves["kind"] == "pax") & (r.moves["stage"] == "road")]
     assert int(road["count"].sum()) == 4 * 2
     assert r.summary()["personnel"]["delivered"] == 20
+
+
+def test_equipment_without_a_generic_row_is_a_problem(tmp_path: Path):
+    bad = tmp_path / "equipment.csv"
+    bad.write_text("\n".join(ln for ln in eqdata.EQUIPMENT_FILE.read_text(encoding="utf-8").splitlines()
+                             if not ln.startswith("generic_trailer,")) + "\n", encoding="utf-8")
+    problems: list = []
+    load_equipment(bad, problems)
+    assert [p.value for p in problems] == ["generic_trailer"]
