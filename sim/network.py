@@ -248,6 +248,7 @@ def build_graph(
             "speed_kmh": float(row["speed_kmh"]),
             "paths_per_day": float(row["paths_per_day"] or 0),
             "max_train_m": float(row["max_train_m"] or 0),
+            "max_train_t": float(row["max_train_t"] or 0),
             "capacity_trains_per_day": float(row["capacity_trains_per_day"] or 0),
             "civil_trains_per_day": float(row["civil_trains_per_day"] or 0),
             "headway_h": float(row["headway_min"] or 0) / 60.0,

@@ -6,14 +6,26 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
 import networkx as nx
 
+from . import equipment as eqdata
 from .changes import apply_changes
 from .checks import check_names, housing_warnings
+from .equipment import (
+    EquipmentType,
+    Split,
+    check_split,
+    deal,
+    generic_types,
+    load_equipment,
+    load_split,
+    tare_of,
+    wagon_limits,
+)
 from .errors import InputError, Problem
 from .forces import Template, Unit, load_templates
 from .ids import PIECE_CLASSES
@@ -42,6 +54,8 @@ class PiecePlan:
     route: Route = ()  # main leg: rail, road (from staging), het (from entry) or water
     air_km: float = 0.0  # air: great-circle distance
     flow: bool = False  # a piece of a sustainment flow (not of a force: it does not count towards closure)
+    equipment: str = ""  # equipment type id (a key of Plan.equipment)
+    tow: int = -1  # a trailer: the piece id of the prime mover that tows it from the staging area (-1: none)
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,9 @@ class Plan:
     links_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # corridor name or link id -> link ids
     scenario_as_written: Scenario | None = None  # before any change: what a saved result re-runs
     parameters: tuple[Change, ...] = ()  # changes given beside the scenario (a sweep's or variant's parameters)
+    equipment: dict[str, EquipmentType] = field(default_factory=dict)  # every type a piece may have, by id
+    split: Split = field(default_factory=dict)  # built-in units' pieces by equipment type (templates not overridden)
+    generic: dict[str, EquipmentType] = field(default_factory=dict)  # per class, for pieces with no split
 
     @property
     def personnel_total(self) -> int:
@@ -165,6 +182,9 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
     templates = load_templates(problems=problems)
+    equipment = load_equipment(problems=problems)
+    split = load_split(problems=problems)
+    problems += check_split(templates, equipment, split)
     try:
         named = check_names(scenario, file, net)  # reported together with the network's own problems
         problems += [p for p in named if p.severity == "error"]
@@ -189,9 +209,12 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
         templates[name] = tuple(
             Unit(u.unit, u.personnel, tuple((c, getattr(u, c)) for c in PIECE_CLASSES)) for u in units
         )
+    generic = generic_types(net.piece_classes, equipment)
     plan = Plan(scenario, file, net, graph, Router(graph), templates, warnings=warnings,
                 investments=changed.investments, changes=changed.changes, civil=changed.civil,
-                links_of=links_by_name(net), scenario_as_written=as_written, parameters=tuple(extra_changes or ()))
+                links_of=links_by_name(net), scenario_as_written=as_written, parameters=tuple(extra_changes or ()),
+                equipment={**equipment, **{g.id: g for g in generic.values()}},
+                split={k: v for k, v in split.items() if k[0] not in scenario.templates}, generic=generic)
     for i, force in enumerate(scenario.forces):
         problems += _compile_force(plan, i, force)
     for i, flow in enumerate(scenario.sustainment):
@@ -225,7 +248,8 @@ def _compile_flow(plan: Plan, i: int, flow: Flow) -> list[Problem]:
             pid0 = len(plan.pieces)
             for k in range(n):
                 pid = len(plan.pieces)
-                plan.pieces.append(PiecePlan(pid, flow.name, flow.name, flow.cls, flow.mode, flow.origin, flow=True, **opt))
+                plan.pieces.append(PiecePlan(pid, flow.name, flow.name, flow.cls, flow.mode, flow.origin, flow=True,
+                                             equipment=plan.generic[flow.cls].id, **opt))
                 arrivals.append((flow.start_h + k * 24.0 / flow.pieces_per_day, pid, 0))
             out += _trains_fit(plan, f"{here}.mode", plan.pieces[pid0:])
     persons, route = 0, cast(Route, ())
@@ -354,6 +378,8 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
     here = f"forces[{i}]"
     template = plan.templates[force.template]
     pieces = [(u.name, c) for u in template for c, n in u.pieces for _ in range(n)]  # (unit, class) in unit order
+    kinds = [eq for u in template for eq in deal(u.pieces, plan.split.get((force.template, u.name)), plan.equipment,
+                                                  plan.generic)]  # equipment of each piece, in the same order
     counts, out = _manifests(plan, here, force, template, len(pieces))
     if out:
         return out
@@ -363,7 +389,11 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
     out = _missing_wagon_pools(plan, here, force, sorted({c for _, c in pieces}), rules)
     if out:
         return out
-    out += _choose_modes(plan, force, pieces, arrivals, rules)
+    out += _choose_modes(plan, force, pieces, kinds, arrivals, rules)
+    out += _wagons_known(plan, here, force, plan.pieces[pid0:])
+    if out:
+        return out
+    _couple(plan, force, pid0)
     out += _trains_fit(plan, f"{here}.railhead", plan.pieces[pid0:])
     out += _units(plan, here, force, template, plan.pieces[pid0:])
     return out
@@ -430,12 +460,12 @@ def _deal(plan: Plan, here: str, force: Force, template: Template, counts: list[
     return arrivals
 
 
-def _choose_modes(plan: Plan, force: Force, pieces: list[tuple[str, str]], arrivals: list[tuple[str, str]],
-                  rules: dict[str, list[str]]) -> list[Problem]:
+def _choose_modes(plan: Plan, force: Force, pieces: list[tuple[str, str]], kinds: list[str],
+                  arrivals: list[tuple[str, str]], rules: dict[str, list[str]]) -> list[Problem]:
     """Each piece takes the first mode of its class's rules that can serve it from its entry."""
     out = []
     cache: dict[tuple[str, str], tuple[str, Option] | None] = {}
-    for (unit, cls), (entry, where) in zip(pieces, arrivals, strict=True):
+    for (unit, cls), eq, (entry, where) in zip(pieces, kinds, arrivals, strict=True):
         key = (entry, cls)
         if key not in cache:
             options = ((mode, _mode_options(plan, force, entry, cls, mode)) for mode in rules.get(cls, []))
@@ -445,8 +475,26 @@ def _choose_modes(plan: Plan, force: Force, pieces: list[tuple[str, str]], arriv
                                    f"{force.exits} by the modes allowed for {cls}: {rules.get(cls, [])}"))
         choice = cache[key]
         if choice is not None:
-            plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, choice[0], entry, **choice[1]))
+            plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, choice[0], entry, equipment=eq,
+                                         **choice[1]))
     return out
+
+
+def _couple(plan: Plan, force: Force, pid0: int) -> None:
+    """Each trailer that marches from the staging area is towed by a prime mover of its unit (a wheeled piece
+    whose equipment type is a prime mover) marching to the same exit, one trailer per prime mover, both in
+    piece order. A trailer beyond its unit's prime movers stays a vehicle of its own (tow = -1). Forces
+    without a staging area form serials as pieces come off the ship, so their trailers are not coupled."""
+    if not force.staging:
+        return
+    free: dict[tuple[str, str], list[int]] = {}  # (unit, exit) -> prime movers not yet towing, in piece order
+    for p in plan.pieces[pid0:]:
+        if p.mode == "road" and p.cls == "wheeled" and plan.equipment[p.equipment].prime_mover:
+            free.setdefault((p.unit, p.exit), []).append(p.pid)
+    for k in range(pid0, len(plan.pieces)):
+        p = plan.pieces[k]
+        if p.mode == "road" and p.cls == "trailer" and free.get((p.unit, p.exit)):
+            plan.pieces[k] = replace(p, tow=free[(p.unit, p.exit)].pop(0))
 
 
 def _units(plan: Plan, here: str, force: Force, template: Template, pieces: list[PiecePlan]) -> list[Problem]:
@@ -494,28 +542,67 @@ def _staging_alternatives(net: Network, column: str, need: int) -> str:
     return (f"stage the force at {', '.join(big)} " + split) if big else ("no staging area is big enough; " + split)
 
 
+def _wagons_known(plan: Plan, here: str, force: Force, pieces: list[PiecePlan]) -> list[Problem]:
+    """Each equipment type the mode rules send by rail has a wagon type of the network, and a wagon's load
+    (per_wagon pieces) is within the wagon's payload (payload_t, when the network gives one)."""
+    net, out = plan.network, []
+    for eid in sorted({p.equipment for p in pieces if p.mode == "rail"}):
+        eq = plan.equipment[eid]
+        generic = eid == plan.generic[eq.cls].id
+        file, what = (net.file("piece_classes"), f"{eq.cls}.wagon_share") if generic else (
+            str(eqdata.EQUIPMENT_FILE), f"{eid}.per_wagon")
+        if not eq.wagon_type or eq.wagon_type not in net.wagon_types.index:
+            out.append(Problem(str(eqdata.EQUIPMENT_FILE), f"{eid}.wagon_type", eq.wagon_type,
+                               f"{here} sends {eq.cls} by rail, but equipment {eid} has "
+                               + ("no wagon type" if not eq.wagon_type else f"a wagon type not in {net.file('wagon_types')}")
+                               + f": give it one of {sorted(net.wagon_types.index)} or take rail out of modes.{eq.cls}"))
+            continue
+        payload = float(net.wagon_types.at[eq.wagon_type, "payload_t"] or 0)
+        load = eq.per_wagon * eq.mass_t
+        if payload > 0 and load > payload + 1e-9:
+            out.append(Problem(file, what, f"{eq.per_wagon:g}",
+                               f"{eq.per_wagon:g} x {eq.mass_t:g} t of {eid} = {load:g} t on one {eq.wagon_type} wagon "
+                               f"exceeds its payload ({payload:g} t, wagon_types.csv payload_t)"))
+    return out
+
+
 def _trains_fit(plan: Plan, field: str, pieces: list[PiecePlan]) -> list[Problem]:
-    """A train from a railhead must hold at least one wagon of each type loaded there: the shortest of the
-    railhead's, the far end's and the line's length limits, less the locomotive, must exceed a wagon. Checked
-    for the pieces of forces and of sustainment flows alike (a train of no wagon could never leave)."""
-    net, loco = plan.network, plan.scenario.rail.locomotive_m
+    """A train from a railhead must carry at least one piece of each equipment type loaded there. By length:
+    the shortest of the railhead's, the far end's and the line's length limits, less the locomotive, must
+    hold one wagon. By mass: the lightest of the lines' mass limits (max_train_t), less the locomotive, must
+    hold one wagon with one piece. Checked for the pieces of forces and of sustainment flows alike (a train
+    of no wagon could never leave)."""
+    net, rail = plan.network, plan.scenario.rail
+    loco, loco_t = rail.locomotive_m, rail.locomotive_t
+    tare = tare_of(net.wagon_types)
     seen: set[tuple[str, str, str]] = set()
     out = []
     for p in pieces:
         if p.mode != "rail" or p.railhead is None:
             continue
-        wt = str(net.piece_classes.at[p.cls, "wagon_type"])
-        if (p.railhead, p.exit, wt) in seen:
+        eq = plan.equipment[p.equipment]
+        wt = eq.wagon_type
+        if (p.railhead, p.exit, p.equipment) in seen or wt not in net.wagon_types.index:
             continue
-        seen.add((p.railhead, p.exit, wt))
+        seen.add((p.railhead, p.exit, p.equipment))
         limits = {f"railheads.csv {p.railhead}.max_train_m": float(net.railheads.at[p.railhead, "max_train_m"])}
         if p.exit in net.railheads.index:
             limits[f"railheads.csv {p.exit}.max_train_m"] = float(net.railheads.at[p.exit, "max_train_m"])
         limits.update({f"links.csv {leg.link}.max_train_m": leg.max_train_m for leg in p.route if leg.max_train_m > 0})
         where, shortest = min(limits.items(), key=lambda kv: (kv[1], kv[0]))
         wagon = float(net.wagon_types.at[wt, "length_m"])
-        if shortest - loco < wagon:
+        masses = {f"links.csv {leg.link}.max_train_t": leg.max_train_t for leg in p.route if leg.max_train_t > 0}
+        one = EquipmentType(eq.id, eq.cls, eq.length_m, eq.width_m, eq.mass_t, eq.out_of_gauge, wt, 1.0)  # one piece
+        if wagon_limits(shortest - loco, 0.0, one, wagon, 0.0)[0] < 1:
             out.append(Problem(plan.file, field, p.railhead,
                                f"a train from {p.railhead} to {p.exit} may be {shortest:g} m ({where}) less the "
                                f"locomotive ({loco:g} m, rail.locomotive_m): too short for one {wt} wagon ({wagon:g} m)"))
+        elif masses:
+            where_t, lightest = min(masses.items(), key=lambda kv: (kv[1], kv[0]))
+            usable = lightest - loco_t
+            if usable <= 0 or wagon_limits(0.0, usable, one, wagon, tare.get(wt, 0.0))[1] < 1:
+                out.append(Problem(plan.file, field, p.railhead,
+                                   f"a train from {p.railhead} to {p.exit} may weigh {lightest:g} t ({where_t}) less the "
+                                   f"locomotive ({loco_t:g} t, rail.locomotive_t): too light for one {wt} wagon "
+                                   f"({tare.get(wt, 0.0):g} t) with one {eq.id} ({eq.mass_t:g} t)"))
     return out

@@ -396,11 +396,12 @@ class Fleet:
             self.at[loc][kind] -= k
 
     def take(self, need: dict[str, int], dest: str, priority: int = 1, weight: float = 1.0,
-             pids: Iterable[int] = ()) -> Generator[simpy.Event, Any, tuple[Token, float]]:
-        """Wait for the stock of `need` (units by kind) at `dest`; returns a token for give() and the hours
-        to bring it to dest (0 for stock already there)."""
+             pids: Iterable[int] = ()) -> Generator[simpy.Event, Any, tuple[Token, float, str]]:
+        """Wait for the stock of `need` (units by kind) at `dest`; returns a token for give(), the hours to
+        bring it to dest (0 for stock already there) and the name of the resource it waited for ("" if none)."""
         t0 = self.env.now
         grant, short = self._plan(need, dest) if not self.waiting else ((), "")
+        waited = ""
         if grant:
             self._grant(grant)
         elif any(n > 0 for n in need.values()):
@@ -411,11 +412,12 @@ class Fleet:
             self.waiting.sort(key=lambda e: (e.priority, e.t, e.seq))
             self._serve()
             grant, short = yield ev
-            blame_group(self.blame, self.infos[short].name, group, self.env.now - t0)
+            waited = self.infos[short].name
+            blame_group(self.blame, waited, group, self.env.now - t0)
         self._seq += 1
         self.open[self._seq] = (grant, t0, self.env.now, weight)
         hours = max((self.hours(loc, dest) for loc, _, _ in grant), default=0.0)
-        return (self._seq,), hours
+        return (self._seq,), hours, waited
 
     def give(self, token: Token, where: str) -> None:
         """Give back the stock of a take, standing now at `where`."""

@@ -33,6 +33,7 @@ MAX_POOL = 100_000  # transport assets in one pool (wagons, train sets, HETs, bu
 MAX_SEATS = 1_000  # seats in one bus or persons riding one vehicle: a double-deck coach has under 100
 MAX_SPEED_KMH = 1_000.0  # road and rail vehicles move well below this; it only keeps speeds finite
 MAX_LENGTH_M = 10_000.0  # gaps and lengths in a column or train (m): 10 km, beyond any march gap or train
+MAX_MASS_T = 100_000.0  # masses of a locomotive or train (t): far above the heaviest freight trains (some 40,000 t)
 MAX_FACTOR = 100.0  # time factors multiply a table time whose mean is right (mean about 1); 100x is beyond
 # any plausible variability
 MAX_RATE_PER_DAY = 100.0  # random disruptions per target per day: one every quarter hour
@@ -181,6 +182,9 @@ class Rail(Strict):
 
     max_wait_h: float = Field(12.0, gt=0, le=MAX_TIME_H)  # a train leaves short when its first piece waited this long
     locomotive_m: float = Field(20.0, ge=0, le=MAX_LENGTH_M)  # assumption: one electric locomotive ~19-20 m
+    # assumption: a four-axle (Bo'Bo') electric locomotive at the D4 line class limit of 22.5 t per axle, 4 x 22.5 t;
+    # the freight locomotives of Belgian and German operators weigh 84-90 t
+    locomotive_t: float = Field(90.0, ge=0, le=MAX_MASS_T)
     start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # rail operations begin: no stock moves, no train leaves before
     positioning_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # shunting and brake test when stock arrives from elsewhere
     allocation_every_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # paths are allocated in rounds this often (0: at once)

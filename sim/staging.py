@@ -95,7 +95,8 @@ def _check_ready(w: World, u: UnitState) -> None:
 
 
 def depart_unit(w: World, u: UnitState) -> Process:
-    """Married up: prepare, then march out in serials with riders; the rest of the personnel by bus."""
+    """Married up: prepare, then march out in serials of at most convoy.max_vehicles vehicles (a trailer towed by
+    its prime mover is none) with riders in the vehicles' seats; the rest of the personnel by bus."""
     env, st, c = w.env, _site(u), w.s.convoy
     t0 = env.now
     share = ((yield from w.gate(st, len(u.road_arrived) + u.plan.personnel, u.road_arrived))
@@ -111,10 +112,10 @@ def depart_unit(w: World, u: UnitState) -> Process:
         groups.setdefault(w.pieces[pid].exit, []).append(pid)
     moves = []
     for exit_ in sorted(groups):
-        pids = groups[exit_]
-        for k in range(0, len(pids), c.max_vehicles):
-            chunk = pids[k: k + c.max_vehicles]
-            riders = min(riders_left, c.seats_per_vehicle * len(chunk))
+        vehicles, towed = road.coupled(w, groups[exit_])  # a trailer rides with its prime mover, no vehicle itself
+        for k in range(0, len(vehicles), c.max_vehicles):
+            chunk = [pid for v in vehicles[k: k + c.max_vehicles] for pid in (v, *towed.get(v, ()))]
+            riders = min(riders_left, c.seats_per_vehicle * len(vehicles[k: k + c.max_vehicles]))
             riders_left -= riders
             w.ledger.move_pax(u.plan.force, u.plan.unit, riders, ("staging", st), ("in serial", st), env.now)
             moves.append(env.process(road.staging_serial(w, u, chunk, riders)))

@@ -95,7 +95,7 @@ def test_no_train_waits_on_a_line_for_a_path(tmp_path):
     m = Model(plan)
     r = m.run()
     legs = m.world.train_legs
-    assert len(legs) >= 2 * 10
+    assert len(legs) >= 10
     # every train enters every line at the time its path was booked for
     assert all(booked == pytest.approx(actual) for _, _, booked, actual in legs)
     # and the paths on the thin line are 8 h apart

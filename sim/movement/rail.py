@@ -31,14 +31,15 @@ class Cargo(NamedTuple):
 
 
 def cargo(w: World, pid: int) -> Cargo:
-    """The rail loading facts of a piece, from its equipment type where the plan has one, else from its
-    class (wagon share 0.5: two per wagon; no mass, within gauge)."""
+    """The rail loading facts of a piece, from its equipment type (a generic type of its class when the plan
+    has none: the class's wagon type and share, no mass, within gauge)."""
     c = w.rail_cargo.get(pid)
     if c is None:
         p = w.pieces[pid]
-        eq = getattr(w.plan, "equipment", {}).get(getattr(p, "equipment", ""))
+        eq = w.plan.equipment.get(p.equipment) or w.plan.generic.get(p.cls)
         if eq is not None:
-            c = Cargo(eq.id, eq.wagon_type, int(eq.per_wagon), float(eq.mass_t), bool(eq.out_of_gauge))
+            c = Cargo(eq.id, eq.wagon_type, max(1, math.floor(eq.per_wagon + 1e-9)), float(eq.mass_t),
+                      bool(eq.out_of_gauge))
         else:
             row = w.classes[p.cls]
             share = float(row["wagon_share"])
@@ -71,8 +72,8 @@ def train_limits(w: World, railhead: str, exit_: str, route: Route) -> tuple[flo
         limits.append(float(w.railhead[exit_]["max_train_m"]))
         masses.append(float(w.railhead[exit_].get("max_train_t", 0) or 0))
     limits += [leg.max_train_m for leg in route if leg.max_train_m > 0]
-    masses += [float(getattr(leg, "max_train_t", 0.0)) for leg in route]
-    cap_t = min((m for m in masses if m > 0), default=math.inf) - float(getattr(w.s.rail, "locomotive_t", 0.0))
+    masses += [leg.max_train_t for leg in route]
+    cap_t = min((m for m in masses if m > 0), default=math.inf) - w.s.rail.locomotive_t
     return min(limits) - w.s.rail.locomotive_m, cap_t
 
 
@@ -193,9 +194,9 @@ def _train_batcher(w: World, key: BatchKey) -> Batcher:
         need: dict[str, int] = {**wagons_needed(w, pids), TRAIN: 1}
         t0 = w.env.now
         set_status_items(w, batch, "waiting for wagons and a locomotive", railhead)
-        token, positioning = yield from w.stock.take(need, railhead, prio, weight=len(pids), pids=pids)
-        if w.env.now > t0:
-            blame_queue(w, batcher, w.stock.infos[TRAIN].name, t0)
+        token, positioning, waited = yield from w.stock.take(need, railhead, prio, weight=len(pids), pids=pids)
+        if waited:
+            blame_queue(w, batcher, waited, t0)
         length, mass, oog = load_of(w, pids)
         ok = [r for x, r in options if _fits(w, railhead, x, r, length, mass)]
         w.env.process(train(w, batch, railhead, ok, token, positioning, need, prio, (length, mass, oog), t0))

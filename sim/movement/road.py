@@ -25,10 +25,12 @@ def halt_time(driven_h: float, first_after_h: float, first_h: float, every_h: fl
     return first_h + max(later, 0) * halt_h
 
 
-def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pids: Sequence[int] = ()) -> Process:
+def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pids: Sequence[int] = (),
+          towed_m: Sequence[float] = ()) -> Process:
     """Move a serial of n vehicles along a route: entry windows and headways, driving at the slower of
     link and vehicle speed, rest halts, a convoy support centre stop on the way. Returns each vehicle's
-    arrival time (the serial stretches by one gap per vehicle)."""
+    arrival time: the serial stretches by one gap per vehicle, and by the length of what a vehicle tows
+    (`towed_m`, m per vehicle, e.g. its trailer: no gap of its own)."""
     env, c = w.env, w.s.convoy
     driven = 0.0
     factor = w.factor("travel", f"road:{route[0].key}") if route else 1.0
@@ -70,9 +72,13 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
         yield env.timeout(ahead)
     gap_h = c.gap_m / 1000.0 / v
     head = env.now
-    if n > 1 and gap_h > 0:
-        yield env.timeout((n - 1) * gap_h)
-    return [head + i * gap_h for i in range(n)]
+    behind = [0.0] * n  # column length (m) of what the vehicles ahead tow
+    for i in range(1, n):
+        behind[i] = behind[i - 1] + (towed_m[i - 1] if i - 1 < len(towed_m) else 0.0)
+    tail_h = (n - 1) * gap_h + behind[-1] / 1000.0 / v if n else 0.0
+    if n > 1 and tail_h > 0:
+        yield env.timeout(tail_h)
+    return [head + i * gap_h + behind[i] / 1000.0 / v for i in range(n)]
 
 
 def serial_batcher(w: World, key: BatchKey, then: Callable[[list[Item]], Process]) -> Batcher:
@@ -103,17 +109,36 @@ def road_direct(w: World, batch: list[Item]) -> Process:
     deliver(w, [it.pid for it in batch], times, p.exit, Stage.ROAD, [it.t_join for it in batch], t0)
 
 
+def coupled(w: World, pids: Sequence[int]) -> tuple[list[int], dict[int, list[int]]]:
+    """The vehicles of a set of pieces and the trailers each tows: a trailer whose prime mover (PiecePlan.tow)
+    is in the set is coupled to it and is no vehicle of its own; any other piece is a vehicle."""
+    inside = set(pids)
+    towed: dict[int, list[int]] = {}
+    for pid in pids:
+        if w.pieces[pid].tow in inside:
+            towed.setdefault(w.pieces[pid].tow, []).append(pid)
+    coupled_ = {t for ts in towed.values() for t in ts}
+    return [pid for pid in pids if pid not in coupled_], towed
+
+
 def staging_serial(w: World, u: UnitState, pids: list[int], riders: int) -> Process:
-    """A serial of a married-up unit from its staging area to the exit, carrying `riders` persons."""
+    """A serial of a married-up unit from its staging area to the exit, carrying `riders` persons. Trailers
+    coupled to their prime movers in the serial lengthen the column by their length and arrive with them."""
     p = w.pieces[pids[0]]
     st = u.plan.staging or p.entry
     t0 = w.env.now
     set_status(w, pids, "road march", st)
-    times = yield from march(w, len(pids), p.route, road_speed(w, pids), pids=pids)
+    vehicles, towed = coupled(w, pids)
+    lengths = [sum(w.plan.equipment[w.pieces[t].equipment].length_m for t in towed.get(v, ())) for v in vehicles]
+    at = yield from march(w, len(vehicles), p.route, road_speed(w, pids), pids=pids, towed_m=lengths)
+    when = dict(zip(vehicles, at, strict=True))
+    for v, ts in towed.items():
+        when.update(dict.fromkeys(ts, when[v]))
+    times = [when[pid] for pid in pids]
     deliver(w, pids, times, p.exit, Stage.ROAD, [t0] * len(pids), t0)
     if riders:
-        w.ledger.move_pax(u.plan.force, u.plan.unit, riders, ("in serial", st), (DELIVERED, p.exit), times[-1])
-        w.ledger.record("pax", -1, u.plan.force, u.plan.unit, "", riders, Stage.ROAD, p.exit, t0, t0, times[-1])
+        w.ledger.move_pax(u.plan.force, u.plan.unit, riders, ("in serial", st), (DELIVERED, p.exit), max(times))
+        w.ledger.record("pax", -1, u.plan.force, u.plan.unit, "", riders, Stage.ROAD, p.exit, t0, t0, max(times))
 
 
 # ---- HET ------------------------------------------------------------------------------------------------
