@@ -19,7 +19,7 @@ import networkx as nx
 
 from .ids import Res, ResourceId
 from .network import discharge_rates
-from .plan import PiecePlan, Plan
+from .plan import PiecePlan, Plan, mode_rules
 from .routing import Leg, Route
 from .windows import Window
 
@@ -115,13 +115,33 @@ def _servers(n: float, each: float) -> float:
 
 
 def _piece_len(plan: Plan) -> dict[str, float]:
-    """Train length (m) one piece of each class takes."""
+    """Train length (m) one piece of each class takes at least: the least over the class's equipment types of
+    a wagon's length over the pieces it carries (two IFVs share a wagon)."""
     net = plan.network
-    out = {}
+    out: dict[str, float] = {}
     for cls, row in net.piece_classes.iterrows():
         if row["wagon_type"]:
             out[cls] = float(row["wagon_share"]) * float(net.wagon_types.at[row["wagon_type"], "length_m"])
+    for eq in plan.equipment.values():
+        if eq.wagon_type and eq.wagon_type in net.wagon_types.index:
+            each = float(net.wagon_types.at[eq.wagon_type, "length_m"]) / max(1, math.floor(eq.per_wagon + 1e-9))
+            out[eq.cls] = min(out.get(eq.cls, each), each)
     return out
+
+
+def _flexible(plan: Plan) -> dict[int, frozenset[str]]:
+    """Pieces planned for rail that may take their next mode (HET or road) at run time when their wait for a
+    train would be too long (rail.road_after_h): bounds by mode and by rail fleet leave them out, and their
+    least transit time is taken as 0, so the bound stays below any closure they make possible."""
+    s = plan.scenario
+    if s.rail.road_after_h is None:
+        return {}
+    later: dict[tuple[str, str], frozenset[str]] = {}
+    for f in s.forces:
+        for cls, modes in mode_rules(s, f).items():
+            after = modes[modes.index("rail") + 1:] if "rail" in modes else []
+            later[(f.id, cls)] = frozenset(m for m in after if m in ("het", "road"))
+    return {p.pid: later[(p.force, p.cls)] for p in plan.pieces if p.mode == "rail" and later.get((p.force, p.cls))}
 
 
 def _route_h(route: Route, travel_low: float) -> float:
@@ -278,11 +298,11 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
 
 
 def _cut_bound(plan: Plan, name: str, modes: set[str], taus: dict[int, float], metres: bool = False,
-               shares: bool = False) -> Bound | None:
+               shares: bool = False, leave: frozenset[int] = frozenset()) -> Bound | None:
     """The min-cut bound (h) of the pieces going by `modes`, counted in pieces (train metres when `metres`,
     barge shares when `shares`); None when nothing limits them (no pieces, or an unlimited cut). A cut of no
-    capacity gives an infinite bound: none of those pieces can get through."""
-    pieces = [p for p in _force_pieces(plan) if p.mode in modes]
+    capacity gives an infinite bound: none of those pieces can get through. Pieces in `leave` are not counted."""
+    pieces = [p for p in _force_pieces(plan) if p.mode in modes and p.pid not in leave]
     if not pieces:
         return None
     g = flow_graph(plan, modes, metres, shares)
@@ -321,7 +341,7 @@ def _fleet(name: str, pieces: list[PiecePlan], per_cycle: float, cycle_h: float,
     return Bound(name, len(pieces), rate, per_cycle, tau, _drain_h(n, per_cycle, rate) + tau, (name,))
 
 
-def _fleet_bounds(plan: Plan, taus: dict[int, float]) -> list[Bound]:
+def _fleet_bounds(plan: Plan, taus: dict[int, float], leave: frozenset[int] = frozenset()) -> list[Bound]:
     """Bounds from the fleets: a train set, wagon, HET or barge can do at most one round trip per cycle.
 
     Cycles use the least time of each step: a train loads, runs, unloads at a railhead at the far end and runs
@@ -332,23 +352,35 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float]) -> list[Bound]:
     out: list[Bound | None] = []
     travel = _low(plan, "travel")
     force = _force_pieces(plan)
-    rail = [p for p in force if p.mode == "rail"]
+    rail = [p for p in force if p.mode == "rail" and p.pid not in leave]
     if rail:
         lens = _piece_len(plan)
         heads = net.railheads.to_dict("index")
-        wagon_of = net.piece_classes["wagon_type"].to_dict()
-        share_of = net.piece_classes["wagon_share"].astype(float).to_dict()
+
+        def wagon(p: PiecePlan) -> tuple[str, float]:
+            eq = plan.equipment.get(p.equipment)
+            if eq is not None and eq.wagon_type:
+                return eq.wagon_type, 1.0 / max(1, math.floor(eq.per_wagon + 1e-9))
+            row = net.piece_classes.loc[p.cls]
+            return str(row["wagon_type"]), float(row["wagon_share"])
+
+        def far(x: str) -> float:
+            """Least time at and beyond the exit before the empty train heads back."""
+            f = s.rail.far_ends.get(x)
+            if f is not None:
+                return 2 * f.transit_h + f.turnaround_h
+            return float(heads[x]["unload_h"]) * _low(plan, "rail_unload") if x in heads else 0.0
+
         kinds = {(p.railhead, p.exit, p.route) for p in rail}
         per_train_m = max(float(heads[rh]["max_train_m"]) for rh, _, _ in kinds) - s.rail.locomotive_m
-        cycle = min(float(heads[rh]["load_h"]) * _low(plan, "rail_load")
-                    + (float(heads[x]["unload_h"]) * _low(plan, "rail_unload") if x in heads else 0.0)
-                    + 2 * _route_h(route, travel)
+        cycle = min(float(heads[rh]["load_h"]) * _low(plan, "rail_load") + far(x) + 2 * _route_h(route, travel)
                     for rh, x, route in kinds)
         per_train = _per_train(per_train_m, min(lens[p.cls] for p in rail))
         out.append(_fleet(ResourceId(Res.TRAIN_SETS).name, rail, s.pools.train_sets * per_train, cycle, taus))
+        wagons = {p.pid: wagon(p) for p in rail}
         for wt, n_wagons in sorted(s.pools.wagons.items()):
-            mine = [p for p in rail if wagon_of[p.cls] == wt]
-            least = min((share_of[p.cls] for p in mine), default=0.0)
+            mine = [p for p in rail if wagons[p.pid][0] == wt]
+            least = min((wagons[p.pid][1] for p in mine), default=0.0)
             if least > 0:  # pieces taking no share of a wagon need none
                 out.append(_fleet(ResourceId(Res.WAGONS, wt).name, mine, n_wagons / least, cycle, taus))
     het = [p for p in force if p.mode == "het"]
@@ -364,6 +396,42 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float]) -> list[Bound]:
                  + 2 * min(_route_h(route, travel) for route in {p.route for p in barge}))
         out.append(_fleet(ResourceId(Res.BARGES).name, barge, s.pools.barges * _load_share(shares), cycle, taus, units=sum(shares)))
     return [b for b in out if b is not None]
+
+
+def _wagons_or_hets(plan: Plan, taus: dict[int, float], pids: list[int]) -> list[Bound]:
+    """Pieces planned for rail that may go by HET instead (and by nothing else) are carried by a wagon type's
+    fleet or by the HETs: at most the wagons' pieces per cycle plus the HETs' per cycle, each at its least
+    cycle (a train's as in _fleet_bounds, a HET's from the railhead to the nearest exit and back)."""
+    s, net = plan.scenario, plan.network
+    if not pids:
+        return []
+    pieces = [plan.pieces[i] for i in pids]
+    heads = net.railheads.to_dict("index")
+    travel = _low(plan, "travel")
+    exits = {f.id: f.exits for f in s.forces}
+    het_h = [sum(leg.drive_h(s.het.speed_kmh, travel) for leg in r) for p in pieces for x in exits[p.force]
+             if (r := plan.router.route("road", p.railhead or p.entry, x, s.het.speed_kmh)) is not None]
+    if not het_h:
+        return []
+    het_cycle = s.het.load_h * _low(plan, "het_load") + 2 * min(het_h)
+    far = min((2 * f.transit_h + f.turnaround_h for f in s.rail.far_ends.values()), default=0.0)
+    out = []
+    for wt, n_wagons in sorted(s.pools.wagons.items()):
+        mine = [p for p in pieces if (eq := plan.equipment.get(p.equipment)) is not None and eq.wagon_type == wt]
+        if not mine:
+            continue
+        per_wagon = max(max(1, math.floor(plan.equipment[p.equipment].per_wagon + 1e-9)) for p in mine)
+        routes = [(p.railhead or p.entry, p.route) for p in mine]
+        cycle = min(float(heads[rh]["load_h"]) * _low(plan, "rail_load") + 2 * _route_h(r, travel) for rh, r in routes)
+        cycle += min(far, min((float(heads[p.exit]["unload_h"]) for p in mine if p.exit in heads), default=far))
+        rate = n_wagons * per_wagon / cycle + s.pools.hets / het_cycle
+        per_cycle = n_wagons * per_wagon + s.pools.hets
+        name = f"{ResourceId(Res.WAGONS, wt).name} or {ResourceId(Res.HETS).name}"
+        b = _fleet(name, mine, per_cycle, per_cycle / rate, taus)
+        if b is not None:
+            out.append(Bound(b.name, b.pieces, b.rate_pph, b.in_flight, b.tau_h, b.bound_h,
+                             (ResourceId(Res.WAGONS, wt).name, ResourceId(Res.HETS).name)))
+    return out
 
 
 def closure_bound(plan: Plan) -> BoundReport:
@@ -382,11 +450,16 @@ def closure_bound(plan: Plan) -> BoundReport:
     cuts = [(name, ms, ms == {"rail"}, False) for name, ms in [("all modes", set(modes))] + [(m, {m}) for m in modes]]
     if "barge" in modes:
         cuts.append(("barge loads", {"barge"}, False, True))
+    by_het = _flexible(plan)
+    flexible = frozenset(by_het)
+    for pid in flexible:
+        taus[pid] = 0.0
     for name, ms, metres, shares in cuts:
-        b = _cut_bound(plan, name, ms, taus, metres, shares)
+        b = _cut_bound(plan, name, ms, taus, metres, shares, flexible if name != "all modes" else frozenset())
         if b is not None:
             bounds.append(b)
-    bounds += _fleet_bounds(plan, taus)
+    bounds += _fleet_bounds(plan, taus, flexible)
+    bounds += _wagons_or_hets(plan, taus, [pid for pid, modes in sorted(by_het.items()) if modes == {"het"}])
     if _force_pieces(plan):
         last = max(_force_pieces(plan), key=lambda p: (arr.get(p.pid, 0.0) + taus[p.pid], p.pid))
         bounds.append(Bound("latest arrival", 1, INF, 0.0, taus[last.pid], arr.get(last.pid, 0.0) + taus[last.pid], ()))
