@@ -46,19 +46,29 @@ class BottleneckStory:
     listed: int
     also_on: tuple[str, float | None] | None
 
+    @property
+    def cut_ids(self) -> frozenset[str]:
+        """The ids of the binding cut's resources."""
+        return frozenset(c for c, _ in self.cut)
+
+    def set_by(self, ids: bool = True) -> str:
+        """What sets the bound: "set by the rail cut: military train paths Hasselt → Tongeren (L34)", with
+        the ids in brackets when `ids`; "" when nothing does."""
+        if self.bound_by is None:
+            return ""
+        named = ", ".join(tagged(w, c) if ids else (w or c) for c, w in self.cut)
+        if not self.cut:
+            return f"set by the {self.bound_by} (its arrival plus its least transit; no resource limits it)"
+        if len(self.cut) == 1 and self.cut[0][0] == self.bound_by:
+            return f"set by the fleet: {named}"
+        if self.bound_h is None:
+            return f"set by {self.bound_by}: {named}"
+        return f"set by the {self.bound_by} cut: {named}"
+
     def bound_line(self) -> str:
         """What sets the bound, in a planner's words beside the ids."""
         head = f"Lower bound from capacities: {format_hours(self.bound_h)}"
-        if self.bound_by is None:
-            return head
-        named = ", ".join(tagged(w, c) for c, w in self.cut)
-        if not self.cut:
-            return f"{head}, set by the {self.bound_by} (its arrival plus its least transit; no resource limits it)"
-        if len(self.cut) == 1 and self.cut[0][0] == self.bound_by:
-            return f"{head}, set by the fleet: {named}"
-        if self.bound_h is None:
-            return f"{head}, set by {self.bound_by}: {named}"
-        return f"{head}, set by the {self.bound_by} cut: {named}"
+        return f"{head}, {self.set_by()}" if self.bound_by is not None else head
 
     def run_line(self) -> str | None:
         """What the run waited for most, how much, and whether it lies on the bound's cut."""
