@@ -46,8 +46,8 @@ PHRASES: dict[Res, Phrase] = {
     Res.WAGONS: Phrase("wagons", "trains"),
     Res.TRAIN_SETS: Phrase("locomotives with crews", "trains"),
     Res.HETS: Phrase("heavy equipment transporters (HETs)", "pieces"),
-    Res.BUSES: Phrase("buses", "bus loads"),
-    Res.BARGES: Phrase("barges", "barge loads"),
+    Res.BUSES: Phrase("buses for personnel", "bus loads"),
+    Res.BARGES: Phrase("inland barges", "barge loads"),
     Res.REASSEMBLY: Phrase("helicopter reassembly teams", "helicopters"),
     Res.DISRUPTION: Phrase("disruption", "waits"),
 }
@@ -154,8 +154,3 @@ def name_words(names: Iterable[str], network: Network | None, disruptions: Itera
         out[n] = phrase(rid, network) if rid is not None else (n, "waits")
     return out
 
-
-def with_id(words_: str, resource: str) -> str:
-    """Words with the id beside them, as shown: "heavy flat wagons (wagons:heavy_flat)"; the id alone when
-    the words are the id."""
-    return resource if not words_ or words_ == resource else f"{words_} ({resource})"
