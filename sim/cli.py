@@ -165,7 +165,7 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
             said.append("\n" + r["resource"], style="dim")
         waits = r.get("waits", 0)
         b.add_row(said, f"{_count(waits)} {r.get('waiters', '')}" if waits else "-", _count(r.get("pieces_held", 0)),
-                  f"{r.get('mean_wait_h', 0.0):,.1f} h", f"{r['closure_wait_h']:,.0f}", f"{r['wait_h']:,.0f}",
+                  f"{r['mean_wait_h']:,.1f} h" if r.get("pieces_held") else "-", f"{r['closure_wait_h']:,.0f}", f"{r['wait_h']:,.0f}",
                   f"{r['person_wait_h']:,.0f}", f"{r['utilization']:.0%}", f"{r['peak_utilization']:.0%}")
     con.print(b)
     if story is not None:

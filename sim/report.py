@@ -176,7 +176,7 @@ def _bottlenecks(summary: dict, bound: dict) -> str:
         name = escape(words) + ("" if words == b["resource"] else f'<br><span class="id">{escape(b["resource"])}</span>')
         waits = b.get("waits", 0)
         cells = [f"{_n(waits)} {b.get('waiters', '')}" if waits else "-", _n(b.get("pieces_held", 0)),
-                 f"{b.get('mean_wait_h', 0.0):,.1f}", f"{b['closure_wait_h']:,.0f}", f"{b['wait_h']:,.0f}",
+                 f"{b['mean_wait_h']:,.1f}" if b.get("pieces_held") else "-", f"{b['closure_wait_h']:,.0f}", f"{b['wait_h']:,.0f}",
                  f"{b['person_wait_h']:,.0f}", f"{b['utilization']:.0%}", f"{b['peak_utilization']:.0%}"]
         on = "yes" if b["resource"] in story.cut_ids else ""
         body.append(f'<tr><td class="l">{name}</td><td class="l">{on}</td>'

@@ -63,7 +63,8 @@ class BottleneckStory:
             return f"set by the fleet: {named}"
         if self.bound_h is None:
             return f"set by {self.bound_by}: {named}"
-        return f"set by the {self.bound_by} cut: {named}"
+        cut = "the cut across all modes" if self.bound_by == "all modes" else f"the {self.bound_by} cut"
+        return f"set by {cut}: {named}"
 
     def bound_line(self) -> str:
         """What sets the bound, in a planner's words beside the ids."""
@@ -103,7 +104,8 @@ class BottleneckStory:
         if self.closure_h is None or self.bound_h is None or self.bound_h <= 0:
             return None
         return (f"Closure {format_hours(self.closure_h)} is {self.closure_h / self.bound_h - 1:.0%} above the bound "
-                "(the bound leaves out waiting, disruptions and batching).")
+                "(the bound takes every process at its fastest and leaves out queues off its cut, batching and "
+                "disruptions).")
 
     def lines(self) -> list[str]:
         """The story, one sentence a line."""
