@@ -104,11 +104,12 @@ class BottleneckStory:
         if self.closure_h is None or self.bound_h is None or self.bound_h <= 0:
             return None
         return (f"Closure {format_hours(self.closure_h)} is {self.closure_h / self.bound_h - 1:.0%} above the bound "
-                "(the bound takes every process at its fastest and leaves out queues off its cut, batching and "
-                "disruptions).")
+                "(the bound takes every process at its fastest and leaves out queueing, batching and disruptions).")
 
     def lines(self) -> list[str]:
-        """The story, one sentence a line."""
+        """The story, one sentence a line; without a bound (none computed, or nothing to move) the run alone."""
+        if self.bound_by is None:
+            return [x for x in (self.run_line(),) if x]
         return [x for x in (self.bound_line(), self.run_line(), self.gap_line()) if x]
 
 

@@ -202,6 +202,31 @@ def test_cli_and_report_tell_the_same_story(tmp_path: Path) -> None:
     assert story.bound_line() in validated.stdout
 
 
+def test_story_without_a_bound_or_a_cut() -> None:
+    top = {"resource": "berths@p", "words": "RoRo berths, P", "waiters": "ship calls", "waits": 2, "pieces_held": 30,
+           "mean_wait_h": 2.0, "wait_h": 60.0, "closure_wait_h": 6.0, "person_wait_h": 0.0}
+    summary = {"closure_h": 10.0, "bottlenecks": [top]}
+    alone = bottleneck_story(summary, {"bound_h": None})  # no bound computed: the run alone, no 'not closed'
+    assert len(alone.lines()) == 1
+    assert "RoRo berths, P [berths@p]" in alone.lines()[0]
+    assert alone.on_cut is None
+    late = bottleneck_story(summary, {"bound_h": 5.0, "bound_by": "latest arrival", "bound_cut": []})
+    assert late.on_cut is None  # no resource sets it, so nothing lies on or off its cut
+    assert "latest arrival" in late.lines()[0]
+    assert "above the bound" in late.lines()[-1]
+    fleet = bottleneck_story(summary, {"bound_h": 8.0, "bound_by": "hets", "bound_cut": ["hets"],
+                                       "bound_cut_words": ["heavy equipment transporters (HETs)"],
+                                       "bounds": [{"by": "hets", "bound_h": 8.0, "cut": ["hets"]},
+                                                  {"by": "road", "bound_h": 7.0, "cut": ["berths@p"]}]})
+    assert fleet.on_cut is False
+    assert fleet.also_on == ("road", 7.0)
+    assert fleet.cut_rank is None
+    said = " ".join(fleet.lines())
+    assert "set by the fleet: heavy equipment transporters (HETs) [hets]" in said
+    assert "lies off the bound's cut" in said
+    assert "not among the top 1" in said
+
+
 # ---- the built-in scenario ----------------------------------------------------------------------------------
 def test_builtin_bound_below_closure_and_where_the_top_lies() -> None:
     """The bound stays below closure for every seed. Whether the top of the ranking lies on the bound's cut is
