@@ -45,6 +45,7 @@ class BottleneckStory:
     cut_rank: int | None
     listed: int
     also_on: tuple[str, float | None] | None
+    replications: int = 1  # the figures of the ranking are means over these
 
     @property
     def cut_ids(self) -> frozenset[str]:
@@ -76,13 +77,14 @@ class BottleneckStory:
         t = self.top
         if t is None:
             return None
+        run = "In the run" if self.replications <= 1 else f"In the runs (means over {self.replications} replications)"
         if self.on_cut is None and not t.get("wait_h") and not t.get("person_wait_h"):
-            return "In the run, no resource held a piece or person back."
+            return f"{run}, no resource held a piece or person back."
         waited = f"{_n(t['waits'])} {t['waiters']} waited, " if t.get("waits") else ""
         pieces = t.get("pieces_held", 0)
         held = (f"{_n(pieces)} pieces held back for {t['wait_h']:,.0f} piece-hours ({t['mean_wait_h']:,.1f} h each on "
                 f"average)" if pieces else f"{t['wait_h']:,.0f} piece-hours of waiting")
-        line = (f"In the run, the most waited-for resource is {tagged(t.get('words', ''), t['resource'])}: {waited}{held}, "
+        line = (f"{run}, the most waited-for resource is {tagged(t.get('words', ''), t['resource'])}: {waited}{held}, "
                 f"{t['closure_wait_h']:,.0f} piece-hours of it by the pieces that set closure")
         if self.on_cut is None:
             return line + "."
@@ -94,9 +96,9 @@ class BottleneckStory:
             what = "its own fleet bound" if by == t["resource"] else f"the {by} cut"
             where += f" (it sets {what}: {format_hours(h)})"
         if self.cut_rank is not None:
-            where += f"; the bound's cut ranks {self.cut_rank} of {self.listed} in the run"
+            where += f"; the bound's cut ranks {self.cut_rank} of {self.listed} in the ranking"
         else:
-            where += f"; the bound's cut is not among the top {self.listed} of the run"
+            where += f"; the bound's cut is not among the top {self.listed} of the ranking"
         return f"{line}; {where}."
 
     def gap_line(self) -> str | None:
@@ -132,4 +134,4 @@ def bottleneck_story(summary: dict[str, Any] | None, bound: dict[str, Any]) -> B
             also = (str(best["by"]), best["bound_h"])
     closure = (summary or {}).get("closure_h")
     return BottleneckStory(bound.get("bound_h"), bound.get("bound_by"), cut, closure, top, on_cut,
-                           ranks[0] if ranks else None, len(ranking), also)
+                           ranks[0] if ranks else None, len(ranking), also, int((summary or {}).get("replications", 1)))

@@ -148,6 +148,7 @@ def test_top_of_the_ranking_lies_on_the_cut_of_a_tight_bound(tmp_path: Path, bui
     assert seeds_differ  # the seeds do give different runs
     agg = aggregate(summaries)
     assert bottleneck_story(agg, d).on_cut is True
+    assert f"means over {len(SEEDS)} replications" in bottleneck_story(agg, d).lines()[1]
     assert agg["bottlenecks"][0]["words"] == bound.words[binding]
 
 
