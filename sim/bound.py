@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from .ids import Res, ResourceId
+from .naming import name_words
 from .network import discharge_rates
 from .plan import PiecePlan, Plan, mode_rules
 from .routing import Leg, Route
@@ -44,11 +45,13 @@ class Bound:
 @dataclass
 class BoundReport:
     """The binding bound and all the bounds computed. `bound_h` is infinite when some cut has no capacity:
-    the forces cannot close, whatever the seed."""
+    the forces cannot close, whatever the seed. `words` gives each resource on a cut in a planner's words
+    (sim/naming.py), by the id the ranking of bottlenecks uses too."""
 
     bound_h: float
     binding: Bound | None
     bounds: list[Bound] = field(default_factory=list)
+    words: dict[str, str] = field(default_factory=dict)
 
     @property
     def closes(self) -> bool:
@@ -58,15 +61,22 @@ class BoundReport:
     def as_dict(self) -> dict[str, Any]:
         """The binding bound, JSON-safe: bound_h (h) is None when nothing can cross the binding cut, and then
         bound_by says so; bound_rate_per_day (the binding bound's unit per day, see Bound) is None when the
-        binding bound has no rate (the latest arrival)."""
+        binding bound has no rate (the latest arrival). bound_cut lists the resources of the binding cut by
+        id, bound_cut_words the same in a planner's words; `bounds` gives every bound computed (by, bound_h
+        or None when infinite, cut), so that a resource off the binding cut can be found on another one."""
         b = self.binding
+        every = [{"by": x.name, "bound_h": round(x.bound_h, 4) if math.isfinite(x.bound_h) else None, "cut": list(x.cut),
+                  "cut_words": [self.words.get(c, c) for c in x.cut]} for x in self.bounds]
         if b is None:
-            return {"bound_h": round(self.bound_h, 4), "bound_by": None, "bound_cut": [], "bound_rate_per_day": None}
+            return {"bound_h": round(self.bound_h, 4), "bound_by": None, "bound_cut": [], "bound_cut_words": [],
+                    "bound_rate_per_day": None, "bounds": every}
         rate = round(b.rate_pph * 24, 3) if math.isfinite(b.rate_pph) else None
+        said = [self.words.get(c, c) for c in b.cut]
         if not self.closes:
             return {"bound_h": None, "bound_by": f"{b.name} (no capacity on the cut: the forces cannot close)",
-                    "bound_cut": list(b.cut), "bound_rate_per_day": rate}
-        return {"bound_h": round(self.bound_h, 4), "bound_by": b.name, "bound_cut": list(b.cut), "bound_rate_per_day": rate}
+                    "bound_cut": list(b.cut), "bound_cut_words": said, "bound_rate_per_day": rate, "bounds": every}
+        return {"bound_h": round(self.bound_h, 4), "bound_by": b.name, "bound_cut": list(b.cut), "bound_cut_words": said,
+                "bound_rate_per_day": rate, "bounds": every}
 
 
 def _low(plan: Plan, name: str) -> float:
@@ -466,7 +476,8 @@ def closure_bound(plan: Plan) -> BoundReport:
     if not bounds:
         return BoundReport(0.0, None, [])
     binding = max(bounds, key=lambda b: (b.bound_h, b.name))
-    return BoundReport(binding.bound_h, binding, bounds)
+    said = name_words(sorted({c for b in bounds for c in b.cut}), plan.network)
+    return BoundReport(binding.bound_h, binding, bounds, {c: w for c, (w, _) in said.items()})
 
 
 def _force_pieces(plan: Plan) -> list:

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import output
 from .bound import closure_bound
@@ -25,6 +26,7 @@ from .plan import Plan, load_plan
 from .results import format_hours
 from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX
+from .story import bottleneck_story
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")
@@ -135,9 +137,9 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     reps = s.get("replications", 1)
     con.print(f"[bold]{s['scenario']}[/bold]  seed {s['seed']}, {reps} replication(s), version {s['version']}")
     con.print(f"Closure: [bold]{format_hours(s['closure_h'])}[/bold]" + (" (mean)" if reps > 1 else ""))
-    if s.get("bound_by") is not None:  # bound_h is None when a cut has no capacity: shown as 'not closed'
-        con.print(f"Lower bound from capacities: {format_hours(s['bound_h'])}, set by {s['bound_by']}"
-                  + (f" ({', '.join(s['bound_cut'])})" if s["bound_cut"] else ""))
+    story = bottleneck_story(s, s) if s.get("bound_by") is not None else None  # the run's summary holds the bound
+    if story is not None:  # bound_h is None when a cut has no capacity: shown as 'not closed'
+        con.print(story.bound_line(), markup=False, highlight=False)
     t = Table(title="Closure by brigade")
     for c in ("brigade", "50 %", "90 %", "closure"):
         t.add_column(c, justify="right" if c != "brigade" else "left")
@@ -148,20 +150,38 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
         v = s[kind]
         con.print(f"{kind.capitalize()}: entered {v['entered']:,}, delivered {v['delivered']:,}, in system {v['in_system']:,}, not arrived {v['not_arrived']:,}")
     con.print("Throughput (pieces/day): " + ", ".join(f"{m} {x:,.1f}" for m, x in s["throughput_per_day"].items()))
-    b = Table(title="Top bottlenecks", caption="waits in piece-hours (the last 10 % of each brigade's pieces set its "
-                                              "closure) and person-hours")
-    for c in ("resource", "mean use", "peak use", "last 10 % wait", "piece wait", "person wait"):
-        b.add_column(c, justify="left" if c == "resource" else "right", no_wrap=c == "resource")
+    b = Table(title="Top bottlenecks", caption="waited: requests that waited for it; held: pieces it held back; mean: "
+                                              "mean wait, piece-hours per piece held; waits of the last 10 % of each "
+                                              "brigade's pieces (they set its closure), of all pieces and of persons; "
+                                              "mean and peak use of capacity")
+    for c in ("resource", "waited", "held", "mean", "last 10 %", "piece-h", "person-h", "use", "peak"):
+        if c == "resource":
+            b.add_column(c, min_width=28, overflow="fold")
+        else:
+            b.add_column(c, justify="right", no_wrap=True)
     for r in s["bottlenecks"]:
-        b.add_row(r["resource"], f"{r['utilization']:.0%}", f"{r['peak_utilization']:.0%}", f"{r['closure_wait_h']:,.0f}",
-                  f"{r['wait_h']:,.0f}", f"{r['person_wait_h']:,.0f}")
+        said = Text(r.get("words") or r["resource"])
+        if said.plain != r["resource"]:
+            said.append("\n" + r["resource"], style="dim")
+        waits = r.get("waits", 0)
+        b.add_row(said, f"{_count(waits)} {r.get('waiters', '')}" if waits else "-", _count(r.get("pieces_held", 0)),
+                  f"{r['mean_wait_h']:,.1f} h" if r.get("pieces_held") else "-", f"{r['closure_wait_h']:,.0f}", f"{r['wait_h']:,.0f}",
+                  f"{r['person_wait_h']:,.0f}", f"{r['utilization']:.0%}", f"{r['peak_utilization']:.0%}")
     con.print(b)
+    if story is not None:
+        for line in story.lines()[1:]:
+            con.print(line, markup=False, highlight=False)
     for w in s.get("waiting", []):
         since = f" since {format_hours(w['since_h'])}" if "since_h" in w else ""
         con.print(f"  still waiting: {w['count']:,} {w['kind']} at {w['node']}: {w['status']}{since}")
     _print_friction(con, s)
     if out is not None:
         con.print(f"Tables and summary.json written to {out}")
+
+
+def _count(x: float) -> str:
+    """A count of a summary: whole in one replication, a mean with one decimal over several."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
 
 
 def _print_friction(con: Console, s: dict) -> None:
@@ -248,6 +268,8 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
         typer.echo(str(w), err=True)
     typer.echo(f"ok: {scenario}: {len(plan.pieces):,} pieces, {plan.personnel_total:,} persons, "
                f"{len(plan.ships)} ship calls, {len(plan.flights)} flights, {len(warnings)} warnings")
+    if bound.binding is not None:
+        typer.echo(bottleneck_story(None, bound.as_dict()).bound_line())
 
 
 @app.command()

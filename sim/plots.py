@@ -418,7 +418,9 @@ def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | N
             st = by_name.loc[name] if name in by_name.index else None
             extra = "" if st is None else (f"  (mean use {st['utilization']:.0%}, longest queue {int(st['max_queue'])}, "
                                            f"waiting caused {st['wait_h']:,.0f} piece-h)")
-            ax.set_title(f"{i + 1}. {name}{extra}", fontsize=9, loc="left")
+            said = "" if st is None or st["words"] == name else f" · {st['words']}"  # the planner's words beside the id
+            title = f"{i + 1}. {name}{said}{extra}"
+            ax.set_title(title, fontsize=min(9.0, 9.0 * 125 / len(title)), loc="left")  # a long name still fits
             ax.set_ylim(0, max(1.0, float(vq.max())) * 1.15)
             if i == 0:
                 ax.legend([hq, hu], ["queue length (requests waiting)", f"utilisation ({bin_h:g} h mean)"],

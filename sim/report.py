@@ -24,6 +24,7 @@ from .defaults import resolve_run
 from .plan import Plan, load_plan
 from .results import Results, format_hours
 from .runner import aggregate, run
+from .story import bottleneck_story
 
 REPORT_FILE = "report.html"
 
@@ -52,6 +53,10 @@ figure { margin: 10px 0 22px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #dde4ec; }
 figcaption { font-size: 12px; color: #4a5a6c; margin-top: 4px; }
 p.note { font-size: 12px; color: #4a5a6c; }
+.story { border-left: 6px solid #1f3a5f; background: #f5f8fc; padding: 4px 16px; margin: 10px 0; max-width: 1000px; }
+.story p { margin: 6px 0; }
+td.n { white-space: nowrap; }
+span.id { font-size: 11px; color: #4a5a6c; font-family: "DejaVu Sans Mono", monospace; }
 footer { padding: 20px 36px 0 36px; font-size: 12px; color: #4a5a6c; }
 """
 
@@ -126,9 +131,8 @@ def _key_figures(summary: dict, bound: dict, n: int) -> str:
     cards = [_card("Closure" + mean, format_hours(summary["closure_h"]), "last piece or person across its exit",
                    "card" if closed else "card warn")]
     if bound.get("bound_by"):
-        cut = ", ".join(bound.get("bound_cut") or [])
         cards.append(_card("Lower bound (capacities)", format_hours(bound["bound_h"]),
-                           f"set by {bound['bound_by']}" + (f": {cut}" if cut else ""),
+                           bottleneck_story(summary, bound).set_by(ids=False),
                            "card" if bound.get("bound_h") is not None else "card warn"))
     p, q = summary["pieces"], summary["personnel"]
     cards.append(_card("Pieces delivered" + mean, f"{_n(p['delivered'])} / {_n(p['planned'])}",
@@ -159,16 +163,33 @@ def _key_figures(summary: dict, bound: dict, n: int) -> str:
     return "\n".join(out)
 
 
-def _bottlenecks(summary: dict) -> str:
-    rows = [[b["resource"], b["kind"], b["node"] or "-", f"{b['utilization']:.0%}", f"{b['peak_utilization']:.0%}",
-             f"{b['closure_wait_h']:,.0f}", f"{b['wait_h']:,.0f}", f"{b['person_wait_h']:,.0f}"]
-            for b in summary["bottlenecks"]]
+def _bottlenecks(summary: dict, bound: dict) -> str:
+    """The bottleneck story (bound and ranking together, sim/story.py) and the ranking: each resource in a
+    planner's words with its id, what waited at it, and whether it lies on the bound's cut."""
+    story = bottleneck_story(summary, bound)
+    header = ["resource", "on the bound's cut", "waited", "pieces held", "mean wait (h)", "last 10 % wait (piece-h)",
+              "piece wait (piece-h)", "person wait (person-h)", "mean use", "peak use"]
+    head = "".join(f'<th class="l">{escape(c)}</th>' if i < 2 else f"<th>{escape(c)}</th>" for i, c in enumerate(header))
+    body = []
+    for b in summary["bottlenecks"]:
+        words = b.get("words") or b["resource"]
+        name = escape(words) + ("" if words == b["resource"] else f'<br><span class="id">{escape(b["resource"])}</span>')
+        waits = b.get("waits", 0)
+        cells = [f"{_n(waits)} {b.get('waiters', '')}" if waits else "-", _n(b.get("pieces_held", 0)),
+                 f"{b['mean_wait_h']:,.1f}" if b.get("pieces_held") else "-", f"{b['closure_wait_h']:,.0f}", f"{b['wait_h']:,.0f}",
+                 f"{b['person_wait_h']:,.0f}", f"{b['utilization']:.0%}", f"{b['peak_utilization']:.0%}"]
+        on = "yes" if b["resource"] in story.cut_ids else ""
+        body.append(f'<tr><td class="l">{name}</td><td class="l">{on}</td>'
+                    + "".join(f'<td class="n">{escape(c)}</td>' for c in cells) + "</tr>")
+    told = "".join(f"<p>{escape(line)}</p>" for line in story.lines())
     return "\n".join([
         "<h2>Top bottlenecks</h2>",
-        _table(["resource", "kind", "node", "mean use", "peak use", "last 10 % wait (piece-h)", "piece wait (piece-h)",
-                "person wait (person-h)"], rows, left=3),
+        f'<div class="story">{told}</div>' if told else "",
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>",
         '<p class="note">Ranked by the waiting they caused to the pieces that set closure (the last 10 % of each '
-        "brigade's pieces), then by all piece waiting.</p>",
+        "brigade's pieces), then by all piece waiting. Waited: the requests (trains, serials, ship calls...) that "
+        "had to wait for the resource; pieces held: the pieces that waited for it; mean wait: piece-hours per piece "
+        "held. On the bound's cut: the resource is one of those that set the lower bound from capacities.</p>",
     ])
 
 
@@ -219,7 +240,7 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
         body.append(_figure(plots.plot_map(first, by="utilization"),
                             "Utilisation of train paths and convoy headways over the run (replication 1)"))
     body += [
-        _bottlenecks(summary),
+        _bottlenecks(summary, bound),
         _figure(plots.plot_congestion(first), "Queue length and utilisation of the busiest resources (replication 1)"),
         "<h2>Timeline</h2>",
         _figure(plots.plot_gantt(first), "Synchronisation matrix: RSOM phase of each unit's pieces over time "

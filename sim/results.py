@@ -19,6 +19,7 @@ import pandas as pd
 from . import output
 from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
+from .naming import name_words
 from .statistics import TOP_BOTTLENECKS
 
 if TYPE_CHECKING:
@@ -163,6 +164,9 @@ class Results:
             columns=["force", "unit", "status", "node", "persons", "since_h"],
         )
         resources = pd.DataFrame([r.__dict__ for r in sorted(m.resources.values(), key=lambda r: r.name)])
+        said = name_words(resources["name"], plan.network, (o.name for o in m.outages.all))
+        resources["words"] = [said[n][0] for n in resources["name"]]
+        resources["waiters"] = [said[n][1] for n in resources["name"]]
         return cls(
             scenario=plan.scenario.name,
             scenario_data=(getattr(plan, "scenario_as_written", None) or plan.scenario).model_dump(mode="json",
@@ -215,12 +219,17 @@ class Results:
 
     # ---- derived tables ------------------------------------------------------------------------------
     def resource_stats(self) -> pd.DataFrame:
-        """Per resource: uses, utilisation over [0, end_h] (mean and peak), the waiting it caused to pieces
-        (piece-hours; `closure_wait_h` only for the pieces that set closure) and to persons (person-hours),
-        and its longest queue. Ranked by closure wait, then piece wait."""
+        """Per resource: its name in a planner's words (`words`) and what queues at it (`waiters`: trains,
+        serials, ship calls...), uses, utilisation over [0, end_h] (mean and peak), the waiting it caused to
+        pieces (piece-hours; `closure_wait_h` only for the pieces that set closure) and to persons
+        (person-hours), its longest queue, and what waited: `waits` (requests that waited, counted in
+        `waiters`), `pieces_held` (pieces that waited for it at least once) and `mean_wait_h` (piece-hours per
+        piece held). Ranked by closure wait, then piece wait."""
         end = max(self.end_h, 1e-9)
         u = self.usage
         r = self.resources.set_index("name")
+        if "words" not in r:  # tables saved before resources had words: the id stands for itself
+            r["words"], r["waiters"] = r.index.astype(str), "waits"
         g = pd.DataFrame({
             "resource": u["resource"],
             "held": (u["t_release"].clip(upper=end) - u["t_grant"].clip(upper=end)).clip(lower=0) * u["amount"],
@@ -241,6 +250,10 @@ class Results:
         r["wait_h"] = piece.reindex(r.index).fillna(0.0)
         r["closure_wait_h"] = tail.reindex(r.index).fillna(0.0)
         r["person_wait_h"] = (weighted_wait - r["wait_h"]).clip(lower=0.0)
+        r["waits"] = u.loc[u["t_grant"] > u["t_request"], "resource"].value_counts().reindex(r.index).fillna(0).astype(int)
+        held = self.blame[self.blame["wait_h"] > 0].groupby("resource")["pid"].nunique()
+        r["pieces_held"] = held.reindex(r.index).fillna(0).astype(int)
+        r["mean_wait_h"] = (r["wait_h"] / r["pieces_held"].where(r["pieces_held"] > 0)).fillna(0.0)
         r = r.rename_axis("resource").reset_index()
         keys = ["closure_wait_h", "wait_h", "person_wait_h", "utilization", "resource"]
         return r.sort_values(keys, ascending=[False, False, False, False, True]).reset_index(drop=True)
@@ -429,9 +442,11 @@ class Results:
         complete = all(b["closure_h"] is not None for b in brigades.values())
         stats = self.resource_stats()
         bottlenecks = [
-            {"resource": r["resource"], "kind": r["kind"], "node": r["node"], "utilization": round(float(r["utilization"]), 4),
+            {"resource": r["resource"], "kind": r["kind"], "node": r["node"], "words": r["words"], "waiters": r["waiters"],
+             "utilization": round(float(r["utilization"]), 4),
              "peak_utilization": round(float(r["peak_utilization"]), 4), "wait_h": round(float(r["wait_h"]), 3),
-             "closure_wait_h": round(float(r["closure_wait_h"]), 3), "person_wait_h": round(float(r["person_wait_h"]), 3)}
+             "closure_wait_h": round(float(r["closure_wait_h"]), 3), "person_wait_h": round(float(r["person_wait_h"]), 3),
+             "waits": int(r["waits"]), "pieces_held": int(r["pieces_held"]), "mean_wait_h": round(float(r["mean_wait_h"]), 3)}
             for _, r in stats.head(TOP_BOTTLENECKS).iterrows()
         ]
         acc = self.accounting()

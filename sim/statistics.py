@@ -6,15 +6,18 @@ one row per replication, or per replication and force / mode / resource, each wi
     replications_frame  replication, seed, closure_h, end_h, events, pieces_<count>, personnel_<count>
     closure_frame       replication, force, closure_h, closure_50_h, closure_90_h
     throughput_frame    replication, mode, pieces_per_day (0.0 where a replication delivered nothing by a mode)
-    bottleneck_frame    replication, rank, resource, kind, node, utilization, peak_utilization, wait_h,
-                        closure_wait_h, person_wait_h
+    bottleneck_frame    replication, rank, resource, kind, node, words, waiters, utilization, peak_utilization,
+                        wait_h, closure_wait_h, person_wait_h, waits, pieces_held, mean_wait_h
 
 and the statistics are computed over those tables: `closure_stats` (overall or per force), `throughput_stats`,
 `bottleneck_stats`, with `spread` and `ci95` the two primitives. `aggregate` builds from them the one summary
 of several replications the command line prints and the report shows.
 
 Units: closure and end times are hours since scenario start, throughput pieces per day, waits piece-hours
-(`wait_h`, `closure_wait_h`) or person-hours (`person_wait_h`), utilisation a share of capacity."""
+(`wait_h`, `closure_wait_h`) or person-hours (`person_wait_h`), utilisation a share of capacity. A resource
+is named by its id (`resource`) and in a planner's words (`words`, sim/naming.py); `waits` counts the
+requests that waited for it in `waiters` (trains, serials, ship calls...), `pieces_held` the pieces that
+waited for it, `mean_wait_h` the piece-hours per piece held."""
 
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
 TOP_BOTTLENECKS = 5  # bottlenecks a summary lists (one replication's and the aggregate of several)
 CLOSURE_KEYS = ("closure_h", "closure_50_h", "closure_90_h")
 BOTTLENECK_FIGURES = ("utilization", "peak_utilization", "wait_h", "closure_wait_h", "person_wait_h")
+BOTTLENECK_NAMES = ("words", "waiters")  # a resource in a planner's words, and what queues at it
+WAIT_COUNTS = ("waits", "pieces_held")  # requests that waited, pieces held back (per replication)
 FRICTION_KEYS = ("disruptions", "civil_displaced", "sustainment", "accommodation", "sustainment_pieces",
                  "sustainment_personnel")
 
@@ -114,13 +119,21 @@ def throughput_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=["replication", "mode", "pieces_per_day"])
 
 
+def _mean_wait(wait_h: float, pieces_held: float) -> float:
+    """Piece-hours per piece held back (h); 0.0 when no piece was."""
+    return wait_h / pieces_held if pieces_held > 0 else 0.0
+
+
 def bottleneck_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """One row per replication and resource among its top bottlenecks, with its rank there (1 = top)."""
+    """One row per replication and resource among its top bottlenecks, with its rank there (1 = top). A
+    summary written before resources had words gives the id as words and no counts of waits."""
     rows = [{"replication": _replication(s, i), "rank": j + 1, "resource": b["resource"], "kind": b["kind"],
-             "node": b["node"], **{k: b[k] for k in BOTTLENECK_FIGURES}}
+             "node": b["node"], "words": b.get("words", b["resource"]), "waiters": b.get("waiters", "waits"),
+             **{k: b[k] for k in BOTTLENECK_FIGURES}, **{k: b.get(k, 0) for k in WAIT_COUNTS},
+             "mean_wait_h": _mean_wait(b["wait_h"], b.get("pieces_held", 0))}
             for i, s in enumerate(summaries) for j, b in enumerate(s["bottlenecks"])]
-    return pd.DataFrame.from_records(rows, columns=["replication", "rank", "resource", "kind", "node",
-                                                    *BOTTLENECK_FIGURES])
+    return pd.DataFrame.from_records(rows, columns=["replication", "rank", "resource", "kind", "node", *BOTTLENECK_NAMES,
+                                                    *BOTTLENECK_FIGURES, *WAIT_COUNTS, "mean_wait_h"])
 
 
 # ---- statistics over the long tables -----------------------------------------------------------------
@@ -153,22 +166,27 @@ def throughput_stats(frame: pd.DataFrame) -> pd.DataFrame:
 def bottleneck_stats(frame: pd.DataFrame, replications: int, top: int | None = TOP_BOTTLENECKS) -> pd.DataFrame:
     """The resources among any replication's top bottlenecks, over `replications` replications (a resource
     missing from a replication's list counts as no wait there): mean utilisation where listed, highest peak,
-    waits per replication, and how many replications listed it. Ranked by the waiting caused to the pieces
-    that set closure, then by all piece waiting, then by utilisation; the first `top` (None: all)."""
+    waits, waits counted and pieces held per replication (piece-hours per piece held from those), and how
+    many replications listed it. Ranked by the waiting caused to the pieces that set closure, then by all
+    piece waiting, then by utilisation; the first `top` (None: all)."""
     n = replications
     rows = []
     for (resource,), g in _groups(frame, ["resource"]):
         u = g["utilization"].tolist()
+        wait, held = sum(g["wait_h"].tolist()) / n, sum(g["pieces_held"].tolist()) / n
         rows.append({"resource": resource, "kind": g["kind"].iloc[0], "node": g["node"].iloc[0],
+                     "words": g["words"].iloc[0], "waiters": g["waiters"].iloc[0],
                      "utilization": sum(u) / len(u), "peak_utilization": max(g["peak_utilization"].tolist()),
-                     "wait_h": sum(g["wait_h"].tolist()) / n, "closure_wait_h": sum(g["closure_wait_h"].tolist()) / n,
-                     "person_wait_h": sum(g["person_wait_h"].tolist()) / n, "top_in_replications": len(u),
+                     "wait_h": wait, "closure_wait_h": sum(g["closure_wait_h"].tolist()) / n,
+                     "person_wait_h": sum(g["person_wait_h"].tolist()) / n, "waits": sum(g["waits"].tolist()) / n,
+                     "pieces_held": held, "mean_wait_h": _mean_wait(wait, held), "top_in_replications": len(u),
                      "_u": sum(u) / n})
     rows.sort(key=lambda a: (-a["closure_wait_h"], -a["wait_h"], -a["_u"], a["resource"]))
     for a in rows:
         del a["_u"]
     return pd.DataFrame.from_records(rows[:top] if top is not None else rows,
-                                     columns=["resource", "kind", "node", *BOTTLENECK_FIGURES, "top_in_replications"])
+                                     columns=["resource", "kind", "node", *BOTTLENECK_NAMES, *BOTTLENECK_FIGURES,
+                                              *WAIT_COUNTS, "mean_wait_h", "top_in_replications"])
 
 
 # ---- the summary of several replications -------------------------------------------------------------
@@ -196,10 +214,13 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     counts = {kind: {k: round(stdstats.fmean(reps[f"{kind}_{k}"].tolist()), 3) for k in first[kind]}
               for kind in ("pieces", "personnel")}
     throughput = {r["mode"]: round(r["mean"], 3) for r in throughput_stats(throughput_frame(summaries)).to_dict("records")}
-    bottlenecks = [{"resource": b["resource"], "kind": b["kind"], "node": b["node"],
+    bottlenecks = [{"resource": b["resource"], "kind": b["kind"], "node": b["node"], "words": b["words"],
+                    "waiters": b["waiters"],
                     "utilization": round(b["utilization"], 4), "peak_utilization": round(b["peak_utilization"], 4),
                     "wait_h": round(b["wait_h"], 3), "closure_wait_h": round(b["closure_wait_h"], 3),
-                    "person_wait_h": round(b["person_wait_h"], 3), "top_in_replications": int(b["top_in_replications"])}
+                    "person_wait_h": round(b["person_wait_h"], 3), "waits": round(b["waits"], 3),
+                    "pieces_held": round(b["pieces_held"], 3), "mean_wait_h": round(b["mean_wait_h"], 3),
+                    "top_in_replications": int(b["top_in_replications"])}
                    for b in bottleneck_stats(bottleneck_frame(summaries), n).to_dict("records")]
     return {
         "scenario": first["scenario"],
@@ -254,12 +275,12 @@ class StatsAccessor:
         return pd.DataFrame.from_records(rows, columns=["replication", "mode", "pieces_per_day"])
 
     def bottlenecks(self, top: int | None = None) -> pd.DataFrame:
-        """Every resource (or the first `top`) in bottleneck order with its rank (1 = top), utilisation and
-        the waits it caused (piece-hours, person-hours)."""
+        """Every resource (or the first `top`) in bottleneck order with its rank (1 = top), its words, its
+        utilisation and the waits it caused (piece-hours, person-hours, waits counted, pieces held)."""
         r = self._r.resource_stats()
         r = r if top is None else r.head(top)
         out = pd.DataFrame({"replication": self._r.replication, "rank": range(1, len(r) + 1)})
-        for c in ("resource", "kind", "node", *BOTTLENECK_FIGURES):
+        for c in ("resource", "kind", "node", *BOTTLENECK_NAMES, *BOTTLENECK_FIGURES, *WAIT_COUNTS, "mean_wait_h"):
             out[c] = r[c].to_numpy()
         return out
 

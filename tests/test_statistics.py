@@ -46,7 +46,10 @@ def reference_aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     for s in summaries:
         for b in s["bottlenecks"]:
             a = agg.setdefault(b["resource"], {"resource": b["resource"], "kind": b["kind"], "node": b["node"],
-                                               "u": [], "w": [], "p": [], "c": [], "h": []})
+                                               "words": b.get("words", b["resource"]), "waiters": b.get("waiters", "waits"),
+                                               "u": [], "w": [], "p": [], "c": [], "h": [], "n": [], "k": []})
+            a["n"].append(b.get("waits", 0))
+            a["k"].append(b.get("pieces_held", 0))
             a["c"].append(b["closure_wait_h"])
             a["h"].append(b["person_wait_h"])
             a["u"].append(b["utilization"])
@@ -54,10 +57,13 @@ def reference_aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
             a["w"].append(b["wait_h"])
     n = len(summaries)
     ranked = sorted(agg.values(), key=lambda a: (-sum(a["c"]) / n, -sum(a["w"]) / n, -sum(a["u"]) / n, a["resource"]))
-    bottlenecks = [{"resource": a["resource"], "kind": a["kind"], "node": a["node"],
+    bottlenecks = [{"resource": a["resource"], "kind": a["kind"], "node": a["node"], "words": a["words"],
+                    "waiters": a["waiters"],
                     "utilization": round(sum(a["u"]) / len(a["u"]), 4), "peak_utilization": round(max(a["p"]), 4),
                     "wait_h": round(sum(a["w"]) / n, 3), "closure_wait_h": round(sum(a["c"]) / n, 3),
-                    "person_wait_h": round(sum(a["h"]) / n, 3),
+                    "person_wait_h": round(sum(a["h"]) / n, 3), "waits": round(sum(a["n"]) / n, 3),
+                    "pieces_held": round(sum(a["k"]) / n, 3),
+                    "mean_wait_h": round(sum(a["w"]) / sum(a["k"]), 3) if sum(a["k"]) else 0.0,
                     "top_in_replications": len(a["u"])} for a in ranked[:5]]
     out = {"scenario": first["scenario"], "seed": first["seed"], "replications": n, "version": first["version"],
            "closure_h": mean([s["closure_h"] for s in summaries]), "brigades": brigades, "pieces": counts["pieces"],
@@ -91,7 +97,10 @@ def _summary(rng: random.Random, r: int, closed: bool = True) -> dict[str, Any]:
         "bottlenecks": [{"resource": n, "kind": k, "node": nd, "utilization": round(rng.random(), 4),
                          "peak_utilization": round(rng.random(), 4), "wait_h": round(rng.uniform(0, 1e5), 3),
                          "closure_wait_h": round(rng.choice([0.0, rng.uniform(0, 1e4)]), 3),
-                         "person_wait_h": round(rng.uniform(0, 10), 3)} for n, k, nd in picks],
+                         "person_wait_h": round(rng.uniform(0, 10), 3),
+                         **({"words": f"words of {n}", "waiters": "trains", "waits": rng.randint(0, 40),
+                             "pieces_held": rng.choice([0, rng.randint(1, 900)])} if r % 3 else {})}
+                        for n, k, nd in picks],
         "events": rng.randint(1000, 20000),
         **({"disruptions": [{"name": "d"}], "civil_displaced": {"x": 1.0}} if r == 0 else {}),
     }
