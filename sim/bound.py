@@ -141,14 +141,16 @@ def _piece_len(plan: Plan) -> dict[str, float]:
 
 def _flexible(plan: Plan) -> dict[int, frozenset[str]]:
     """Pieces planned for rail that may take their next mode (HET or road) at run time when their wait for a
-    train would be too long (rail.road_after_h): bounds by mode and by rail fleet leave them out, and their
+    train would be too long (rail.switch_after_h): bounds by mode and by rail fleet leave them out, and their
     least transit time is taken as 0, so the bound stays below any closure they make possible."""
     s = plan.scenario
-    if s.rail.road_after_h is None:
+    if not s.rail.switch_after_h:
         return {}
     later: dict[tuple[str, str], frozenset[str]] = {}
     for f in s.forces:
         for cls, modes in mode_rules(s, f).items():
+            if cls not in s.rail.switch_after_h:
+                continue
             after = modes[modes.index("rail") + 1:] if "rail" in modes else []
             later[(f.id, cls)] = frozenset(m for m in after if m in ("het", "road"))
     return {p.pid: later[(p.force, p.cls)] for p in plan.pieces if p.mode == "rail" and later.get((p.force, p.cls))}

@@ -396,9 +396,10 @@ class Fleet:
             self.at[loc][kind] -= k
 
     def take(self, need: dict[str, int], dest: str, priority: int = 1, weight: float = 1.0,
-             pids: Iterable[int] = ()) -> Generator[simpy.Event, Any, tuple[Token, float, str]]:
+             pids: Iterable[int] = (), patience: float = math.inf) -> Generator[simpy.Event, Any, tuple[Token, float, str] | None]:
         """Wait for the stock of `need` (units by kind) at `dest`; returns a token for give(), the hours to
-        bring it to dest (0 for stock already there) and the name of the resource it waited for ("" if none)."""
+        bring it to dest (0 for stock already there) and the name of the resource it waited for ("" if none).
+        A take not served within `patience` hours withdraws and returns None (its wait is logged)."""
         t0 = self.env.now
         grant, short = self._plan(need, dest) if not self.waiting else ((), "")
         waited = ""
@@ -408,9 +409,20 @@ class Fleet:
             ev = self.env.event()
             self._seq += 1
             group = tuple(pids)
-            self.waiting.append(_FleetWait(priority, t0, self._seq, need, dest, ev, short, weight, group))
+            entry = _FleetWait(priority, t0, self._seq, need, dest, ev, short, weight, group)
+            self.waiting.append(entry)
             self.waiting.sort(key=lambda e: (e.priority, e.t, e.seq))
             self._serve()
+            if not ev.triggered and math.isfinite(patience):
+                yield ev | self.env.timeout(max(patience, 0.0))
+                if not ev.triggered:  # withdrawn: nothing was granted
+                    self.waiting.remove(entry)
+                    name = self.infos[entry.short or sorted(need)[0]].name
+                    self.log.append((name, t0, self.env.now, self.env.now, 0.0, weight))
+                    blame_group(self.blame, name, group, self.env.now - t0)
+                    if self.waiting:
+                        self._serve()
+                    return None
             grant, short = yield ev
             waited = self.infos[short].name
             blame_group(self.blame, waited, group, self.env.now - t0)

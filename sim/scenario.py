@@ -193,8 +193,9 @@ class Rail(Strict):
     yards: dict[str, str] = Field(default_factory=dict)  # where each pool starts: wagon type or "train_sets" -> yard
     # node; a pool not named starts where it is first needed (no positioning)
     out_of_gauge_blocks: bool = True  # an out-of-gauge train takes the path of the other direction too (no passing)
-    road_after_h: float | None = Field(None, ge=0, le=MAX_TIME_H)  # a piece waiting longer for its train takes its
-    # next mode (HET or road) where its mode rules allow; None: never
+    switch_after_h: dict[PieceClass, Annotated[float, Field(ge=0, le=MAX_TIME_H)]] = Field(default_factory=dict)
+    # by piece class: a piece that would wait longer for its train takes its next mode (HET or road) where its mode
+    # rules allow; a class not named never switches for a wait
 
 
 class Het(Strict):

@@ -120,7 +120,7 @@ def test_paths_are_allocated_by_priority_then_request_time(tmp_path):
 
 
 def test_a_piece_takes_the_road_when_its_rail_wait_would_be_too_long(tmp_path):
-    rail = {"road_after_h": 24}
+    rail = {"switch_after_h": {"container": 24}}
     links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=0.5),
              link("r_port_exit", "road", "port", "exit_rail", 100, 80)]
     modes = {**RAIL_ONLY, "container": ["rail", "road"]}

@@ -188,13 +188,22 @@ def _train_batcher(w: World, key: BatchKey) -> Batcher:
         if w.outages.by_link:
             batch = divert(w, batch, railhead, options)
         batch = switch_late(w, batch, railhead, options)
-        if not batch:
-            return
-        pids = [it.pid for it in batch]
-        need: dict[str, int] = {**wagons_needed(w, pids), TRAIN: 1}
         t0 = w.env.now
-        set_status_items(w, batch, "waiting for wagons and a locomotive", railhead)
-        token, positioning, waited = yield from w.stock.take(need, railhead, prio, weight=len(pids), pids=pids)
+        patient = False  # no piece left that could still switch mode
+        while batch:
+            pids = [it.pid for it in batch]
+            need: dict[str, int] = {**wagons_needed(w, pids), TRAIN: 1}
+            set_status_items(w, batch, "waiting for wagons and a locomotive", railhead)
+            got = yield from w.stock.take(need, railhead, prio, weight=len(pids), pids=pids,
+                                          patience=math.inf if patient else _patience(w, batch))
+            if got is not None:
+                break
+            left = switch_late(w, batch, railhead, options, waited_only=True)  # the wait for stock ran out
+            patient = len(left) == len(batch)  # those that may switch found no route: they wait for the train
+            batch = left
+        else:
+            return
+        token, positioning, waited = got
         if waited:
             blame_queue(w, batcher, waited, t0)
         length, mass, oog = load_of(w, pids)
@@ -226,25 +235,45 @@ def divert(w: World, batch: list[Item], railhead: str, options: list[tuple[str, 
     return _by_road(w, batch, railhead, closed_links(w), blocker)
 
 
-def switch_late(w: World, batch: list[Item], railhead: str, options: list[tuple[str, Route]]) -> list[Item]:
-    """Pieces whose wait for their train would exceed rail.road_after_h go on by their next mode (HET or road)
-    where their mode rules allow it. The wait is judged when the train forms: from the piece's arrival at
-    the railhead to the earliest departure the paths booked so far leave (after loading, the next allocation
-    and its lead time). Returns the pieces staying on rail."""
-    limit = w.s.rail.road_after_h
-    if limit is None or not options:
+def _limit(w: World, pid: int) -> float:
+    """How long a rail piece may wait for its train before it takes its next mode (inf: it never switches for a
+    wait: its class has no rail.switch_after_h, or its mode rules name no HET or road after rail)."""
+    p = w.pieces[pid]
+    limits: dict[str, float] = dict(w.s.rail.switch_after_h)
+    limit = limits.get(p.cls)
+    rules = w.rules[p.force].get(p.cls, [])
+    if limit is None or "rail" not in rules or not any(m in ("het", "road") for m in rules[rules.index("rail") + 1:]):
+        return math.inf
+    return float(limit)
+
+
+def _patience(w: World, batch: list[Item]) -> float:
+    """How long a train forming may wait for its stock before one of its pieces has waited its limit."""
+    return min((it.t_join + _limit(w, it.pid) for it in batch), default=math.inf) - w.env.now
+
+
+def switch_late(w: World, batch: list[Item], railhead: str, options: list[tuple[str, Route]],
+                waited_only: bool = False) -> list[Item]:
+    """Pieces whose wait for their train exceeds their class's rail.switch_after_h go on by their next mode (HET
+    or road) where their mode rules allow it. The wait is judged from the piece's arrival at the railhead: to now
+    (`waited_only`, when its wait for wagons ran out), else to the earliest departure the paths booked so far
+    leave (after loading, the next allocation and its lead time). Returns the pieces staying on rail."""
+    if not w.s.rail.switch_after_h or not options:
         return batch
     now = w.env.now
-    rail = w.s.rail
-    every = rail.allocation_every_h
-    allocated = now if every <= 0 else math.ceil(now / every - 1e-9) * every
-    ready = max(now + float(w.railhead[railhead]["load_h"]), allocated + rail.path_lead_h, rail.start_h)
-    depart = min(timetable.plan(w, r, ready).depart for _, r in options)
-    late = [it for it in batch if depart - it.t_join > limit]
+    if waited_only:
+        depart = now
+    else:
+        rail = w.s.rail
+        every = rail.allocation_every_h
+        allocated = now if every <= 0 else math.ceil(now / every - 1e-9) * every
+        ready = max(now + float(w.railhead[railhead]["load_h"]), allocated + rail.path_lead_h, rail.start_h)
+        depart = min(timetable.plan(w, r, ready).depart for _, r in options)
+    late = [it for it in batch if depart - it.t_join >= _limit(w, it.pid) - 1e-9]
     if not late:
         return batch
     kept = set(map(id, _by_road(w, late, railhead, frozenset(), "rail wait")))
-    return [it for it in batch if depart - it.t_join <= limit or id(it) in kept]
+    return [it for it in batch if id(it) in kept or not any(it is x for x in late)]
 
 
 def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], why: str) -> list[Item]:
