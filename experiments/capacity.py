@@ -11,6 +11,7 @@ step is flagged HURTS when the whole interval of (more capacity - less) lies abo
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import time
 from pathlib import Path
@@ -43,10 +44,10 @@ def sweep(dimensions: dict[str, list[float]], replications: int, workers: int | 
         tasks = grid(scenario or builtin_scenario(), {name: list(values)}, replications=replications)
         df = execute(tasks, out=None if out is None else out / name.replace("/", "_"), workers=workers)
         by = df.pivot_table(index="replication", columns=name, values="closure_h", aggfunc="first")
-        for lo, hi in zip(values, values[1:], strict=False):
+        for lo, hi in itertools.pairwise(values):
             diff = (by[hi] - by[lo]).dropna().to_numpy()
-            mean, _, hi = ci95(list(diff)) if len(diff) else (math.nan, math.nan, math.nan)
-            half = hi - mean
+            mean, _, upper = ci95(list(diff)) if len(diff) else (math.nan, math.nan, math.nan)
+            half = upper - mean
             rows.append({"parameter": name, "from": lo, "to": hi, "closure_from_h": float(by[lo].mean()),
                          "closure_to_h": float(by[hi].mean()), "change_h": mean, "half_width_h": half,
                          "hurts": bool(len(diff) > 1 and mean - half > 1e-9)})

@@ -239,8 +239,7 @@ def _limit(w: World, pid: int) -> float:
     """How long a rail piece may wait for its train before it takes its next mode (inf: it never switches for a
     wait: its class has no rail.switch_after_h, or its mode rules name no HET or road after rail)."""
     p = w.pieces[pid]
-    limits: dict[str, float] = dict(w.s.rail.switch_after_h)
-    limit = limits.get(p.cls)
+    limit = next((h for cls, h in w.s.rail.switch_after_h.items() if cls == p.cls), None)
     rules = w.rules[p.force].get(p.cls, [])
     if limit is None or "rail" not in rules or not any(m in ("het", "road") for m in rules[rules.index("rail") + 1:]):
         return math.inf
