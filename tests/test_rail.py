@@ -134,3 +134,23 @@ def test_a_piece_takes_the_road_when_its_rail_wait_would_be_too_long(tmp_path):
     assert set(moved["cls"]) == {"container"}  # tracked have no road in their rules: they wait for trains
     assert len(moved) > 0
     assert set(r.diversions["disruption"]) == {"rail wait"}
+
+
+def test_a_tank_train_is_cut_by_mass_before_length(tmp_path):
+    # Leopard 2 battle tanks (63.9 t) one to a heavy flat (16 m, 24.7 t): a 740 m line takes 45 wagons by length,
+    # but a 1,700 t line less a 90 t locomotive takes floor(1,610 / 88.6) = 18 of them by mass
+    links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24, max_train_t=1700)]
+    modes = {**RAIL_ONLY, "container": ["road"]}
+    plan = plan_for(tmp_path, {"links": links}, None, templates={},
+                    forces=[{"id": "f", "template": "eu_armoured", "exits": ["exit_rail", "exit_road"], "modes": modes,
+                             "ships": [{"port": "port", "at_h": 0}],
+                             "flights": [{"airfield": "apod", "at_h": 0, "count": 17, "every_h": 1, "pax": 300}]}])
+    r = run_replication(plan)
+    tr = r.trains[r.trains["unit"] == "tank_bn"]
+    assert len(tr) >= 3
+    assert (tr["mass_t"] <= 1610 + 1e-6).all()
+    assert (tr["length_m"] <= 740 - 20 + 1e-6).all()
+    # the full trains stop short of the line's length: another tank would break the mass limit, not the length
+    full = tr[tr["mass_t"] > 1610 - 88.6]
+    assert len(full) >= 2
+    assert (full["length_m"] + 16 <= 720).all()
