@@ -125,18 +125,22 @@ def _servers(n: float, each: float) -> float:
 
 
 def _piece_len(plan: Plan) -> dict[str, float]:
-    """Train length (m) one piece of each class takes at least: the least over the class's equipment types of
-    a wagon's length over the pieces it carries (two IFVs share a wagon)."""
+    """Train length (m) one piece of each equipment type takes: a wagon's length over the pieces it carries
+    (two IFVs share a wagon); keyed by equipment id, and by class for pieces with none (the class's share)."""
     net = plan.network
     out: dict[str, float] = {}
     for cls, row in net.piece_classes.iterrows():
         if row["wagon_type"]:
-            out[cls] = float(row["wagon_share"]) * float(net.wagon_types.at[row["wagon_type"], "length_m"])
+            out[str(cls)] = float(row["wagon_share"]) * float(net.wagon_types.at[row["wagon_type"], "length_m"])
     for eq in plan.equipment.values():
         if eq.wagon_type and eq.wagon_type in net.wagon_types.index:
-            each = float(net.wagon_types.at[eq.wagon_type, "length_m"]) / max(1, math.floor(eq.per_wagon + 1e-9))
-            out[eq.cls] = min(out.get(eq.cls, each), each)
+            out[eq.id] = float(net.wagon_types.at[eq.wagon_type, "length_m"]) / max(1, math.floor(eq.per_wagon + 1e-9))
     return out
+
+
+def _len_of(lens: dict[str, float], p: PiecePlan) -> float:
+    """Train length (m) of one piece (see _piece_len)."""
+    return lens.get(p.equipment, lens.get(p.cls, 0.0))
 
 
 def _flexible(plan: Plan) -> dict[int, frozenset[str]]:
@@ -252,7 +256,7 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
     net, s = plan.network, plan.scenario
     g = nx.DiGraph()
     lens = _piece_len(plan)
-    rail_lens = [lens[p.cls] for p in _force_pieces(plan) if p.mode == "rail"]
+    rail_lens = [_len_of(lens, p) for p in _force_pieces(plan) if p.mode == "rail"]
     barge_of = net.piece_classes["barge_share"].astype(float).to_dict()
     barge_shares = [barge_of[p.cls] for p in _force_pieces(plan) if p.mode == "barge"] or [1.0]
     per_piece_m = 1.0 if metres else (min(lens.values()) if lens else 1.0)
@@ -331,7 +335,7 @@ def _cut_bound(plan: Plan, name: str, modes: set[str], taus: dict[int, float], m
     n = float(len(pieces))
     if metres:
         lens = _piece_len(plan)
-        n = sum(lens[p.cls] for p in pieces)
+        n = sum(_len_of(lens, p) for p in pieces)
     elif shares:
         barge_of = plan.network.piece_classes["barge_share"].astype(float).to_dict()
         n = sum(barge_of[p.cls] for p in pieces)
@@ -387,7 +391,7 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float], leave: frozenset[int] = fr
         per_train_m = max(float(heads[rh]["max_train_m"]) for rh, _, _ in kinds) - s.rail.locomotive_m
         cycle = min(float(heads[rh]["load_h"]) * _low(plan, "rail_load") + far(x) + 2 * _route_h(route, travel)
                     for rh, x, route in kinds)
-        per_train = _per_train(per_train_m, min(lens[p.cls] for p in rail))
+        per_train = _per_train(per_train_m, min(_len_of(lens, p) for p in rail))
         out.append(_fleet(ResourceId(Res.TRAIN_SETS).name, rail, s.pools.train_sets * per_train, cycle, taus))
         wagons = {p.pid: wagon(p) for p in rail}
         for wt, n_wagons in sorted(s.pools.wagons.items()):

@@ -108,6 +108,7 @@ def path_bound(tmp_path: Path) -> Plan:
                                                                      paths_per_day=1)])
     return _plan(net, scenario(net, templates={"t": [{"unit": "a", "personnel": 0, "tracked": 450}]},
                                times={"rail_load": TRI, "travel": TRI}, pools={"wagons": {"heavy_flat": 500}, "train_sets": 20},
+                               rail={"out_of_gauge_blocks": False},  # wide loads would take the return paths too
                                forces=[{"id": "f", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 0}]}]))
 
 

@@ -376,10 +376,10 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
                                       weight=0)
     rec["t_far_back"] = env.now
     home = back(w, driven)
-    empty = timetable.plan(w, home, env.now, factor, oog)
+    empty = timetable.plan(w, home, env.now, factor)  # empty wagons are within gauge
     if math.isfinite(empty.depart):
-        timetable.book(w, empty, oog, 0)
-        back_driven = yield from _run(w, empty, None, (), oog, [railhead], length, mass, railhead)
+        timetable.book(w, empty, False, 0)
+        back_driven = yield from _run(w, empty, None, (), False, [railhead], length, mass, railhead)
         where = back_driven[-1].to if back_driven else exit_
     else:
         where = exit_
