@@ -52,14 +52,14 @@ def test_closed_only_rail_line_sends_tracked_pieces_by_het(tmp_path: Path) -> No
 def test_closed_only_rail_line_leaves_rail_only_pieces_waiting_with_a_report(tmp_path: Path) -> None:
     r = _closed_line(tmp_path, ["rail"])
     tracked = r.pieces[r.pieces["cls"] == "tracked"]
-    assert (tracked["status"] == "on train, waiting: cut").all()
+    assert (tracked["status"] == "loaded, waiting: cut").all()  # the closure was known: no path is booked into it
     assert r.diversions.empty
     s = r.summary()
     assert s["closure_h"] is None
     assert s["pieces"]["in_system"] == 4
     assert s["pieces"]["delivered"] == 6
     loaded = float(r.moves.loc[r.moves["stage"] == "rail_load", "t_end"].min())  # the train waits from then on
-    assert {"kind": "pieces", "status": "on train, waiting: cut", "node": "port", "count": 4,
+    assert {"kind": "pieces", "status": "loaded, waiting: cut", "node": "port", "count": 4,
             "since_h": round(loaded, 4)} in s["waiting"]
     assert loaded > 4.0  # after loading (4 h at the ramp), not from the start
     _accounted(r)

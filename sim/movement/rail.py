@@ -360,6 +360,8 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
                         t_loaded)
     set_status_items(w, batch, "loaded, waiting for its train path", railhead)
     tt: timetable.Timetable = yield booking
+    if tt.why and (tt.depart > env.now or not math.isfinite(tt.depart)):
+        set_status_items(w, batch, f"loaded, waiting: {tt.why}", railhead)
     driven = yield from _run(w, tt, rec, pids, oog, w.exits[w.pieces[pids[0]].force], length, mass, railhead)
     if driven is None:
         return  # no path will ever be found: the pieces stay loaded (their wait is logged at the end)

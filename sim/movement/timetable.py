@@ -31,7 +31,7 @@ class Timetable:
     entries: tuple[float, ...]
     held: tuple[tuple[str, float], ...] = ()
     factor: float = 1.0  # travel-time factor of the run
-
+    why: str = ""  # the closure that held the departure back, or why no path will ever be found
     @property
     def depart(self) -> float:
         return self.entries[0] if self.entries else math.inf
@@ -62,6 +62,7 @@ def plan(w: World, route: Route, t_ready: float, factor: float = 1.0, out_of_gau
     now = w.env.now
     t0 = t_ready
     held: dict[str, float] = {}
+    why = ""
     while math.isfinite(t0):
         a = t0
         entries = []
@@ -69,6 +70,10 @@ def plan(w: World, route: Route, t_ready: float, factor: float = 1.0, out_of_gau
         for leg in route:
             for book in books_of(w, leg, out_of_gauge):
                 e, closure = book.earliest(a, known_at=now)
+                if not math.isfinite(book.interval_h):
+                    why = "no military path left by civil traffic"
+                elif closure is not None and not why:
+                    why = closure.name
                 if e > a + EPS:
                     name = closure.resource if closure is not None else book.info.name
                     held[name] = held.get(name, 0.0) + (e - a)
@@ -80,16 +85,16 @@ def plan(w: World, route: Route, t_ready: float, factor: float = 1.0, out_of_gau
             entries.append(a)
             a += leg.hours(factor=factor)
         if not moved:
-            return Timetable(tuple(route), tuple(entries), tuple(sorted(held.items())), factor)
-    return Timetable(tuple(route), tuple(math.inf for _ in route), tuple(sorted(held.items())), factor)
+            return Timetable(tuple(route), tuple(entries), tuple(sorted(held.items())), factor, why)
+    return Timetable(tuple(route), tuple(math.inf for _ in route), tuple(sorted(held.items())), factor, why)
 
 
 def book(w: World, tt: Timetable, out_of_gauge: bool, weight: float) -> None:
     """Book the paths of a planned run."""
     now = w.env.now
     for leg, t in zip(tt.route, tt.entries, strict=True):
-        for b in books_of(w, leg, out_of_gauge):
-            b.book(t, now, weight)
+        for k, b in enumerate(books_of(w, leg, out_of_gauge)):
+            b.book(t, now, weight if k == 0 else 0.0)  # the other direction's path is blocked, not travelled
 
 
 def cancel(w: World, tt: Timetable, k: int, out_of_gauge: bool) -> None:
