@@ -431,6 +431,10 @@ class Fleet:
         hours = max((self.hours(loc, dest) for loc, _, _ in grant), default=0.0)
         return (self._seq,), hours, waited
 
+    def where(self, token: Token) -> list[str]:
+        """The locations the stock of a take came from (sorted; "" is stock placed where first needed)."""
+        return sorted({loc for loc, _, _ in self.open[token[0]][0]})
+
     def give(self, token: Token, where: str) -> None:
         """Give back the stock of a take, standing now at `where`."""
         grant, t0, t1, weight = self.open.pop(token[0])

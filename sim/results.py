@@ -37,7 +37,7 @@ REROUTE_COLUMNS = ["t", "what", "node", "closed_link", "new_link", "goal", "disr
 CIVIL_COLUMNS = ["kind", "key", "capacity", "civil", "free", "military", "military_first", "unit"]
 HOUSING_COLUMNS = ["site", "day", "required", "housed"]
 TRAIN_COLUMNS = ["train", "force", "unit", "railhead", "pieces", "tracked", "wagons", "length_m", "mass_t",
-                 "out_of_gauge", "priority", "t_request", "t_stock", "t_positioned", "t_loaded", "t_depart", "route",
+                 "out_of_gauge", "priority", "t_request", "t_stock", "stock_from", "t_positioned", "t_loaded", "t_depart", "route",
                  "exit", "t_exit", "t_far_back", "t_back"]  # one row per train run (h); NaN: not reached
 PARAMETERS = "(parameters)"  # applied_changes given beside the scenario (not by an investment it names)
 SAVED_TABLES = ("moves", "usage", "pieces", "personnel", "pax_delivered", "resources", "blame", "flows", "disruptions",

@@ -168,6 +168,7 @@ class Convoy(Strict):
     halt_every_h: float = Field(2.0, gt=0, le=MAX_TIME_H)
     halt_h: float = Field(1 / 6, ge=0, le=MAX_TIME_H)
     seats_per_vehicle: int = Field(2, ge=0, le=MAX_SEATS)  # personnel who ride in each road vehicle (assumption)
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # convoy clearances hold from: no serial marches before
 
 
 class FarEnd(Strict):

@@ -154,3 +154,12 @@ def test_a_tank_train_is_cut_by_mass_before_length(tmp_path):
     full = tr[tr["mass_t"] > 1610 - 88.6]
     assert len(full) >= 2
     assert (full["length_m"] + 16 <= 720).all()
+
+
+def test_no_serial_marches_before_its_convoy_clearance(tmp_path):
+    plan = plan_for(tmp_path, None, None, convoy={"start_h": 30},
+                    templates={"t": [{"unit": "a", "personnel": 0, "wheeled": 4}]},
+                    forces=[{"id": "f", "template": "t", "exits": ["exit_road"], "ships": [{"port": "port", "at_h": 0}]}])
+    r = run_replication(plan)
+    # 150 km at 60 km/h plus the 15 min halt after the first hour, from 30 h on
+    assert r.pieces["delivered_h"].min() == pytest.approx(30 + 2.5 + 0.25)

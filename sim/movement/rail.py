@@ -333,7 +333,8 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
                            "railhead": railhead, "pieces": n,
                            "tracked": sum(1 for pid in pids if w.pieces[pid].cls == "tracked"), "wagons": sum(v for k, v in need.items() if k != TRAIN),
                            "length_m": length, "mass_t": mass, "out_of_gauge": oog, "priority": prio,
-                           "t_request": t_stock, "t_stock": env.now}
+                           "t_request": t_stock, "t_stock": env.now,
+                           "stock_from": ";".join(loc or railhead for loc in w.stock.where(stock))}
     w.trains.append(rec)
     start = max(w.s.rail.start_h - env.now, 0.0)
     if start or positioning:
@@ -420,6 +421,8 @@ def _run(w: World, tt: timetable.Timetable, rec: dict[str, Any] | None, pids: Se
             timetable.book(w, tt, oog, len(pids))
             k = 0
             continue
+        if abs(tt.entries[k] - env.now) > 1e-6:  # the model's promise: no train on a line without its path
+            raise RuntimeError(f"train {train_no} entered {leg.key} at {env.now:.4f} h, its path is at {tt.entries[k]:.4f} h")
         w.train_legs.append((train_no, leg.key, tt.entries[k], env.now))
         yield env.timeout(leg.hours(factor=tt.factor))
         driven.append(leg)

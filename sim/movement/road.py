@@ -32,6 +32,10 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
     arrival time: the serial stretches by one gap per vehicle, and by the length of what a vehicle tows
     (`towed_m`, m per vehicle, e.g. its trailer: no gap of its own)."""
     env, c = w.env, w.s.convoy
+    if env.now < c.start_h:  # no convoy clearance yet
+        if pids:
+            set_status(w, pids, "waiting for convoy clearance", route[0].frm if route else "")
+        yield env.timeout(c.start_h - env.now)
     driven = 0.0
     factor = w.factor("travel", f"road:{route[0].key}") if route else 1.0
     v = speed_kmh
