@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 _PART = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -49,7 +50,7 @@ def work_end(window: Window, t: float, work_h: float, start_clock_h: float = 0.0
     An empty window is always open (t + work_h)."""
     if not window or work_h <= 0:
         return t + work_h
-    spells = _merged(_segments(window))
+    spells = _spells(window)
     if spells == [(0.0, 24.0)]:
         return t + work_h
     day0 = t - (t + start_clock_h) % 24.0  # scenario time of the last clock midnight at or before t
@@ -64,6 +65,12 @@ def work_end(window: Window, t: float, work_h: float, start_clock_h: float = 0.0
                 return start + left
             left -= end - start
         day += 1
+
+
+@cache
+def _spells(window: Window) -> list[tuple[float, float]]:
+    """The window's open spells within a day, sorted and joined (made once per window)."""
+    return _merged(_segments(window))
 
 
 def _merged(segments: list[tuple[float, float]]) -> list[tuple[float, float]]:

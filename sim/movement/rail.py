@@ -239,11 +239,14 @@ def _limit(w: World, pid: int) -> float:
     """How long a rail piece may wait for its train before it takes its next mode (inf: it never switches for a
     wait: its class has no rail.switch_after_h, or its mode rules name no HET or road after rail)."""
     p = w.pieces[pid]
-    limit = next((h for cls, h in w.s.rail.switch_after_h.items() if cls == p.cls), None)
-    rules = w.rules[p.force].get(p.cls, [])
-    if limit is None or "rail" not in rules or not any(m in ("het", "road") for m in rules[rules.index("rail") + 1:]):
-        return math.inf
-    return float(limit)
+    key = (p.force, p.cls)
+    limit = w.switch_limits.get(key)
+    if limit is None:
+        h = next((h for cls, h in w.s.rail.switch_after_h.items() if cls == p.cls), None)
+        rules = w.rules[p.force].get(p.cls, [])
+        later = rules[rules.index("rail") + 1:] if "rail" in rules else []
+        limit = w.switch_limits[key] = math.inf if h is None or not any(m in ("het", "road") for m in later) else float(h)
+    return limit
 
 
 def _patience(w: World, batch: list[Item]) -> float:
@@ -257,7 +260,7 @@ def switch_late(w: World, batch: list[Item], railhead: str, options: list[tuple[
     or road) where their mode rules allow it. The wait is judged from the piece's arrival at the railhead: to now
     (`waited_only`, when its wait for wagons ran out), else to the earliest departure the paths booked so far
     leave (after loading, the next allocation and its lead time). Returns the pieces staying on rail."""
-    if not w.s.rail.switch_after_h or not options:
+    if not w.s.rail.switch_after_h or not options or all(math.isinf(_limit(w, it.pid)) for it in batch):
         return batch
     now = w.env.now
     if waited_only:
@@ -267,7 +270,8 @@ def switch_late(w: World, batch: list[Item], railhead: str, options: list[tuple[
         every = rail.allocation_every_h
         allocated = now if every <= 0 else math.ceil(now / every - 1e-9) * every
         ready = max(now + float(w.railhead[railhead]["load_h"]), allocated + rail.path_lead_h, rail.start_h)
-        depart = min(timetable.plan(w, r, ready).depart for _, r in options)
+        planned = w.plan.router.route("rail", railhead, w.pieces[batch[0].pid].exit) or options[0][1]
+        depart = timetable.plan(w, planned, ready).depart  # on the planned route
     late = [it for it in batch if depart - it.t_join >= _limit(w, it.pid) - 1e-9]
     if not late:
         return batch
@@ -281,6 +285,8 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
     now = w.env.now
     keep: list[Item] = []
     moved: dict[BatchKey, list[Item]] = {}
+    found_by: dict[tuple[str, float], list[tuple[float, str, Route]]] = {}  # routes to the exits, per force and speed
+    router = w.plan.router
     for it in batch:
         p = w.pieces[it.pid]
         rules = w.rules[p.force].get(p.cls, [])
@@ -292,11 +298,14 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
             speed = w.s.het.speed_kmh if mode == "het" else float(w.classes[p.cls]["road_speed_kmh"])
             if speed <= 0:
                 continue
-            found = []
-            for x in sorted(w.exits[p.force]):
-                r = w.plan.router.route_avoiding("road", railhead, x, avoid, speed)
-                if r is not None:
-                    found.append((sum(leg.hours(speed) for leg in r), x, r))
+            found = found_by.get((p.force, speed))
+            if found is None:
+                found = found_by[(p.force, speed)] = []
+                for x in sorted(w.exits[p.force]):
+                    r = (router.route_avoiding("road", railhead, x, avoid, speed) if avoid
+                         else router.route("road", railhead, x, speed))
+                    if r is not None:
+                        found.append((sum(leg.hours(speed) for leg in r), x, r))
             if found:
                 _, x, r = min(found, key=lambda f: (f[0], f[1]))
                 target = (mode, x, r)

@@ -44,14 +44,15 @@ class Timetable:
 
 def books_of(w: World, leg: Leg, out_of_gauge: bool) -> list[PathBook]:
     """The path books a train on `leg` takes: the leg's own, and for an out-of-gauge train the other
-    direction's."""
-    own = w.paths(leg)
-    if out_of_gauge and w.s.rail.out_of_gauge_blocks:
-        other = w.reversed_routes.get((leg,))
-        if other is None:
-            other = w.reversed_routes[(leg,)] = reverse((leg,))
-        return [own, w.paths(other[0])]
-    return [own]
+    direction's (made once per leg and run)."""
+    key = (leg.key, out_of_gauge and w.s.rail.out_of_gauge_blocks)
+    books = w.path_books.get(key)
+    if books is None:
+        books = [w.paths(leg)]
+        if key[1]:
+            books.append(w.paths(reverse((leg,))[0]))
+        w.path_books[key] = books
+    return books
 
 
 def plan(w: World, route: Route, t_ready: float, factor: float = 1.0, out_of_gauge: bool = False) -> Timetable:
@@ -156,8 +157,7 @@ class Desk:
         earliest = max(now + w.s.rail.path_lead_h, w.s.rail.start_h)
         for r in todo:
             t_ready = max(r.ready, earliest)
-            best = min((plan(w, route, t_ready, r.factor, r.out_of_gauge) for route in r.options),
-                       key=lambda tt: (tt.arrive, tt.depart, [leg.key for leg in tt.route]))
+            best = _best(w, r, t_ready)
             if math.isfinite(best.depart):
                 book(w, best, r.out_of_gauge, r.weight)
                 for name, h in best.held:
@@ -171,6 +171,24 @@ class Desk:
                             break
             assert r.event is not None
             r.event.succeed(best)
+
+
+def _best(w: World, r: Request, t_ready: float) -> Timetable:
+    """The run that arrives first over the request's route options (then leaves first, then by leg ids). Routes
+    are tried fastest first, and one that could not arrive before the best found even on free lines is skipped."""
+    def run_h(route: Route) -> float:
+        return sum(leg.hours(factor=r.factor) for leg in route)
+
+    best: Timetable | None = None
+    for route in sorted(r.options, key=lambda rt: (run_h(rt), [leg.key for leg in rt])):
+        if best is not None and t_ready + run_h(route) > best.arrive + EPS:
+            continue
+        tt = plan(w, route, t_ready, r.factor, r.out_of_gauge)
+        if best is None or (tt.arrive, tt.depart, [leg.key for leg in tt.route]) < (
+                best.arrive, best.depart, [leg.key for leg in best.route]):
+            best = tt
+    assert best is not None
+    return best
 
 
 def desk(w: World) -> Desk:
