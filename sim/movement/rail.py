@@ -275,8 +275,8 @@ def switch_late(w: World, batch: list[Item], railhead: str, options: list[tuple[
     late = [it for it in batch if depart - it.t_join >= _limit(w, it.pid) - 1e-9]
     if not late:
         return batch
-    kept = set(map(id, _by_road(w, late, railhead, frozenset(), "rail wait")))
-    return [it for it in batch if id(it) in kept or not any(it is x for x in late)]
+    gone = {id(it) for it in late} - {id(it) for it in _by_road(w, late, railhead, frozenset(), "rail wait")}
+    return [it for it in batch if id(it) not in gone]
 
 
 def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], why: str) -> list[Item]:
