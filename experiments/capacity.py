@@ -16,6 +16,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.paths import builtin_scenario
@@ -43,14 +44,20 @@ def sweep(dimensions: dict[str, list[float]], replications: int, workers: int | 
     for name, values in dimensions.items():
         tasks = grid(scenario or builtin_scenario(), {name: list(values)}, replications=replications)
         df = execute(tasks, out=None if out is None else out / name.replace("/", "_"), workers=workers)
-        by = df.pivot_table(index="replication", columns=name, values="closure_h", aggfunc="first")
+        by = df.pivot_table(index="replication", columns=name, values="closure_h", aggfunc="first", dropna=False)
+        by = by.reindex(columns=values)  # a value whose runs all stay open within the horizon has no closure
         for lo, hi in itertools.pairwise(values):
-            diff = (by[hi] - by[lo]).dropna().to_numpy()
+            a, b = by[lo].to_numpy(dtype=float), by[hi].to_numpy(dtype=float)
+            both = ~np.isnan(a) & ~np.isnan(b)
+            diff = b[both] - a[both]
             mean, _, upper = ci95(list(diff)) if len(diff) else (math.nan, math.nan, math.nan)
             half = upper - mean
-            rows.append({"parameter": name, "from": lo, "to": hi, "closure_from_h": float(by[lo].mean()),
-                         "closure_to_h": float(by[hi].mean()), "change_h": mean, "half_width_h": half,
-                         "hurts": bool(len(diff) > 1 and mean - half > 1e-9)})
+            opened = int((~np.isnan(a) & np.isnan(b)).sum())  # runs that closed with less and not with more
+            rows.append({"parameter": name, "from": lo, "to": hi, "closure_from_h": float(np.nanmean(a)) if (~np.isnan(a)).any() else math.nan,
+                         "closure_to_h": float(np.nanmean(b)) if (~np.isnan(b)).any() else math.nan,
+                         "not_closed_from": int(np.isnan(a).sum()), "not_closed_to": int(np.isnan(b).sum()),
+                         "change_h": mean, "half_width_h": half,
+                         "hurts": bool(opened or (len(diff) > 1 and mean - half > 1e-9))})
     return pd.DataFrame(rows)
 
 
