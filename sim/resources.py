@@ -35,7 +35,7 @@ def blame_group(blame: list[Blame], name: str, pids: Iterable[int], wait: float)
 Stuck = tuple[float, float, tuple[int, ...]]  # (time of request, weight, pieces) of a wait nothing will end
 
 
-def _flush_stuck(res: Station | Slots | PathBook, now: float) -> None:
+def _flush_stuck(res: Station | _Entries, now: float) -> None:
     """Log the waits nothing ended (no server, no path left) as waits until now, and clear them."""
     for t0, weight, pids in res.stuck:
         res.log.append((res.info.name, t0, now, now, 0.0, weight))
@@ -198,12 +198,10 @@ class Pool:
         del self.waiting[:k]
 
 
-class Slots:
-    """Departure slots on a link: at most one entry per `interval_h`, only inside a daily window, never while
-    a disruption closes the link (and at `interval_h / factor` while one cuts its capacity).
-
-    Used for military train paths (interval = 24 h / paths per day) and for serial or barge headways. An
-    infinite interval (no path left to the military) never grants an entry; such waits are logged at the end."""
+class _Entries:
+    """Entries onto a link at least `interval_h` apart, only inside a daily window, never while a disruption
+    closes the link (and farther apart while one cuts its capacity). An infinite interval never grants an
+    entry; such waits are kept in `stuck` and logged at the end of the run."""
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
                  window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
@@ -212,8 +210,24 @@ class Slots:
         self.blame = [] if blame is None else blame
         self.interval_h, self.window, self.clock = interval_h, window, start_clock_h
         self.outages: list[Outage] = outages or []
+        self.stuck: list[Stuck] = []  # waits that no entry will ever end
+
+    def flush(self) -> None:
+        """Log the waits no entry ended (the run stopped with movers still waiting)."""
+        _flush_stuck(self, self.env.now)
+
+
+class Slots(_Entries):
+    """Departure slots on a road or water link, taken in the order movers ask: each entry is at least
+    `interval_h` (the serial or barge headway) after the one before, only inside the link's daily window,
+    never while a disruption closes the link (and at `interval_h / factor` while one cuts its capacity).
+    Train paths, booked ahead with gaps filled, are a `PathBook`."""
+
+    def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
+                 window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
+                 outages: list[Outage] | None = None):
+        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages)
         self.next_free = 0.0 if math.isfinite(interval_h) else math.inf
-        self.stuck: list[Stuck] = []  # waits that no slot will ever end
 
     def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, Outage | None]:
         """Earliest entry >= t given the slots booked, the window and the closures started by `known_at`;
@@ -255,12 +269,8 @@ class Slots:
         blame_group(self.blame, self.info.name, pids, t - now)
         return t - now, None
 
-    def flush(self) -> None:
-        """Log the waits no slot ended (the run stopped with movers still waiting)."""
-        _flush_stuck(self, self.env.now)
 
-
-class PathBook:
+class PathBook(_Entries):
     """The military train paths of one directed line. A train may enter at any time inside the line's daily
     window, never while a known closure holds it, and at least `interval_h` (24 h / paths per day; divided by
     the capacity factor of a partial outage) apart from every other train booked on it. Trains book the
@@ -273,12 +283,8 @@ class PathBook:
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
                  window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
                  outages: list[Outage] | None = None):
-        self.env, self.log, self.info = env, log, info
-        self.blame = [] if blame is None else blame
-        self.interval_h, self.window, self.clock = interval_h, window, start_clock_h
-        self.outages: list[Outage] = outages or []
+        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages)
         self.booked: list[float] = []  # entry times (h), sorted
-        self.stuck: list[Stuck] = []
 
     def gap(self, t: float) -> float:
         """Least time (h) between two trains entering around t."""
@@ -324,10 +330,6 @@ class PathBook:
         """Note a request no path will ever serve (logged as a wait until the end of the run)."""
         self.stuck.append((t_request, weight, tuple(pids)))
 
-    def flush(self) -> None:
-        """Log the waits no path ended."""
-        _flush_stuck(self, self.env.now)
-
 
 FleetGrant = tuple[tuple[str, str, int], ...]  # (location, kind, count) taken
 
@@ -366,10 +368,6 @@ class Fleet:
         self.waiting: list[_FleetWait] = []
         self.open: dict[int, tuple[FleetGrant, float, float, float]] = {}
         self._seq = 0
-
-    def free(self, kind: str) -> int:
-        """Units of a kind not in use, wherever they stand."""
-        return sum(kinds.get(kind, 0) for kinds in self.at.values())
 
     def _plan(self, need: dict[str, int], dest: str) -> tuple[FleetGrant, str]:
         """What to take from where for a need at dest (nearest first); ((), kind) when a kind is short."""
@@ -417,9 +415,7 @@ class Fleet:
                 yield ev | self.env.timeout(max(patience, 0.0))
                 if not ev.triggered:  # withdrawn: nothing was granted
                     self.waiting.remove(entry)
-                    name = self.infos[entry.short or sorted(need)[0]].name
-                    self.log.append((name, t0, self.env.now, self.env.now, 0.0, weight))
-                    blame_group(self.blame, name, group, self.env.now - t0)
+                    self._log_wait(entry)
                     if self.waiting:
                         self._serve()
                     return None
@@ -438,16 +434,33 @@ class Fleet:
     def give(self, token: Token, where: str) -> None:
         """Give back the stock of a take, standing now at `where`."""
         grant, t0, t1, weight = self.open.pop(token[0])
-        now = self.env.now
-        totals: dict[str, int] = {}
+        spot = self.at.setdefault(where, {})
         for _, kind, k in grant:
-            spot = self.at.setdefault(where, {})
             spot[kind] = spot.get(kind, 0) + k
-            totals[kind] = totals.get(kind, 0) + k
-        for kind, k in sorted(totals.items()):
-            self.log.append((self.infos[kind].name, t0, t1, now, float(k), weight))
+        self._log_use(grant, t0, t1, weight)
         if self.waiting:
             self._serve()
+
+    def _log_use(self, grant: FleetGrant, t0: float, t1: float, weight: float) -> None:
+        """Log a use of stock, held until now: one record per kind."""
+        totals: dict[str, int] = {}
+        for _, kind, k in grant:
+            totals[kind] = totals.get(kind, 0) + k
+        now = self.env.now
+        for kind, k in sorted(totals.items()):
+            self.log.append((self.infos[kind].name, t0, t1, now, float(k), weight))
+
+    @staticmethod
+    def _blamed(e: _FleetWait, short: str = "") -> str:
+        """The kind a wait is booked to: the first it was short of (else the first it needs)."""
+        return e.short or short or sorted(e.need)[0]
+
+    def _log_wait(self, e: _FleetWait) -> None:
+        """Log a take that waited until now and got nothing (withdrawn, or still waiting at the end)."""
+        now = self.env.now
+        name = self.infos[self._blamed(e)].name
+        self.log.append((name, e.t, now, now, 0.0, e.weight))
+        blame_group(self.blame, name, e.pids, now - e.t)
 
     def _serve(self) -> None:
         """Grant waiting takes in order of priority and request time; a take that needs a kind an earlier
@@ -461,7 +474,7 @@ class Fleet:
             grant, short = self._plan(e.need, e.dest)
             if grant:
                 self._grant(grant)
-                e.event.succeed((grant, e.short or short or sorted(e.need)[0]))
+                e.event.succeed((grant, self._blamed(e, short)))
             else:
                 e.short = e.short or short
                 blocked.add(short)
@@ -470,16 +483,9 @@ class Fleet:
 
     def flush(self) -> None:
         """Log what is still in use when the run stops, as given back now; and the takes still waiting."""
-        now = self.env.now
         for grant, t0, t1, weight in self.open.values():
-            totals: dict[str, int] = {}
-            for _, kind, k in grant:
-                totals[kind] = totals.get(kind, 0) + k
-            for kind, k in sorted(totals.items()):
-                self.log.append((self.infos[kind].name, t0, t1, now, float(k), weight))
+            self._log_use(grant, t0, t1, weight)
         self.open.clear()
         for e in self.waiting:
-            name = self.infos[e.short or sorted(e.need)[0]].name
-            self.log.append((name, e.t, now, now, 0.0, e.weight))
-            blame_group(self.blame, name, e.pids, now - e.t)
+            self._log_wait(e)
         self.waiting.clear()
