@@ -20,7 +20,7 @@ import networkx as nx
 from .ids import Res, ResourceId
 from .naming import name_words
 from .network import discharge_rates
-from .plan import PiecePlan, Plan, mode_rules
+from .plan import PiecePlan, Plan, after_rail, mode_rules
 from .routing import Leg, Route
 from .windows import Window
 
@@ -126,21 +126,11 @@ def _servers(n: float, each: float) -> float:
 
 def _piece_len(plan: Plan) -> dict[str, float]:
     """Train length (m) one piece of each equipment type takes: a wagon's length over the pieces it carries
-    (two IFVs share a wagon); keyed by equipment id, and by class for pieces with none (the class's share)."""
+    (two IFVs share a wagon). Every piece has an equipment type (the plan's generic one per class, loaded as
+    the network's piece_classes say, when its template has no split)."""
     net = plan.network
-    out: dict[str, float] = {}
-    for cls, row in net.piece_classes.iterrows():
-        if row["wagon_type"]:
-            out[str(cls)] = float(row["wagon_share"]) * float(net.wagon_types.at[row["wagon_type"], "length_m"])
-    for eq in plan.equipment.values():
-        if eq.wagon_type and eq.wagon_type in net.wagon_types.index:
-            out[eq.id] = float(net.wagon_types.at[eq.wagon_type, "length_m"]) / max(1, math.floor(eq.per_wagon + 1e-9))
-    return out
-
-
-def _len_of(lens: dict[str, float], p: PiecePlan) -> float:
-    """Train length (m) of one piece (see _piece_len)."""
-    return lens.get(p.equipment, lens.get(p.cls, 0.0))
+    return {eq.id: float(net.wagon_types.at[eq.wagon_type, "length_m"]) / max(1, math.floor(eq.per_wagon + 1e-9))
+            for eq in plan.equipment.values() if eq.wagon_type and eq.wagon_type in net.wagon_types.index}
 
 
 def _flexible(plan: Plan) -> dict[int, frozenset[str]]:
@@ -155,8 +145,7 @@ def _flexible(plan: Plan) -> dict[int, frozenset[str]]:
         for cls, modes in mode_rules(s, f).items():
             if cls not in s.rail.switch_after_h:
                 continue
-            after = modes[modes.index("rail") + 1:] if "rail" in modes else []
-            later[(f.id, cls)] = frozenset(m for m in after if m in ("het", "road"))
+            later[(f.id, cls)] = frozenset(after_rail(modes))
     return {p.pid: later[(p.force, p.cls)] for p in plan.pieces if p.mode == "rail" and later.get((p.force, p.cls))}
 
 
@@ -256,7 +245,7 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
     net, s = plan.network, plan.scenario
     g = nx.DiGraph()
     lens = _piece_len(plan)
-    rail_lens = [_len_of(lens, p) for p in _force_pieces(plan) if p.mode == "rail"]
+    rail_lens = [lens[p.equipment] for p in _force_pieces(plan) if p.mode == "rail"]
     barge_of = net.piece_classes["barge_share"].astype(float).to_dict()
     barge_shares = [barge_of[p.cls] for p in _force_pieces(plan) if p.mode == "barge"] or [1.0]
     per_piece_m = 1.0 if metres else (min(lens.values()) if lens else 1.0)
@@ -335,7 +324,7 @@ def _cut_bound(plan: Plan, name: str, modes: set[str], taus: dict[int, float], m
     n = float(len(pieces))
     if metres:
         lens = _piece_len(plan)
-        n = sum(_len_of(lens, p) for p in pieces)
+        n = sum(lens[p.equipment] for p in pieces)
     elif shares:
         barge_of = plan.network.piece_classes["barge_share"].astype(float).to_dict()
         n = sum(barge_of[p.cls] for p in pieces)
@@ -374,11 +363,8 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float], leave: frozenset[int] = fr
         heads = net.railheads.to_dict("index")
 
         def wagon(p: PiecePlan) -> tuple[str, float]:
-            eq = plan.equipment.get(p.equipment)
-            if eq is not None and eq.wagon_type:
-                return eq.wagon_type, 1.0 / max(1, math.floor(eq.per_wagon + 1e-9))
-            row = net.piece_classes.loc[p.cls]
-            return str(row["wagon_type"]), float(row["wagon_share"])
+            eq = plan.equipment[p.equipment]
+            return eq.wagon_type, 1.0 / max(1, math.floor(eq.per_wagon + 1e-9))
 
         def far(x: str) -> float:
             """Least time at and beyond the exit before the empty train heads back."""
@@ -391,7 +377,7 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float], leave: frozenset[int] = fr
         per_train_m = max(float(heads[rh]["max_train_m"]) for rh, _, _ in kinds) - s.rail.locomotive_m
         cycle = min(float(heads[rh]["load_h"]) * _low(plan, "rail_load") + far(x) + 2 * _route_h(route, travel)
                     for rh, x, route in kinds)
-        per_train = _per_train(per_train_m, min(_len_of(lens, p) for p in rail))
+        per_train = _per_train(per_train_m, min(lens[p.equipment] for p in rail))
         out.append(_fleet(ResourceId(Res.TRAIN_SETS).name, rail, s.pools.train_sets * per_train, cycle, taus))
         wagons = {p.pid: wagon(p) for p in rail}
         for wt, n_wagons in sorted(s.pools.wagons.items()):
@@ -433,7 +419,7 @@ def _wagons_or_hets(plan: Plan, taus: dict[int, float], pids: list[int]) -> list
     far = min((2 * f.transit_h + f.turnaround_h for f in s.rail.far_ends.values()), default=0.0)
     out = []
     for wt, n_wagons in sorted(s.pools.wagons.items()):
-        mine = [p for p in pieces if (eq := plan.equipment.get(p.equipment)) is not None and eq.wagon_type == wt]
+        mine = [p for p in pieces if plan.equipment[p.equipment].wagon_type == wt]
         if not mine:
             continue
         per_wagon = max(max(1, math.floor(plan.equipment[p.equipment].per_wagon + 1e-9)) for p in mine)

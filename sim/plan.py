@@ -149,6 +149,12 @@ def mode_rules(s: Scenario, force: Force | None = None) -> dict[str, list[str]]:
     return out
 
 
+def after_rail(modes: list[str]) -> list[str]:
+    """The modes a rail piece may take instead of its train, in the order its rules list them: HET or road,
+    after rail (a diversion around closures, or a switch after a long wait)."""
+    return [m for m in modes[modes.index("rail") + 1:] if m in ("het", "road")] if "rail" in modes else []
+
+
 def great_circle_km(net: Network, a: str, b: str) -> float:
     """Great-circle distance between two nodes (km)."""
     la1, lo1, la2, lo2 = (math.radians(float(net.nodes.at[n, c])) for n, c in ((a, "lat"), (a, "lon"), (b, "lat"),

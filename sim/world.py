@@ -102,8 +102,8 @@ class World:
             self.rules[fl.name] = mode_rules(self.s)
         self.rail_desk: Any = None  # the path allocation desk (movement.timetable), made on first use
         self.rail_cargo: dict[int, Any] = {}  # rail loading facts of each piece (movement.rail), made on first use
-        self.switch_limits: dict[tuple[str, str], float] = {}
-        self.path_books: dict[tuple[str, bool], list[PathBook]] = {}  # (leg, out of gauge) -> the paths a train takes  # (force, class) -> rail wait before a mode switch (h)
+        self.switch_limits: dict[tuple[str, str], float] = {}  # (force, class) -> rail wait before a mode switch (h)
+        self.path_books: dict[tuple[str, bool], list[PathBook]] = {}  # (leg, out of gauge) -> the paths a train takes
         self.trains: list[dict[str, Any]] = []  # one record per train run: its stock, times and load
         self.train_legs: list[tuple[int, str, float, float]] = []  # (train, leg, booked entry, actual entry)
         self.diversions: list[tuple[Any, ...]] = []  # (t, pid, from mode, to mode, node, closure)

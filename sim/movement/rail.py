@@ -13,6 +13,7 @@ import simpy
 
 from ..batching import Batcher
 from ..ids import Batch, BatchKey, Stage
+from ..plan import after_rail
 from ..routing import Leg, Route
 from ..world import TRAIN, Item, Token, World
 from . import road, timetable
@@ -31,20 +32,13 @@ class Cargo(NamedTuple):
 
 
 def cargo(w: World, pid: int) -> Cargo:
-    """The rail loading facts of a piece, from its equipment type (a generic type of its class when the plan
-    has none: the class's wagon type and share, no mass, within gauge)."""
+    """The rail loading facts of a piece, from its equipment type (every piece has one: its template's, or
+    the plan's generic type of its class, loaded as the network's piece_classes say)."""
     c = w.rail_cargo.get(pid)
     if c is None:
-        p = w.pieces[pid]
-        eq = w.plan.equipment.get(p.equipment) or w.plan.generic.get(p.cls)
-        if eq is not None:
-            c = Cargo(eq.id, eq.wagon_type, max(1, math.floor(eq.per_wagon + 1e-9)), float(eq.mass_t),
-                      bool(eq.out_of_gauge))
-        else:
-            row = w.classes[p.cls]
-            share = float(row["wagon_share"])
-            c = Cargo(p.cls, str(row["wagon_type"]), max(1, math.floor(1.0 / share + 1e-9)), 0.0, False)
-        w.rail_cargo[pid] = c
+        eq = w.plan.equipment[w.pieces[pid].equipment]
+        c = w.rail_cargo[pid] = Cargo(eq.id, eq.wagon_type, max(1, math.floor(eq.per_wagon + 1e-9)),
+                                      float(eq.mass_t), bool(eq.out_of_gauge))
     return c
 
 
@@ -64,22 +58,14 @@ def priority(w: World, force: str) -> int:
 
 
 def train_limits(w: World, railhead: str, exit_: str, route: Route) -> tuple[float, float]:
-    """Usable train length (m) and mass (t; inf: no limit) without the locomotive: the tightest of the
-    railhead, the far-end terminal and the lines of the route."""
+    """Usable train length (m) and mass (t; inf: no limit) without the locomotive: the shortest of the
+    railhead's, the far-end terminal's and the lines' lengths, and the lightest of the lines' masses."""
     limits = [float(w.railhead[railhead]["max_train_m"])]
-    masses = [float(w.railhead[railhead].get("max_train_t", 0) or 0)]
     if exit_ in w.railhead:
         limits.append(float(w.railhead[exit_]["max_train_m"]))
-        masses.append(float(w.railhead[exit_].get("max_train_t", 0) or 0))
     limits += [leg.max_train_m for leg in route if leg.max_train_m > 0]
-    masses += [leg.max_train_t for leg in route]
-    cap_t = min((m for m in masses if m > 0), default=math.inf) - w.s.rail.locomotive_t
+    cap_t = min((leg.max_train_t for leg in route if leg.max_train_t > 0), default=math.inf) - w.s.rail.locomotive_t
     return min(limits) - w.s.rail.locomotive_m, cap_t
-
-
-def train_capacity_m(w: World, railhead: str, exit_: str, route: Route) -> float:
-    """Usable train length (m): the shortest of railhead, far-end terminal and line limits, less the locomotive."""
-    return train_limits(w, railhead, exit_, route)[0]
 
 
 class TrainLoad:
@@ -243,9 +229,8 @@ def _limit(w: World, pid: int) -> float:
     limit = w.switch_limits.get(key)
     if limit is None:
         h = next((h for cls, h in w.s.rail.switch_after_h.items() if cls == p.cls), None)
-        rules = w.rules[p.force].get(p.cls, [])
-        later = rules[rules.index("rail") + 1:] if "rail" in rules else []
-        limit = w.switch_limits[key] = math.inf if h is None or not any(m in ("het", "road") for m in later) else float(h)
+        switchable = h is not None and after_rail(w.rules[p.force].get(p.cls, []))
+        limit = w.switch_limits[key] = float(h) if switchable and h is not None else math.inf
     return limit
 
 
@@ -266,10 +251,7 @@ def switch_late(w: World, batch: list[Item], railhead: str, options: list[tuple[
     if waited_only:
         depart = now
     else:
-        rail = w.s.rail
-        every = rail.allocation_every_h
-        allocated = now if every <= 0 else math.ceil(now / every - 1e-9) * every
-        ready = max(now + float(w.railhead[railhead]["load_h"]), allocated + rail.path_lead_h, rail.start_h)
+        ready = max(now + float(w.railhead[railhead]["load_h"]), timetable.earliest_departure(w, now))
         planned = w.plan.router.route("rail", railhead, w.pieces[batch[0].pid].exit) or options[0][1]
         depart = timetable.plan(w, planned, ready).depart  # on the planned route
     late = [it for it in batch if depart - it.t_join >= _limit(w, it.pid) - 1e-9]
@@ -289,12 +271,8 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
     router = w.plan.router
     for it in batch:
         p = w.pieces[it.pid]
-        rules = w.rules[p.force].get(p.cls, [])
-        later = rules[rules.index("rail") + 1:] if "rail" in rules else []
         target = None
-        for mode in later:
-            if mode not in ("het", "road"):
-                continue
+        for mode in after_rail(w.rules[p.force].get(p.cls, [])):
             speed = w.s.het.speed_kmh if mode == "het" else float(w.classes[p.cls]["road_speed_kmh"])
             if speed <= 0:
                 continue
@@ -329,7 +307,7 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
 
 
 def train(w: World, batch: list[Item], railhead: str, options: list[Route], stock: Token, positioning: float,
-          need: dict[str, int], prio: int, load: tuple[float, float, bool], t_stock: float) -> Process:
+          need: dict[str, int], prio: int, load: tuple[float, float, bool], t_request: float) -> Process:
     """One train run: stock positioned to the railhead (not before rail operations start), loaded at a ramp,
     its path requested for the whole route and allocated by priority, departure on that path, the border
     crossed (the pieces delivered), on to the far end and back when the exit has one (else unloaded at the
@@ -340,9 +318,10 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
     length, mass, oog = load
     rec: dict[str, Any] = {"train": len(w.trains), "force": w.pieces[pids[0]].force, "unit": w.pieces[pids[0]].unit,
                            "railhead": railhead, "pieces": n,
-                           "tracked": sum(1 for pid in pids if w.pieces[pid].cls == "tracked"), "wagons": sum(v for k, v in need.items() if k != TRAIN),
+                           "tracked": sum(1 for pid in pids if w.pieces[pid].cls == "tracked"),
+                           "wagons": sum(v for k, v in need.items() if k != TRAIN),
                            "length_m": length, "mass_t": mass, "out_of_gauge": oog, "priority": prio,
-                           "t_request": t_stock, "t_stock": env.now,
+                           "t_request": t_request, "t_stock": env.now,
                            "stock_from": ";".join(loc or railhead for loc in w.stock.where(stock))}
     w.trains.append(rec)
     start = max(w.s.rail.start_h - env.now, 0.0)

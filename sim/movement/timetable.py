@@ -105,6 +105,19 @@ def cancel(w: World, tt: Timetable, k: int, out_of_gauge: bool) -> None:
             b.cancel(t)
 
 
+def allocation_at(w: World, t: float) -> float:
+    """The allocation round that decides a request made at t (h): the next multiple of
+    rail.allocation_every_h, or t itself when paths are allocated at once."""
+    every = w.s.rail.allocation_every_h
+    return t if every <= 0 else math.ceil(t / every - EPS) * every
+
+
+def earliest_departure(w: World, t: float) -> float:
+    """The earliest a train whose path is requested at t (h) may leave: the allocation round's time plus
+    rail.path_lead_h, and never before rail.start_h."""
+    return max(allocation_at(w, t) + w.s.rail.path_lead_h, w.s.rail.start_h)
+
+
 @dataclass
 class Request:
     """A train's request for a path: its route options, when it can be ready, its priority."""
@@ -139,8 +152,7 @@ class Desk:
         self.seq += 1
         req.t, req.seq, req.event = env.now, self.seq, env.event()
         self.pending.append(req)
-        every = w.s.rail.allocation_every_h
-        at = env.now if every <= 0 else math.ceil(env.now / every - EPS) * every
+        at = allocation_at(w, env.now)
         if self.round_due < env.now - EPS or at < self.round_due - EPS:
             self.round_due = at
             env.timeout(at - env.now).callbacks.append(self._allocate)
@@ -154,7 +166,7 @@ class Desk:
         todo = sorted(self.pending, key=lambda r: (r.priority, r.t, r.seq))
         self.pending = []
         self.round_due = -1.0
-        earliest = max(now + w.s.rail.path_lead_h, w.s.rail.start_h)
+        earliest = earliest_departure(w, now)
         for r in todo:
             t_ready = max(r.ready, earliest)
             best = _best(w, r, t_ready)
@@ -162,13 +174,10 @@ class Desk:
                 book(w, best, r.out_of_gauge, r.weight)
                 for name, h in best.held:
                     blame_group(w.ledger.blame, name, r.pids, h)
-            else:
-                for route in r.options:
-                    for leg in route:
-                        pb = w.paths(leg)
-                        if not math.isfinite(pb.interval_h):
-                            pb.never(now, r.weight, r.pids)
-                            break
+            else:  # logged once, on the first line of the best route that has no path at all
+                none_left = next((pb for pb in map(w.paths, best.route) if not math.isfinite(pb.interval_h)), None)
+                if none_left is not None:
+                    none_left.never(now, r.weight, r.pids)
             assert r.event is not None
             r.event.succeed(best)
 
