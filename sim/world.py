@@ -221,8 +221,9 @@ class World:
         return pb
 
     def uses_slots(self, leg: Leg) -> bool:
-        """Whether entering the leg needs a slot: a train path, a headway, a window or a disruption on it."""
-        return leg.mode == "rail" or leg.headway_h > 0 or bool(leg.window) or leg.link in self.outages.by_link
+        """Whether entering a road or water leg needs a slot: a headway, a window or a disruption on it (rail
+        legs take train paths: `paths`)."""
+        return leg.headway_h > 0 or bool(leg.window) or leg.link in self.outages.by_link
 
     def gate(self, node: str, weight: float = 0.0, pids: Iterable[int] = ()) -> Generator[simpy.Event, Any, float]:
         """Wait while a disruption closes the facility at `node`; returns the share of its capacity left

@@ -3,7 +3,6 @@ the routes around them, empty returns, and booking pieces' states and deliveries
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -107,23 +106,23 @@ def blame_queue(w: World, batcher: Batcher, resource: str, t_request: float) -> 
 
 
 def run_legs(w: World, route: Route, weight: float, factor: float, pids: Sequence[int] = (),
-             goals: Sequence[str] = (), fits: Fits | None = None, what: str = "train") -> Generator[simpy.Event, Any, Route]:
-    """Drive a train or barge along legs, waiting for a path or headway slot at each; at a link a disruption
-    closes, re-plan to any of `goals`. Returns the legs actually driven."""
+             goals: Sequence[str] = (), what: str = "barge") -> Generator[simpy.Event, Any, Route]:
+    """Drive a barge along water legs, waiting for a headway slot at each; at a link a disruption closes,
+    re-plan to any of `goals`. Returns the legs actually driven. (Trains run on paths booked end to end:
+    `timetable`, `rail._run`.)"""
     route = tuple(route)
     hit = w.outages.by_link
     k = 0
     while k < len(route):
         leg = route[k]
         if hit and goals and w.closure_on(leg) is not None:
-            route = route[:k] + detour(w, route[k:], goals, pids, what, fits)
+            route = route[:k] + detour(w, route[k:], goals, pids, what)
             leg = route[k]
         wait = 0.0
         if w.uses_slots(leg):
             wait, closure = w.slots(leg).book(weight=weight, pids=pids)
-            if wait and pids and (closure is not None or math.isinf(wait)):
-                why = closure.name if closure is not None else "no military path left by civil traffic"
-                set_status(w, pids, f"on {what}, waiting: {why}", leg.frm)
+            if wait and pids and closure is not None:
+                set_status(w, pids, f"on {what}, waiting: {closure.name}", leg.frm)
         # waiting for the slot and driving the leg are one timeout: the next leg is booked on arrival there
         yield w.env.timeout(wait + leg.hours(factor=factor))
         k += 1
