@@ -129,7 +129,7 @@ def _piece_len(plan: Plan) -> dict[str, float]:
     (two IFVs share a wagon). Every piece has an equipment type (the plan's generic one per class, loaded as
     the network's piece_classes say, when its template has no split)."""
     net = plan.network
-    return {eq.id: float(net.wagon_types.at[eq.wagon_type, "length_m"]) / max(1, math.floor(eq.per_wagon + 1e-9))
+    return {eq.id: float(net.wagon_types.at[eq.wagon_type, "length_m"]) / eq.whole_per_wagon
             for eq in plan.equipment.values() if eq.wagon_type and eq.wagon_type in net.wagon_types.index}
 
 
@@ -364,7 +364,7 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float], leave: frozenset[int] = fr
 
         def wagon(p: PiecePlan) -> tuple[str, float]:
             eq = plan.equipment[p.equipment]
-            return eq.wagon_type, 1.0 / max(1, math.floor(eq.per_wagon + 1e-9))
+            return eq.wagon_type, 1.0 / eq.whole_per_wagon
 
         def far(x: str) -> float:
             """Least time at and beyond the exit before the empty train heads back."""
@@ -422,7 +422,7 @@ def _wagons_or_hets(plan: Plan, taus: dict[int, float], pids: list[int]) -> list
         mine = [p for p in pieces if plan.equipment[p.equipment].wagon_type == wt]
         if not mine:
             continue
-        per_wagon = max(max(1, math.floor(plan.equipment[p.equipment].per_wagon + 1e-9)) for p in mine)
+        per_wagon = max(plan.equipment[p.equipment].whole_per_wagon for p in mine)
         routes = [(p.railhead or p.entry, p.route) for p in mine]
         cycle = min(float(heads[rh]["load_h"]) * _low(plan, "rail_load") + 2 * _route_h(r, travel) for rh, r in routes)
         cycle += min(far, min((float(heads[p.exit]["unload_h"]) for p in mine if p.exit in heads), default=far))

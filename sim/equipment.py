@@ -52,6 +52,12 @@ class EquipmentType:
         """Share of one wagon a piece takes (1 / per_wagon)."""
         return 1.0 / self.per_wagon
 
+    @property
+    def whole_per_wagon(self) -> int:
+        """Whole pieces of this type one wagon carries (a generic type's per_wagon, 1 / wagon_share, may be
+        fractional: a wagon carries no part of a piece), at least one."""
+        return max(1, math.floor(self.per_wagon + 1e-9))
+
 
 def _missing(value: object) -> bool:
     """A cell that could not be read (None, or NaN once pandas made the column numeric)."""
@@ -181,13 +187,13 @@ def wagon_of(eq: EquipmentType) -> tuple[str, float]:
 
 
 def wagons_for(equipments: Iterable[EquipmentType]) -> dict[str, int]:
-    """Wagons by type for a set of pieces. Wagons are filled per equipment type: two infantry fighting vehicles
-    share a heavy flat, an infantry fighting vehicle and a battle tank do not. Pieces not carried by rail (no
-    wagon type) take none."""
+    """Wagons by type for a set of pieces. Wagons are filled per equipment type, with whole pieces: two
+    infantry fighting vehicles share a heavy flat, an infantry fighting vehicle and a battle tank do not.
+    Pieces not carried by rail (no wagon type) take none."""
     count: Counter[EquipmentType] = Counter(e for e in equipments if e.wagon_type)
     out: Counter[str] = Counter()
     for eq, n in count.items():
-        out[eq.wagon_type] += math.ceil(n * eq.share - 1e-9)
+        out[eq.wagon_type] += math.ceil(n / eq.whole_per_wagon)
     return dict(sorted(out.items()))
 
 

@@ -20,6 +20,7 @@ from .batching import Batcher, Load
 from .defaults import resolve_run
 from .disruptions import Outage, Outages, draw
 from .distributions import Distribution, Sampler
+from .equipment import tare_of
 from .ids import BatchKey, Res, ResourceId
 from .ledger import Ledger
 from .plan import PiecePlan, Plan, UnitPlan, mode_rules
@@ -116,8 +117,7 @@ class World:
         self.railhead = rows(net.railheads)
         self.staging = rows(net.staging)
         self.wagon_len: dict[str, float] = {str(k): float(v) for k, v in net.wagon_types["length_m"].items()}
-        tare = net.wagon_types.get("tare_t", {})
-        self.wagon_tare: dict[str, float] = {str(k): float(v or 0) for k, v in dict(tare).items()}
+        self.wagon_tare = tare_of(net.wagon_types)
         self._build_resources()
         self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h), plan.links_of)
         for o in self.outages.all:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import simpy
 
 from ..batching import Batcher
+from ..equipment import train_mass_t, wagons_for
 from ..ids import Batch, BatchKey, Stage
 from ..plan import after_rail
 from ..routing import Leg, Route
@@ -37,8 +38,8 @@ def cargo(w: World, pid: int) -> Cargo:
     c = w.rail_cargo.get(pid)
     if c is None:
         eq = w.plan.equipment[w.pieces[pid].equipment]
-        c = w.rail_cargo[pid] = Cargo(eq.id, eq.wagon_type, max(1, math.floor(eq.per_wagon + 1e-9)),
-                                      float(eq.mass_t), bool(eq.out_of_gauge))
+        c = w.rail_cargo[pid] = Cargo(eq.id, eq.wagon_type, eq.whole_per_wagon, float(eq.mass_t),
+                                      bool(eq.out_of_gauge))
     return c
 
 
@@ -112,23 +113,15 @@ class TrainLoad:
 
 
 def wagons_needed(w: World, pids: Sequence[int]) -> dict[str, int]:
-    """Wagons by type for a set of pieces, filled per equipment type."""
-    n: dict[tuple[str, str, int], int] = {}
-    for pid in pids:
-        c = cargo(w, pid)
-        key = (c.wagon_type, c.equipment, c.per_wagon)
-        n[key] = n.get(key, 0) + 1
-    out: dict[str, int] = {}
-    for (wt, _, per), k in sorted(n.items()):
-        out[wt] = out.get(wt, 0) + math.ceil(k / per)
-    return out
+    """Wagons by type for a set of pieces, filled per equipment type (equipment.wagons_for)."""
+    return wagons_for(w.plan.equipment[w.pieces[pid].equipment] for pid in pids)
 
 
 def load_of(w: World, pids: Sequence[int]) -> tuple[float, float, bool]:
     """Length (m) and mass (t) without the locomotive, and whether any piece is out of gauge."""
     wagons = wagons_needed(w, pids)
     length = sum(n * w.wagon_len[wt] for wt, n in wagons.items())
-    mass = sum(n * w.wagon_tare.get(wt, 0.0) for wt, n in wagons.items()) + sum(cargo(w, p).mass_t for p in pids)
+    mass = train_mass_t(wagons, (w.plan.equipment[w.pieces[p].equipment] for p in pids), w.wagon_tare)
     return length, mass, any(cargo(w, p).out_of_gauge for p in pids)
 
 
