@@ -205,7 +205,11 @@ def _tau(plan: Plan, p: PiecePlan) -> float:
         head = p.railhead
         routes = [r for x in next(f.exits for f in s.forces if f.id == p.force)
                   for r in plan.router.alternatives("rail", head, x)] or [p.route]
-        return hours(p.to_origin, speed) + load + min(hours(r) for r in routes)
+        if p.het_shuttle:  # on a HET to the railhead: loaded, driven, unloaded
+            access = s.het.load_h * _low(plan, "het_load") + hours(p.to_origin, s.het.speed_kmh) + s.het.unload_h
+        else:
+            access = hours(p.to_origin, speed)
+        return access + load + min(hours(r) for r in routes)
     if p.mode == "road":
         return hours(p.to_origin, speed) + hours(p.route, speed)
     if p.mode == "het":
@@ -385,10 +389,11 @@ def _fleet_bounds(plan: Plan, taus: dict[int, float], leave: frozenset[int] = fr
             least = min((wagons[p.pid][1] for p in mine), default=0.0)
             if least > 0:  # pieces taking no share of a wagon need none
                 out.append(_fleet(ResourceId(Res.WAGONS, wt).name, mine, n_wagons / least, cycle, taus))
-    het = [p for p in force if p.mode == "het"]
+    het = [p for p in force if p.mode == "het" or p.het_shuttle]  # a HET shuttle to a railhead takes one trip
     if het:
-        cycle = min(s.het.load_h * _low(plan, "het_load")
-                    + 2 * sum(leg.drive_h(s.het.speed_kmh, travel) for leg in p.route) for p in het)
+        cycle = min(s.het.load_h * _low(plan, "het_load") + (s.het.unload_h if p.het_shuttle else 0.0)
+                    + 2 * sum(leg.drive_h(s.het.speed_kmh, travel) for leg in (p.to_origin if p.het_shuttle else p.route))
+                    for p in het)
         out.append(_fleet(ResourceId(Res.HETS).name, het, float(s.pools.hets), cycle, taus))
     barge = [p for p in force if p.mode == "barge"]
     if barge:  # counted in barge loads: the pieces' barge shares against what one load holds

@@ -113,10 +113,11 @@ class Stage(StrEnum):
 
 class Batch(StrEnum):
     """The kinds of group pieces move in: a train, a serial to a railhead (shuttle), to a staging area or
-    straight to the exit, a HET serial, a barge load."""
+    straight to the exit, a HET serial to the exit or to a railhead (HET shuttle), a barge load."""
 
     TRAIN = "train"
     SHUTTLE = "shuttle"
+    HET_SHUTTLE = "het_shuttle"
     TO_STAGING = "to_staging"
     ROAD = "road"
     HET = "het"
@@ -125,7 +126,7 @@ class Batch(StrEnum):
 
 class BatchKey(NamedTuple):
     """Which batcher a piece joins: pieces with equal keys move together. `origin` is the railhead (trains)
-    or the entry node; `dest` the exit (trains, road, HET, barge), the railhead (shuttles) or the staging
+    or the entry node; `dest` the exit (trains, road, HET, barge), the railhead (shuttles, HET shuttles) or the staging
     area (serials to staging); trains form per unit as well."""
 
     kind: Batch

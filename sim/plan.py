@@ -56,6 +56,7 @@ class PiecePlan:
     flow: bool = False  # a piece of a sustainment flow (not of a force: it does not count towards closure)
     equipment: str = ""  # equipment type id (a key of Plan.equipment)
     tow: int = -1  # a trailer: the piece id of the prime mover that tows it from the staging area (-1: none)
+    het_shuttle: bool = False  # rail: the road leg to the railhead (to_origin) is on a HET (Het.shuttle_over_km)
 
 
 @dataclass(frozen=True)
@@ -300,12 +301,16 @@ def _mode_options(plan: Plan, force: Force, entry: str, cls: str, mode: str) -> 
 
 def _rail_option(plan: Plan, force: Force, entry: str, cls: str) -> Option | None:
     """The railhead reached fastest by road from the entry (the force's own, if it names one) that has a rail
-    route to an exit; the piece is shuttled there unless it is the entry itself."""
-    net, router = plan.network, plan.router
+    route to an exit; the piece is shuttled there unless it is the entry itself. A class whose rules allow HET
+    but not road is routed there at HET speed and rides a HET when the move is longer than
+    `het.shuttle_over_km` (it drives a shorter one, e.g. inside a port estate)."""
+    net, router, s = plan.network, plan.router, plan.scenario
     wt = net.piece_classes.at[cls, "wagon_type"]
-    if not wt or wt not in plan.scenario.pools.wagons:
+    if not wt or wt not in s.pools.wagons:
         return None
-    speed = _speed(plan, cls)
+    rules = mode_rules(s, force).get(cls, [])
+    het_ok = "het" in rules and "road" not in rules
+    speed = s.het.speed_kmh if het_ok else _speed(plan, cls)
     exits = list(force.exits)
     heads = [force.railhead] if force.railhead else sorted(net.railheads.index)
     best: tuple[tuple[float, str], Option] | None = None
@@ -320,7 +325,9 @@ def _rail_option(plan: Plan, force: Force, entry: str, cls: str) -> Option | Non
             continue
         score = (sum(leg.hours(speed) for leg in access), head)
         if best is None or score < best[0]:
-            best = (score, {"railhead": head, "to_origin": access, "exit": found[0], "route": found[1]})
+            by_het = het_ok and sum(leg.length_km for leg in access) > s.het.shuttle_over_km
+            best = (score, {"railhead": head, "to_origin": access, "exit": found[0], "route": found[1],
+                            "het_shuttle": by_het})
     return None if best is None else best[1]
 
 

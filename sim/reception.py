@@ -128,6 +128,9 @@ def hand_over(w: World, pid: int, port_token: Token | None) -> None:
         env.process(road.het_piece(w, item))
         return
     key = movement.first_batch(w, pid)
+    if p.het_shuttle:  # a HET to its railhead first
+        env.process(road.het_piece(w, item, key, movement.join))
+        return
     if key is None:  # road piece whose entry is its staging area
         w.leave_port([item])
         staging.piece_at_staging(w, pid)

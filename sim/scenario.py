@@ -205,6 +205,11 @@ class Het(Strict):
     speed_kmh: float = Field(50.0, gt=0, le=MAX_SPEED_KMH)  # assumption; SLT Elefant max 62 km/h (freenet.de)
     load_h: float = Field(0.5, ge=0, le=MAX_TIME_H)
     unload_h: float = Field(0.5, ge=0, le=MAX_TIME_H)
+    shuttle_over_km: float = Field(5.0, ge=0, le=1e5)
+    # a piece whose mode rules allow HET but not road, planned for rail from a railhead away from its port, rides a
+    # HET to the railhead when the road move is longer than this (km), and drives it under escort when shorter.
+    # ASSUMPTION: tracked vehicles do not march on Belgian public roads in these moves (all tracked by rail, DEF20:
+    # europeafrica.army.mil 2092998); a move inside a port estate (Zeebrugge quay to its yard, 2.3 km) is driven
 
 
 class Barge(Strict):

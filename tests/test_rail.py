@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from netkit import link, node, road_links, scenario, tiny_network
 
+from sim.bound import closure_bound
 from sim.model import Model
 from sim.plan import compile_plan
 from sim.runner import run_replication
@@ -163,3 +164,46 @@ def test_no_serial_marches_before_its_convoy_clearance(tmp_path):
     r = run_replication(plan)
     # 150 km at 60 km/h plus the 15 min halt after the first hour, from 30 h on
     assert r.pieces["delivered_h"].min() == pytest.approx(30 + 2.5 + 0.25)
+
+
+def het_network(km: float) -> dict:
+    """The tiny network with its railhead `km` km by road from the port (50 km/h), 100 km of rail to the exit."""
+    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
+             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("rh", "railhead", 51.0, 4.6)]
+    links = [*road_links(), link("r_port_rh", "road", "port", "rh", km, 50),
+             link("l_rh_exit", "rail", "rh", "exit_rail", 100, 50, paths_per_day=24)]
+    heads = [{"node": "rh", "ramps": 1, "load_h": 4, "unload_h": 1, "max_train_m": 740},
+             {"node": "exit_rail", "ramps": 1, "load_h": 4, "unload_h": 1, "max_train_m": 740}]
+    return {"nodes": nodes, "links": links, "railheads": heads}
+
+
+TRACKED_BY_HET = {**RAIL_ONLY, "tracked": ["rail", "het"]}
+
+
+def test_tracked_vehicles_ride_het_shuttles_to_a_railhead_away_from_the_port(tmp_path):
+    plan = plan_for(tmp_path, het_network(25), None, templates=ONE_UNIT, forces=ONE_FORCE, modes=TRACKED_BY_HET,
+                    pools={"hets": 2})
+    assert [(p.railhead, p.het_shuttle) for p in plan.pieces] == [("rh", True)] * 4
+    r = run_replication(plan)
+    mv = r.moves[(r.moves["kind"] == "piece") & (r.moves["stage"] == "shuttle")].sort_values("id")
+    gap = 0.075 / 50  # 75 m between vehicles at 50 km/h
+    # two HETs: pieces 0 and 1 (discharged at 0.1 and 0.2 h) are loaded in 0.5 h and leave together at 0.7 h,
+    # 25 km at 50 km/h; unloaded by 1.2 h + 0.5 h; the HETs are back at the port 0.5 h later (2.2 h + a gap),
+    # when pieces 2 and 3 get them and leave, loaded, at 2.7 h + a gap
+    assert list(mv["t_start"]) == pytest.approx([0.7, 0.7, 2.7 + gap, 2.7 + gap])
+    assert list(mv["t_end"]) == pytest.approx([1.2, 1.2 + gap, 3.2 + gap, 3.2 + 2 * gap])
+    hets = r.usage[r.usage["resource"] == "hets"].sort_values("t_request")
+    assert list(hets["t_grant"]) == pytest.approx([0.1, 0.2, 2.2 + gap, 2.2 + gap])
+    loads = r.moves[r.moves["stage"] == "rail_load"].sort_values("id")
+    assert list(loads["t_in"]) == pytest.approx([1.7 + gap] * 2 + [3.7 + 2 * gap] * 2)  # after unloading
+    assert closure_bound(plan).bound_h <= r.summary()["closure_h"] + 1e-9
+
+
+def test_a_move_inside_the_port_estate_is_driven_and_one_allowed_by_road_is_marched(tmp_path):
+    short = plan_for(tmp_path / "a", het_network(3), None, templates=ONE_UNIT, forces=ONE_FORCE, modes=TRACKED_BY_HET)
+    assert {p.het_shuttle for p in short.pieces} == {False}  # 3 km is under het.shuttle_over_km (5 km)
+    by_road = plan_for(tmp_path / "b", het_network(25), None, templates=ONE_UNIT, forces=ONE_FORCE,
+                       modes={**RAIL_ONLY, "tracked": ["rail", "road", "het"]})
+    assert {p.het_shuttle for p in by_road.pieces} == {False}  # its rules let it march
+    r = run_replication(short)
+    assert "hets" not in set(r.usage["resource"])

@@ -16,8 +16,9 @@ def first_batch(w: World, pid: int) -> BatchKey | None:
     """The batch a piece joins first after reception (None: it moves alone, or is already at its staging area)."""
     p = w.pieces[pid]
     if p.mode == "rail":
-        if p.to_origin:  # shuttled to its railhead, then into a train
-            return BatchKey(Batch.SHUTTLE, p.entry, p.force, p.railhead or p.entry)
+        if p.to_origin:  # shuttled to its railhead (in a serial or on a HET), then into a train
+            kind = Batch.HET_SHUTTLE if p.het_shuttle else Batch.SHUTTLE
+            return BatchKey(kind, p.entry, p.force, p.railhead or p.entry)
         return rail.train_key(w, pid)
     if p.mode == "road":
         staging = w.plan.units[(p.force, p.unit)].staging
@@ -44,7 +45,7 @@ def announce(w: World) -> None:
 
 def join(w: World, key: BatchKey, item: Item) -> None:
     """Hand a piece to the batch of `key` (trains, shuttles, road serials to the exit, HET serials, barges)."""
-    if key.kind in (Batch.TRAIN, Batch.SHUTTLE):
+    if key.kind in (Batch.TRAIN, Batch.SHUTTLE, Batch.HET_SHUTTLE):
         rail.join(w, key, item)
     elif key.kind is Batch.BARGE:
         water.join(w, key, item)

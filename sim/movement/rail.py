@@ -138,6 +138,8 @@ def join(w: World, key: BatchKey, item: Item) -> None:
             b = _train_batcher(w, key)
         elif key.kind is Batch.SHUTTLE:
             b = road.serial_batcher(w, key, lambda batch: shuttle(w, batch))
+        elif key.kind is Batch.HET_SHUTTLE:
+            b = road.serial_batcher(w, key, lambda batch: het_shuttle(w, batch))
         else:
             raise ValueError(f"not a rail batch: {key}")
     b.put(item)
@@ -152,6 +154,25 @@ def shuttle(w: World, batch: list[Item]) -> Process:
         w.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, Stage.SHUTTLE, head, it.t_join, t0, t)
         w.ledger.piece(it.pid, "waiting for train", head)
         join(w, train_key(w, it.pid), it._replace(port_token=None, t_join=w.env.now))
+
+
+def het_shuttle(w: World, batch: list[Item]) -> Process:
+    """A serial of loaded HETs from the entry to a railhead elsewhere: the pieces are unloaded there and wait
+    for their trains; the HETs drive back empty and are free again at the entry."""
+    p = w.pieces[batch[0].pid]
+    head, route, het = p.railhead or p.entry, p.to_origin, w.s.het
+    t0, times = yield from road.depart(w, batch, "on HET to railhead", route, het.speed_kmh)
+    for it, t in zip(batch, times, strict=True):
+        q = w.pieces[it.pid]
+        w.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, Stage.SHUTTLE, head, it.t_join, t0, t)
+        w.ledger.piece(it.pid, "unloading from HET", head)
+    yield w.env.timeout(het.unload_h)
+    for it in batch:
+        w.ledger.piece(it.pid, "waiting for train", head)
+        join(w, train_key(w, it.pid), it._replace(port_token=None, asset=None, t_join=w.env.now))
+    yield w.env.timeout(sum(leg.hours(het.speed_kmh) for leg in route))
+    for it in batch:
+        w.hets.give(it.asset)  # type: ignore[arg-type]  # a piece on a HET shuttle carries its HET
 
 
 def _train_batcher(w: World, key: BatchKey) -> Batcher:
@@ -285,7 +306,8 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
             keep.append(it)
             continue
         mode, x, r = target
-        w.pieces[it.pid] = replace(p, mode=mode, entry=railhead, exit=x, route=r, to_origin=(), railhead=None)
+        w.pieces[it.pid] = replace(p, mode=mode, entry=railhead, exit=x, route=r, to_origin=(), railhead=None,
+                                   het_shuttle=False)
         w.diversions.append((now, it.pid, "rail", mode, railhead, why))
         w.ledger.piece(it.pid, f"diverted to {mode}", railhead)
         moved.setdefault(BatchKey(Batch(mode), railhead, p.force, x), []).append(it._replace(t_join=now))

@@ -86,13 +86,17 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
 
 
 def serial_batcher(w: World, key: BatchKey, then: Callable[[list[Item]], Process]) -> Batcher:
-    """Road serials of at most convoy.max_vehicles; `then(batch)` runs as its own process."""
+    """Road serials of at most convoy.max_vehicles (HET serials: no more than there are HETs, so that a serial
+    never waits for pieces that wait for the HETs it holds); `then(batch)` runs as its own process."""
     def dispatch(batch: list[Item]) -> Process:
         w.env.process(then(batch))
         return
         yield
 
-    return w.batcher(key, Additive(w.s.convoy.max_vehicles, lambda item: 1.0), dispatch, w.s.convoy.max_wait_h)
+    size = w.s.convoy.max_vehicles
+    if key.kind in (Batch.HET, Batch.HET_SHUTTLE):
+        size = min(size, w.hets.capacity)
+    return w.batcher(key, Additive(size, lambda item: 1.0), dispatch, w.s.convoy.max_wait_h)
 
 
 def depart(w: World, batch: list[Item], status: str, route: Route, speed_kmh: float | None = None) -> Process:
@@ -146,14 +150,16 @@ def staging_serial(w: World, u: UnitState, pids: list[int], riders: int) -> Proc
 
 
 # ---- HET ------------------------------------------------------------------------------------------------
-def het_piece(w: World, item: Item) -> Process:
-    """A tracked piece waits for a HET, is loaded, then joins a HET serial."""
+def het_piece(w: World, item: Item, key: BatchKey | None = None,
+              then: Callable[[World, BatchKey, Item], None] | None = None) -> Process:
+    """A piece waits for a HET, is loaded, then joins a HET serial: `key` (by default the serial to its exit),
+    through `then` (by default this module's join; HET shuttles to a railhead are joined by the rail module)."""
     p = w.pieces[item.pid]
     w.ledger.piece(item.pid, "waiting for HET", p.entry)
     token = yield from w.hets.take(1, weight=1, pids=(item.pid,))
     yield w.env.timeout(w.s.het.load_h * w.factor("het_load", p.entry))
     w.ledger.piece(item.pid, "on HET, waiting for serial", p.entry)
-    join(w, BatchKey(Batch.HET, p.entry, p.force, p.exit), item._replace(asset=token))
+    (then or join)(w, key or BatchKey(Batch.HET, p.entry, p.force, p.exit), item._replace(asset=token))
 
 
 def het_convoy(w: World, batch: list[Item]) -> Process:
