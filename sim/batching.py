@@ -28,14 +28,14 @@ class Load(Protocol[T_contra]):
 
 class Additive(Generic[T]):
     """A group of items with sizes (1 vehicle, a barge share) that holds up to `capacity`: full when less
-    room is left than the last item took."""
+    room is left than the last item took. Without `size_of`, every item has size 1."""
 
-    def __init__(self, capacity: float, size_of: Callable[[T], float]):
+    def __init__(self, capacity: float, size_of: Callable[[T], float] | None = None):
         self.capacity, self.size_of = capacity, size_of
         self.n, self.total, self.last = 0, 0.0, 0.0
 
     def add(self, item: T) -> bool:
-        size = self.size_of(item)
+        size = self.size_of(item) if self.size_of is not None else 1.0
         if self.n and self.total + size > self.capacity + 1e-9:
             return False
         self.n, self.total, self.last = self.n + 1, self.total + size, size
@@ -77,12 +77,12 @@ class Batcher(Generic[T]):
             self._done = False
             self._timer_due = -1.0
             self.env.process(self._run())
-        self.queue.append((self.env.now, item))
+        self.queue.append((self.env._now, item))  # SimPy's clock without its property: the hot path of joining
         self.expected -= 1
         if not self._closed:
             self._add(item)
-        if self._full or self.expected <= 0 or len(self.queue) == 1:  # a first item: the process sets a timer
-            self._poke()
+        if self._closed or (self._n > 0 and self.load.full) or self.expected <= 0 or len(self.queue) == 1:
+            self._poke()  # full, nothing more expected, or a first item (the process sets a timer)
 
     def _add(self, item: T) -> None:
         """Add an item to the group at the head, or close the group if it does not fit."""

@@ -59,6 +59,17 @@ class PiecePlan:
     het_shuttle: bool = False  # rail: the road leg to the railhead (to_origin) is on a HET (Het.shuttle_over_km)
 
 
+def changed(p: PiecePlan, **changes: Any) -> PiecePlan:
+    """A piece's plan with some fields changed: `dataclasses.replace` without running __init__ again, which
+    costs ten times as much (a piece diverted or switched to another mode, on the hot path of the run)."""
+    unknown = changes.keys() - p.__dict__.keys()
+    if unknown:
+        raise TypeError(f"PiecePlan has no field {sorted(unknown)}")
+    q = object.__new__(PiecePlan)
+    q.__dict__.update(p.__dict__, **changes)
+    return q
+
+
 @dataclass(frozen=True)
 class ShipPlan:
     """One ship call with its manifest (piece ids)."""

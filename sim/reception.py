@@ -35,24 +35,30 @@ def ship(w: World, sp: ShipPlan) -> Process:
     shifts, clock = parse_window(w.s.ports.shifts_at(port)), w.s.start_clock_h
     check_shifts = shifts if w.s.ports.tech_check_in_shifts else ()
     marshalling, gated, pieces, n = w.marshalling[port], port in w.outages.by_node, w.pieces, len(sp.pids)
+    discharge, check, timeout = w.sampler("discharge", port), w.sampler("tech_check", port), env.timeout
     token = yield from w.berths[port].acquire(weight=n, pids=sp.pids)
     for k, pid in enumerate(sp.pids):
-        led.piece(pid, "on board, waiting for marshalling space", port)
         t0 = env.now
-        space = yield from marshalling.take(1, weight=n - k, pids=islice(sp.pids, k, None))
-        share = (yield from w.gate(port, n - k, islice(sp.pids, k, None))) if gated else 1.0
+        if not gated and marshalling.free_now(1):  # space free now: the piece is discharged at once
+            space, share = marshalling.take_now(1, weight=n - k), 1.0
+        else:
+            led.piece(pid, "on board, waiting for marshalling space", port)
+            space = yield from marshalling.take(1, weight=n - k, pids=islice(sp.pids, k, None))
+            share = (yield from w.gate(port, n - k, islice(sp.pids, k, None))) if gated else 1.0
+        led.piece(pid, "discharging", port)
         p = pieces[pid]
-        work_h = w.factor("discharge", port) / pph[p.cls] / share
+        work_h = discharge() / pph[p.cls] / share
         if shifts:  # discharge only inside the port's shifts: it stops at a shift's end, resumes at the next
-            t1 = next_open(shifts, env.now, clock)
-            if t1 > env.now:
+            now = env.now
+            t1 = next_open(shifts, now, clock)
+            if t1 > now:
                 led.piece(pid, "on board, waiting for the next shift", port)
-            yield env.timeout(work_end(shifts, env.now, work_h, clock) - env.now)
+            yield timeout(work_end(shifts, now, work_h, clock) - now)
         else:
             t1 = env.now
-            yield env.timeout(work_h)
+            yield timeout(work_h)
         led.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.DISCHARGE, port, t0, t1, env.now)
-        received(w, pid, space, check_h * w.factor("tech_check", port), check_shifts)
+        received(w, pid, space, check_h * check(), check_shifts)
     w.berths[port].release(token)
 
 
@@ -112,19 +118,26 @@ def received(w: World, pid: int, port_token: Token | None, check_h: float, shift
     w.ledger.piece(pid, "technical check", w.pieces[pid].entry)
     if check_h > 0:
         delay = work_end(shifts, w.env.now, check_h, w.s.start_clock_h) - w.env.now if shifts else check_h
-        w.env.timeout(delay, (pid, port_token)).callbacks.append(lambda ev: hand_over(w, *ev.value))
+        w.env.timeout(delay, (w, pid, port_token)).callbacks.append(_checked)
     else:
         hand_over(w, pid, port_token)
+
+
+def _checked(ev: Any) -> None:
+    """The technical check of a piece is done (the callback of its timeout, whose value is (world, piece,
+    marshalling token))."""
+    hand_over(*ev.value)
 
 
 def hand_over(w: World, pid: int, port_token: Token | None) -> None:
     """Hand a received piece to its mode of onward movement, or to its unit's staging area."""
     p, env = w.pieces[pid], w.env
-    item = Item(pid, port_token, env.now)
-    if p.mode == "air":
+    item = Item(pid, port_token, env._now)  # SimPy's clock without its property: once per piece
+    mode = p.mode
+    if mode == "air":
         env.process(movement.air.helicopter(w, item))
         return
-    if p.mode == "het":
+    if mode == "het":
         env.process(road.het_piece(w, item))
         return
     key = movement.first_batch(w, pid)

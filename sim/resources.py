@@ -149,6 +149,20 @@ class Pool:
         self.open: dict[int, Token] = {}  # held now, by token number
         self._next = 0
 
+    def free_now(self, amount: float) -> bool:
+        """Whether a take of `amount` would be granted at once (nobody waits before it and enough is free)."""
+        return amount <= self.level and not self.waiting
+
+    def take_now(self, amount: float, weight: float = 1.0) -> Token:
+        """The take of `amount` granted at once (free_now said so): the token take() would return, without
+        its generator."""
+        self.level -= amount
+        self._next += 1
+        now = self.env._now  # SimPy's clock without its property: the hot path of discharge
+        token = (amount, now, now, weight, self._next)
+        self.open[self._next] = token
+        return token
+
     def take(self, amount: float, weight: float = 1.0, pids: Iterable[int] = ()) -> Wait:
         """Wait for `amount` units; returns a token for give(). `pids`: the pieces held back while waiting."""
         t0 = self.env.now

@@ -245,10 +245,16 @@ class World:
     def factor(self, name: str, stream: str) -> float:
         """A draw of the named time factor from its own stream."""
         draw_ = self._samplers.get((name, stream))
+        return draw_() if draw_ is not None else self.sampler(name, stream)()
+
+    def sampler(self, name: str, stream: str) -> Callable[[], float]:
+        """The draws of the named time factor from its own stream (named: the same numbers whenever it is first
+        asked for), for a process that draws many."""
+        draw_ = self._samplers.get((name, stream))
         if draw_ is None:
             dist: Distribution = getattr(self.s.times, name)
             draw_ = self._samplers[(name, stream)] = Sampler(dist, self.streams(f"{name}:{stream}"))
-        return draw_()
+        return draw_
 
     # ---- batching --------------------------------------------------------------------------------------
     def expect(self, key: BatchKey, n: int) -> None:

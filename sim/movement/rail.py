@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Sequence
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 import simpy
@@ -14,7 +13,7 @@ import simpy
 from ..batching import Batcher
 from ..equipment import train_mass_t, wagons_for
 from ..ids import Batch, BatchKey, Stage
-from ..plan import after_rail
+from ..plan import after_rail, changed
 from ..routing import Leg, Route
 from ..world import TRAIN, Item, Token, World
 from . import road, timetable
@@ -282,11 +281,15 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
     keep: list[Item] = []
     moved: dict[BatchKey, list[Item]] = {}
     found_by: dict[tuple[str, float], list[tuple[float, str, Route]]] = {}  # routes to the exits, per force and speed
+    modes_of: dict[tuple[str, str], list[str]] = {}  # the modes after rail, per force and class
     router = w.plan.router
     for it in batch:
         p = w.pieces[it.pid]
         target = None
-        for mode in after_rail(w.rules[p.force].get(p.cls, [])):
+        modes = modes_of.get((p.force, p.cls))
+        if modes is None:
+            modes = modes_of[(p.force, p.cls)] = after_rail(w.rules[p.force].get(p.cls, []))
+        for mode in modes:
             speed = w.s.het.speed_kmh if mode == "het" else float(w.classes[p.cls]["road_speed_kmh"])
             if speed <= 0:
                 continue
@@ -306,7 +309,7 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
             keep.append(it)
             continue
         mode, x, r = target
-        w.pieces[it.pid] = replace(p, mode=mode, entry=railhead, exit=x, route=r, to_origin=(), railhead=None,
+        w.pieces[it.pid] = changed(p, mode=mode, entry=railhead, exit=x, route=r, to_origin=(), railhead=None,
                                    het_shuttle=False)
         w.diversions.append((now, it.pid, "rail", mode, railhead, why))
         w.ledger.piece(it.pid, f"diverted to {mode}", railhead)

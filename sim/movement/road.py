@@ -40,15 +40,16 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
     factor = w.factor("travel", f"road:{route[0].key}") if route else 1.0
     v = speed_kmh
     route = tuple(route)
-    hit = w.outages.by_link
+    hit, timeout, cscs = w.outages.by_link, env.timeout, w.csc
+    halt = (c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h)
     ahead = 0.0  # driving time not yet waited for: legs without a stop, slot or closure between them are one timeout
     k = 0
     while k < len(route):  # the route may change length on the way (a detour)
         leg = route[k]
-        stop = csc and k > 0 and leg.frm in w.csc
-        slot = w.uses_slots(leg)
+        stop = csc and k > 0 and leg.frm in cscs
+        slot = leg.headway_h > 0 or bool(leg.window) or leg.link in hit  # w.uses_slots, written out: the hot path
         if ahead and (stop or slot):
-            yield env.timeout(ahead)
+            yield timeout(ahead)
             ahead = 0.0
         if hit and w.closure_on(leg) is not None:
             route = route[:k] + detour(w, route[k:], [route[-1].to], pids, what="serial")
@@ -67,13 +68,12 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
                 set_status(w, pids, f"road march, waiting: {closure.name}", leg.frm)
         v = min(leg.speed_kmh, speed_kmh)
         drive = leg.drive_h(speed_kmh, factor)
-        halts = halt_time(driven + drive, c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h) - \
-            halt_time(driven, c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h)
+        halts = halt_time(driven + drive, *halt) - halt_time(driven, *halt)
         driven += drive
         ahead += wait + drive + halts + leg.delay_h
         k += 1
     if ahead:
-        yield env.timeout(ahead)
+        yield timeout(ahead)
     gap_h = c.gap_m / 1000.0 / v
     head = env.now
     behind = [0.0] * n  # column length (m) of what the vehicles ahead tow
@@ -96,7 +96,7 @@ def serial_batcher(w: World, key: BatchKey, then: Callable[[list[Item]], Process
     size = w.s.convoy.max_vehicles
     if key.kind in (Batch.HET, Batch.HET_SHUTTLE):
         size = min(size, w.hets.capacity)
-    return w.batcher(key, Additive(size, lambda item: 1.0), dispatch, w.s.convoy.max_wait_h)
+    return w.batcher(key, Additive(size), dispatch, w.s.convoy.max_wait_h)
 
 
 def depart(w: World, batch: list[Item], status: str, route: Route, speed_kmh: float | None = None) -> Process:
