@@ -17,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 
+from .bands import band_length, band_paths
 from .ids import Res, ResourceId
 from .naming import name_words
 from .network import discharge_rates
@@ -158,7 +159,8 @@ def _route_h(route: Route, travel_low: float) -> float:
 def _leg_rate(leg: Leg, per_train: float, per_serial: float, per_barge: float) -> tuple[float, float]:
     """(pieces per hour, pieces in flight) through one directed link; (inf, 0) when it does not limit.
 
-    Rail: one train of `per_train` pieces per path (none when civil traffic leaves no path). Road and water:
+    Rail: one train of `per_train` pieces per path (none when civil traffic leaves no path; by band as
+    _band_entries counts them when the line gives path bands). Road and water:
     one serial of `per_serial` or one barge of `per_barge` pieces per headway. Entries in any stretch of T
     hours are at most T / headway + 1 on a link always open; with a daily window, each of its open spells of
     L hours takes at most ceil(L / headway) entries a day and T hours meet at most T / 24 + 1 + L / 24 of
@@ -167,6 +169,9 @@ def _leg_rate(leg: Leg, per_train: float, per_serial: float, per_barge: float) -
     if leg.mode == "rail":
         if leg.paths_per_day <= 0 or per_train <= 0:
             return 0.0, 0.0
+        if leg.path_bands:
+            per_day, trains = _band_entries(leg)
+            return per_day / 24.0 * per_train, trains * per_train
         return leg.paths_per_day / 24.0 * per_train, per_train
     if leg.headway_h <= 0:
         return INF, 0.0
@@ -176,6 +181,30 @@ def _leg_rate(leg: Leg, per_train: float, per_serial: float, per_barge: float) -
     spells = [(h, math.ceil(h / leg.headway_h - 1e-9)) for h in _open_spells(leg.window)]
     per_day = sum(n for _, n in spells)
     return per_day * batch / 24.0, sum(n * (1.0 + h / 24.0) for h, n in spells) * batch
+
+
+def _band_entries(leg: Leg) -> tuple[float, float]:
+    """(entries a day, entries in flight) of a rail line with path bands, such that entries in any stretch of T
+    hours are at most the daily entries x T / 24 plus the in-flight term. A band of L hours with p paths (its
+    share of the line's paths a day, bands.band_paths) spaces its entries at least L / p apart (partial outages
+    and windows only space them more), so (a) each day's band takes at most ceil(p) of them, and T hours meet at
+    most T / 24 + 1 + L / 24 of the band's days; and (b) T hours hold at most T / (L / p) + 1 of them. Each band
+    counts by the smaller rate: with whole p, (a), p a day (the line's paths a day in total), unless the band
+    lasts all day, when (b) gives the same rate with one train in flight, as without bands. A share that is not
+    whole (paths scaled by investments or civil traffic) can give a band ceil(p) entries on a day, more than p:
+    the rate counts them, so the bound stays below the model's closure."""
+    per_day, in_flight = 0.0, 0.0
+    for s, e, p in band_paths(leg.path_bands, leg.paths_per_day):
+        if p <= 0:
+            continue
+        length = band_length(s, e)
+        whole = math.ceil(p - 1e-9)
+        spaced = 24.0 * p / length  # (b), a day
+        if spaced <= whole:
+            per_day, in_flight = per_day + spaced, in_flight + 1.0
+        else:
+            per_day, in_flight = per_day + whole, in_flight + whole * (1.0 + length / 24.0)
+    return per_day, in_flight
 
 
 def _open_spells(window: Window) -> list[float]:

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .bands import open_hours, parse_bands
 from .errors import Problem
 from .forces import load_templates
-from .network import Network, corridor_names
+from .network import Network, corridor_names, links_by_name
 from .scenario import Force, Scenario
+from .windows import parse_window
 
 if TYPE_CHECKING:
     from .plan import UnitPlan
@@ -31,6 +33,7 @@ def check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
     out += _unknown(file, "corridors.in_service", s.corridors.in_service, corridors, "unknown corridor or link")
     out += _unknown(file, "nodes_out_of_service", s.nodes_out_of_service, nodes, "unknown node")
     out += [Problem(file, f"windows.{key}", key, "unknown corridor or link") for key in s.windows if key not in corridors]
+    out += _check_windows_on_bands(s, file, net, corridors)
     out += [Problem(file, f"pools.wagons.{wt}", wt, f"unknown wagon type; the network has {sorted(net.wagon_types.index)}")
             for wt in s.pools.wagons if wt not in net.wagon_types.index]
     for i, f in enumerate(s.forces):
@@ -41,6 +44,27 @@ def check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
     out += [Problem(file, f"ports.by_port.{port}", port, "unknown sea port (not in seaports.csv)")
             for port in s.ports.by_port if port not in net.seaports.index]
     out += check_rail(s, file, net)
+    return out
+
+
+def _check_windows_on_bands(s: Scenario, file: str, net: Network, corridors: set[str]) -> list[Problem]:
+    """A scenario window on a link with path bands leaves some hour in which a band offers paths (trains enter
+    such a link only when both are open)."""
+    out = []
+    by_name = links_by_name(net)
+    for key, text in sorted(s.windows.items()):
+        if key not in corridors:
+            continue
+        window = parse_window(text)
+        for lid in by_name[key]:
+            try:
+                bands = parse_bands(net.links.at[lid, "path_bands"])
+            except ValueError:  # reported with the network's problems
+                continue
+            spans = tuple((a, b) for a, b, n in bands if n > 0)
+            if bands and open_hours(spans, window) <= 0:
+                out.append(Problem(file, f"windows.{key}", text, f"leaves link {lid} no hour in which its path bands "
+                                                                 f"({net.links.at[lid, 'path_bands']}) offer a path"))
     return out
 
 

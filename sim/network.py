@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from .bands import parse_bands
 from .errors import Problem
 from .ids import PIECE_CLASSES
 from .tables import NUMERIC, read_table, schema
@@ -95,7 +96,7 @@ def _load_network(folder: Path, stamp: tuple) -> Network:
         frames[t].attrs["defaulted"] = defaulted
         frames[t].index.name = None
     net = Network(name=folder.name, folder=folder, sources=sources, investments=investments, **frames)
-    for check in (check_unique_keys, check_values, check_references, check_windows, check_sources, check_investments):
+    for check in (check_unique_keys, check_values, check_references, check_windows, check_bands, check_sources, check_investments):
         problems.extend(check(net))
     for t in (*TABLES, "investments"):  # defaulted-cell bookkeeping is only for check_sources; pandas copies attrs
         net.table(t).attrs.clear()
@@ -161,6 +162,34 @@ def check_windows(net: Network) -> list[Problem]:
             parse_window(row["window"])
         except ValueError as exc:
             out.append(Problem(net.file("links"), f"{key}.window", row["window"], str(exc)))
+    return out
+
+
+def check_bands(net: Network) -> list[Problem]:
+    """Path bands parse, do not overlap, are given on rail links only and not with a window, and their paths
+    add up to the link's paths_per_day."""
+    out = []
+    file = net.file("links")
+    for key, row in net.links.iterrows():
+        text = row["path_bands"]
+        if not text:
+            continue
+        where = f"{key}.path_bands"
+        if row["mode"] != "rail":
+            out.append(Problem(file, where, text, f"path bands are for rail links; this link is {row['mode']}"))
+        if row["window"]:
+            out.append(Problem(file, where, text, f"give either path_bands or a window ({row['window']}), not both: "
+                                                  "the bands already say when paths are offered"))
+        try:
+            bands = parse_bands(text)
+        except ValueError as exc:
+            out.append(Problem(file, where, text, str(exc)))
+            continue
+        total = sum(n for _, _, n in bands)
+        ppd = row["paths_per_day"]
+        if ppd is not None and not pd.isna(ppd) and float(ppd) != total:
+            out.append(Problem(file, where, text, f"the bands give {total} paths a day but paths_per_day is {float(ppd):g}; "
+                                                  f"set paths_per_day to {total}"))
     return out
 
 
@@ -254,6 +283,7 @@ def build_graph(
             "headway_h": float(row["headway_min"] or 0) / 60.0,
             "delay_h": float(row["delay_h"] or 0),
             "window": parse_window(row["window"]),
+            "path_bands": parse_bands(row["path_bands"]),
         }
         g.add_edge(row["from"], row["to"], key=f"{lid}>", direction=">", **attrs)
         g.add_edge(row["to"], row["from"], key=f"{lid}<", direction="<", **attrs)

@@ -14,6 +14,7 @@ from typing import Any
 
 import simpy
 
+from .bands import open_hours
 from .disruptions import Outage, Outages
 from .ids import ResourceId
 from .windows import Window, next_open
@@ -343,6 +344,126 @@ class PathBook(_Entries):
     def never(self, t_request: float, weight: float, pids: Iterable[int]) -> None:
         """Note a request no path will ever serve (logged as a wait until the end of the run)."""
         self.stuck.append((t_request, weight, tuple(pids)))
+
+
+class BandedPathBook(PathBook):
+    """The military train paths of a line that offers them by time band of the day (`bands.py`): a train
+    enters only inside a band with paths (and inside the window, if the scenario gives the line one), never
+    while a known closure holds it, and at least the interval of its band from every other train booked, or
+    the interval of that train's band where it is longer (so spacing is the same seen from either train).
+    A partial outage divides every interval by its capacity factor, as on a line without bands.
+
+    `bands` are (start_h, end_h, interval_h) with clock hours (end < start wraps midnight; interval inf: no
+    path in the band); hours outside every band have no path. `interval_h` stays 24 h / the line's paths a
+    day (inf: no path left at all). The day is cut into segments once, here, so `earliest` does no parsing;
+    a line without bands is a plain PathBook and pays nothing for them."""
+
+    EPS = 1e-9  # a time this close before a band's start counts as in that band (as spacing tolerates 1e-9 h)
+
+    def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
+                 bands: tuple[tuple[float, float, float], ...], window: Window = (), start_clock_h: float = 0.0,
+                 blame: list[Blame] | None = None, outages: list[Outage] | None = None):
+        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages)
+        self.band_iv = [iv for _, _, iv in bands]  # interval of each band (h)
+        self.by_band: list[list[float]] = [[] for _ in bands]  # entries booked in each band, sorted
+        cuts: list[tuple[float, float, int]] = []
+        for j, (s, e, _) in enumerate(bands):
+            cuts += [(s, e, j)] if s < e else [(s, 24.0, j), (0.0, e, j)]
+        segs: list[tuple[float, float, int]] = []  # the whole day, hours outside every band as band -1
+        at = 0.0
+        for s, e, j in sorted(c for c in cuts if c[1] > c[0]):
+            if s > at:
+                segs.append((at, s, -1))
+            segs.append((s, e, j))
+            at = e
+        if at < 24.0:
+            segs.append((at, 24.0, -1))
+        self._starts = [s for s, _, _ in segs]
+        self._band = [j for _, _, j in segs]
+        self._iv = [self.band_iv[j] if j >= 0 else math.inf for j in self._band]
+        n = len(segs)
+        # per segment: the clock hour (maybe past 24) where the run of segments with its interval ends (inf: never,
+        # one interval all day), and for a segment without paths the hour the next one with paths starts
+        self._run_end: list[float] = []
+        self._opens: list[float] = []
+        for k in range(n):
+            end, m = segs[k][1], 1
+            while m < n and self._iv[(k + m) % n] == self._iv[k]:
+                end = segs[(k + m) % n][1] + 24.0 * ((k + m) // n)
+                m += 1
+            self._run_end.append(math.inf if m == n else end)
+            nxt = next((segs[(k + m) % n][0] + 24.0 * ((k + m) // n) for m in range(1, n + 1)
+                        if math.isfinite(self._iv[(k + m) % n])), math.inf)
+            self._opens.append(nxt)
+        open_spans = tuple((s, e) for s, e, iv in bands if math.isfinite(iv))
+        self._never = not math.isfinite(interval_h) or open_hours(open_spans, window) <= 0
+
+    def _segment(self, t: float) -> tuple[int, float]:
+        """The segment of the day time t falls in, and t's clock hour (a hair below 0 just before midnight)."""
+        c = (t + self.clock) % 24.0
+        if c >= 24.0 - self.EPS:
+            c -= 24.0
+        return bisect.bisect_right(self._starts, c + self.EPS) - 1, c
+
+    def gap(self, t: float) -> float:
+        """Least time (h) between a train entering at t and one entering later in the same band."""
+        iv = self._iv[self._segment(t)[0]]
+        if self.outages:
+            return iv / Outages.factor_at(self.outages, t)
+        return iv
+
+    def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, Outage | None]:
+        """Earliest entry >= t inside a band with paths, inside the window, with no closure started by `known_at`
+        (if `outages`) and spaced from every train booked; and the first closure that held it back."""
+        if self._never:
+            return math.inf, None
+        first = None
+        eps = self.EPS
+        while math.isfinite(t):
+            t = next_open(self.window, t, self.clock)
+            k, c = self._segment(t)
+            iv = self._iv[k]
+            if not math.isfinite(iv):  # no path in this band: on to the next band with paths
+                t += self._opens[k] - c
+                continue
+            if outages and self.outages:
+                t2, o = Outages.up_at(self.outages, t, known_at)
+                if t2 != t:
+                    first = first or o
+                    t = t2
+                    continue
+            f = Outages.factor_at(self.outages, t) if self.outages else 1.0
+            later = t
+            for j, booked in enumerate(self.by_band):
+                if not booked:
+                    continue
+                sep = max(iv, self.band_iv[j]) / f
+                i = bisect.bisect_right(booked, t - sep + eps)
+                if i < len(booked) and booked[i] < t + sep - eps:
+                    later = max(later, booked[i] + sep)
+            if later > t:  # every time before `later` in this band is too close to a train booked
+                t = min(later, t + self._run_end[k] - c)  # past the band's end its interval no longer holds
+                continue
+            return t, first
+        return t, first
+
+    def book(self, t: float, t_request: float, weight: float = 1.0) -> None:
+        """Book an entry at t (found free by earliest), requested at t_request."""
+        j = self._band[self._segment(t)[0]]
+        if j < 0:
+            raise RuntimeError(f"{self.info.name}: an entry booked at {t:.4f} h is outside every band with paths")
+        bisect.insort(self.by_band[j], t)
+        super().book(t, t_request, weight)
+
+    def cancel(self, t: float) -> None:
+        """Give back a path booked at t that the train will not use."""
+        j = self._band[self._segment(t)[0]]
+        if j >= 0:
+            booked = self.by_band[j]
+            i = bisect.bisect_left(booked, t - 1e-9)
+            if i < len(booked) and abs(booked[i] - t) <= 1e-9:
+                del booked[i]
+        super().cancel(t)
 
 
 FleetGrant = tuple[tuple[str, str, int], ...]  # (location, kind, count) taken

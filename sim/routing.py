@@ -7,6 +7,7 @@ from itertools import pairwise
 
 import networkx as nx
 
+from .bands import Bands
 from .windows import Window
 
 
@@ -28,6 +29,7 @@ class Leg:
     delay_h: float
     window: Window
     max_train_t: float = 0.0  # rail: heaviest train the line accepts, locomotive included (t; 0 = no limit)
+    path_bands: Bands = ()  # rail: paths by time band as the network gives them (bands.py; empty: spread over the day)
 
     def drive_h(self, speed_kmh: float | None = None, factor: float = 1.0) -> float:
         """Driving time (h) at the slower of the link and the mover, times a travel-time factor (1 = as
@@ -68,7 +70,8 @@ class Router:
                 leg = Leg(key=key, link=d["link"], corridor=d["corridor"], mode=mode, frm=u, to=w,
                           length_km=d["length_km"], speed_kmh=d["speed_kmh"], paths_per_day=d["paths_per_day"],
                           max_train_m=d["max_train_m"], headway_h=d["headway_h"], delay_h=d["delay_h"],
-                          window=d["window"], max_train_t=d.get("max_train_t", 0.0))
+                          window=d["window"], max_train_t=d.get("max_train_t", 0.0),
+                          path_bands=d.get("path_bands", ()))
                 old = best.get((u, w))
                 if old is None or leg.hours() < old.hours():
                     best[(u, w)] = leg

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 import simpy
 
+from .bands import band_intervals
 from .batching import Batcher, Load
 from .defaults import resolve_run
 from .disruptions import Outage, Outages, draw
@@ -24,7 +25,7 @@ from .equipment import tare_of
 from .ids import BatchKey, Res, ResourceId
 from .ledger import Ledger
 from .plan import PiecePlan, Plan, UnitPlan, mode_rules
-from .resources import Counting, Fleet, PathBook, Pool, ResourceInfo, Slots, Station, blame_group
+from .resources import BandedPathBook, Counting, Fleet, PathBook, Pool, ResourceInfo, Slots, Station, blame_group
 from .rng import Streams
 from .routing import Leg, Route
 from .scenario import Scenario
@@ -211,13 +212,19 @@ class World:
         return sl
 
     def paths(self, leg: Leg) -> PathBook:
-        """The military train paths of a directed rail link."""
+        """The military train paths of a directed rail link: spread over the day (or its window), or by time band
+        when the link gives `path_bands`."""
         pb = self._paths.get(leg.key)
         if pb is None:
             interval = 24.0 / leg.paths_per_day if leg.paths_per_day > 0 else math.inf  # none left by civil traffic
             info = self._info(ResourceId(Res.PATHS, leg.key), leg.frm, leg.paths_per_day, "paths/day")
-            pb = self._paths[leg.key] = PathBook(self.env, self.log, info, interval, leg.window, self.s.start_clock_h,
-                                                 self.ledger.blame, self.outages.by_link.get(leg.link))
+            outs = self.outages.by_link.get(leg.link)
+            if leg.path_bands:  # paths by time of day, shared in proportion when the line's paths a day changed
+                pb = BandedPathBook(self.env, self.log, info, interval, band_intervals(leg.path_bands, leg.paths_per_day),
+                                    leg.window, self.s.start_clock_h, self.ledger.blame, outs)
+            else:
+                pb = PathBook(self.env, self.log, info, interval, leg.window, self.s.start_clock_h, self.ledger.blame, outs)
+            self._paths[leg.key] = pb
         return pb
 
     def uses_slots(self, leg: Leg) -> bool:
