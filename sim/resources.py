@@ -349,8 +349,10 @@ class PathBook(_Entries):
 class BandedPathBook(PathBook):
     """The military train paths of a line that offers them by time band of the day (`bands.py`): a train
     enters only inside a band with paths (and inside the window, if the scenario gives the line one), never
-    while a known closure holds it, and at least the interval of its band from every other train booked, or
-    the interval of that train's band where it is longer (so spacing is the same seen from either train).
+    while a known closure holds it, at least its band's interval from every other train booked in that band, and
+    at least the shorter of the two bands' intervals from a train in another band (the same seen from either
+    train). So each band offers its own paths: a day-band train at 20:00 does not take the paths of the night
+    band that opens at 22:00, and a line's bands together give it its paths a day.
     A partial outage divides every interval by its capacity factor, as on a line without bands.
 
     `bands` are (start_h, end_h, interval_h) with clock hours (end < start wraps midnight; interval inf: no
@@ -434,10 +436,11 @@ class BandedPathBook(PathBook):
                     continue
             f = Outages.factor_at(self.outages, t) if self.outages else 1.0
             later = t
+            own = self._band[k]
             for j, booked in enumerate(self.by_band):
                 if not booked:
                     continue
-                sep = max(iv, self.band_iv[j]) / f
+                sep = (iv if j == own else min(iv, self.band_iv[j])) / f
                 i = bisect.bisect_right(booked, t - sep + eps)
                 if i < len(booked) and booked[i] < t + sep - eps:
                     later = max(later, booked[i] + sep)

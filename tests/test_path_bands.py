@@ -51,12 +51,12 @@ def clock_of(t: float, clock: float = 0.0) -> float:
 # ---- the spacing rule on one book --------------------------------------------------------------------------
 def test_four_night_entries_two_hours_apart_then_the_day_band() -> None:
     pb = book_of(NIGHT, 5)
-    # five trains ready at 22:00: the night band's four paths at 22, 24, 26 and 28 h; the fifth would enter the
-    # day band at 06:00 (30 h) but needs the day band's 16 h from the night entry at 04:00 (the larger interval
-    # of the two bands): 20:00 the next day, 44 h
-    assert [take(pb, 22.0) for _ in range(5)] == pytest.approx([22.0, 24.0, 26.0, 28.0, 44.0])
+    # six trains ready at 22:00: the night band's four paths at 22, 24, 26 and 28 h; the fifth takes the day
+    # band's path at 06:00 (30 h: 2 h after the night entry at 04:00, the shorter interval of the two bands);
+    # the day band has no second path that day (16 h later is 22:00), so the sixth takes the next night's first
+    assert [take(pb, 22.0) for _ in range(6)] == pytest.approx([22.0, 24.0, 26.0, 28.0, 30.0, 46.0])
     # the log holds each entry until its band's interval has passed
-    assert [round(u[3] - u[2], 9) for u in pb.log] == [2.0, 2.0, 2.0, 2.0, 16.0]
+    assert [round(u[3] - u[2], 9) for u in pb.log] == [2.0, 2.0, 2.0, 2.0, 16.0, 2.0]
 
 
 def test_hours_outside_every_band_have_no_path_and_the_clock_counts() -> None:
@@ -87,16 +87,33 @@ def night_interval(t: float) -> float:
     return 2.0 if c >= 22.0 or c < 6.0 else 16.0
 
 
+def needed(a: float, b: float, interval: Any, band: Any) -> float:
+    """The spacing two entries need: their band's interval in one band, the shorter of the two across bands."""
+    return interval(a) if band(a) == band(b) else min(interval(a), interval(b))
+
+
 @pytest.mark.parametrize(("first", "second"), [(19.0, 22.0), (22.0, 19.0)])
-def test_spacing_across_a_band_boundary_is_the_same_from_either_side(first: float, second: float) -> None:
+def test_across_a_band_boundary_the_shorter_interval_applies_from_either_side(first: float, second: float) -> None:
     # a day entry at 19:00 (day interval 16 h) and a night entry at 22:00 (night interval 2 h) are 3 h apart:
-    # enough for the night entry's own interval, not for the day entry's. Whichever is booked first, the other
-    # is refused
+    # more than the shorter of the two intervals, so each band keeps its own path whichever is booked first
     pb = book_of(NIGHT, 5)
     take(pb, first)
-    e, _ = pb.earliest(second)
-    assert e != pytest.approx(second)
-    assert abs(e - first) >= max(night_interval(e), night_interval(first)) - 1e-9
+    assert pb.earliest(second)[0] == pytest.approx(second)
+    # 1 h apart (21:00 and 22:00) is too close from either side
+    for a, b in [(21.0, 22.0), (22.0, 21.0)]:
+        pb = book_of(NIGHT, 5)
+        take(pb, a)
+        e, _ = pb.earliest(b)
+        assert e != pytest.approx(b)
+        assert abs(e - a) >= 2.0 - 1e-9
+    # a day entry at 21:00 pushes the night's first to 23:00; a night entry at 22:00 leaves the day band nothing
+    # after 21:00 that day, so a train ready then takes the night's next path, 24 h
+    pb = book_of(NIGHT, 5)
+    take(pb, 21.0)
+    assert pb.earliest(22.0)[0] == pytest.approx(23.0)
+    pb = book_of(NIGHT, 5)
+    take(pb, 22.0)
+    assert pb.earliest(21.0)[0] == pytest.approx(24.0)
     # and two night entries 2 h apart are fine either way
     pb = book_of(NIGHT, 5)
     take(pb, 24.0)
@@ -106,10 +123,10 @@ def test_spacing_across_a_band_boundary_is_the_same_from_either_side(first: floa
 def test_a_partial_outage_divides_every_band_interval() -> None:
     half = Outage("slow", "other", "x", 0.0, 100.0, 0.5)
     pb = book_of(NIGHT, 5, outages=[half])
-    # at half capacity the night band's entries are 4 h apart and the day band's 32 h: after 22 and 26 h, 04:00 is
-    # too close and 06:00 (day band) is 32 h from nothing booked only from 58 h on, past the day band's end:
-    # the next night, at 46 and 50 h
-    assert [take(pb, 22.0) for _ in range(4)] == pytest.approx([22.0, 26.0, 46.0, 50.0])
+    # at half capacity the night band's entries are 4 h apart and the day band's 32 h: 22 and 26 h; 04:00 (28 h)
+    # is too close; the day band's path at 06:00 (30 h, 4 h after 26 h); the day band has none again until 62 h,
+    # so the next night's, at 46 and 50 h
+    assert [take(pb, 22.0) for _ in range(5)] == pytest.approx([22.0, 26.0, 30.0, 46.0, 50.0])
 
 
 def _uniform(ppd: float, clock: float, outages: list[Outage] | None) -> PathBook:
@@ -176,17 +193,20 @@ def test_booked_entries_always_respect_the_spacing_rule(text: str, scale: float,
             pb.cancel(entries.pop(k))
     entries += [take(pb, t) for t in asks[:5]]
 
-    def interval(t: float) -> float:
+    def band(t: float) -> int:
         c = (t + clock + 1e-9) % 24.0
-        for s, e, iv in ivs:
+        for j, (s, e, _) in enumerate(ivs):
             if (s <= c < e) if s < e else (c >= s or c < e):
-                return iv
-        return math.inf
+                return j
+        return -1
+
+    def interval(t: float) -> float:
+        return ivs[band(t)][2] if band(t) >= 0 else math.inf
 
     for t in entries:
         assert math.isfinite(interval(t)), (t, text)  # inside a band with paths
     for a, b in itertools.combinations(entries, 2):
-        assert abs(a - b) >= max(interval(a), interval(b)) - 1e-6, (a, b, text)
+        assert abs(a - b) >= needed(a, b, interval, band) - 1e-6, (a, b, text)
 
 
 # ---- the network's checks ------------------------------------------------------------------------------------
@@ -323,15 +343,18 @@ def test_a_run_on_a_banded_line_keeps_every_train_on_its_booked_path(tmp_path: P
     assert all(booked == pytest.approx(actual) for _, _, booked, actual in legs)
     ivs = {(22.0, 6.0): 8 / 6, (6.0, 22.0): 8.0}
 
-    def interval(t: float) -> float:
+    def band(t: float) -> tuple[float, float]:
         c = (t + 18.0 + 1e-9) % 24.0
-        return ivs[(22.0, 6.0)] if (c >= 22.0 or c < 6.0) else ivs[(6.0, 22.0)]
+        return (22.0, 6.0) if (c >= 22.0 or c < 6.0) else (6.0, 22.0)
+
+    def interval(t: float) -> float:
+        return ivs[band(t)]
 
     for key in ("l_port_exit>", "l_port_exit<"):
         entries = sorted(actual for _, k, _, actual in legs if k == key)
         assert entries, key
         for a, b in itertools.combinations(entries, 2):
-            assert abs(a - b) >= max(interval(a), interval(b)) - 1e-9
+            assert abs(a - b) >= needed(a, b, interval, band) - 1e-9
     # the bound stays below the closure
     assert closure_bound(plan).bound_h <= r.summary()["closure_h"] + 1e-6
 
