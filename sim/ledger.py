@@ -10,6 +10,7 @@ from typing import Protocol
 from .plan import Plan
 
 Move = tuple  # (kind, id, force, unit, cls, count, stage, node, t_in, t_start, t_end)
+MOVE_FIELDS = 11  # the fields of a Move
 NOT_ARRIVED = "not arrived"
 DELIVERED = "delivered"
 
@@ -32,7 +33,7 @@ class Ledger:
     def __init__(self, plan: Plan, clock: Clock | None = None):
         n = len(plan.pieces)
         self.clock = clock or _Stopped()  # its `now` (h) dates each piece's present status
-        self.moves: list[Move] = []
+        self.moves: list = []  # the Moves one after the other, flat (see move_columns)
         self.usage: list[tuple] = []
         self.blame: list[tuple[str, tuple[int, ...], float]] = []  # (resource, pieces, hours each waited for it)
         self.status = [NOT_ARRIVED] * n
@@ -94,4 +95,11 @@ class Ledger:
 
     def record(self, kind: str, ident: int, force: str, unit: str, cls: str, count: int, stage: str, node: str,
                t_in: float, t_start: float, t_end: float) -> None:
-        self.moves.append((kind, ident, force, unit, cls, count, stage, node, t_in, t_start, t_end))
+        """One Move. Kept in one flat list rather than a tuple each: tens of thousands of tuples alive at the
+        end of a run are what the garbage collector scans longest (a twentieth of the run), a flat list of
+        strings and numbers it passes at once."""
+        self.moves += (kind, ident, force, unit, cls, count, stage, node, t_in, t_start, t_end)
+
+    def move_columns(self) -> list[list]:
+        """The Moves recorded, as one list per field (in Move order)."""
+        return [self.moves[i::MOVE_FIELDS] for i in range(MOVE_FIELDS)]

@@ -16,7 +16,7 @@ from .movement import road
 from .movement.legs import Process
 from .network import discharge_rates
 from .plan import FlightPlan, FlowPlan, ShipPlan
-from .windows import Window, next_open, parse_window, work_end
+from .windows import Window, next_open, parse_window, window_spells, work_end, work_end_in
 from .world import Item, Token, World
 
 _WAITING_FOR = {kind: f"waiting for {kind.value.replace('_', ' ')} batch" for kind in Batch}
@@ -33,6 +33,7 @@ def ship(w: World, sp: ShipPlan) -> Process:
     row = w.seaport[port]
     pph, check_h = discharge_rates(row), float(row["tech_check_h"])
     shifts, clock = parse_window(w.s.ports.shifts_at(port)), w.s.start_clock_h
+    spells = window_spells(shifts)
     check_shifts = shifts if w.s.ports.tech_check_in_shifts else ()
     marshalling, gated, pieces, n = w.marshalling[port], port in w.outages.by_node, w.pieces, len(sp.pids)
     discharge, check, timeout = w.sampler("discharge", port), w.sampler("tech_check", port), env.timeout
@@ -53,7 +54,7 @@ def ship(w: World, sp: ShipPlan) -> Process:
             t1 = next_open(shifts, now, clock)
             if t1 > now:
                 led.piece(pid, "on board, waiting for the next shift", port)
-            yield timeout(work_end(shifts, now, work_h, clock) - now)
+            yield timeout(work_end_in(spells, now, work_h, clock) - now)
         else:
             t1 = env.now
             yield timeout(work_h)

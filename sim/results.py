@@ -176,7 +176,7 @@ class Results:
             version=__version__,
             end_h=float(end_h),
             events=m.env.events_processed,
-            moves=pd.DataFrame(led.moves, columns=MOVE_COLUMNS),
+            moves=pd.DataFrame(dict(zip(MOVE_COLUMNS, led.move_columns(), strict=True)), columns=MOVE_COLUMNS),
             usage=pd.DataFrame(led.usage, columns=USAGE_COLUMNS),
             resources=resources,
             pieces=pieces,

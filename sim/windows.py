@@ -50,8 +50,12 @@ def work_end(window: Window, t: float, work_h: float, start_clock_h: float = 0.0
     An empty window is always open (t + work_h)."""
     if not window or work_h <= 0:
         return t + work_h
-    spells = _spells(window)
-    if spells == [(0.0, 24.0)]:
+    return work_end_in(_spells(window), t, work_h, start_clock_h)
+
+
+def work_end_in(spells: list[tuple[float, float]], t: float, work_h: float, start_clock_h: float = 0.0) -> float:
+    """work_end on a window's open spells (window_spells), for a caller that asks many times of one window."""
+    if work_h <= 0 or spells == [(0.0, 24.0)]:
         return t + work_h
     day0 = t - (t + start_clock_h) % 24.0  # scenario time of the last clock midnight at or before t
     left = work_h
@@ -71,6 +75,11 @@ def work_end(window: Window, t: float, work_h: float, start_clock_h: float = 0.0
 def _spells(window: Window) -> list[tuple[float, float]]:
     """The window's open spells within a day, sorted and joined (made once per window)."""
     return _merged(_segments(window))
+
+
+def window_spells(window: Window) -> list[tuple[float, float]]:
+    """The open spells of a daily window (always open when it is empty), for work_end_in."""
+    return _spells(window) if window else [(0.0, 24.0)]
 
 
 def _merged(segments: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -54,7 +54,8 @@ def deliver(w: World, pids: Sequence[int], times: Sequence[float], node: str, st
 
 def road_speed(w: World, pids: Iterable[int]) -> float:
     """The slowest road speed of the pieces (km/h): a serial drives at the pace of its slowest vehicle."""
-    return min(float(w.classes[w.pieces[pid].cls]["road_speed_kmh"]) for pid in pids)
+    pieces = w.pieces
+    return min(float(w.classes[c]["road_speed_kmh"]) for c in {pieces[pid].cls for pid in pids})
 
 
 def eta(w: World, route: Route, t: float, outages: bool = True) -> float:
