@@ -190,9 +190,15 @@ def wagons_for(equipments: Iterable[EquipmentType]) -> dict[str, int]:
     """Wagons by type for a set of pieces. Wagons are filled per equipment type, with whole pieces: two
     infantry fighting vehicles share a heavy flat, an infantry fighting vehicle and a battle tank do not.
     Pieces not carried by rail (no wagon type) take none."""
-    count: Counter[EquipmentType] = Counter(e for e in equipments if e.wagon_type)
+    count: dict[str, int] = {}  # by equipment id (hashing the type itself hashes every field)
+    types: dict[str, EquipmentType] = {}
+    for e in equipments:
+        if e.wagon_type:
+            count[e.id] = count.get(e.id, 0) + 1
+            types[e.id] = e
     out: Counter[str] = Counter()
-    for eq, n in count.items():
+    for key, n in count.items():
+        eq = types[key]
         out[eq.wagon_type] += math.ceil(n / eq.whole_per_wagon)
     return dict(sorted(out.items()))
 
