@@ -141,7 +141,7 @@ def hand_over(w: World, pid: int, port_token: Token | None) -> None:
     if mode == "het":
         env.process(road.het_piece(w, item))
         return
-    key = movement.first_batch(w, pid)
+    key = w.first_keys[pid] if pid < len(w.first_keys) else movement.first_batch(w, pid)
     if p.het_shuttle:  # a HET to its railhead first
         env.process(road.het_piece(w, item, key, movement.join))
         return

@@ -92,6 +92,7 @@ class World:
         self._paths: dict[str, PathBook] = {}
         self._positioning: dict[tuple[str, str], float] = {}
         self.batchers: dict[BatchKey, Batcher[Item]] = {}
+        self.first_keys: list[BatchKey | None] = []  # each piece's first batch after reception (movement.announce)
         self.expected: dict[BatchKey, int] = {}  # pieces announced to batchers not made yet
         self._samplers: dict[tuple[str, str], Callable[[], float]] = {}
         self.reversed_routes: dict[Route, Route] = {}  # empty returns, made once per route

@@ -34,9 +34,10 @@ def first_batch(w: World, pid: int) -> BatchKey | None:
 
 def announce(w: World) -> None:
     """Tell every batch how many pieces will join it, so that a group need not wait for pieces that will
-    never come: each piece's first batch, and the train a shuttled piece joins after its shuttle."""
-    for p in w.plan.pieces:
-        key = first_batch(w, p.pid)
+    never come: each piece's first batch, and the train a shuttled piece joins after its shuttle. Each piece's
+    first batch is kept (World.first_keys) for its hand-over after reception."""
+    w.first_keys = [first_batch(w, p.pid) for p in w.plan.pieces]
+    for p, key in zip(w.plan.pieces, w.first_keys, strict=True):
         if key is not None:
             w.expect(key, 1)
         if p.mode == "rail" and p.to_origin:
