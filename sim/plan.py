@@ -38,7 +38,7 @@ from .scenario import Flow, Force, Scenario, read_scenario
 EARTH_KM = 6371.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PiecePlan:
     """Static facts of one piece: who it belongs to, how and where it moves."""
 
@@ -62,16 +62,12 @@ class PiecePlan:
 def changed(p: PiecePlan, **changes: Any) -> PiecePlan:
     """A piece's plan with some fields changed: `dataclasses.replace` without running __init__ again, which
     costs ten times as much (a piece diverted or switched to another mode, on the hot path of the run)."""
-    unknown = changes.keys() - _PIECE_FIELDS
+    unknown = changes.keys() - p.__dict__.keys()
     if unknown:
         raise TypeError(f"PiecePlan has no field {sorted(unknown)}")
     q = object.__new__(PiecePlan)
-    for name in _PIECE_FIELDS:
-        object.__setattr__(q, name, changes[name] if name in changes else getattr(p, name))
+    q.__dict__.update(p.__dict__, **changes)
     return q
-
-
-_PIECE_FIELDS = PiecePlan.__slots__
 
 
 @dataclass(frozen=True)
