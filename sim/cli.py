@@ -140,12 +140,15 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     story = bottleneck_story(s, s) if s.get("bound_by") is not None else None  # the run's summary holds the bound
     if story is not None:  # bound_h is None when a cut has no capacity: shown as 'not closed'
         con.print(story.bound_line(), markup=False, highlight=False)
-    t = Table(title="Closure by brigade")
-    for c in ("brigade", "50 %", "90 %", "closure"):
+    t = Table(title="Closure by brigade", caption="50 % and 90 % of its pieces, its last piece; combat power: "
+                                                  "all its units closed (critical equipment and personnel in)")
+    for c in ("brigade", "50 %", "90 %", "closure", "combat power", "containers"):
         t.add_column(c, justify="right" if c != "brigade" else "left")
     for b, v in s["brigades"].items():
-        t.add_row(b, format_hours(v["closure_50_h"]), format_hours(v["closure_90_h"]), format_hours(v["closure_h"]))
+        t.add_row(b, format_hours(v["closure_50_h"]), format_hours(v["closure_90_h"]), format_hours(v["closure_h"]),
+                  format_hours(v.get("combat_power_closure_h")), format_hours(v.get("containers_closure_h")))
     con.print(t)
+    _print_units(con, s)
     for kind in ("pieces", "personnel"):
         v = s[kind]
         con.print(f"{kind.capitalize()}: entered {v['entered']:,}, delivered {v['delivered']:,}, in system {v['in_system']:,}, not arrived {v['not_arrived']:,}")
@@ -177,6 +180,26 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     _print_friction(con, s)
     if out is not None:
         con.print(f"Tables and summary.json written to {out}")
+
+
+def _print_units(con: Console, s: dict) -> None:
+    """The units, late ones first: when each closed, against its RDD, and what it waited for longest."""
+    units = s.get("units")
+    if not units:
+        return
+    dated = any(u["rdd_h"] is not None for u in units)
+    t = Table(title=f"Units ({s.get('late_units', 0)} late)" if dated else "Units",
+              caption="closed: critical equipment and personnel across the exit; waited longest for: the resource "
+                      "its pieces waited for longest")
+    for c in ("brigade", "unit", "closed", *(("RDD", "late", "") if dated else ()), "waited longest for"):
+        t.add_column(c, justify="right" if c in ("closed", "RDD", "late") else "left",
+                     overflow="fold" if c == "waited longest for" else "ellipsis")
+    for u in units:
+        waited = f"{u['waited_longest_for']} ({u['waited_h']:,.0f} piece-h)" if u["waited_longest_for"] else "-"
+        rdd = (format_hours(u["rdd_h"]) if u["rdd_h"] is not None else "-",
+               format_hours(u["late_h"]) if u["late_h"] else "-", u["timing"]) if dated else ()
+        t.add_row(u["force"], u["unit"], format_hours(u["closed_h"]), *rdd, waited)
+    con.print(t)
 
 
 def _count(x: float) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import output
+from .closure import combat_power, unit_table
 from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
 from .naming import name_words
@@ -62,6 +63,15 @@ def _share_time(done: np.ndarray, total: int, share: float) -> float | None:
     if need == 0 or len(done) < need:
         return None
     return float(np.sort(done)[need - 1])
+
+
+def _unit_row(r: dict[str, Any]) -> dict[str, Any]:
+    """A unit's row for the summary: times rounded (h), None where unknown."""
+    def h(x: Any) -> float | None:
+        return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
+    return {"force": r["force"], "unit": r["unit"], "closed_h": h(r["closed_h"]), "rdd_h": h(r["rdd_h"]),
+            "late_h": h(r["late_h"]), "timing": r["timing"], "last_piece_h": h(r["last_piece_h"]),
+            "waited_longest_for": r["waited_longest_for"], "waited_h": round(float(r["waited_h"]), 3)}
 
 
 def _blame_frame(records: list[tuple[str, tuple[int, ...], float]]) -> pd.DataFrame:
@@ -305,6 +315,12 @@ class Results:
                          "pieces": len(t), "delivered": len(done)})
         return pd.DataFrame(rows)
 
+    def units(self) -> pd.DataFrame:
+        """Per unit: when it closed (its critical equipment and all its personnel across its exit), against its
+        RDD, and what it waited for longest (closure.unit_table)."""
+        words = dict(zip(self.resources["name"], self.resources["words"], strict=True)) if "words" in self.resources else {}
+        return unit_table(self.pieces, self.personnel, self.pax_delivered, self.blame, words, self.scenario_data)
+
     @property
     def force_pieces(self) -> pd.DataFrame:
         """Pieces of the forces (not of sustainment flows)."""
@@ -432,13 +448,28 @@ class Results:
         d = p[p["status"] == DELIVERED].groupby("mode").size()
         return {mode: round(float(n) / days, 3) for mode, n in sorted(d.items())}
 
-    def summary(self) -> dict[str, Any]:
-        clo = self.closure()
-        brigades = {
+    def brigades(self, units: pd.DataFrame | None = None) -> dict[str, dict[str, Any]]:
+        """Per force: closure (last piece), 50 % and 90 % of its pieces, combat-power closure (all its units
+        closed) and half its units closed, its units and those closed, its containers in (h; None where not
+        reached)."""
+        brigades: dict[str, dict[str, Any]] = {
             r["force"]: {"closure_h": _num(r["closure_h"]), "closure_50_h": _num(r["closure_50_h"]),
                          "closure_90_h": _num(r["closure_90_h"])}
-            for _, r in clo.iterrows()
+            for _, r in self.closure().iterrows()
         }
+        for force, cp in combat_power(self.units() if units is None else units).items():
+            if force in brigades:
+                brigades[force].update({k: _num(v) if isinstance(v, float) else v for k, v in cp.items()})
+        containers = self.force_pieces[self.force_pieces["cls"] == "container"]
+        for force, g in containers.groupby("force"):
+            t = g["delivered_h"].to_numpy(dtype=float)
+            if str(force) in brigades:
+                brigades[str(force)]["containers_closure_h"] = None if np.isnan(t).any() else _num(float(t.max()))
+        return brigades
+
+    def summary(self) -> dict[str, Any]:
+        units = self.units()
+        brigades = self.brigades(units)
         complete = all(b["closure_h"] is not None for b in brigades.values())
         stats = self.resource_stats()
         bottlenecks = [
@@ -458,6 +489,9 @@ class Results:
             "version": self.version,
             "closure_h": _num(max(float(b["closure_h"] or 0.0) for b in brigades.values())) if complete and brigades else None,
             "brigades": brigades,
+            "units": [_unit_row(r) for r in units.sort_values(["late_h", "force", "unit"], ascending=[False, True, True],
+                                                               na_position="last").to_dict("records")],
+            "late_units": int((units["timing"] == "late").sum()),
             "pieces": acc["pieces"],
             "personnel": acc["personnel"],
             "throughput_per_day": self.throughput_per_day(),

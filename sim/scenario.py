@@ -113,6 +113,9 @@ class Force(Strict):
     flights: list[Flights] = Field(default_factory=list)
     modes: dict[PieceClass, list[Mode]] | None = None  # overrides the scenario's mode rules, class by class
     priority: int = Field(1, ge=1, le=9)  # for train paths and rolling stock: 1 goes first, then request time
+    rdd_h: float | None = Field(None, ge=0, le=MAX_TIME_H, description=(
+        "Required delivery date of each of the force's units at its destination, in hours from the scenario's "
+        "start; None: no RDD, units are not judged early or late"))
 
 
 class ChangeSpec(Strict):
@@ -330,6 +333,24 @@ def _shift_parse(value: str) -> str:
 Shifts = Annotated[str, BeforeValidator(_shift_text), AfterValidator(_shift_parse)]
 
 
+COMBAT_CLASSES: tuple[PieceClass, ...] = ("tracked", "wheeled", "helicopter")
+
+
+class UnitClosure(Strict):
+    """When a unit counts as closed: its critical equipment (a share of its pieces of the critical classes) and
+    all its personnel have reached its destination. ASSUMPTION (default): a unit's combat power is its vehicles
+    and aircraft (tracked, wheeled, helicopter), all of them; trailers and containers carry its stocks and follow
+    (they still count in the last-piece closure)."""
+
+    critical_classes: list[PieceClass] = Field(default_factory=lambda: list(COMBAT_CLASSES),
+                                               description="Piece classes that make a unit's combat power")
+    critical_share: float = Field(1.0, gt=0, le=1, description=(
+        "Share of a unit's pieces of the critical classes that must have arrived for it to close (0-1]"))
+    on_time_h: float = Field(24.0, ge=0, le=MAX_TIME_H, description=(
+        "A unit closing at most this many hours before its RDD is on time, earlier is early (h). ASSUMPTION: the "
+        "day before the RDD"))
+
+
 class Ports(Strict):
     """The hours sea ports work (clock time, see start_clock_h): discharge of a piece proceeds only inside a
     shift, stops at a shift's end and resumes at the next (the ship waits at its berth). "" = around the clock.
@@ -413,6 +434,7 @@ class Scenario(Strict):
     ports: Ports = Ports()
     sustainment: list[Flow] = Field(default_factory=list)
     accommodation: list[Accommodation] = Field(default_factory=list)
+    unit_closure: UnitClosure = UnitClosure()
     forces: list[Force] = Field(min_length=1)
 
     @field_validator("modes")

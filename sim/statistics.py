@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 TOP_BOTTLENECKS = 5  # bottlenecks a summary lists (one replication's and the aggregate of several)
 CLOSURE_KEYS = ("closure_h", "closure_50_h", "closure_90_h")
+UNIT_CLOSURE_KEYS = ("combat_power_closure_h", "units_closed_50_h", "containers_closure_h")  # closure.combat_power
 BOTTLENECK_FIGURES = ("utilization", "peak_utilization", "wait_h", "closure_wait_h", "person_wait_h")
 BOTTLENECK_NAMES = ("words", "waiters")  # a resource in a planner's words, and what queues at it
 WAIT_COUNTS = ("waits", "pieces_held")  # requests that waited, pieces held back (per replication)
@@ -101,11 +102,13 @@ def replications_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def closure_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """One row per replication and force: closure, 50 % and 90 % closure (h; NaN where not reached)."""
-    rows = [{"replication": _replication(s, i), "force": force, **{k: v.get(k) for k in CLOSURE_KEYS}}
+    """One row per replication and force: closure, 50 % and 90 % closure, combat-power closure, half its units
+    closed and its containers in (h; NaN where not reached)."""
+    keys = (*CLOSURE_KEYS, *UNIT_CLOSURE_KEYS)
+    rows = [{"replication": _replication(s, i), "force": force, **{k: v.get(k) for k in keys}}
             for i, s in enumerate(summaries) for force, v in s["brigades"].items()]
-    frame = pd.DataFrame.from_records(rows, columns=["replication", "force", *CLOSURE_KEYS])
-    for k in CLOSURE_KEYS:
+    frame = pd.DataFrame.from_records(rows, columns=["replication", "force", *keys])
+    for k in keys:
         frame[k] = pd.to_numeric(frame[k], errors="coerce")
     return frame
 
@@ -209,7 +212,7 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     spread_of: dict[str, Any] = {"closure_h": spread(present(reps["closure_h"])), "brigades": {}}
     for (key,), g in _groups(closures, ["force"]):
         force = str(key)
-        spread_of["brigades"][force] = {k: spread(present(g[k])) for k in first["brigades"][force]}
+        spread_of["brigades"][force] = {k: spread(present(g[k])) for k in first["brigades"][force] if k in closures}
         brigades[force] = {k: mean(v) for k, v in spread_of["brigades"][force].items()}
     counts = {kind: {k: round(stdstats.fmean(reps[f"{kind}_{k}"].tolist()), 3) for k in first[kind]}
               for kind in ("pieces", "personnel")}
@@ -262,12 +265,9 @@ class StatsAccessor:
         return replications_frame([self._r.summary()])
 
     def closure(self) -> pd.DataFrame:
-        """One row per force: closure, 50 % and 90 % closure (h; NaN where not reached)."""
-        c = self._r.closure().reindex(columns=["force", *CLOSURE_KEYS])
-        out = pd.DataFrame({"replication": self._r.replication, "force": c["force"]})
-        for k in CLOSURE_KEYS:
-            out[k] = pd.to_numeric(c[k]).astype(float)
-        return out
+        """One row per force: the columns of closure_frame (h; NaN where not reached)."""
+        brigades = self._r.brigades()
+        return closure_frame([{"replication": self._r.replication, "brigades": brigades}])
 
     def throughput(self) -> pd.DataFrame:
         """One row per mode the forces' pieces were delivered by: pieces per day over the run."""

@@ -77,12 +77,22 @@ PINNED = {
         "eu_armoured": {
             "closure_h": 692.8,
             "closure_50_h": 111.8895,
-            "closure_90_h": 504.8984
+            "closure_90_h": 504.8984,
+            "units_closed_50_h": 115.3104,
+            "combat_power_closure_h": 692.8,
+            "units": 8,
+            "units_closed": 8,
+            "containers_closure_h": 673.0284
         },
         "us_abct": {
             "closure_h": 784.1913,
             "closure_50_h": 134.6658,
-            "closure_90_h": 615.999
+            "closure_90_h": 615.999,
+            "units_closed_50_h": 628.5873,
+            "combat_power_closure_h": 784.1913,
+            "units": 8,
+            "units_closed": 8,
+            "containers_closure_h": 745.0976
         }
     },
     "throughput_per_day": {
