@@ -1,4 +1,5 @@
-"""The `rsom` command: run a scenario, or validate one and its network."""
+"""The `rsom` command: run a scenario, or validate one and its network; describe the scenario file
+(schema), list what a scenario can name (list) and write a starter scenario (init)."""
 
 from __future__ import annotations
 
@@ -356,6 +357,62 @@ def sweep(
                       out, workers, scheduler)
         except InputError as exc:
             _fail(exc.problems)
+
+
+@app.command()
+def schema(
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the JSON Schema to this file (default: print it)"),
+    markdown: Optional[Path] = typer.Option(None, "--markdown",
+                                            help="Write the field reference as Markdown to this file "
+                                                 "(one table per section: key, type, allowed, default, unit, meaning)"),
+) -> None:
+    """Print or write the JSON Schema of a scenario file: every key with its description, unit and default (from
+    the typed models); with --markdown, the same as a field reference."""
+    from .reference import json_text
+    from .reference import markdown as reference
+
+    with _writing():
+        if out is not None:
+            output.write_text(out, json_text())
+            typer.echo(f"JSON Schema written to {out}")
+        if markdown is not None:
+            output.write_text(markdown, reference())
+            typer.echo(f"Field reference written to {markdown}")
+    if out is None and markdown is None:
+        typer.echo(json_text(), nl=False)
+
+
+@app.command("list")
+def list_(
+    kind: str = typer.Argument(..., metavar="KIND", help="ports, airfields, railheads, exits, corridors, templates, "
+                                                         "investments or equipment"),
+    network: Optional[str] = typer.Option(None, help="Network: a folder under networks/ or a path (default: the "
+                                                     "built-in scenario's network)"),
+) -> None:
+    """List the ids a scenario can name, with names and key capacities, as the model reads them."""
+    from .listing import listing
+
+    try:
+        table = listing(kind, network, builtin_scenario())
+    except InputError as exc:
+        _fail(exc.problems)
+    Console(highlight=False).print(table)
+
+
+@app.command()
+def init(
+    file: Path = typer.Argument(Path("scenario.yaml"), help="Where to write the starter scenario"),
+    force: bool = typer.Option(False, "--force", help="Overwrite FILE if it exists"),
+) -> None:
+    """Write a starter scenario to edit: one force, commented, valid and runnable."""
+    from .reference import starter_text
+
+    with _writing():
+        if file.exists() and not force:
+            raise output.OutputError(file, "a file of that name exists (use --force to overwrite it)")
+        output.write_text(file, starter_text())
+    typer.echo(f"Starter scenario written to {file}; check it with `rsom validate {file}`, "
+               f"run it with `rsom run {file}`")
 
 
 def main() -> None:

@@ -26,8 +26,8 @@ class _Dist(BaseModel):
 class Deterministic(_Dist):
     """Always `value` (default 1: the table time exactly)."""
 
-    dist: Literal["deterministic"] = "deterministic"
-    value: float = Field(1.0, ge=0)
+    dist: Literal["deterministic"] = Field("deterministic", description="Kind of distribution: deterministic.")
+    value: float = Field(1.0, ge=0, description="The factor every draw takes (dimensionless).")
 
     def sample(self, rng: np.random.Generator) -> float:
         return self.value
@@ -48,7 +48,7 @@ class Deterministic(_Dist):
 class _PositiveWithMean(_Dist):
     """A distribution on (0, inf) given by its mean (default 1); it can come arbitrarily close to 0."""
 
-    mean_: float = Field(1.0, gt=0, alias="mean")
+    mean_: float = Field(1.0, gt=0, alias="mean", description="Mean of the factor (dimensionless).")
 
     @property
     def mean(self) -> float:
@@ -62,7 +62,7 @@ class _PositiveWithMean(_Dist):
 class Exponential(_PositiveWithMean):
     """Exponential with the given mean (default 1)."""
 
-    dist: Literal["exponential"]
+    dist: Literal["exponential"] = Field(description="Kind of distribution: exponential.")
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.mean_))
@@ -74,10 +74,10 @@ class Exponential(_PositiveWithMean):
 class Triangular(_Dist):
     """Triangular between low and high with the given mode."""
 
-    dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(gt=0)
+    dist: Literal["triangular"] = Field(description="Kind of distribution: triangular.")
+    low: float = Field(ge=0, description="Smallest factor (dimensionless).")
+    mode: float = Field(ge=0, description="Most likely factor (dimensionless).")
+    high: float = Field(gt=0, description="Largest factor (dimensionless).")
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -99,8 +99,8 @@ class Triangular(_Dist):
 class Lognormal(_PositiveWithMean):
     """Lognormal given by its own mean and standard deviation (not those of the underlying normal)."""
 
-    dist: Literal["lognormal"]
-    sd: float = Field(gt=0)
+    dist: Literal["lognormal"] = Field(description="Kind of distribution: lognormal.")
+    sd: float = Field(gt=0, description="Standard deviation of the factor (dimensionless).")
 
     def _params(self) -> tuple[float, float]:
         sigma2 = math.log(1 + (self.sd / self.mean_) ** 2)

@@ -175,12 +175,17 @@ def great_circle_km(net: Network, a: str, b: str) -> float:
     return 2 * EARTH_KM * math.asin(math.sqrt(h))
 
 
-def resolve_network(scenario: Scenario, scenario_file: Path) -> Path:
-    """A network name is a folder under networks/; otherwise a path relative to the scenario file."""
-    candidate = networks_dir() / scenario.network
+def network_path(name: str, base: Path) -> Path:
+    """A network name is a folder under networks/; otherwise a path relative to the folder `base`."""
+    candidate = networks_dir() / name
     if candidate.is_dir():
         return candidate
-    return (scenario_file.parent / scenario.network).resolve()
+    return (base / name).resolve()
+
+
+def resolve_network(scenario: Scenario, scenario_file: Path) -> Path:
+    """A network name is a folder under networks/; otherwise a path relative to the scenario file."""
+    return network_path(scenario.network, scenario_file.parent)
 
 
 def load_plan(path: Path | str) -> Plan:

@@ -58,7 +58,21 @@ def _bounded_factor(value: Any) -> Any:
     return value
 
 
-Dist = Annotated[Distribution, BeforeValidator(as_distribution), AfterValidator(_bounded_factor)]
+def _unit(symbol: str) -> dict[str, Any]:
+    """The `unit` keyword of a field's JSON Schema, for `rsom schema` and docs/scenario-reference.md (a field's
+    description says its unit in words; this keyword gives it to tables and editors)."""
+    return {"unit": symbol}
+
+
+_FACTOR_INPUT = Annotated[float, Field(ge=0, le=MAX_FACTOR)]
+Dist = Annotated[
+    Distribution,
+    BeforeValidator(as_distribution,
+                    json_schema_input_type=_FACTOR_INPUT | Literal["deterministic", "exponential"] | Distribution),
+    AfterValidator(_bounded_factor),
+]
+# a distribution may be written as a bare number (that factor every time) or as the name of one whose parameters
+# all have defaults; the JSON Schema says so (json_schema_input_type)
 
 
 class Strict(BaseModel):
@@ -71,146 +85,236 @@ class ShipCall(Strict):
     """A RoRo ship calling at a sea port; `pieces` is its manifest size (pieces). If no call of a force gives
     `pieces`, the force's pieces are split evenly over its calls."""
 
-    port: str
-    at_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
-    pieces: int | None = Field(None, ge=1, le=MAX_PIECES)
+    port: str = Field(description="Sea port the ship calls at: a node of the network's seaports table "
+                                  "(`rsom list ports`).")
+    at_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                        description="When the ship arrives off the port and asks for a berth, in hours from the "
+                                    "start of the run (t = 0).")
+    pieces: int | None = Field(None, ge=1, le=MAX_PIECES, json_schema_extra=_unit("pieces"),
+                               description="Pieces on board (its manifest). Give it on every call of the force or "
+                                           "on none; on none the force's sea-borne pieces are split evenly over its "
+                                           "calls.")
 
 
 class Flights(Strict):
     """`count` flights into an airfield, the first at `at_h`, then every `every_h` hours, each with up to
     `pax` persons and `pieces` airlifted pieces."""
 
-    airfield: str
-    at_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
-    count: int = Field(1, ge=1, le=MAX_TIME_H)  # as many flights as hours in the longest horizon
-    every_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
-    pax: int = Field(0, ge=0, le=MAX_PERSONS)
-    pieces: int = Field(0, ge=0, le=MAX_PIECES)
+    airfield: str = Field(description="Airfield the flights land at: a node of the network's airfields table "
+                                      "(`rsom list airfields`).")
+    at_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                        description="When the first flight arrives, in hours from the start of the run.")
+    # at most as many flights as hours in the longest horizon
+    count: int = Field(1, ge=1, le=MAX_TIME_H, json_schema_extra=_unit("flights"), description="Number of flights.")
+    every_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                           description="Hours between two flights' arrivals (0: all arrive at `at_h`).")
+    pax: int = Field(0, ge=0, le=MAX_PERSONS, json_schema_extra=_unit("persons"),
+                     description="Seats on each flight (the force's flights together must seat all its personnel).")
+    pieces: int = Field(0, ge=0, le=MAX_PIECES, json_schema_extra=_unit("pieces"),
+                        description="Pieces each flight carries (airlifted; the rest of the force comes by sea).")
 
 
 class UnitSpec(Strict):
     """A unit of a scenario-defined template."""
 
-    unit: str
-    personnel: int = Field(ge=0, le=MAX_PERSONS)
-    tracked: int = Field(0, ge=0, le=MAX_PIECES)
-    wheeled: int = Field(0, ge=0, le=MAX_PIECES)
-    trailer: int = Field(0, ge=0, le=MAX_PIECES)
-    container: int = Field(0, ge=0, le=MAX_PIECES)
-    helicopter: int = Field(0, ge=0, le=MAX_PIECES)
+    unit: str = Field(description="Name of the unit (battalion-sized), unique within its template.")
+    personnel: int = Field(ge=0, le=MAX_PERSONS, json_schema_extra=_unit("persons"),
+                           description="Personnel of the unit.")
+    tracked: int = Field(0, ge=0, le=MAX_PIECES, json_schema_extra=_unit("pieces"),
+                         description="Tracked vehicles of the unit.")
+    wheeled: int = Field(0, ge=0, le=MAX_PIECES, json_schema_extra=_unit("pieces"),
+                         description="Wheeled vehicles of the unit.")
+    trailer: int = Field(0, ge=0, le=MAX_PIECES, json_schema_extra=_unit("pieces"), description="Trailers of the unit.")
+    container: int = Field(0, ge=0, le=MAX_PIECES, json_schema_extra=_unit("pieces"),
+                           description="Containers of the unit.")
+    helicopter: int = Field(0, ge=0, le=MAX_PIECES, json_schema_extra=_unit("pieces"),
+                            description="Helicopters of the unit.")
     # the YAML names each class as a key of its own; tests check these are exactly ids.PIECE_CLASSES
 
 
 class Force(Strict):
     """One brigade-equivalent: what it is, how it arrives and where it goes."""
 
-    id: str
-    template: str
-    staging: str | None = None  # marry-up of personnel with road-moving pieces; None = straight to the exit
-    exits: list[str] = Field(min_length=1)  # exit or handover nodes, any mode
-    railhead: str | None = None  # force the loading railhead; None = nearest by road from the entry
-    ships: list[ShipCall] = Field(default_factory=list)
-    flights: list[Flights] = Field(default_factory=list)
-    modes: dict[PieceClass, list[Mode]] | None = None  # overrides the scenario's mode rules, class by class
-    priority: int = Field(1, ge=1, le=9)  # for train paths and rolling stock: 1 goes first, then request time
-    rdd_h: float | None = Field(None, ge=0, le=MAX_TIME_H, description=(
+    id: str = Field(description="Name of the force in the results; unique among forces and sustainment flows.")
+    template: str = Field(description="Its units: a built-in template (`rsom list templates`) or one defined "
+                                      "under `templates`.")
+    staging: str | None = Field(None, description="Staging area where personnel marry up with their road-moving "
+                                                  "pieces: a staging row of the network's staging table. Not given: "
+                                                  "straight to the exit.")
+    exits: list[str] = Field(min_length=1, description="Exit or handover nodes, of any mode (`rsom list exits`); "
+                                                       "each piece goes to the one its mode reaches fastest.")
+    railhead: str | None = Field(None, description="Railhead where the force's trains load (`rsom list railheads`). "
+                                                   "Not given: the one reached fastest by road from the piece's entry.")
+    ships: list[ShipCall] = Field(default_factory=list, description="Ship calls bringing the force's pieces.")
+    flights: list[Flights] = Field(default_factory=list,
+                                   description="Flights bringing the force's personnel (and any airlifted pieces).")
+    modes: dict[PieceClass, list[Mode]] | None = Field(
+        None, description="Mode rules of this force, by piece class: the modes a class may take, in order of "
+                          "preference. Classes not named follow the scenario's `modes`. Not given: the scenario's.")
+    priority: int = Field(1, ge=1, le=9,
+                          description="Priority for train paths and rolling stock: 1 goes first, then request time.")
+    rdd_h: float | None = Field(None, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"), description=(
         "Required delivery date of each of the force's units at its destination, in hours from the scenario's "
-        "start; None: no RDD, units are not judged early or late"))
+        "start. Not given: no RDD, units are not judged early or late."))
 
 
 class ChangeSpec(Strict):
     """One change an investment makes (see the investments table in the schema)."""
 
-    table: Literal["seaports", "airfields", "railheads", "staging", "links", "nodes", "corridor", "pools"]
-    key: str
-    attribute: str
-    op: Literal["add", "mul", "set"] = "set"
-    value: float = Field(ge=-MAX_CHANGE, le=MAX_CHANGE)
+    table: Literal["seaports", "airfields", "railheads", "staging", "links", "nodes", "corridor", "pools"] = Field(
+        description="What it changes: a network table, `corridor` (every link of a corridor) or `pools` (the "
+                    "scenario's resource pools).")
+    key: str = Field(description="Row it changes: node id, link id, corridor name, or pool name (hets, train_sets, "
+                                 "buses, barges, reassembly_teams, bus_seats, wagons.TYPE).")
+    attribute: str = Field(description="Column it changes (a numeric column of that table; for pools, `count`).")
+    op: Literal["add", "mul", "set"] = Field("set", description="How `value` changes the cell: add to it, "
+                                                                "multiply it, or set it.")
+    value: float = Field(ge=-MAX_CHANGE, le=MAX_CHANGE,
+                         description="Amount added, factor, or new value, in the unit of the changed column "
+                                     "(in_service: 1 = in service, 0 = not).")
 
 
 class InvestmentSpec(Strict):
     """A user-defined investment, used like the rows of the network's investments table."""
 
-    name: str
-    cost_eur: float = Field(ge=0, le=MAX_COST_EUR)
-    first_year: int = Field(2026, ge=YEARS[0], le=YEARS[1])
-    description: str = ""
-    changes: list[ChangeSpec] = Field(min_length=1)
+    name: str = Field(description="Name by which `investments` applies it and results show it.")
+    cost_eur: float = Field(ge=0, le=MAX_COST_EUR, json_schema_extra=_unit("EUR"),
+                            description="Total cost of the investment, in euro.")
+    first_year: int = Field(2026, ge=YEARS[0], le=YEARS[1], json_schema_extra=_unit("year"),
+                            description="First year of commitment or of effect.")
+    description: str = Field("", description="What the investment is and how its changes were derived.")
+    changes: list[ChangeSpec] = Field(min_length=1, description="The changes it makes, applied in order.")
 
 
 class Corridors(Strict):
     """Corridor names (e.g. L24, IRON_RHINE) or link ids taken out of or put into service."""
 
-    out_of_service: list[str] = Field(default_factory=list)
-    in_service: list[str] = Field(default_factory=list)
+    out_of_service: list[str] = Field(default_factory=list,
+                                      description="Corridor names or link ids taken out of service for the run "
+                                                  "(`rsom list corridors`).")
+    in_service: list[str] = Field(default_factory=list,
+                                  description="Corridor names or link ids put into service for the run (e.g. a "
+                                              "line the network keeps out of service).")
 
 
 class Pools(Strict):
     """Transport assets shared by all forces. Sizes are planning assumptions (see the scenario file)."""
 
     wagons: dict[str, Annotated[int, Field(ge=1, le=MAX_POOL)]] = Field(
-        default_factory=lambda: {"heavy_flat": 120, "flat": 160, "container_flat": 60})  # wagons by type
-    train_sets: int = Field(10, ge=1, le=MAX_POOL)  # locomotives with crews: trains running at once
-    hets: int = Field(40, ge=1, le=MAX_POOL)
-    buses: int = Field(60, ge=1, le=MAX_POOL)
-    bus_seats: int = Field(50, ge=1, le=MAX_SEATS)
-    bus_speed_kmh: float = Field(80.0, gt=0, le=MAX_SPEED_KMH)  # assumption: coach on motorway, below the 90 km/h limit for buses
-    barges: int = Field(4, ge=1, le=MAX_POOL)
-    reassembly_teams: int = Field(4, ge=1, le=MAX_POOL)
+        default_factory=lambda: {"heavy_flat": 120, "flat": 160, "container_flat": 60},
+        json_schema_extra=_unit("wagons"),
+        description="Rail wagons by wagon type (a type of the network's wagon_types table). A class whose wagon "
+                    "type has no pool cannot go by rail.")
+    train_sets: int = Field(10, ge=1, le=MAX_POOL, json_schema_extra=_unit("train sets"),
+                            description="Locomotives with crews: trains that can run at the same time.")
+    hets: int = Field(40, ge=1, le=MAX_POOL, json_schema_extra=_unit("HETs"),
+                      description="Heavy equipment transporters (each carries one tracked piece).")
+    buses: int = Field(60, ge=1, le=MAX_POOL, json_schema_extra=_unit("buses"),
+                       description="Buses carrying persons by road: personnel from their airfield onward, persons of "
+                                   "sustainment flows.")
+    bus_seats: int = Field(50, ge=1, le=MAX_SEATS, json_schema_extra=_unit("persons"),
+                           description="Seats in one bus: persons it carries.")
+    # assumption: coach on motorway, below the 90 km/h limit for buses
+    bus_speed_kmh: float = Field(80.0, gt=0, le=MAX_SPEED_KMH, json_schema_extra=_unit("km/h"),
+                                 description="Speed of a bus on the road, in km/h.")
+    barges: int = Field(4, ge=1, le=MAX_POOL, json_schema_extra=_unit("barges"),
+                        description="Barges for pieces moving by waterway.")
+    reassembly_teams: int = Field(4, ge=1, le=MAX_POOL, json_schema_extra=_unit("teams"),
+                                  description="Teams reassembling helicopters at the port, each one helicopter at a "
+                                              "time.")
 
 
 class Convoy(Strict):
     """Road march rules. Serial size and gaps: FM 3-21.8 / FHWA (<= 20 vehicles, open column 50-100 m);
     halts: 15 min after the first hour, then 10 min every 2 h (armytransportation.tpub.com TR10098)."""
 
-    max_vehicles: int = Field(20, ge=1, le=MAX_SEATS)  # a serial of 1,000 vehicles is a whole brigade on one road
-    gap_m: float = Field(75.0, ge=0, le=MAX_LENGTH_M)
-    max_wait_h: float = Field(6.0, gt=0, le=MAX_TIME_H)  # a serial leaves short when its first vehicle waited this long
-    first_halt_after_h: float = Field(1.0, gt=0, le=MAX_TIME_H)
-    first_halt_h: float = Field(0.25, ge=0, le=MAX_TIME_H)
-    halt_every_h: float = Field(2.0, gt=0, le=MAX_TIME_H)
-    halt_h: float = Field(1 / 6, ge=0, le=MAX_TIME_H)
-    seats_per_vehicle: int = Field(2, ge=0, le=MAX_SEATS)  # personnel who ride in each road vehicle (assumption)
-    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # convoy clearances hold from: no serial marches before
+    # at most MAX_SEATS: a serial of 1,000 vehicles is a whole brigade on one road
+    max_vehicles: int = Field(20, ge=1, le=MAX_SEATS, json_schema_extra=_unit("vehicles"),
+                              description="Most vehicles in one serial (march unit).")
+    gap_m: float = Field(75.0, ge=0, le=MAX_LENGTH_M, json_schema_extra=_unit("m"),
+                         description="Gap between two vehicles of a serial, in metres.")
+    max_wait_h: float = Field(6.0, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                              description="A serial leaves short when its first vehicle has waited this long, "
+                                          "in hours.")
+    first_halt_after_h: float = Field(1.0, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                      description="Driving time before the first halt, in hours.")
+    first_halt_h: float = Field(0.25, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                description="Length of the first halt, in hours.")
+    halt_every_h: float = Field(2.0, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                description="Driving time between later halts, in hours.")
+    halt_h: float = Field(1 / 6, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                          description="Length of each later halt, in hours.")
+    seats_per_vehicle: int = Field(2, ge=0, le=MAX_SEATS, json_schema_extra=_unit("persons"),
+                                   description="Personnel who ride in each road vehicle of a serial.")  # assumption
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                           description="Convoy clearances hold from this time (hours from the start): no serial "
+                                       "marches before.")
 
 
 class FarEnd(Strict):
     """Where trains that cross an exit go on to: the run beyond the exit and back, and the time there."""
 
-    transit_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # one way, from the exit to the unloading terminal
-    turnaround_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # unloading, shunting and forming the empty train there
+    transit_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                             description="Running time one way, from the exit to the unloading terminal, in hours.")
+    turnaround_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                description="Unloading, shunting and forming the empty train at the far terminal, "
+                                            "in hours.")
 
 
 class Rail(Strict):
     """Train formation, rolling stock and train paths."""
 
-    max_wait_h: float = Field(12.0, gt=0, le=MAX_TIME_H)  # a train leaves short when its first piece waited this long
-    locomotive_m: float = Field(20.0, ge=0, le=MAX_LENGTH_M)  # assumption: one electric locomotive ~19-20 m
+    max_wait_h: float = Field(12.0, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                              description="A train leaves short when its first piece has waited this long, in hours.")
+    locomotive_m: float = Field(20.0, ge=0, le=MAX_LENGTH_M, json_schema_extra=_unit("m"),
+                                description="Length of the locomotive, in metres (counts against train length "
+                                            "limits).")  # assumption: one electric locomotive ~19-20 m
     # assumption: a four-axle (Bo'Bo') electric locomotive at the D4 line class limit of 22.5 t per axle, 4 x 22.5 t;
     # the freight locomotives of Belgian and German operators weigh 84-90 t
-    locomotive_t: float = Field(90.0, ge=0, le=MAX_MASS_T)
-    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # rail operations begin: no stock moves, no train leaves before
-    positioning_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # shunting and brake test when stock arrives from elsewhere
-    allocation_every_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # paths are allocated in rounds this often (0: at once)
-    path_lead_h: float = Field(0.0, ge=0, le=MAX_TIME_H)  # a train departs no earlier than this after its path is allocated
-    far_ends: dict[str, FarEnd] = Field(default_factory=dict)  # by exit node; other exits: trains unload at the exit
-    yards: dict[str, str] = Field(default_factory=dict)  # where each pool starts: wagon type or "train_sets" -> yard
-    # node; a pool not named starts where it is first needed (no positioning)
-    out_of_gauge_blocks: bool = True  # an out-of-gauge train takes the path of the other direction too (no passing)
-    switch_after_h: dict[PieceClass, Annotated[float, Field(ge=0, le=MAX_TIME_H)]] = Field(default_factory=dict)
-    # by piece class: a piece that would wait longer for its train takes its next mode (HET or road) where its mode
-    # rules allow; a class not named never switches for a wait
+    locomotive_t: float = Field(90.0, ge=0, le=MAX_MASS_T, json_schema_extra=_unit("t"),
+                                description="Mass of the locomotive, in tonnes (counts against train mass limits).")
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                           description="Rail operations begin at this time (hours from the start): no stock moves "
+                                       "and no train leaves before.")
+    positioning_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                 description="Shunting and brake test when stock arrives from elsewhere, in hours.")
+    allocation_every_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                      description="Train paths are allocated in rounds this many hours apart "
+                                                  "(0: as soon as a train asks).")
+    path_lead_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                               description="A train departs no earlier than this many hours after its path is "
+                                           "allocated.")
+    far_ends: dict[str, FarEnd] = Field(default_factory=dict,
+                                        description="By exit node: where trains crossing it go on to. At other "
+                                                    "exits trains unload at the exit.")
+    yards: dict[str, str] = Field(default_factory=dict,
+                                  description="Node where each pool of rolling stock starts: wagon type or "
+                                              "`train_sets` -> yard node. A pool not named starts where it is first "
+                                              "needed (no positioning).")
+    out_of_gauge_blocks: bool = Field(True, description="An out-of-gauge train takes the path of the other "
+                                                        "direction too (no passing).")
+    switch_after_h: dict[PieceClass, Annotated[float, Field(ge=0, le=MAX_TIME_H)]] = Field(
+        default_factory=dict, json_schema_extra=_unit("h"),
+        description="By piece class: a piece that would wait longer than this many hours for its train takes its "
+                    "next mode (HET or road) where its mode rules allow. A class not named never switches for a "
+                    "wait.")
 
 
 class Het(Strict):
     """Heavy equipment transporters (one tracked piece each)."""
 
-    speed_kmh: float = Field(50.0, gt=0, le=MAX_SPEED_KMH)  # assumption; SLT Elefant max 62 km/h (freenet.de)
-    load_h: float = Field(0.5, ge=0, le=MAX_TIME_H)
-    unload_h: float = Field(0.5, ge=0, le=MAX_TIME_H)
-    shuttle_over_km: float = Field(5.0, ge=0, le=1e5)
-    # a piece whose mode rules allow HET but not road, planned for rail from a railhead away from its port, rides a
-    # HET to the railhead when the road move is longer than this (km), and drives it under escort when shorter.
+    # assumption; SLT Elefant max 62 km/h (freenet.de)
+    speed_kmh: float = Field(50.0, gt=0, le=MAX_SPEED_KMH, json_schema_extra=_unit("km/h"),
+                             description="Speed of HETs on the road, loaded or empty, in km/h.")
+    load_h: float = Field(0.5, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                          description="Time to load a piece onto a HET, in hours.")
+    unload_h: float = Field(0.5, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                            description="Time to unload a piece from a HET, in hours.")
+    shuttle_over_km: float = Field(
+        5.0, ge=0, le=1e5, json_schema_extra=_unit("km"),
+        description="A piece whose mode rules allow HET but not road, going by rail from a railhead away from its "
+                    "port, rides a HET to the railhead when the road move is longer than this many km, and drives "
+                    "there under escort when it is shorter.")
     # ASSUMPTION: tracked vehicles do not march on Belgian public roads in these moves (all tracked by rail, DEF20:
     # europeafrica.army.mil 2092998); a move inside a port estate (Zeebrugge quay to its yard, 2.3 km) is driven
 
@@ -218,32 +322,44 @@ class Het(Strict):
 class Barge(Strict):
     """Barge loading at a port's quay."""
 
-    load_h: float = Field(6.0, ge=0, le=MAX_TIME_H)
-    unload_h: float = Field(6.0, ge=0, le=MAX_TIME_H)
-    max_wait_h: float = Field(24.0, gt=0, le=MAX_TIME_H)
+    load_h: float = Field(6.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                          description="Time to load one barge at the quay, in hours.")
+    unload_h: float = Field(6.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                            description="Time to unload one barge at the exit, in hours.")
+    max_wait_h: float = Field(24.0, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                              description="A barge leaves part-loaded when its first piece has waited this long, "
+                                          "in hours.")
 
 
 class Air(Strict):
     """Helicopters reassembled at the port, test-flown, then self-deploying."""
 
-    reassembly_h: float = Field(8.0, ge=0, le=MAX_TIME_H)  # assumption; 77 CAB helicopters all at Chievres 60 h after arrival
+    # assumption; 77 CAB helicopters all at Chievres 60 h after arrival
+    reassembly_h: float = Field(8.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                description="Reassembly and test flight of one helicopter by one team, in hours.")
+
+
+def _factor(what: str) -> Any:
+    """A Times field: a factor distribution on one table time, deterministic 1 unless given."""
+    return Field(Deterministic(), description=f"Factor (dimensionless, mean about 1) multiplying {what}: a number, "
+                                              "a distribution name, or {dist: ..., parameters}.")
 
 
 class Times(Strict):
     """Factor distributions (dimensionless, mean about 1) multiplying each process's table time."""
 
-    discharge: Dist = Deterministic()
-    tech_check: Dist = Deterministic()
-    turnaround: Dist = Deterministic()
-    pax_processing: Dist = Deterministic()
-    cargo_processing: Dist = Deterministic()
-    rail_load: Dist = Deterministic()
-    rail_unload: Dist = Deterministic()
-    staging_prep: Dist = Deterministic()
-    reassembly: Dist = Deterministic()
-    het_load: Dist = Deterministic()
-    barge_load: Dist = Deterministic()
-    travel: Dist = Deterministic()
+    discharge: Dist = _factor("the discharge time of a piece (seaports discharge_pph)")
+    tech_check: Dist = _factor("the technical check of a piece at the port (seaports tech_check_h)")
+    turnaround: Dist = _factor("an aircraft's ground time (airfields turnaround_h)")
+    pax_processing: Dist = _factor("the passenger processing time (airfields pax_ph)")
+    cargo_processing: Dist = _factor("the cargo processing time of an airlifted piece (airfields cargo_pph)")
+    rail_load: Dist = _factor("the time to load a train (railheads load_h)")
+    rail_unload: Dist = _factor("the time to unload a train (railheads unload_h)")
+    staging_prep: Dist = _factor("a unit's preparation at its staging area (staging prep_h)")
+    reassembly: Dist = _factor("a helicopter's reassembly (air.reassembly_h)")
+    het_load: Dist = _factor("loading a piece onto a HET (het.load_h)")
+    barge_load: Dist = _factor("loading a barge (barge.load_h)")
+    travel: Dist = _factor("running times on the links (length / speed)")
 
 
 DisruptionKind = Literal["sabotage", "drone", "cyber", "high_water", "other"]
@@ -254,12 +370,17 @@ class DisruptionEvent(Strict):
     `capacity_factor` of its capacity (0 = closed). The target is a node (its port, airfield, railhead or
     staging facility), a corridor name (every link of it) or a link id."""
 
-    name: str | None = None  # defaults to "<kind>:<target>@<at_h>"
-    kind: DisruptionKind = "other"
-    target: str
-    at_h: float = Field(ge=0, le=MAX_TIME_H)
-    duration_h: float = Field(gt=0, le=MAX_TIME_H)
-    capacity_factor: float = Field(0.0, ge=0, lt=1)
+    name: str | None = Field(None, description='Name in the results. Not given: "<kind>:<target>@<at_h>".')
+    kind: DisruptionKind = Field("other", description="What causes it (for the results).")
+    target: str = Field(description="A node with a port, airfield, railhead or staging facility, a corridor name "
+                                    "(every link of it) or a link id.")
+    at_h: float = Field(ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                        description="When it starts, in hours from the start of the run.")
+    duration_h: float = Field(gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                              description="How long it lasts, repair included, in hours.")
+    capacity_factor: float = Field(0.0, ge=0, lt=1, json_schema_extra=_unit("share of capacity"),
+                                   description="Share of its capacity the target keeps meanwhile (0 = closed, "
+                                               "0.5 = half).")
 
 
 class RandomDisruptions(Strict):
@@ -267,23 +388,33 @@ class RandomDisruptions(Strict):
     between `start_h` and `end_h` (default: the horizon); each lasts `duration_h` times a draw of
     `duration_factor`."""
 
-    kind: DisruptionKind = "other"
-    targets: list[str] = Field(min_length=1)
-    rate_per_day: float = Field(gt=0, le=MAX_RATE_PER_DAY)
-    duration_h: float = Field(gt=0, le=MAX_TIME_H)
-    duration_factor: Dist = Deterministic()
-    capacity_factor: float = Field(0.0, ge=0, lt=1)
-    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
-    end_h: float | None = Field(None, gt=0, le=MAX_TIME_H)
+    kind: DisruptionKind = Field("other", description="What causes them (for the results).")
+    targets: list[str] = Field(min_length=1, description="Nodes with a facility, corridor names or link ids, each "
+                                                         "disrupted on its own.")
+    rate_per_day: float = Field(gt=0, le=MAX_RATE_PER_DAY, json_schema_extra=_unit("events/day"),
+                                description="Mean number of disruptions starting per target per day.")
+    duration_h: float = Field(gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                              description="Mean length of one disruption, in hours (times a draw of "
+                                          "`duration_factor`).")
+    duration_factor: Dist = Field(Deterministic(), description="Factor (dimensionless, mean about 1) multiplying "
+                                                               "`duration_h` for each disruption.")
+    capacity_factor: float = Field(0.0, ge=0, lt=1, json_schema_extra=_unit("share of capacity"),
+                                   description="Share of its capacity a target keeps while disrupted (0 = closed).")
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                           description="Disruptions may start from this time, in hours from the start of the run.")
+    end_h: float | None = Field(None, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                description="Disruptions may start until this time, in hours. Not given: the horizon.")
 
 
 class Disruptions(Strict):
     """Hybrid threats and other friction that close or slow parts of the network for a time."""
 
-    events: list[DisruptionEvent] = Field(default_factory=list)
-    random: list[RandomDisruptions] = Field(default_factory=list)
-    divert_after_h: float = Field(12.0, ge=0, le=MAX_TIME_H)  # rail pieces switch to their next allowed mode when every rail
-    # route from their railhead stays closed longer than this (hours); 0 = at once
+    events: list[DisruptionEvent] = Field(default_factory=list, description="Scheduled disruptions.")
+    random: list[RandomDisruptions] = Field(default_factory=list, description="Random disruptions (Monte Carlo).")
+    divert_after_h: float = Field(12.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                  description="Rail pieces switch to their next allowed mode when every rail route "
+                                              "from their railhead stays closed longer than this many hours "
+                                              "(0 = at once).")
 
 
 class CivilTraffic(Strict):
@@ -291,11 +422,18 @@ class CivilTraffic(Strict):
     line, commercial berths per port) scaled by `level`; `priority` decides who yields where both want the
     same path or berth. Peak hours keep military serials off the road links when civil traffic has priority."""
 
-    level: float = Field(0.0, ge=0, le=MAX_CIVIL_LEVEL)  # 1 = today's civil traffic, 0 = none
-    priority: Literal["civil", "military"] = "civil"
-    military_priority_on: list[str] = Field(default_factory=list)  # corridors, links or sea ports where the military goes first
-    road_peaks: str = ""  # e.g. "07:00-09:30;16:00-19:00" (clock time)
-    road_peak_corridors: list[str] | None = None  # road corridors or links the peaks apply to; None = every road link
+    level: float = Field(0.0, ge=0, le=MAX_CIVIL_LEVEL, json_schema_extra=_unit("x today's traffic"),
+                         description="Civil traffic as a multiple of today's (1 = today's, 0 = none).")
+    priority: Literal["civil", "military"] = Field("civil", description="Who goes first where both want the same "
+                                                                        "train path or berth.")
+    military_priority_on: list[str] = Field(default_factory=list,
+                                            description="Corridors, links or sea ports where the military goes "
+                                                        "first whatever `priority` says.")
+    road_peaks: str = Field("", json_schema_extra=_unit("clock time"),
+                            description='Civil peak hours, e.g. "07:00-09:30;16:00-19:00" (clock time): under civil '
+                                        'priority no serial enters a road link then. "" = none.')
+    road_peak_corridors: list[str] | None = Field(None, description="Road corridors or links the peaks apply to. "
+                                                                    "Not given: every road link.")
 
     @field_validator("road_peaks")
     @classmethod
@@ -330,7 +468,10 @@ def _shift_parse(value: str) -> str:
     return value
 
 
-Shifts = Annotated[str, BeforeValidator(_shift_text), AfterValidator(_shift_parse)]
+_CLOCK_HOUR = Annotated[float, Field(ge=0, le=24)]
+Shifts = Annotated[str, BeforeValidator(_shift_text,
+                                        json_schema_input_type=str | list[tuple[_CLOCK_HOUR, _CLOCK_HOUR]]),
+                   AfterValidator(_shift_parse)]
 
 
 COMBAT_CLASSES: tuple[PieceClass, ...] = ("tracked", "wheeled", "helicopter")
@@ -344,9 +485,9 @@ class UnitClosure(Strict):
 
     critical_classes: list[PieceClass] = Field(default_factory=lambda: list(COMBAT_CLASSES),
                                                description="Piece classes that make a unit's combat power")
-    critical_share: float = Field(1.0, gt=0, le=1, description=(
+    critical_share: float = Field(1.0, gt=0, le=1, json_schema_extra=_unit("share"), description=(
         "Share of a unit's pieces of the critical classes that must have arrived for it to close (0-1]"))
-    on_time_h: float = Field(24.0, ge=0, le=MAX_TIME_H, description=(
+    on_time_h: float = Field(24.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"), description=(
         "A unit closing at most this many hours before its RDD is on time, earlier is early (h). ASSUMPTION: the "
         "day before the RDD"))
 
@@ -357,9 +498,13 @@ class Ports(Strict):
     The technical check follows the shifts only with `tech_check_in_shifts` (by default military teams check
     pieces in the marshalling area around the clock). Personnel and airfields are not affected."""
 
-    shifts: Shifts = ""  # every sea port, e.g. "06:00-14:00;14:00-22:00" or [[6, 14], [14, 22]]
-    by_port: dict[str, Shifts] = Field(default_factory=dict)  # a port's own shifts, over `shifts`
-    tech_check_in_shifts: bool = False
+    shifts: Shifts = Field("", json_schema_extra=_unit("clock time"),
+                           description='Shifts of every sea port, e.g. "06:00-14:00;14:00-22:00" or '
+                                       '[[6, 14], [14, 22]] (clock hours). "" = around the clock.')
+    by_port: dict[str, Shifts] = Field(default_factory=dict, json_schema_extra=_unit("clock time"),
+                                       description="A sea port's own shifts, over `shifts`, by port node.")
+    tech_check_in_shifts: bool = Field(False, description="The technical check also follows the shifts (false: "
+                                                          "around the clock).")
 
     def shifts_at(self, port: str) -> str:
         """The shifts (window text) of one port."""
@@ -371,15 +516,22 @@ class Flow(Strict):
     east; damaged equipment going west) entering at `origin` at `pieces_per_day`, and persons (rotation,
     evacuation) at `persons_per_day` by bus, from `start_h` to `end_h`, moving to `destination`."""
 
-    name: str
-    origin: str
-    destination: str
-    mode: Literal["rail", "road"] = "rail"  # mode of the pieces
-    cls: PieceClass = "container"
-    pieces_per_day: float = Field(0.0, ge=0, le=MAX_PIECES)
-    persons_per_day: float = Field(0.0, ge=0, le=MAX_PERSONS)
-    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
-    end_h: float = Field(gt=0, le=MAX_TIME_H)
+    name: str = Field(description="Name in the results; unique among flows and forces.")
+    origin: str = Field(description="Node where the flow enters.")
+    destination: str = Field(description="Node it moves to.")
+    mode: Literal["rail", "road"] = Field("rail", description="Mode of the flow's pieces.")
+    cls: PieceClass = Field("container", description="Piece class of the flow's pieces.")
+    pieces_per_day: float = Field(0.0, ge=0, le=MAX_PIECES, json_schema_extra=_unit("pieces/day"),
+                                  description="Pieces entering per day.")
+    persons_per_day: float = Field(0.0, ge=0, le=MAX_PERSONS, json_schema_extra=_unit("persons/day"),
+                                   description="Persons entering per day (they go by bus).")
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                           description="When the flow starts, in hours from the start of the run.")
+    end_h: float = Field(gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                         description="When the flow ends, in hours from the start of the run.")
+
+
+MODULE_BEDS = 150  # persons per deployable accommodation module (issue text: "deployable modules of 150 persons")
 
 
 class Accommodation(Strict):
@@ -387,14 +539,16 @@ class Accommodation(Strict):
     `modules` deployable accommodation modules (150 beds each) are added to the site first. Staging uses
     the beds that are left."""
 
-    site: str
-    persons: int = Field(ge=1, le=MAX_PERSONS)
-    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H)
-    weeks: float = Field(gt=0, le=MAX_WEEKS)
-    modules: int = Field(0, ge=0, le=MAX_PERSONS // 150)  # as many beds as MAX_PERSONS (150 beds a module)
+    site: str = Field(description="Staging area housing them: a staging row of the network's staging table.")
+    persons: int = Field(ge=1, le=MAX_PERSONS, json_schema_extra=_unit("persons"), description="Persons housed.")
+    start_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                           description="When they move in, in hours from the start of the run.")
+    weeks: float = Field(gt=0, le=MAX_WEEKS, json_schema_extra=_unit("weeks"),
+                         description="How long they stay, in weeks.")
+    modules: int = Field(0, ge=0, le=MAX_PERSONS // MODULE_BEDS, json_schema_extra=_unit("modules"),
+                         description=f"Deployable accommodation modules of {MODULE_BEDS} beds each added to the "
+                                     "site first.")  # as many beds as MAX_PERSONS
 
-
-MODULE_BEDS = 150  # persons per deployable accommodation module (issue text: "deployable modules of 150 persons")
 
 DEFAULT_MODES: dict[PieceClass, list[Mode]] = {
     "tracked": ["rail", "het"],
@@ -408,34 +562,52 @@ DEFAULT_MODES: dict[PieceClass, list[Mode]] = {
 class Scenario(Strict):
     """A whole experiment: network, forces, arrivals, rules, pools, horizon, seed."""
 
-    name: str
-    description: str = ""
-    network: str = "belgium"  # a folder under networks/, or a path relative to the scenario file
-    start_clock_h: float = Field(0.0, ge=0, lt=24)  # clock time at t = 0, for time windows
-    horizon_h: float = Field(720.0, gt=0, le=MAX_HORIZON_H)
-    seed: int = Field(1, ge=0, le=SEED_MAX)
-    replications: int = Field(1, ge=1, le=MAX_REPLICATIONS)
-    corridors: Corridors = Corridors()
-    nodes_out_of_service: list[str] = Field(default_factory=list)
-    windows: dict[str, str] = Field(default_factory=dict)  # corridor or link id -> "HH:MM-HH:MM" ("" = always)
-    modes: dict[PieceClass, list[Mode]] = Field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_MODES.items()})
-    pools: Pools = Pools()
-    convoy: Convoy = Convoy()
-    rail: Rail = Rail()
-    het: Het = Het()
-    barge: Barge = Barge()
-    air: Air = Air()
-    times: Times = Times()
-    templates: dict[str, list[UnitSpec]] = Field(default_factory=dict)
-    investments: list[str] = Field(default_factory=list)  # applied by name, from the network's table or below
-    custom_investments: list[InvestmentSpec] = Field(default_factory=list)
-    disruptions: Disruptions = Disruptions()
-    civil_traffic: CivilTraffic = CivilTraffic()
-    ports: Ports = Ports()
-    sustainment: list[Flow] = Field(default_factory=list)
-    accommodation: list[Accommodation] = Field(default_factory=list)
-    unit_closure: UnitClosure = UnitClosure()
-    forces: list[Force] = Field(min_length=1)
+    name: str = Field(description="Name of the scenario, shown in the results.")
+    description: str = Field("", description="What the scenario is, in words.")
+    network: str = Field("belgium", description="Network: a folder under networks/, or a path relative to the "
+                                                "scenario file.")
+    start_clock_h: float = Field(0.0, ge=0, lt=24, json_schema_extra=_unit("h (clock)"),
+                                 description="Clock time at t = 0, in hours after midnight, for time windows and "
+                                             "shifts.")
+    horizon_h: float = Field(720.0, gt=0, le=MAX_HORIZON_H, json_schema_extra=_unit("h"),
+                             description="Length of the run, in hours.")
+    seed: int = Field(1, ge=0, le=SEED_MAX, description="Seed of the random streams.")
+    replications: int = Field(1, ge=1, le=MAX_REPLICATIONS, json_schema_extra=_unit("runs"),
+                              description="Runs with independent random streams.")
+    corridors: Corridors = Field(Corridors(), description="Corridors or links taken out of or put into service.")
+    nodes_out_of_service: list[str] = Field(default_factory=list,
+                                            description="Nodes taken out of service, with every link touching them.")
+    windows: dict[str, str] = Field(default_factory=dict, json_schema_extra=_unit("clock time"),
+                                    description='Hours movements may enter a corridor or link: corridor or link id '
+                                                '-> "HH:MM-HH:MM[;HH:MM-HH:MM]" ("" = always).')
+    modes: dict[PieceClass, list[Mode]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_MODES.items()},
+        description="Mode rules by piece class: the modes a class may take, in order of preference. Classes not "
+                    "named keep the default rules.")
+    pools: Pools = Field(Pools(), description="Transport assets shared by all forces.")
+    convoy: Convoy = Field(Convoy(), description="Road march rules.")
+    rail: Rail = Field(Rail(), description="Rules of the railway: train formation, rolling stock, train paths, far "
+                                           "ends.")
+    het: Het = Field(Het(), description="Heavy equipment transporters.")
+    barge: Barge = Field(Barge(), description="Barge loading and unloading.")
+    air: Air = Field(Air(), description="Helicopter reassembly.")
+    times: Times = Field(Times(), description="Factor distributions on the table times.")
+    templates: dict[str, list[UnitSpec]] = Field(default_factory=dict,
+                                                 description="Templates of the scenario's own: name -> its units.")
+    investments: list[str] = Field(default_factory=list,
+                                   description="Investments applied, by name, from the network's table "
+                                               "(`rsom list investments`) or `custom_investments`.")
+    custom_investments: list[InvestmentSpec] = Field(default_factory=list,
+                                                     description="Investments defined in the scenario.")
+    disruptions: Disruptions = Field(Disruptions(), description="Scheduled and random disruptions.")
+    civil_traffic: CivilTraffic = Field(CivilTraffic(), description="Civil traffic sharing the network.")
+    ports: Ports = Field(Ports(), description="The hours sea ports work.")
+    sustainment: list[Flow] = Field(default_factory=list,
+                                    description="Regular flows of pieces and persons alongside or after the surge.")
+    accommodation: list[Accommodation] = Field(default_factory=list,
+                                               description="Troops housed for weeks at staging sites.")
+    unit_closure: UnitClosure = Field(UnitClosure(), description="When a unit counts as closed.")
+    forces: list[Force] = Field(min_length=1, description="The forces moved (brigade-equivalents).")
 
     @field_validator("modes")
     @classmethod
