@@ -19,6 +19,7 @@ from rich.text import Text
 
 from . import output
 from .bound import closure_bound
+from .dates import Calendar
 from .defaults import resolve_run
 from .errors import InputError, Problem
 from .output import OutputError
@@ -137,7 +138,11 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     con = Console(width=max(Console().width, 110))  # wide enough that no figure is clipped when piped
     reps = s.get("replications", 1)
     con.print(f"[bold]{s['scenario']}[/bold]  seed {s['seed']}, {reps} replication(s), version {s['version']}")
-    con.print(f"Closure: [bold]{format_hours(s['closure_h'])}[/bold]" + (" (mean)" if reps > 1 else ""))
+    cal = Calendar.of({"start": s.get("start_date"), "c_day": s.get("c_day")})
+    when = f", {cal.words(s['closure_h'])}" if cal is not None and s["closure_h"] is not None else ""
+    con.print(f"Closure: [bold]{format_hours(s['closure_h'])}[/bold]{when}" + (" (mean)" if reps > 1 else ""))
+    if cal is not None:
+        con.print(f"Start {cal.start:%a %d %b %Y %H:%M}, C-day {cal.c_day:%a %d %b %Y}")
     story = bottleneck_story(s, s) if s.get("bound_by") is not None else None  # the run's summary holds the bound
     if story is not None:  # bound_h is None when a cut has no capacity: shown as 'not closed'
         con.print(story.bound_line(), markup=False, highlight=False)
@@ -149,7 +154,7 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
         t.add_row(b, format_hours(v["closure_50_h"]), format_hours(v["closure_90_h"]), format_hours(v["closure_h"]),
                   format_hours(v.get("combat_power_closure_h")), format_hours(v.get("containers_closure_h")))
     con.print(t)
-    _print_units(con, s)
+    _print_units(con, s, cal)
     for kind in ("pieces", "personnel"):
         v = s[kind]
         con.print(f"{kind.capitalize()}: entered {v['entered']:,}, delivered {v['delivered']:,}, in system {v['in_system']:,}, not arrived {v['not_arrived']:,}")
@@ -183,23 +188,36 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
         con.print(f"Tables and summary.json written to {out}")
 
 
-def _print_units(con: Console, s: dict) -> None:
-    """The units, late ones first: when each closed, against its RDD, and what it waited for longest."""
+def _print_units(con: Console, s: dict, cal: Calendar | None = None) -> None:
+    """The units, late ones first: when each closed (h, and C+day and date with a calendar), against its RDD,
+    and what it waited for longest."""
     units = s.get("units")
     if not units:
         return
     dated = any(u["rdd_h"] is not None for u in units)
     t = Table(title=f"Units ({s.get('late_units', 0)} late)" if dated else "Units",
-              caption="closed: critical equipment and personnel across the exit; waited longest for: the resource "
-                      "its pieces waited for longest")
-    for c in ("brigade", "unit", "closed", *(("RDD", "late", "") if dated else ()), "waited longest for"):
-        t.add_column(c, justify="right" if c in ("closed", "RDD", "late") else "left",
+              caption="closed: critical equipment and personnel across the exit (h); waited longest for: the "
+                      "resource its pieces waited for longest (piece-hours)")
+    cols = ["brigade", "unit", "closed h", *(["closed"] if cal is not None else []),
+            *(["RDD", "late h", ""] if dated else []), "waited longest for"]
+    for c in cols:
+        right = c in ("closed h", "late h")
+        t.add_column(c, justify="right" if right else "left", no_wrap=c != "waited longest for",
                      overflow="fold" if c == "waited longest for" else "ellipsis")
+
+    def hours(x: float | None) -> str:
+        return "-" if x is None else f"{x:,.1f}"
+
     for u in units:
-        waited = f"{u['waited_longest_for']} ({u['waited_h']:,.0f} piece-h)" if u["waited_longest_for"] else "-"
-        rdd = (format_hours(u["rdd_h"]) if u["rdd_h"] is not None else "-",
-               format_hours(u["late_h"]) if u["late_h"] else "-", u["timing"]) if dated else ()
-        t.add_row(u["force"], u["unit"], format_hours(u["closed_h"]), *rdd, waited)
+        row = [u["force"], u["unit"], hours(u["closed_h"])]
+        if cal is not None:
+            row.append(cal.words(u["closed_h"]) or "not closed")
+        if dated:
+            rdd = "-" if u["rdd_h"] is None else (f"{cal.at(u['rdd_h'] - 1e-6):%a %d %b}" if cal is not None
+                                                  else hours(u["rdd_h"]))
+            row += [rdd, hours(u["late_h"]) if u["late_h"] else "-", u["timing"]]
+        row.append(f"{u['waited_longest_for']} ({u['waited_h']:,.0f})" if u["waited_longest_for"] else "-")
+        t.add_row(*row)
     con.print(t)
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import output
 from .closure import combat_power, unit_table
+from .dates import Calendar
 from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
 from .naming import name_words
@@ -65,13 +66,20 @@ def _share_time(done: np.ndarray, total: int, share: float) -> float | None:
     return float(np.sort(done)[need - 1])
 
 
-def _unit_row(r: dict[str, Any]) -> dict[str, Any]:
-    """A unit's row for the summary: times rounded (h), None where unknown."""
+def _unit_row(r: dict[str, Any], cal: Calendar | None = None) -> dict[str, Any]:
+    """A unit's row for the summary: times rounded (h), None where unknown; with a calendar, the date and time
+    it closed (`closed_at`), its C+day and its RDD as a date."""
     def h(x: Any) -> float | None:
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
-    return {"force": r["force"], "unit": r["unit"], "closed_h": h(r["closed_h"]), "rdd_h": h(r["rdd_h"]),
-            "late_h": h(r["late_h"]), "timing": r["timing"], "last_piece_h": h(r["last_piece_h"]),
-            "waited_longest_for": r["waited_longest_for"], "waited_h": round(float(r["waited_h"]), 3)}
+    row = {"force": r["force"], "unit": r["unit"], "closed_h": h(r["closed_h"]), "rdd_h": h(r["rdd_h"]),
+           "late_h": h(r["late_h"]), "timing": r["timing"], "last_piece_h": h(r["last_piece_h"]),
+           "waited_longest_for": r["waited_longest_for"], "waited_h": round(float(r["waited_h"]), 3)}
+    if cal is not None:
+        closed, rdd = row["closed_h"], row["rdd_h"]
+        row["closed_at"] = cal.iso(closed)
+        row["closed_c"] = None if closed is None else cal.c_plus(closed)
+        row["rdd"] = None if rdd is None else cal.at(rdd - 1e-6).date().isoformat()  # the day it falls due
+    return row
 
 
 def _blame_frame(records: list[tuple[str, tuple[int, ...], float]]) -> pd.DataFrame:
@@ -471,6 +479,11 @@ class Results:
         units = self.units()
         brigades = self.brigades(units)
         complete = all(b["closure_h"] is not None for b in brigades.values())
+        cal = Calendar.of(self.scenario_data)
+        if cal is not None:  # dates beside the hours
+            for b in brigades.values():
+                b["closure_at"] = cal.iso(b["closure_h"])
+                b["combat_power_closure_at"] = cal.iso(b.get("combat_power_closure_h"))
         stats = self.resource_stats()
         bottlenecks = [
             {"resource": r["resource"], "kind": r["kind"], "node": r["node"], "words": r["words"], "waiters": r["waiters"],
@@ -489,8 +502,10 @@ class Results:
             "version": self.version,
             "closure_h": _num(max(float(b["closure_h"] or 0.0) for b in brigades.values())) if complete and brigades else None,
             "brigades": brigades,
-            "units": [_unit_row(r) for r in units.sort_values(["late_h", "force", "unit"], ascending=[False, True, True],
-                                                               na_position="last").to_dict("records")],
+            "start_date": None if cal is None else cal.start.isoformat(timespec="minutes"),
+            "c_day": None if cal is None else cal.c_day.isoformat(),
+            "units": [_unit_row(r, cal) for r in units.sort_values(["late_h", "force", "unit"], ascending=[False, True, True],
+                                                                    na_position="last").to_dict("records")],
             "late_units": int((units["timing"] == "late").sum()),
             "pieces": acc["pieces"],
             "personnel": acc["personnel"],

@@ -4,12 +4,14 @@ so a typo never falls back to a default silently."""
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from .dates import clock_of, rdd_hours
 from .distributions import Deterministic, Distribution, as_distribution
 from .errors import InputError, Problem
 from .ids import Mode, PieceClass
@@ -153,6 +155,9 @@ class Force(Strict):
                           "preference. Classes not named follow the scenario's `modes`. Not given: the scenario's.")
     priority: int = Field(1, ge=1, le=9,
                           description="Priority for train paths and rolling stock: 1 goes first, then request time.")
+    rdd: date | None = Field(None, description=(
+        "Required delivery date of each of the force's units at its destination (ISO date; met by closing any time "
+        "that day); needs the scenario's `start`. Give it or rdd_h."))
     rdd_h: float | None = Field(None, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"), description=(
         "Required delivery date of each of the force's units at its destination, in hours from the scenario's "
         "start. Not given: no RDD, units are not judged early or late."))
@@ -566,6 +571,11 @@ class Scenario(Strict):
     description: str = Field("", description="What the scenario is, in words.")
     network: str = Field("belgium", description="Network: a folder under networks/, or a path relative to the "
                                                 "scenario file.")
+    start: datetime | None = Field(None, description=(
+        "Date and time at t = 0 (ISO, e.g. 2027-02-15T06:00); sets start_clock_h, and the outputs show dates and "
+        "C+days beside hours. Not given: times are hours from the start only."))
+    c_day: date | None = Field(None, description="C-day, the day counted C+0 in the outputs (ISO date). Not given: "
+                                                 "the day of `start`.")
     start_clock_h: float = Field(0.0, ge=0, lt=24, json_schema_extra=_unit("h (clock)"),
                                  description="Clock time at t = 0, in hours after midnight, for time windows and "
                                              "shifts.")
@@ -653,7 +663,7 @@ def parse_scenario(data: object, file: str) -> Scenario:
     if not isinstance(data, dict):
         raise InputError([Problem(file, "(top)", type(data).__name__, "a scenario is a mapping of keys to values")])
     try:
-        return Scenario.model_validate(data)
+        s = Scenario.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -667,6 +677,42 @@ def parse_scenario(data: object, file: str) -> Scenario:
                 msg = err["msg"]
             problems.append(Problem(file, _loc(loc), value, msg))
         raise InputError(problems) from None
+    return _with_calendar(s, data, file)
+
+
+def _with_calendar(s: Scenario, data: dict[str, Any], file: str) -> Scenario:
+    """The scenario with its calendar applied: start_clock_h from `start`, each force's RDD date as rdd_h. A
+    value given both ways must agree (a scenario written back out holds both); an RDD date needs a start."""
+    problems = []
+    update: dict[str, Any] = {}
+    if s.start is None:
+        if s.c_day is not None:
+            problems.append(Problem(file, "c_day", s.c_day.isoformat(), "a C-day needs the scenario's start"))
+    else:
+        clock = clock_of(s.start)
+        if "start_clock_h" in data and abs(s.start_clock_h - clock) > 1e-6:
+            problems.append(Problem(file, "start_clock_h", data["start_clock_h"],
+                                    f"differs from the clock time of start ({s.start:%H:%M}); give one of them"))
+        update["start_clock_h"] = clock
+    forces = list(s.forces)
+    for i, f in enumerate(s.forces):
+        if f.rdd is None:
+            continue
+        if s.start is None:
+            problems.append(Problem(file, f"forces[{i}].rdd", f.rdd.isoformat(),
+                                    "an RDD date needs the scenario's start (start: YYYY-MM-DDTHH:MM)"))
+            continue
+        h = rdd_hours(f.rdd, s.start)
+        if h <= 0:
+            problems.append(Problem(file, f"forces[{i}].rdd", f.rdd.isoformat(), f"before the start ({s.start:%Y-%m-%d})"))
+        elif f.rdd_h is not None and abs(f.rdd_h - h) > 1e-6:
+            problems.append(Problem(file, f"forces[{i}].rdd_h", f.rdd_h,
+                                    f"differs from rdd {f.rdd.isoformat()} ({h:g} h after the start); give one of them"))
+        else:
+            forces[i] = f.model_copy(update={"rdd_h": h})
+    if problems:
+        raise InputError(problems)
+    return s.model_copy(update={**update, "forces": forces}) if update or forces != list(s.forces) else s
 
 
 class YAMLRefused(yaml.MarkedYAMLError):
