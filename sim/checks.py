@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .bands import open_hours, parse_bands
-from .errors import Problem
+from .errors import Problem, suggest
 from .forces import load_templates
 from .network import Network, corridor_names, links_by_name
 from .scenario import Force, Scenario
@@ -20,28 +20,39 @@ if TYPE_CHECKING:
     from .plan import UnitPlan
 
 
-def _unknown(file: str, field: str, names: list[str], known: set[str] | pd.Index, message: str) -> list[Problem]:
-    """A problem for each name of a list (field[j]) that is not among the known ones."""
-    return [Problem(file, f"{field}[{j}]", name, message) for j, name in enumerate(names) if name not in known]
+def _unknown(file: str, field: str, names: list[str], known: set[str] | pd.Index, message: str,
+             listed_by: str = "") -> list[Problem]:
+    """A problem for each name of a list (field[j]) that is not among the known ones, with what to write instead."""
+    return [_name(file, f"{field}[{j}]", name, known, message, listed_by)
+            for j, name in enumerate(names) if name not in known]
+
+
+def _name(file: str, field: str, name: str, known: Iterable[str], message: str, listed_by: str = "") -> Problem:
+    """An unknown name: the message, then the closest valid names, all of them, or the command that lists them."""
+    hint = suggest(name, known, listed_by)
+    return Problem(file, field, name, f"{message}; {hint}" if hint else message)
 
 
 def check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
     """Every node, corridor, template, wagon type and sea port the scenario names exists."""
     nodes = set(net.nodes.index)
     corridors = corridor_names(net)
-    out = _unknown(file, "corridors.out_of_service", s.corridors.out_of_service, corridors, "unknown corridor or link")
-    out += _unknown(file, "corridors.in_service", s.corridors.in_service, corridors, "unknown corridor or link")
+    out = _unknown(file, "corridors.out_of_service", s.corridors.out_of_service, corridors, "unknown corridor or link",
+                   "rsom list corridors")
+    out += _unknown(file, "corridors.in_service", s.corridors.in_service, corridors, "unknown corridor or link",
+                    "rsom list corridors")
     out += _unknown(file, "nodes_out_of_service", s.nodes_out_of_service, nodes, "unknown node")
-    out += [Problem(file, f"windows.{key}", key, "unknown corridor or link") for key in s.windows if key not in corridors]
+    out += [_name(file, f"windows.{key}", key, corridors, "unknown corridor or link", "rsom list corridors")
+            for key in s.windows if key not in corridors]
     out += _check_windows_on_bands(s, file, net, corridors)
-    out += [Problem(file, f"pools.wagons.{wt}", wt, f"unknown wagon type; the network has {sorted(net.wagon_types.index)}")
+    out += [_name(file, f"pools.wagons.{wt}", wt, net.wagon_types.index, "unknown wagon type")
             for wt in s.pools.wagons if wt not in net.wagon_types.index]
     for i, f in enumerate(s.forces):
         out += _check_force(s, file, net, f"forces[{i}]", f)
     ids = [f.id for f in s.forces]
     out += [Problem(file, "forces", dup, "force id used more than once") for dup in sorted({x for x in ids if ids.count(x) > 1})]
     out += check_friction(s, file, net, nodes, corridors, set(ids))
-    out += [Problem(file, f"ports.by_port.{port}", port, "unknown sea port (not in seaports.csv)")
+    out += [_name(file, f"ports.by_port.{port}", port, net.seaports.index, "unknown sea port", "rsom list ports")
             for port in s.ports.by_port if port not in net.seaports.index]
     out += check_rail(s, file, net)
     return out
@@ -87,16 +98,22 @@ def _check_force(s: Scenario, file: str, net: Network, here: str, f: Force) -> l
     builtin = set(load_templates())
     out = []
     if f.template not in builtin and f.template not in s.templates:
-        out.append(Problem(file, f"{here}.template", f.template, f"unknown template; built-in: {sorted(builtin)}"))
-    out += [Problem(file, f"{here}.ships[{j}].port", c.port, "unknown sea port (not in seaports.csv)")
+        out.append(_name(file, f"{here}.template", f.template, builtin | set(s.templates), "unknown template",
+                         "rsom list templates"))
+    out += [_name(file, f"{here}.ships[{j}].port", c.port, net.seaports.index, "unknown sea port", "rsom list ports")
             for j, c in enumerate(f.ships) if c.port not in net.seaports.index]
-    out += [Problem(file, f"{here}.flights[{j}].airfield", fl.airfield, "unknown airfield (not in airfields.csv)")
+    out += [_name(file, f"{here}.flights[{j}].airfield", fl.airfield, net.airfields.index, "unknown airfield",
+                  "rsom list airfields")
             for j, fl in enumerate(f.flights) if fl.airfield not in net.airfields.index]
     if f.staging is not None and (f.staging not in net.staging.index or net.staging.at[f.staging, "role"] != "staging"):
-        out.append(Problem(file, f"{here}.staging", f.staging, "unknown staging area (not a staging row in staging.csv)"))
+        areas = net.staging.index[net.staging["role"] == "staging"]
+        out.append(_name(file, f"{here}.staging", f.staging, areas, "unknown staging area (not a staging row in staging.csv)"))
     if f.railhead is not None and f.railhead not in net.railheads.index:
-        out.append(Problem(file, f"{here}.railhead", f.railhead, "unknown railhead (not in railheads.csv)"))
-    out += _unknown(file, f"{here}.exits", f.exits, set(net.nodes.index), "unknown node")
+        out.append(_name(file, f"{here}.railhead", f.railhead, net.railheads.index, "unknown railhead",
+                         "rsom list railheads"))
+    exits = net.nodes.index[net.nodes["kind"] == "exit"] if "kind" in net.nodes else net.nodes.index
+    out += [_name(file, f"{here}.exits[{j}]", x, exits if len(exits) else net.nodes.index, "unknown node", "rsom list exits")
+            for j, x in enumerate(f.exits) if x not in net.nodes.index]
     if not f.ships and not f.flights:
         out.append(Problem(file, here, f.id, "a force needs ships or flights"))
     return out

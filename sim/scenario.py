@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from .dates import clock_of, rdd_hours
 from .distributions import Deterministic, Distribution, as_distribution
-from .errors import InputError, Problem
+from .errors import InputError, Problem, suggest
 from .ids import Mode, PieceClass
 from .windows import parse_window
 
@@ -670,7 +670,8 @@ def parse_scenario(data: object, file: str) -> Scenario:
             loc = tuple(err["loc"])
             value = err.get("input", _lookup(data, loc))
             if err["type"] == "extra_forbidden":
-                msg = "unknown key (check the spelling)"
+                hint = suggest(loc[-1], _keys_at(loc[:-1])) if loc else ""
+                msg = "unknown key" + (f"; {hint}" if hint else " (check the spelling)")
             elif err["type"] == "missing":
                 msg, value = "required key is missing", None
             else:
@@ -678,6 +679,30 @@ def parse_scenario(data: object, file: str) -> Scenario:
             problems.append(Problem(file, _loc(loc), value, msg))
         raise InputError(problems) from None
     return _with_calendar(s, data, file)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside a field's type (itself, or inside Optional, list or dict), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _keys_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the scenario file accepts at a place (a validation error's location without its last part)."""
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, int) or part not in {f.alias or n for n, f in model.model_fields.items()}:
+            continue  # a list index or a mapping key (a template's name, say)
+        field = next(f for n, f in model.model_fields.items() if (f.alias or n) == part)
+        model = _model_in(field.annotation)
+    return [] if model is None else sorted(f.alias or n for n, f in model.model_fields.items())
 
 
 def _with_calendar(s: Scenario, data: dict[str, Any], file: str) -> Scenario:

@@ -19,10 +19,12 @@ def test_calendar_arithmetic():
     cal = Calendar(datetime(2027, 2, 15, 6, 0), date(2027, 2, 15))
     assert cal.iso(784.2) == "2027-03-19T22:12"
     assert cal.c_plus(784.2) == 32
-    assert cal.c_plus(17.9) == 0 and cal.c_plus(18.0) == 1  # midnight after the start is C+1
+    assert cal.c_plus(17.9) == 0
+    assert cal.c_plus(18.0) == 1  # midnight after the start is C+1
     assert cal.words(18.5) == "C+1 Tue 16 Feb 00:30"
     assert Calendar(datetime(2027, 2, 15, 6, 0), date(2027, 2, 17)).c_plus(0.0) == -2  # before C-day
-    assert cal.iso(None) is None and cal.words(float("nan")) == ""
+    assert cal.iso(None) is None
+    assert cal.words(float("nan")) == ""
     assert clock_of(datetime(2027, 2, 15, 6, 30)) == 6.5
     assert rdd_hours(date(2027, 2, 16), datetime(2027, 2, 15, 6, 0)) == 42.0  # the end of 16 Feb
     assert Calendar.of({"start": "2027-02-15T06:00:00", "c_day": None}) == cal
@@ -59,7 +61,9 @@ def test_bad_calendar_input_names_the_field_and_value(tmp_path, kw, field, said)
     with pytest.raises(InputError) as err:
         parse_scenario(base(tmp_path, **kw), "t.yaml")
     text = str(err.value)
-    assert "t.yaml" in text and field in text and said in text
+    assert "t.yaml" in text
+    assert field in text
+    assert said in text
 
 
 def test_outputs_carry_dates_beside_hours(tmp_path):
