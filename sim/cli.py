@@ -24,7 +24,7 @@ from .defaults import resolve_run
 from .errors import InputError, Problem
 from .output import OutputError
 from .paths import builtin_scenario
-from .plan import Plan, load_plan
+from .plan import NOTHING_RANDOM, Plan, load_plan
 from .results import format_hours
 from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX
@@ -141,6 +141,9 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     cal = Calendar.of({"start": s.get("start_date"), "c_day": s.get("c_day")})
     when = f", {cal.words(s['closure_h'])}" if cal is not None and s["closure_h"] is not None else ""
     con.print(f"Closure: [bold]{format_hours(s['closure_h'])}[/bold]{when}" + (" (mean)" if reps > 1 else ""))
+    if s.get("identical_replications"):
+        con.print(f"warning: all {reps} replications gave the same figures: {NOTHING_RANDOM}", markup=False,
+                  highlight=False)
     if cal is not None:
         con.print(f"Start {cal.start:%a %d %b %Y %H:%M}, C-day {cal.c_day:%a %d %b %Y}")
     story = bottleneck_story(s, s) if s.get("bound_by") is not None else None  # the run's summary holds the bound

@@ -152,6 +152,19 @@ class Plan:
         return sum(u.personnel for u in self.units.values())
 
 
+NOTHING_RANDOM = ("nothing in this scenario is random (every `times` factor is fixed and there are no random "
+                  "disruptions), so its replications are identical; give `times` distributions (the built-in "
+                  "scenario's, say) to see the spread")
+
+
+def random_sources(s: Scenario) -> list[str]:
+    """What makes the scenario's replications differ: the time factors that are distributions, and random
+    disruptions."""
+    out = [f"times.{name}" for name in type(s.times).model_fields
+           if getattr(s.times, name).dist != "deterministic"]
+    return out + (["disruptions.random"] if s.disruptions.random else [])
+
+
 def mode_rules(s: Scenario, force: Force | None = None) -> dict[str, list[str]]:
     """The modes each piece class may take, in order of preference: the scenario's, with the force's own
     rules for the classes it names."""
@@ -243,6 +256,8 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     for i, flow in enumerate(scenario.sustainment):
         problems += _compile_flow(plan, i, flow)
     plan.warnings += housing_warnings(scenario, file, net, plan.units.values())
+    if scenario.replications > 1 and not random_sources(scenario):
+        plan.warnings.append(Problem(file, "replications", scenario.replications, NOTHING_RANDOM, "warning"))
     if problems:
         raise InputError(problems)
     return plan

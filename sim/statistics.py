@@ -225,10 +225,12 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
                     "pieces_held": round(b["pieces_held"], 3), "mean_wait_h": round(b["mean_wait_h"], 3),
                     "top_in_replications": int(b["top_in_replications"])}
                    for b in bottleneck_stats(bottleneck_frame(summaries), n).to_dict("records")]
+    identical = all(_same_figures(s, first) for s in summaries[1:])
     return {
         "scenario": first["scenario"],
         "seed": first["seed"],
         "replications": n,
+        **({"identical_replications": True} if identical else {}),
         "version": first["version"],
         "closure_h": mean(spread_of["closure_h"]),
         "brigades": brigades,
@@ -240,6 +242,12 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         "spread": spread_of,
         **friction_of_first(first),
     }
+
+
+def _same_figures(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two replications gave the same figures: closure, each brigade's closures and the events processed."""
+    return a.get("closure_h") == b.get("closure_h") and a.get("brigades") == b.get("brigades") and \
+        a.get("events") == b.get("events")
 
 
 def friction_of_first(first: dict[str, Any]) -> dict[str, Any]:
