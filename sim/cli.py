@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import NoReturn, Optional, cast
 
 import typer
 from rich.console import Console
@@ -29,6 +29,7 @@ from .results import format_hours
 from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX
 from .story import bottleneck_story
+from .tables_io import FORMATS, Format
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")
@@ -80,7 +81,9 @@ def run(
     seed: Optional[int] = typer.Option(None, callback=_check_seed, help="Seed (default: the scenario's)"),
     replications: Optional[int] = typer.Option(None, callback=_check_replications,
                                                 help="Replications (default: the scenario's)"),
-    out: Optional[Path] = typer.Option(None, help="Folder for the tables (Parquet) and summary.json"),
+    out: Optional[Path] = typer.Option(None, help="Folder for the tables and summary.json"),
+    fmt: str = typer.Option("parquet", "--format", help="Format of the tables in --out: parquet, csv (a file per "
+                                                         "table) or xlsx (one Excel workbook)"),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
     plots: bool = typer.Option(False, "--plots", help="Also write the plots as PNG files into --out"),
 ) -> None:
@@ -88,6 +91,8 @@ def run(
     path = _scenario_path(scenario)
     if plots and out is None:
         _fail([Problem("(command line)", "--plots", "", "needs --out DIR for the PNG files")])
+    if fmt not in FORMATS:
+        _fail([Problem("(command line)", "--format", fmt, f"unknown table format; use one of {', '.join(FORMATS)}")])
     try:
         plan = load_plan(path)
         seed, n = resolve_run(plan.scenario, seed, replications)
@@ -96,14 +101,14 @@ def run(
     with _writing():
         if out is not None:
             output.folder(out)  # before the run: a bad --out is told at once
-        summary = _run(plan, seed, n, out, plots)
+        summary = _run(plan, seed, n, out, plots, cast(Format, fmt))
     if as_json:
         typer.echo(json.dumps(summary))
         return
     _print_summary(summary, out)
 
 
-def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool) -> dict:
+def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: Format = "parquet") -> dict:
     """Run the replications with a progress bar; write each one's tables (and plots) and the summary."""
     horizon = plan.scenario.horizon_h
     results = []
@@ -119,7 +124,7 @@ def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool) -> dic
             bar.update(task, completed=(r + 1) * horizon)
             results.append(res)
             if out is not None:
-                res.save(out if n == 1 else out / f"rep_{r:03d}")
+                res.save(out if n == 1 else out / f"rep_{r:03d}", fmt)
                 if plots:
                     res.plot.save_all(out if n == 1 else out / f"rep_{r:03d}")
     summary = aggregate([r.summary() for r in results])

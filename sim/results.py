@@ -9,7 +9,6 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
 from .naming import name_words
 from .statistics import TOP_BOTTLENECKS
+from .tables_io import Format, read_tables, write_tables
 
 if TYPE_CHECKING:
     from .statistics import StatsAccessor
@@ -582,14 +582,14 @@ class Results:
         return {"scenario_data": self.scenario_data, "applied_changes": self.applied_changes,
                 "network_folder": self.network_folder}
 
-    def save(self, out: Path | str) -> Path:
-        """Write the tables (Parquet) and summary.json (the summary with the scenario as written, the changes
-        applied, seed and version) to a folder; Results.load reads them back."""
+    def save(self, out: Path | str, fmt: Format = "parquet") -> Path:
+        """Write the tables (Parquet, CSV or an Excel workbook: tables_io) and summary.json (the summary with the
+        scenario as written, the changes applied, seed and version) to a folder; Results.load reads them back."""
         out = output.folder(out)
         tables = {name: getattr(self, name) for name in SAVED_TABLES}
-        tables |= {"resource_stats": self.resource_stats(), "daily_throughput": self.daily_throughput()}
-        for name, frame in tables.items():
-            output.atomic_write(out / f"{name}.parquet", partial(frame.to_parquet, index=False), "wb")
+        tables |= {"resource_stats": self.resource_stats(), "daily_throughput": self.daily_throughput(),
+                   "units": self.units()}
+        write_tables(out, tables, fmt)
         summary = {**self.summary(), **self.provenance(),
                    "results_meta": {"end_h": self.end_h, "forces": list(self.forces)}}
         output.write_text(out / "summary.json", json.dumps(summary, indent=2, sort_keys=False))
@@ -602,8 +602,7 @@ class Results:
         folder = Path(folder)
         s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         meta = s.get("results_meta") or {}
-        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in SAVED_TABLES
-                  if (folder / f"{name}.parquet").exists()}
+        tables = read_tables(folder, SAVED_TABLES)
         forces = meta.get("forces") or [f["id"] for f in s["scenario_data"].get("forces", [])]
         return cls(scenario=s["scenario"], scenario_data=s["scenario_data"], seed=int(s["seed"]),
                    replication=int(s.get("replication", 0)), version=s["version"],
