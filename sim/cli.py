@@ -348,16 +348,27 @@ def compare(
         return
     con = Console()
     t = Table(title=f"Investments compared ({int(frame['replications'].iloc[0])} replications, seed {frame['seed'].iloc[0]}, "
-                    "common random numbers)")
-    for c in ("variant", "cost (EUR M)", "closure (h)", "95 % CI", "saved (h)", "95 % CI", "days / EUR 100 M",
-              "bound (h)", "top bottleneck"):
-        t.add_column(c, justify="left" if c in ("variant", "top bottleneck") else "right", no_wrap=c == "variant")
-    for _, r in frame.iterrows():
-        t.add_row(r["name"], f"{r['cost_eur'] / 1e6:,.1f}", f"{r['closure_h_mean']:,.1f}",
-                  f"{r['closure_h_ci95_lo']:,.1f} - {r['closure_h_ci95_hi']:,.1f}", f"{r['saved_h_mean']:,.1f}",
-                  f"{r['saved_h_ci95_lo']:,.1f} - {r['saved_h_ci95_hi']:,.1f}",
-                  "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}",
-                  "never" if math.isnan(r["bound_h"]) else f"{r['bound_h']:,.1f}", r["top_bottleneck"])
+                    "common random numbers)", caption="each figure over its 95 % interval; days saved per EUR 100 M",
+              padding=(0, 1))
+
+    def interval(lo: float, hi: float) -> str:
+        return f"{lo:,.1f}\N{EN DASH}{hi:,.1f}"
+
+    rows = [(r["name"], f"{r['cost_eur'] / 1e6:,.1f}",
+             f"{r['closure_h_mean']:,.1f}\n{interval(r['closure_h_ci95_lo'], r['closure_h_ci95_hi'])}",
+             f"{r['saved_h_mean']:,.1f}\n{interval(r['saved_h_ci95_lo'], r['saved_h_ci95_hi'])}",
+             "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}",
+             "never" if math.isnan(r["bound_h"]) else f"{r['bound_h']:,.1f}", str(r["top_bottleneck"]))
+            for _, r in frame.iterrows()]
+    heads = ("variant", "EUR M", "closure h", "saved h", "days", "bound h", "top bottleneck")
+    for k, c in enumerate(heads):
+        if c in ("variant", "top bottleneck"):  # text folds; a figure is never cut
+            t.add_column(c, overflow="fold", min_width=8)
+        else:
+            widest = max([len(c)] + [len(line) for row in rows for line in row[k].splitlines()])
+            t.add_column(c, justify="right", no_wrap=True, min_width=widest)
+    for row in rows:
+        t.add_row(*row)
     con.print(t)
 
 

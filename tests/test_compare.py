@@ -81,3 +81,16 @@ def test_as_json_round_trips_nan_to_null():
                            "top_bottleneck": "", "bound_h": 1.0, "bound_by": "rail", "replications": 1, "incomplete": 0, "seed": 1}])
     out = json.loads(json.dumps(as_json(frame)))
     assert out["variants"][0]["closure_h_ci95"] == [None, None]
+
+
+def test_the_compare_table_fits_100_columns_without_cutting_a_figure(scenario_file):
+    res = CliRunner(env={"COLUMNS": "100"}).invoke(app, ["compare", str(scenario_file), "--replications", "2",
+                                                         "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert "\N{HORIZONTAL ELLIPSIS}" not in res.output  # rich's mark of a cut cell
+    df = compare(scenario_file, replications=2, workers=1).set_index("name")
+    for name in ("baseline", "second_berth", "portfolio"):
+        lo, hi = df.at[name, "closure_h_ci95_lo"], df.at[name, "closure_h_ci95_hi"]
+        assert f"{lo:,.1f}\N{EN DASH}{hi:,.1f}" in res.output  # every interval whole, on one line
