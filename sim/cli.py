@@ -296,7 +296,11 @@ def report(
     with _writing():
         output.folder(out)  # before the runs: a bad --out is told at once
         try:
-            path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
+            if sys.stderr.isatty():  # the runs, comparisons and figures take a while: show that work goes on
+                with err.status("Running the scenario and writing the report ..."):
+                    path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
+            else:
+                path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
         except InputError as exc:
             _fail(exc.problems)
     typer.echo(f"Report written to {path}")
