@@ -362,7 +362,8 @@ def compare(
              f"{r['closure_h_mean']:,.1f}\n{interval(r['closure_h_ci95_lo'], r['closure_h_ci95_hi'])}",
              f"{r['saved_h_mean']:,.1f}\n{interval(r['saved_h_ci95_lo'], r['saved_h_ci95_hi'])}",
              "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}",
-             "never" if math.isnan(r["bound_h"]) else f"{r['bound_h']:,.1f}", str(r["top_bottleneck"]))
+             "never" if math.isnan(r["bound_h"]) else f"{r['bound_h']:,.1f}",
+             str(r.get("top_bottleneck_words") or r["top_bottleneck"]))
             for _, r in frame.iterrows()]
     heads = ("variant", "EUR M", "closure h", "saved h", "days", "bound h", "top bottleneck")
     for k, c in enumerate(heads):

@@ -68,12 +68,17 @@ def compare(scenario_file: Path | str, investments: list[str] | None = None, rep
         saved = (base.fillna(rows[rows["variant"] == BASELINE].set_index("replication")["end_h"]) - filled).tolist()
         sm, slo, shi = ci95(saved)
         top = Counter(mine["top_bottleneck"]).most_common(1)[0][0] if len(mine) else ""
+        words = top
+        if "top_bottleneck_words" in mine and len(mine):
+            said = mine.loc[mine["top_bottleneck"] == top, "top_bottleneck_words"]
+            words = str(said.iloc[0]) if len(said) else top
         out.append({
             "name": name, "investments": ",".join(inv), "cost_eur": cost,
             "closure_h_mean": m, "closure_h_ci95_lo": lo, "closure_h_ci95_hi": hi,
             "saved_h_mean": sm, "saved_h_ci95_lo": slo, "saved_h_ci95_hi": shi,
             "days_saved_per_100m_eur": (sm / 24.0) / (cost / 1e8) if cost > 0 else math.nan,
-            "top_bottleneck": top, "bound_h": _bound_h(mine["bound_h"].iloc[0]), "bound_by": mine["bound_by"].iloc[0],
+            "top_bottleneck": top, "top_bottleneck_words": words,
+            "bound_h": _bound_h(mine["bound_h"].iloc[0]), "bound_by": mine["bound_by"].iloc[0],
             "replications": len(mine), "incomplete": incomplete, "seed": seed,
         })
     return pd.DataFrame(out)
@@ -97,6 +102,7 @@ def as_json(frame: pd.DataFrame) -> dict:
         "closure_h_ci95": [num(r["closure_h_ci95_lo"]), num(r["closure_h_ci95_hi"])],
         "saved_h_mean": num(r["saved_h_mean"]), "saved_h_ci95": [num(r["saved_h_ci95_lo"]), num(r["saved_h_ci95_hi"])],
         "days_saved_per_100m_eur": num(r["days_saved_per_100m_eur"]), "top_bottleneck": r["top_bottleneck"],
+        "top_bottleneck_words": r.get("top_bottleneck_words", r["top_bottleneck"]),
         "bound_h": num(r["bound_h"]), "bound_by": r["bound_by"], "replications": int(r["replications"]),
         "incomplete": int(r["incomplete"]),
     } for _, r in frame.iterrows()], "seed": int(frame["seed"].iloc[0]) if len(frame) else None}

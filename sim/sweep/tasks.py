@@ -65,6 +65,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "personnel_in_system": s["personnel"]["in_system"],
         "events": s["events"],
         "top_bottleneck": s["bottlenecks"][0]["resource"] if s["bottlenecks"] else "",
+        "top_bottleneck_words": (s["bottlenecks"][0].get("words") or s["bottlenecks"][0]["resource"]) if s["bottlenecks"] else "",
         "bound_h": bound["bound_h"],
         "bound_by": bound["bound_by"],
         "version": s["version"],
