@@ -338,8 +338,8 @@ def test_init_writes_a_starter_that_validates_and_runs(tmp_path: Path) -> None:
     assert code == 0, err
     assert out.startswith(f"ok: {target}")
     short = tmp_path / "short.yaml"
-    short.write_text(text.replace("horizon_h: 720 ", "horizon_h: 48  "), encoding="utf-8")
-    assert yaml.safe_load(short.read_text(encoding="utf-8"))["horizon_h"] == 48
+    short.write_text(text.replace("horizon_h: 720 ", "horizon_h: 72  "), encoding="utf-8")
+    assert yaml.safe_load(short.read_text(encoding="utf-8"))["horizon_h"] == 72
     code, out, err = _invoke("run", str(short), "--json")
     assert code == 0, err
     summary = json.loads(out)
