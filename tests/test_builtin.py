@@ -75,20 +75,20 @@ PINNED = {
     "closure_h": 784.1913,
     "brigades": {
         "eu_armoured": {
-            "closure_h": 692.8,
-            "closure_50_h": 111.8895,
-            "closure_90_h": 504.8984,
-            "units_closed_50_h": 115.3104,
-            "combat_power_closure_h": 692.8,
-            "units": 8,
-            "units_closed": 8,
-            "containers_closure_h": 673.0284
+            "closure_h": 678.3926,
+            "closure_50_h": 139.1702,
+            "closure_90_h": 363.3846,
+            "units_closed_50_h": 378.7085,
+            "combat_power_closure_h": 678.3926,
+            "units": 9,
+            "units_closed": 9,
+            "containers_closure_h": 653.4316
         },
         "us_abct": {
             "closure_h": 784.1913,
-            "closure_50_h": 134.6658,
-            "closure_90_h": 615.999,
-            "units_closed_50_h": 628.5873,
+            "closure_50_h": 154.0095,
+            "closure_90_h": 620.2025,
+            "units_closed_50_h": 624.4712,
             "combat_power_closure_h": 784.1913,
             "units": 8,
             "units_closed": 8,
@@ -96,15 +96,15 @@ PINNED = {
         }
     },
     "throughput_per_day": {
-        "rail": 29.993,
-        "road": 97.17
+        "rail": 29.687,
+        "road": 151.31
     },
     "bottlenecks": [
         "wagons:heavy_flat",
         "entry@r_antwerp_r1_ranst>",
         "paths@l_antwerp_ico_kallo_antwerp_noord>",
         "paths@l_antwerp_aet_antwerp_ico_kallo>",
-        "entry@r_zeebrugge_yard_zeebrugge>"
+        "paths@l_zeebrugge_yard_brugge_rail>"
     ],
-    "events": 15369
+    "events": 20740
 }
