@@ -69,8 +69,7 @@ def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.
     keys = sorted(set(zip(force, unit, strict=True)) | {k for k in persons if k[0] in rdd})
     delivered = fp["delivered_h"].to_numpy(dtype=float)
     critical = fp["cls"].isin(rule.critical_classes).to_numpy()
-    # NaN (not delivered) sorts last: a unit's k-th critical arrival is at index k - 1 if it is a number
-    by_piece = _groups(keys, force, unit, np.where(critical, delivered, np.inf), delivered, critical.astype(float))
+    by_piece = _groups(keys, force, unit, delivered, critical.astype(float))
     by_pax = _groups(keys, pax_delivered["force"].to_numpy(dtype=object), pax_delivered["unit"].to_numpy(dtype=object),
                      pax_delivered["t"].to_numpy(dtype=float), pax_delivered["persons"].to_numpy(dtype=float))
     longest: dict[tuple[str, str], tuple[str, float]] = {}
@@ -91,12 +90,14 @@ def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.
                 name = str(res_names[j])
                 longest[key] = (words.get(name, name), float(hours[i, j]))
     rows = []
-    empty = (np.zeros(0), np.zeros(0), np.zeros(0))
+    empty = (np.zeros(0), np.zeros(0))
     for key in keys:
-        crit_t, all_t, is_crit = by_piece.get(key, empty)
-        n_crit = int(is_crit.sum())
+        all_t, is_crit = by_piece.get(key, empty)
+        crit_t = all_t[is_crit > 0]
+        arrived = np.sort(crit_t[~np.isnan(crit_t)])  # the critical pieces across the exit, in order of arrival
+        n_crit = len(crit_t)
         need = math.ceil(rule.critical_share * n_crit - 1e-9)
-        equipment_h = 0.0 if need == 0 else (float(crit_t[need - 1]) if not np.isnan(crit_t[need - 1]) else None)
+        equipment_h = 0.0 if need == 0 else (float(arrived[need - 1]) if len(arrived) >= need else None)
         n_pax = int(persons.get(key, 0))
         pax_t, pax_n = by_pax.get(key, (np.zeros(0), np.zeros(0)))
         personnel_h = _needed_time(pax_t, pax_n, n_pax)

@@ -117,7 +117,7 @@ def test_anchors_and_merge_keys_still_work(tmp_path: Path) -> None:
 def test_builtin_scenario_validates_with_the_same_counts() -> None:
     code, out, err = _invoke("validate", str(ROOT / "experiments" / "scenarios" / "belgium_two_brigades.yaml"))
     assert code == 0, err
-    assert "4,155 pieces, 9,200 persons, 5 ship calls, 31 flights, 0 warnings" in out
+    assert "5,914 pieces, 9,000 persons, 5 ship calls, 30 flights, 0 warnings" in out
 
 
 # Numbers of the scenario ----------------------------------------------------------------------------------

@@ -77,3 +77,19 @@ def test_timing_words():
     assert timing(10.000001, 10.0, 24.0) == "late"
     assert timing(-14.0, 10.0, 24.0) == "on time"  # exactly a day before
     assert timing(-14.1, 10.0, 24.0) == "early"
+
+
+def test_a_unit_whose_critical_equipment_is_not_all_in_has_not_closed(tmp_path):
+    net = tiny_network(tmp_path / "net")
+    force = {"id": "f", "template": "t", "exits": ["exit_rail", "exit_road"], "ships": [{"port": "port", "at_h": 0}],
+             "flights": [{"airfield": "apod", "at_h": 0, "pax": 40}]}
+    data = scenario(net, templates={"t": [{"unit": "a", "personnel": 40, "tracked": 4, "container": 3}]},
+                    forces=[force], modes=MODES, horizon_h=5.0)  # the train crosses at 6.6 h: after the horizon
+    r = run_replication(compile_plan(parse_scenario(data, "t.yaml"), "t.yaml", net))
+    u = r.units().iloc[0]
+    assert u["equipment_h"] is None or u["equipment_h"] != u["equipment_h"]  # None (NaN in the frame)
+    assert u["timing"] == "not closed"
+    s = r.summary()
+    assert s["units"][0]["closed_h"] is None
+    b = s["brigades"]["f"]
+    assert (b["combat_power_closure_h"], b["units_closed_50_h"], b["units_closed"]) == (None, None, 0)
