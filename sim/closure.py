@@ -41,12 +41,12 @@ def timing(closed_h: float | None, rdd_h: float | None, on_time_h: float) -> str
     return "on time" if closed_h >= rdd_h - on_time_h - 1e-9 else "early"
 
 
-def _groups(keys: list[tuple[str, str]], force: np.ndarray, unit: np.ndarray, *values: np.ndarray
-            ) -> dict[tuple[str, str], tuple[np.ndarray, ...]]:
-    """The values of each (force, unit), sorted by the first value array (one sort for all units)."""
+def _groups(keys: list[tuple[str, str]], code: dict[tuple[str, str], int], force: np.ndarray, unit: np.ndarray,
+            *values: np.ndarray) -> dict[tuple[str, str], tuple[np.ndarray, ...]]:
+    """The values of each (force, unit) (`code`: its index in `keys`), sorted by the first value array (one sort
+    for all units)."""
     if not len(force):
         return {}
-    code = {k: i for i, k in enumerate(keys)}
     g = np.fromiter((code.get((f, u), -1) for f, u in zip(force, unit, strict=True)), dtype=np.int64, count=len(force))
     order = np.lexsort((values[0], g))
     g = g[order]
@@ -67,15 +67,15 @@ def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.
     force, unit = fp["force"].to_numpy(dtype=object), fp["unit"].to_numpy(dtype=object)
     persons = personnel.groupby(["force", "unit"])["persons"].sum().to_dict()
     keys = sorted(set(zip(force, unit, strict=True)) | {k for k in persons if k[0] in rdd})
+    code = {k: i for i, k in enumerate(keys)}
     delivered = fp["delivered_h"].to_numpy(dtype=float)
     critical = fp["cls"].isin(rule.critical_classes).to_numpy()
-    by_piece = _groups(keys, force, unit, delivered, critical.astype(float))
-    by_pax = _groups(keys, pax_delivered["force"].to_numpy(dtype=object), pax_delivered["unit"].to_numpy(dtype=object),
+    by_piece = _groups(keys, code, force, unit, delivered, critical.astype(float))
+    by_pax = _groups(keys, code, pax_delivered["force"].to_numpy(dtype=object), pax_delivered["unit"].to_numpy(dtype=object),
                      pax_delivered["t"].to_numpy(dtype=float), pax_delivered["persons"].to_numpy(dtype=float))
     longest: dict[tuple[str, str], tuple[str, float]] = {}
     if len(blame) and len(fp):
         # the unit of each blamed piece by array lookup (pid -> its unit's index), then hours per unit and resource
-        code = {k: i for i, k in enumerate(keys)}
         unit_of = np.full(int(pieces["pid"].max()) + 1, -1, dtype=np.int64)
         unit_of[fp["pid"].to_numpy(dtype=np.int64)] = [code[k] for k in zip(force, unit, strict=True)]
         u = unit_of[blame["pid"].to_numpy(dtype=np.int64)]

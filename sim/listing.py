@@ -120,28 +120,26 @@ def ports(net: Network) -> Table:
     return t
 
 
-def airfields(net: Network) -> Table:
-    """Airfields: aircraft on ground at once, ground time, passenger and cargo processing."""
+def _facilities(net: Network, table: str, title: str, first: str, labels: dict[str, str]) -> Table:
+    """A node table's rows (one per node: its id and name, then the `labels` columns with their units)."""
     names = _node_names(net)
-    cols = ["mog", "turnaround_h", "pax_ph", "cargo_pph"]
-    labels = {"mog": "MOG", "turnaround_h": "turnaround", "pax_ph": "pax", "cargo_pph": "cargo"}
-    t = _table(f"Airfields of {net.name}", _note("airfields", cols, labels), "airfield",
-               [(labels[c], _unit("airfields", c)) for c in cols])
-    for key, row in net.airfields.iterrows():
+    cols = list(labels)
+    t = _table(f"{title} of {net.name}", _note(table, cols, labels), first, [(labels[c], _unit(table, c)) for c in cols])
+    for key, row in getattr(net, table).iterrows():
         t.add_row(_named(str(key), names.get(str(key), "")), *(_num(row[c]) for c in cols))
     return t
+
+
+def airfields(net: Network) -> Table:
+    """Airfields: aircraft on ground at once, ground time, passenger and cargo processing."""
+    return _facilities(net, "airfields", "Airfields", "airfield",
+                       {"mog": "MOG", "turnaround_h": "turnaround", "pax_ph": "pax", "cargo_pph": "cargo"})
 
 
 def railheads(net: Network) -> Table:
     """Railheads: ramps, loading and unloading times, longest train."""
-    names = _node_names(net)
-    cols = ["ramps", "load_h", "unload_h", "max_train_m"]
-    labels = {"ramps": "ramps", "load_h": "load", "unload_h": "unload", "max_train_m": "max train"}
-    t = _table(f"Railheads of {net.name}", _note("railheads", cols, labels), "railhead",
-               [(labels[c], _unit("railheads", c)) for c in cols])
-    for key, row in net.railheads.iterrows():
-        t.add_row(_named(str(key), names.get(str(key), "")), *(_num(row[c]) for c in cols))
-    return t
+    return _facilities(net, "railheads", "Railheads", "railhead",
+                       {"ramps": "ramps", "load_h": "load", "unload_h": "unload", "max_train_m": "max train"})
 
 
 def _in_service(flags: Iterable[Any]) -> str:

@@ -158,9 +158,13 @@ class Pool:
         """The take of `amount` granted at once (free_now said so): the token take() would return, without
         its generator."""
         self.level -= amount
-        self._next += 1
         now = self.env._now  # SimPy's clock without its property: the hot path of discharge
-        token = (amount, now, now, weight, self._next)
+        return self._grant(amount, now, weight)
+
+    def _grant(self, amount: float, t0: float, weight: float) -> Token:
+        """The token of a take requested at t0 and granted now, held until give()."""
+        self._next += 1
+        token = (amount, t0, self.env._now, weight, self._next)
         self.open[self._next] = token
         return token
 
@@ -175,10 +179,7 @@ class Pool:
                 self.waiting.append((amount, ev))
                 yield ev
                 blame_group(self.blame, self.info.name, pids, self.env.now - t0)
-        self._next += 1
-        token = (amount, t0, self.env.now, weight, self._next)
-        self.open[self._next] = token
-        return token
+        return self._grant(amount, t0, weight)
 
     def flush(self) -> None:
         """Log what is still held when the run stops, as given back now."""
