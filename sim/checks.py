@@ -87,7 +87,8 @@ def check_rail(s: Scenario, file: str, net: Network) -> list[Problem]:
            for kind in sorted(s.rail.yards) if kind not in kinds]
     out += [Problem(file, f"rail.yards.{kind}", yard, "unknown node") for kind, yard in sorted(s.rail.yards.items())
             if yard not in net.nodes.index]
-    exits = {x for f in s.forces for x in f.exits} | {fl.destination for fl in s.sustainment}
+    exits = ({x for f in s.forces for x in f.exits} | {fl.destination for fl in s.sustainment}
+             | {line.destination for line in s.deployment if line.destination})
     out += [Problem(file, f"rail.far_ends.{x}", x, f"not an exit of any force or flow ({sorted(exits)})")
             for x in sorted(s.rail.far_ends) if x not in exits]
     return out
@@ -97,7 +98,7 @@ def _check_force(s: Scenario, file: str, net: Network, here: str, f: Force) -> l
     """The template, ports, airfields, staging area, railhead and exits one force names exist."""
     builtin = set(load_templates())
     out = []
-    if f.template not in builtin and f.template not in s.templates:
+    if f.template is not None and f.template not in builtin and f.template not in s.templates:
         out.append(_name(file, f"{here}.template", f.template, builtin | set(s.templates), "unknown template",
                          "rsom list templates"))
     out += [_name(file, f"{here}.ships[{j}].port", c.port, net.seaports.index, "unknown sea port", "rsom list ports")
@@ -114,8 +115,11 @@ def _check_force(s: Scenario, file: str, net: Network, here: str, f: Force) -> l
     exits = net.nodes.index[net.nodes["kind"] == "exit"] if "kind" in net.nodes else net.nodes.index
     out += [_name(file, f"{here}.exits[{j}]", x, exits if len(exits) else net.nodes.index, "unknown node", "rsom list exits")
             for j, x in enumerate(f.exits) if x not in net.nodes.index]
-    if not f.ships and not f.flights:
+    if not f.ships and not f.flights and f.template is not None:
         out.append(Problem(file, here, f.id, "a force needs ships or flights"))
+    if f.lift is not None and f.template is not None:
+        out.append(Problem(file, f"{here}.lift", None, "lift plans ships and flights from deployment list lines; a "
+                                                      "force with a template gives its ships and flights"))
     return out
 
 

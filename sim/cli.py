@@ -441,6 +441,35 @@ def list_(
     Console(highlight=False).print(table)
 
 
+@app.command("deployment-list")
+def deployment_list(
+    scenario: Path = typer.Argument(..., help="Scenario YAML whose forces to write as a deployment list"),
+    out: Path = typer.Option(..., "--out", "-o", help="List file to write: .csv, or .xlsx for Excel"),
+    force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists"),
+) -> None:
+    """Write a scenario's forces as a deployment list (one row per unit line) to start a plan from: per unit,
+    a line per sea port and per airfield, with the days its ships and flights arrive as EAD and LAD."""
+    from .deployment import lines_of, write_list
+
+    try:
+        plan = load_plan(scenario)
+    except InputError as exc:
+        _fail(exc.problems)
+    if plan.scenario.start is None:
+        _fail([Problem(str(scenario), "start", None, "a deployment list has dates: give the scenario's start "
+                                                     "(start: YYYY-MM-DDTHH:MM) to write one")])
+    with _writing():
+        if out.exists() and not force:
+            raise output.OutputError(out, "a file of that name exists (use --force to overwrite it)")
+        lines = lines_of(plan)
+        try:
+            write_list(lines, out)
+        except OSError as exc:
+            raise output.OutputError(out, str(exc)) from None
+    typer.echo(f"{len(lines)} unit lines written to {out}; name it in a scenario with `deployment_list: {out.name}` "
+               "and take `template` out of its forces")
+
+
 @app.command()
 def init(
     file: Path = typer.Argument(Path("scenario.yaml"), help="Where to write the starter scenario"),

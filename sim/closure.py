@@ -7,11 +7,13 @@ same answers."""
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .dates import Calendar, rdd_hours
 from .scenario import UnitClosure
 
 UNIT_COLUMNS = ["force", "unit", "pieces", "critical", "personnel", "equipment_h", "personnel_h", "closed_h",
@@ -63,13 +65,14 @@ def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.
     pieces waited for longest (in a planner's words) with those hours."""
     rule = UnitClosure(**(scenario.get("unit_closure") or {}))
     rdd = {f["id"]: f.get("rdd_h") for f in scenario.get("forces", [])}
+    unit_rdd = line_rdds(scenario)
     fp = pieces.loc[~pieces["flow"].astype(bool).to_numpy()] if "flow" in pieces else pieces
     force, unit = fp["force"].to_numpy(dtype=object), fp["unit"].to_numpy(dtype=object)
     persons = personnel.groupby(["force", "unit"])["persons"].sum().to_dict()
     keys = sorted(set(zip(force, unit, strict=True)) | {k for k in persons if k[0] in rdd})
     code = {k: i for i, k in enumerate(keys)}
     delivered = fp["delivered_h"].to_numpy(dtype=float)
-    critical = fp["cls"].isin(rule.critical_classes).to_numpy()
+    critical = (fp["critical"].astype(bool) if "critical" in fp else fp["cls"].isin(rule.critical_classes)).to_numpy()
     by_piece = _groups(keys, code, force, unit, delivered, critical.astype(float))
     by_pax = _groups(keys, code, pax_delivered["force"].to_numpy(dtype=object), pax_delivered["unit"].to_numpy(dtype=object),
                      pax_delivered["t"].to_numpy(dtype=float), pax_delivered["persons"].to_numpy(dtype=float))
@@ -103,7 +106,7 @@ def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.
         personnel_h = _needed_time(pax_t, pax_n, n_pax)
         closed = None if equipment_h is None or personnel_h is None else max(equipment_h, personnel_h)
         last = None if np.isnan(all_t).any() or personnel_h is None else max(float(all_t.max(initial=0.0)), personnel_h)
-        r = rdd.get(key[0])
+        r = unit_rdd.get(key, rdd.get(key[0]))
         late = max(closed - r, 0.0) if closed is not None and r is not None else None
         what, waited = longest.get(key, ("", 0.0))
         rows.append({"force": key[0], "unit": key[1], "pieces": len(all_t), "critical": n_crit, "personnel": n_pax,
@@ -111,6 +114,21 @@ def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.
                      "rdd_h": r, "late_h": late, "timing": timing(closed, r, rule.on_time_h),
                      "waited_longest_for": what, "waited_h": waited})
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
+
+
+def line_rdds(scenario: dict[str, Any]) -> dict[tuple[str, str], float]:
+    """Each listed unit's RDD (h from the start): the latest RDD of its deployment lines (the unit is needed
+    whole once its last line is due), for units whose lines give one."""
+    cal = Calendar.of(scenario)
+    out: dict[tuple[str, str], float] = {}
+    if cal is None:
+        return out
+    for line in scenario.get("deployment") or []:
+        if line.get("rdd"):
+            h = rdd_hours(date.fromisoformat(str(line["rdd"])), cal.start)
+            key = (str(line["force"]), str(line["unit"]))
+            out[key] = max(out.get(key, h), h)
+    return out
 
 
 def combat_power(units: pd.DataFrame) -> dict[str, dict[str, float | None]]:

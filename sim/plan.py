@@ -12,9 +12,11 @@ from typing import Any, cast
 
 import networkx as nx
 
+from . import deployment, lift
 from . import equipment as eqdata
 from .changes import apply_changes
 from .checks import check_names, housing_warnings
+from .dates import Calendar
 from .equipment import (
     EquipmentType,
     Split,
@@ -33,9 +35,10 @@ from .investments import Change, Investment
 from .network import Network, build_graph, links_by_name, load_network
 from .paths import networks_dir
 from .routing import Route, Router
-from .scenario import Flow, Force, Scenario, read_scenario
+from .scenario import Flow, Force, Scenario, parse_equipment, read_scenario
 
 EARTH_KM = 6371.0
+FLOW_PRIORITY = 10  # sustainment flows' trains come after every force's (force priorities are 1-9)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class PiecePlan:
     equipment: str = ""  # equipment type id (a key of Plan.equipment)
     tow: int = -1  # a trailer: the piece id of the prime mover that tows it from the staging area (-1: none)
     het_shuttle: bool = False  # rail: the road leg to the railhead (to_origin) is on a HET (Het.shuttle_over_km)
+    uln: str = ""  # the deployment list's unit line the piece comes from ("" for a template's piece)
+    critical: bool = False  # part of its unit's combat power (unit_closure or its line's `critical`)
 
 
 def changed(p: PiecePlan, **changes: Any) -> PiecePlan:
@@ -119,6 +124,14 @@ class UnitPlan:
     personnel: int
     exit: str  # where the personnel go (nearest road exit)
     exit_route: Route
+    exits: tuple[str, ...] = ()  # where the unit may go: its line's destination, or its force's exits
+    priority: int = 1  # for discharge order, rolling stock and train paths (1 first)
+    rdd_h: float | None = None  # required delivery date (h from the start; None: none)
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        """Order of service for rolling stock and train paths: priority, then the earlier RDD."""
+        return (self.priority, math.inf if self.rdd_h is None else self.rdd_h)
 
 
 @dataclass
@@ -146,6 +159,7 @@ class Plan:
     equipment: dict[str, EquipmentType] = field(default_factory=dict)  # every type a piece may have, by id
     split: Split = field(default_factory=dict)  # built-in units' pieces by equipment type (templates not overridden)
     generic: dict[str, EquipmentType] = field(default_factory=dict)  # per class, for pieces with no split
+    aircraft: dict[str, lift.Aircraft] = field(default_factory=dict)  # aircraft types lift may plan flights of
 
     @property
     def personnel_total(self) -> int:
@@ -218,11 +232,16 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     problems = [p for p in net.problems if p.severity == "error"]
     warnings = [p for p in net.problems if p.severity == "warning"]
     templates = load_templates(problems=problems)
+    aircraft = lift.load_aircraft(problems=problems)
     equipment = load_equipment(problems=problems)
     split = load_split(problems=problems)
     problems += check_split(templates, equipment, split)
     try:
         named = check_names(scenario, file, net)  # reported together with the network's own problems
+        if scenario.deployment or any(f.template is None for f in scenario.forces):
+            exits = net.nodes.index[net.nodes["kind"] == "exit"] if "kind" in net.nodes else net.nodes.index
+            named += deployment.check_lines(scenario, file, net.seaports.index, net.airfields.index, net.nodes.index,
+                                            exits, equipment)
         problems += [p for p in named if p.severity == "error"]
         warnings += [p for p in named if p.severity != "error"]
         changed = apply_changes(scenario, file, net, extra_changes)
@@ -250,9 +269,10 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
                 investments=changed.investments, changes=changed.changes, civil=changed.civil,
                 links_of=links_by_name(net), scenario_as_written=as_written, parameters=tuple(extra_changes or ()),
                 equipment={**equipment, **{g.id: g for g in generic.values()}},
-                split={k: v for k, v in split.items() if k[0] not in scenario.templates}, generic=generic)
+                split={k: v for k, v in split.items() if k[0] not in scenario.templates}, generic=generic,
+                aircraft=aircraft)
     for i, force in enumerate(scenario.forces):
-        problems += _compile_force(plan, i, force)
+        problems += _compile_force(plan, i, force) if force.template is not None else _compile_listed(plan, i, force)
     for i, flow in enumerate(scenario.sustainment):
         problems += _compile_flow(plan, i, flow)
     plan.warnings += housing_warnings(scenario, file, net, plan.units.values())
@@ -308,7 +328,8 @@ def _compile_flow(plan: Plan, i: int, flow: Flow) -> list[Problem]:
                 day += 1
     if out:
         return out
-    plan.units[(flow.name, flow.name)] = UnitPlan(flow.name, flow.name, None, 0, persons, flow.destination, route)
+    plan.units[(flow.name, flow.name)] = UnitPlan(flow.name, flow.name, None, 0, persons, flow.destination, route,
+                                                  (flow.destination,), FLOW_PRIORITY)
     lon = net.nodes["lon"]
     direction = "east" if float(lon[flow.destination]) >= float(lon[flow.origin]) else "west"
     plan.flows.append(FlowPlan(flow.name, flow.origin, flow.destination, flow.mode, direction, flow.start_h,
@@ -420,9 +441,9 @@ def _missing_wagon_pools(plan: Plan, here: str, force: Force, classes: list[str]
 def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
     """Ship calls and flights with their manifests, each piece's mode and routes, and each unit's marry-up."""
     here = f"forces[{i}]"
-    template = plan.templates[force.template]
+    template = plan.templates[str(force.template)]
     pieces = [(u.name, c) for u in template for c, n in u.pieces for _ in range(n)]  # (unit, class) in unit order
-    kinds = [eq for u in template for eq in deal(u.pieces, plan.split.get((force.template, u.name)), plan.equipment,
+    kinds = [eq for u in template for eq in deal(u.pieces, plan.split.get((str(force.template), u.name)), plan.equipment,
                                                   plan.generic)]  # equipment of each piece, in the same order
     counts, out = _manifests(plan, here, force, template, len(pieces))
     if out:
@@ -439,7 +460,119 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
         return out
     _couple(plan, force, pid0)
     out += _trains_fit(plan, f"{here}.railhead", plan.pieces[pid0:])
-    out += _units(plan, here, force, template, plan.pieces[pid0:])
+    facts = [UnitFacts(u.name, u.personnel, tuple(force.exits), force.priority, force.rdd_h) for u in template]
+    out += _units(plan, here, force, facts, plan.pieces[pid0:])
+    return out
+
+
+@dataclass
+class _Listed:
+    """A listed force's lines as the lift and the units need them."""
+
+    sea: list[lift.Cargo] = field(default_factory=list)  # pieces arriving by sea, in line order
+    air: list[lift.Cargo] = field(default_factory=list)  # pieces flown in
+    parties: list[lift.Party] = field(default_factory=list)  # persons flown in, by line
+    critical: dict[tuple[int, str], bool] = field(default_factory=dict)  # (line, equipment id) -> critical
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)  # unit -> what its lines say (first-seen order)
+
+
+def _listed_cargo(plan: Plan, force: Force) -> _Listed:
+    """The pieces and persons of a listed force's lines, each with the order it is lifted in (EAD, priority,
+    RDD, line, position), and per unit its persons, destination, priority, RDD and first airfield."""
+    s, ports = plan.scenario, set(plan.network.seaports.index)
+    start = deployment.start_of(s)
+    rule = set(s.unit_closure.critical_classes)
+    out = _Listed()
+    for k, line in enumerate(s.deployment):
+        if line.force != force.id:
+            continue
+        prio = line.priority or force.priority
+        rdd_h = deployment.day_end_h(line.rdd, start) if line.rdd else force.rdd_h
+        base = (deployment.day_start_h(line.ead, start), prio, math.inf if rdd_h is None else rdd_h, k)
+        lad_end = deployment.day_end_h(line.lad or line.ead, start)
+        names = deployment.critical_tokens(line.critical)
+        pos = 0
+        for name, n in parse_equipment(line.equipment):
+            eq = plan.equipment[name] if name in plan.equipment else plan.generic[name]  # a class: its generic type
+            out.critical[(k, eq.id)] = (name in names or eq.cls in names) if names else eq.cls in rule
+            for _ in range(n):
+                (out.sea if line.pod in ports else out.air).append(
+                    lift.Cargo(k, line.unit, eq, line.pod, (*base, pos), lad_end))
+                pos += 1
+        if line.personnel:
+            out.parties.append(lift.Party(k, line.unit, line.pod, line.personnel, (*base, 0), lad_end))
+        u = out.units.setdefault(line.unit, {"personnel": 0, "exits": tuple(force.exits), "priority": prio,
+                                             "rdd": [], "airfield": None})
+        u["personnel"] += line.personnel
+        u["priority"] = min(u["priority"], prio)
+        if rdd_h is not None:
+            u["rdd"].append(rdd_h)
+        if line.destination:
+            u["exits"] = (line.destination,)
+        if line.personnel and u["airfield"] is None:
+            u["airfield"] = line.pod
+    return out
+
+
+def _compile_listed(plan: Plan, i: int, force: Force) -> list[Problem]:
+    """A force given as lines of the deployment list: its pieces and persons by line, their ship calls and
+    flights (given, or planned from `lift`), each piece's mode and routes to its line's destination, and each
+    unit's marry-up, priority and RDD."""
+    here, s = f"forces[{i}]", plan.scenario
+    start = deployment.start_of(s)
+    got = _listed_cargo(plan, force)
+    sea, air, parties, facts = got.sea, got.air, got.parties, got.units
+    ships, out = (lift.given_ships(force, here, plan.file, sea) if force.ships
+                  else lift.planned_ships(force.lift, here, plan.file, sea))
+    flights, more = (lift.given_flights(force, here, plan.file, air, parties) if force.flights
+                     else lift.planned_flights(force.lift, plan.aircraft, here, plan.file, air, parties))
+    out += more
+    if out:
+        return out
+    cal = Calendar(start, s.c_day or start.date())
+    for k, t in sorted({**lift.late_lines(ships, sea, []), **lift.late_lines(flights, air, parties)}.items()):
+        line = s.deployment[k]
+        file, at = deployment.where(s, k, line, "lad")
+        plan.warnings.append(Problem(file or plan.file, at, (line.lad or line.ead).isoformat(),
+                                     f"the line arrives {cal.words(t)}, after its latest arrival date", "warning"))
+    pid0 = len(plan.pieces)
+    order: list[lift.Cargo] = []
+    for c in ships:
+        plan.ships.append(ShipPlan(len(plan.ships), force.id, c.node, c.at_h,
+                                   tuple(range(pid0 + len(order), pid0 + len(order) + len(c.pieces)))))
+        order += [sea[k] for k in c.pieces]
+    for c in flights:
+        if not c.pieces and not c.parties:
+            continue
+        plan.flights.append(FlightPlan(len(plan.flights), force.id, c.node, c.at_h, tuple(c.parties),
+                                       tuple(range(pid0 + len(order), pid0 + len(order) + len(c.pieces)))))
+        order += [air[k] for k in c.pieces]
+    listed = []
+    views: dict[str, Force] = {}  # destination -> the force with its exits narrowed to it
+    for item in order:
+        line = s.deployment[item.line]
+        dest = facts[line.unit]["exits"]
+        view = views.get(dest[0]) if len(dest) == 1 and dest != tuple(force.exits) else force
+        if view is None:
+            view = views[dest[0]] = force.model_copy(update={"exits": list(dest)})
+        listed.append((view, line.uln, got.critical[(item.line, item.equipment.id)]))
+    pieces = [(c.unit, c.equipment.cls) for c in order]
+    kinds = [c.equipment.id for c in order]
+    arrivals = [(c.pod, " ".join(x for x in deployment.where(s, c.line, s.deployment[c.line], "pod") if x))
+                for c in order]
+    rules = mode_rules(s, force)
+    out = _missing_wagon_pools(plan, here, force, sorted({c for _, c in pieces}), rules)
+    if out:
+        return out
+    out += _choose_modes(plan, force, pieces, kinds, arrivals, rules, listed)
+    out += _wagons_known(plan, here, force, plan.pieces[pid0:])
+    if out:
+        return out
+    _couple(plan, force, pid0)
+    out += _trains_fit(plan, f"{here}.railhead", plan.pieces[pid0:])
+    units = [UnitFacts(name, f["personnel"], f["exits"], f["priority"], max(f["rdd"]) if f["rdd"] else None,
+                       f["airfield"]) for name, f in facts.items()]
+    out += _units(plan, here, force, units, plan.pieces[pid0:])
     return out
 
 
@@ -505,22 +638,27 @@ def _deal(plan: Plan, here: str, force: Force, template: Template, counts: list[
 
 
 def _choose_modes(plan: Plan, force: Force, pieces: list[tuple[str, str]], kinds: list[str],
-                  arrivals: list[tuple[str, str]], rules: dict[str, list[str]]) -> list[Problem]:
-    """Each piece takes the first mode of its class's rules that can serve it from its entry."""
+                  arrivals: list[tuple[str, str]], rules: dict[str, list[str]],
+                  listed: list[tuple[Force, str, bool]] | None = None) -> list[Problem]:
+    """Each piece takes the first mode of its class's rules that can serve it from its entry. A listed piece
+    (`listed`: the force as its line sees it, with its exits narrowed to the line's destination, its unit
+    line number and whether it is critical) goes where its line says."""
     out = []
-    cache: dict[tuple[str, str], tuple[str, Option] | None] = {}
-    for (unit, cls), eq, (entry, where) in zip(pieces, kinds, arrivals, strict=True):
-        key = (entry, cls)
+    cache: dict[tuple[str, str, tuple[str, ...]], tuple[str, Option] | None] = {}
+    critical = set(plan.scenario.unit_closure.critical_classes)
+    for n, ((unit, cls), eq, (entry, where)) in enumerate(zip(pieces, kinds, arrivals, strict=True)):
+        view, uln, crit = listed[n] if listed is not None else (force, "", cls in critical)
+        key = (entry, cls, tuple(view.exits))
         if key not in cache:
-            options = ((mode, _mode_options(plan, force, entry, cls, mode)) for mode in rules.get(cls, []))
+            options = ((mode, _mode_options(plan, view, entry, cls, mode)) for mode in rules.get(cls, []))
             cache[key] = next(((mode, opt) for mode, opt in options if opt is not None), None)
             if cache[key] is None:
                 out.append(Problem(plan.file, where, f"{cls} from {entry}", f"no path to any of the exits "
-                                   f"{force.exits} by the modes allowed for {cls}: {rules.get(cls, [])}"))
+                                   f"{view.exits} by the modes allowed for {cls}: {rules.get(cls, [])}"))
         choice = cache[key]
         if choice is not None:
             plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, choice[0], entry, equipment=eq,
-                                         **choice[1]))
+                                         uln=uln, critical=crit, **choice[1]))
     return out
 
 
@@ -541,28 +679,41 @@ def _couple(plan: Plan, force: Force, pid0: int) -> None:
             plan.pieces[k] = replace(p, tow=free[(p.unit, p.exit)].pop(0))
 
 
-def _units(plan: Plan, here: str, force: Force, template: Template, pieces: list[PiecePlan]) -> list[Problem]:
+@dataclass(frozen=True)
+class UnitFacts:
+    """What compiling a force knows of one of its units: persons, where it may go, priority and RDD (h)."""
+
+    name: str
+    personnel: int
+    exits: tuple[str, ...]
+    priority: int
+    rdd_h: float | None
+    airfield: str | None = None  # where its personnel land (a listed unit's first air line)
+
+
+def _units(plan: Plan, here: str, force: Force, units: list[UnitFacts], pieces: list[PiecePlan]) -> list[Problem]:
     """Each unit's marry-up facts (pieces that march from staging, persons) and its personnel's way out; a
     unit must fit its staging area, which must be reachable by road from the force's airfields."""
     file, net = plan.file, plan.network
     out = []
     road_counts = Counter(p.unit for p in pieces if p.mode == "road")
-    start_of_personnel = force.staging or (force.flights[0].airfield if force.flights else None)
-    for u in template:
-        exit_, route = force.exits[0], cast(Route, ())
+    first_field = force.flights[0].airfield if force.flights else None
+    for u in units:
+        start_of_personnel = force.staging or u.airfield or first_field
+        exit_, route = u.exits[0], cast(Route, ())
         if start_of_personnel and u.personnel:
-            found = plan.router.nearest("road", start_of_personnel, list(force.exits))
+            found = plan.router.nearest("road", start_of_personnel, list(u.exits))
             if found is None:
-                out.append(Problem(file, f"{here}.exits", force.exits,
+                out.append(Problem(file, f"{here}.exits", list(u.exits),
                                    f"personnel of {u.name} have no road from {start_of_personnel} to any exit"))
                 continue
             exit_, route = found
         plan.units[(force.id, u.name)] = UnitPlan(force.id, u.name, force.staging, road_counts.get(u.name, 0),
-                                                  u.personnel, exit_, route)
+                                                  u.personnel, exit_, route, u.exits, u.priority, u.rdd_h)
     if not force.staging:
         return out
     st = net.staging.loc[force.staging]
-    for u in template:
+    for u in units:
         up = plan.units.get((force.id, u.name))
         if up and up.road_pieces > st["vehicle_spaces"]:
             out.append(Problem(file, f"{here}.staging", force.staging,
@@ -573,8 +724,9 @@ def _units(plan: Plan, here: str, force: Force, template: Template, pieces: list
             out.append(Problem(file, f"{here}.staging", force.staging,
                                f"unit {u.name} has {up.personnel} persons but the staging area has {st['beds']} "
                                "beds (a unit is admitted whole): " + _staging_alternatives(net, "beds", up.personnel)))
-    out += [Problem(file, f"{here}.staging", force.staging, f"no road from airfield {fl.airfield} to the staging area")
-            for fl in force.flights if fl.pax and plan.router.route("road", fl.airfield, force.staging) is None]
+    fields = sorted({fl.airfield for fl in force.flights if fl.pax} | {u.airfield for u in units if u.airfield})
+    out += [Problem(file, f"{here}.staging", force.staging, f"no road from airfield {af} to the staging area")
+            for af in fields if plan.router.route("road", af, force.staging) is None]
     return out
 
 

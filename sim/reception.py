@@ -101,7 +101,7 @@ def _deplane(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
             road.bus_move(w, fp.force, unit, n, ("terminal", af), u.staging, route or (),
                           arrived=partial(staging.pax_at_staging, w))
         else:
-            found = w.plan.router.nearest("road", af, w.exits[fp.force])
+            found = w.plan.router.nearest("road", af, list(w.exits_of(fp.force, unit)))
             dest, way = found if found else (af, ())
             road.bus_move(w, fp.force, unit, n, ("terminal", af), dest, way, arrived=None)
 

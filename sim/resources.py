@@ -16,7 +16,7 @@ import simpy
 
 from .bands import open_hours
 from .disruptions import Outage, Outages
-from .ids import ResourceId
+from .ids import Rank, ResourceId
 from .windows import Window, next_open
 
 Usage = tuple[str, float, float, float, float, float]
@@ -478,7 +478,7 @@ class _FleetWait:
     """A take of rolling stock waiting: its priority, request time and order, what it needs where, and the
     kind it was first short of (its wait is booked to that kind)."""
 
-    priority: int
+    priority: Rank
     t: float
     seq: int
     need: dict[str, int]
@@ -532,7 +532,7 @@ class Fleet:
         for loc, kind, k in grant:
             self.at[loc][kind] -= k
 
-    def take(self, need: dict[str, int], dest: str, priority: int = 1, weight: float = 1.0,
+    def take(self, need: dict[str, int], dest: str, priority: Rank = (1, math.inf), weight: float = 1.0,
              pids: Iterable[int] = (), patience: float = math.inf) -> Generator[simpy.Event, Any, tuple[Token, float, str] | None]:
         """Wait for the stock of `need` (units by kind) at `dest`; returns a token for give(), the hours to
         bring it to dest (0 for stock already there) and the name of the resource it waited for ("" if none).

@@ -34,6 +34,7 @@ MAX_POOL = 100_000  # transport assets in one pool (wagons, train sets, HETs, bu
 # any national fleet, yet a finite resource size
 MAX_SEATS = 1_000  # seats in one bus or persons riding one vehicle: a double-deck coach has under 100
 MAX_SPEED_KMH = 1_000.0  # road and rail vehicles move well below this; it only keeps speeds finite
+MAX_LANE_M = 100_000.0  # lane metres of one ship: the largest RoRo carriers have under 10,000
 MAX_LENGTH_M = 10_000.0  # gaps and lengths in a column or train (m): 10 km, beyond any march gap or train
 MAX_MASS_T = 100_000.0  # masses of a locomotive or train (t): far above the heaviest freight trains (some 40,000 t)
 MAX_FACTOR = 100.0  # time factors multiply a table time whose mean is right (mean about 1); 100x is beyond
@@ -134,12 +135,108 @@ class UnitSpec(Strict):
     # the YAML names each class as a key of its own; tests check these are exactly ids.PIECE_CLASSES
 
 
+def parse_equipment(text: str) -> list[tuple[str, int]]:
+    """Pieces by type from "type=count;type=count" (empty: none), in the order written; a type may appear once.
+    Raises ValueError naming the bad part."""
+    out: list[tuple[str, int]] = []
+    for raw in str(text or "").split(";"):
+        part = raw.strip()
+        if not part:
+            continue
+        name, sep, count = part.partition("=")
+        name, count = name.strip(), count.strip()
+        if not sep or not name or not count:
+            raise ValueError(f"{part!r} is not type=count")
+        try:
+            n = int(count)
+        except ValueError:
+            raise ValueError(f"count {count!r} of {name} is not a whole number") from None
+        if n < 0:
+            raise ValueError(f"count {n} of {name} is negative")
+        if any(name == seen for seen, _ in out):
+            raise ValueError(f"{name} is given twice")
+        out.append((name, n))
+    return out
+
+
+
+class UnitLine(Strict):
+    """One line of a deployment list (a unit line number, as in NATO and US deployment plans): a unit's
+    personnel and equipment arriving at one port or airfield between two dates and required at a destination by
+    a date. A unit may have several lines (its equipment by sea and its personnel by air, say); it closes when
+    the critical equipment and the personnel of all its lines have reached its destination. The CSV columns of
+    a list file are these fields (`rsom deployment-list` writes one)."""
+
+    uln: str = Field(min_length=1, description="Unit line number: unique in the list.")
+    force: str = Field(min_length=1, description="The scenario force (`forces[].id`) the line belongs to.")
+    unit: str = Field(min_length=1, description="Unit (battalion-sized) the line moves; several lines may name it.")
+    nation: str = Field("", description="Nation of the unit (ISO country code); shown in the results.")
+    personnel: int = Field(0, ge=0, le=MAX_PERSONS, json_schema_extra=_unit("persons"),
+                           description="Persons of the unit on this line (they come by air: pod is an airfield).")
+    equipment: str = Field("", json_schema_extra=_unit("pieces"), description=(
+        'Pieces by equipment type, "type=count;type=count" (`rsom list equipment`; a piece class such as '
+        '`container` stands for its generic type).'))
+    pod: str = Field(min_length=1, description="Port of debarkation: a sea port (`rsom list ports`) or an airfield "
+                                               "(`rsom list airfields`).")
+    mode: Literal["sea", "air"] | None = Field(None, description="Lift mode: sea (pod a sea port) or air (an "
+                                                                 "airfield). Not given: from the pod.")
+    ead: date = Field(description="Earliest arrival date at the pod (ISO date).")
+    lad: date | None = Field(None, description="Latest arrival date at the pod (ISO date); a line arriving later is "
+                                               "reported. Not given: the EAD.")
+    rdd: date | None = Field(None, description="Required delivery date at the destination (ISO date; met by arriving "
+                                               "any time that day). Not given: the force's RDD, if any.")
+    destination: str = Field("", description="Exit or handover node the line goes to (`rsom list exits`). Not given: "
+                                             "the force's exits.")
+    priority: int | None = Field(None, ge=1, le=9, description=(
+        "Priority (1 first) of the line's unit for discharge order, rolling stock and train paths; ties go to the "
+        "earlier RDD. Not given: the force's priority."))
+    critical: str = Field("", description=(
+        'Equipment types or piece classes of the line that make its combat power, "type;type" ("none": none). '
+        "Not given: the classes of unit_closure.critical_classes."))
+    row: int | None = Field(None, description="Line of the list file the line was read from (set when reading; "
+                                              "names the row in problems).")
+
+    @field_validator("equipment")
+    @classmethod
+    def _equipment_parses(cls, v: str) -> str:
+        parse_equipment(v)
+        return v
+
+
+class Lift(Strict):
+    """Ships and aircraft planned from a deployment list: each sea port's pieces fill ships of the stated
+    capacity in the order of their lines' EAD, priority and RDD, and each airfield's persons and airlifted
+    pieces fill aircraft of the stated type. A ship or aircraft arrives at the start of the latest EAD among
+    what it carries (not before the previous one at the same port or airfield plus `ship_every_h` or
+    `flights_every_h`); berths and aircraft stands then queue them as they queue given calls."""
+
+    ship_pieces: int | None = Field(None, ge=1, le=MAX_PIECES, json_schema_extra=_unit("pieces"), description=(
+        "Pieces one RoRo ship carries. Give it or ship_lane_m when the force's sea lines have no ship calls."))
+    ship_lane_m: float | None = Field(None, gt=0, le=MAX_LANE_M, json_schema_extra=_unit("lane m"), description=(
+        "Lane metres of one RoRo ship: a piece takes its length times the lanes its width needs (lane_width_m)."))
+    lane_width_m: float = Field(3.0, gt=0, le=MAX_LENGTH_M, json_schema_extra=_unit("m"), description=(
+        "Width of one deck lane (m). ASSUMPTION: RoRo deck lanes are about 3 m wide; a piece wider than a lane "
+        "takes two."))
+    ship_every_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"), description=(
+        "Least hours between two planned ships' arrivals at one port (0: ships arrive as their cargo is due and "
+        "queue for berths)."))
+    aircraft: str | None = Field(None, description=(
+        "Aircraft type of the planned flights: a row of the aircraft table (`rsom list aircraft`). Give it when the "
+        "force's air lines have no flights."))
+    flights_every_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"), description=(
+        "Least hours between two planned flights' arrivals at one airfield (0: as their load is due; the "
+        "airfield's aircraft stands queue them)."))
+
+
 class Force(Strict):
     """One brigade-equivalent: what it is, how it arrives and where it goes."""
 
     id: str = Field(description="Name of the force in the results; unique among forces and sustainment flows.")
-    template: str = Field(description="Its units: a built-in template (`rsom list templates`) or one defined "
-                                      "under `templates`.")
+    template: str | None = Field(None, description=(
+        "Its units: a built-in template (`rsom list templates`) or one defined under `templates`. Not given: its "
+        "units are the lines of the deployment list whose force is this id."))
+    lift: Lift | None = Field(None, description=(
+        "Ships and aircraft planned from the deployment list for lines without given ship calls or flights."))
     staging: str | None = Field(None, description="Staging area where personnel marry up with their road-moving "
                                                   "pieces: a staging row of the network's staging table. Not given: "
                                                   "straight to the exit.")
@@ -617,6 +714,13 @@ class Scenario(Strict):
     accommodation: list[Accommodation] = Field(default_factory=list,
                                                description="Troops housed for weeks at staging sites.")
     unit_closure: UnitClosure = Field(UnitClosure(), description="When a unit counts as closed.")
+    deployment_list: str | None = Field(None, description=(
+        "Deployment list file (CSV or Excel .xlsx), relative to the scenario file: the unit lines of the forces "
+        "without a template. Read into `deployment` when the scenario is read."))
+    deployment: list[UnitLine] = Field(default_factory=list, description=(
+        "Unit lines of the forces without a template, given in the scenario (a saved result holds its list here)."))
+    deployment_from: str | None = Field(None, description="File the `deployment` lines were read from (set when "
+                                                         "reading; shown in the results).")
     forces: list[Force] = Field(min_length=1, description="The forces moved (brigade-equivalents).")
 
     @field_validator("modes")
@@ -678,7 +782,24 @@ def parse_scenario(data: object, file: str) -> Scenario:
                 msg = err["msg"]
             problems.append(Problem(file, _loc(loc), value, msg))
         raise InputError(problems) from None
-    return _with_calendar(s, data, file)
+    return _with_list(_with_calendar(s, data, file), file)
+
+
+def _with_list(s: Scenario, file: str) -> Scenario:
+    """The scenario with its deployment list file (relative to the scenario file) read into `deployment`, so
+    that the scenario as written, and a saved result, hold the lines themselves."""
+    if s.deployment_list is None:
+        return s
+    if s.deployment:
+        raise InputError([Problem(file, "deployment", f"{len(s.deployment)} lines",
+                                  "give the unit lines in a file (deployment_list) or in the scenario, not both")])
+    from .deployment import read_list
+
+    path = Path(file).parent / s.deployment_list
+    lines, problems = read_list(path, str(path))
+    if problems:
+        raise InputError(problems)
+    return s.model_copy(update={"deployment": lines, "deployment_list": None, "deployment_from": str(path)})
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

@@ -99,6 +99,7 @@ class World:
         self.units = {k: UnitState(u) for k, u in sorted(plan.units.items())}
         self.pieces: list[PiecePlan] = list(plan.pieces)  # a piece's plan changes when it is diverted
         self.exits: dict[str, list[str]] = {f.id: list(f.exits) for f in self.s.forces}
+        self._unit_exits = {k: u.exits for k, u in plan.units.items()}
         self.rules: dict[str, dict[str, list[str]]] = {f.id: mode_rules(self.s, f) for f in self.s.forces}
         for fl in plan.flows:
             self.exits[fl.name] = [fl.destination]
@@ -126,6 +127,11 @@ class World:
             self._info(o.rid, o.target, 1, f"{o.kind}, capacity x{o.factor:g}")
 
     # ---- resources -------------------------------------------------------------------------------------
+    def exits_of(self, force: str, unit: str) -> tuple[str, ...]:
+        """Where a unit may leave: its line's destination, or its force's exits (a flow: its destination)."""
+        found = self._unit_exits.get((force, unit))
+        return found if found else tuple(self.exits[force])
+
     def _info(self, rid: ResourceId, node: str, capacity: float, unit: str) -> ResourceInfo:
         info = ResourceInfo.of(rid, node, capacity, unit)
         self.resources[info.name] = info

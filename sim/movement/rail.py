@@ -12,7 +12,7 @@ import simpy
 
 from ..batching import Batcher
 from ..equipment import train_mass_t, wagons_for
-from ..ids import Batch, BatchKey, Stage
+from ..ids import Batch, BatchKey, Rank, Stage
 from ..plan import after_rail, changed
 from ..routing import Leg, Route
 from ..world import TRAIN, Item, Token, World
@@ -49,12 +49,10 @@ def train_key(w: World, pid: int) -> BatchKey:
     return BatchKey(Batch.TRAIN, p.railhead or p.entry, p.force, p.exit, unit=p.unit)
 
 
-def priority(w: World, force: str) -> int:
-    """The priority of a force's trains (1 first); sustainment flows come after every force."""
-    for f in w.s.forces:
-        if f.id == force:
-            return f.priority
-    return 10
+def rank(w: World, force: str, unit: str) -> Rank:
+    """Order of service of a unit's trains for rolling stock and paths: its priority (1 first; sustainment
+    flows after every force), then its earlier RDD."""
+    return w.plan.units[(force, unit)].rank
 
 
 def train_limits(w: World, railhead: str, exit_: str, route: Route) -> tuple[float, float]:
@@ -124,9 +122,11 @@ def load_of(w: World, pids: Sequence[int]) -> tuple[float, float, bool]:
     return length, mass, any(cargo(w, p).out_of_gauge for p in pids)
 
 
-def rail_options(w: World, railhead: str, force: str) -> list[tuple[str, Route]]:
-    """Rail routes from a railhead to the force's exits: per exit up to three, within 1.5 times the fastest."""
-    return [(x, r) for x in w.exits[force] if x != railhead for r in w.plan.router.alternatives("rail", railhead, x)]
+def rail_options(w: World, railhead: str, force: str, unit: str) -> list[tuple[str, Route]]:
+    """Rail routes from a railhead to the unit's exits (its line's destination, or its force's exits): per exit
+    up to three, within 1.5 times the fastest."""
+    return [(x, r) for x in w.exits_of(force, unit) if x != railhead
+            for r in w.plan.router.alternatives("rail", railhead, x)]
 
 
 def join(w: World, key: BatchKey, item: Item) -> None:
@@ -179,9 +179,9 @@ def _train_batcher(w: World, key: BatchKey) -> Batcher:
     is taken by the unit's priority; it leaves on the booked path (to any of the force's exits whose route
     accepts it) that arrives first."""
     railhead, force, planned = key.origin, key.force, key.dest
-    options = rail_options(w, railhead, force)
+    options = rail_options(w, railhead, force, key.unit)
     cap_m, cap_t = train_limits(w, railhead, planned, w.plan.router.route("rail", railhead, planned) or ())
-    prio = priority(w, force)
+    prio = rank(w, force, key.unit)
 
     def dispatch(batch: list[Item]) -> Process:
         if w.outages.by_link:
@@ -280,7 +280,7 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
     now = w.env.now
     keep: list[Item] = []
     moved: dict[BatchKey, list[Item]] = {}
-    found_by: dict[tuple[str, float], list[tuple[float, str, Route]]] = {}  # routes to the exits, per force and speed
+    found_by: dict[tuple[tuple[str, ...], float], list[tuple[float, str, Route]]] = {}  # routes, per exits and speed
     modes_of: dict[tuple[str, str], list[str]] = {}  # the modes after rail, per force and class
     router = w.plan.router
     for it in batch:
@@ -293,10 +293,11 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
             speed = w.s.het.speed_kmh if mode == "het" else float(w.classes[p.cls]["road_speed_kmh"])
             if speed <= 0:
                 continue
-            found = found_by.get((p.force, speed))
+            exits = w.exits_of(p.force, p.unit)
+            found = found_by.get((exits, speed))
             if found is None:
-                found = found_by[(p.force, speed)] = []
-                for x in sorted(w.exits[p.force]):
+                found = found_by[(exits, speed)] = []
+                for x in sorted(exits):
                     r = (router.route_avoiding("road", railhead, x, avoid, speed) if avoid
                          else router.route("road", railhead, x, speed))
                     if r is not None:
@@ -325,7 +326,7 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
 
 
 def train(w: World, batch: list[Item], railhead: str, options: list[Route], stock: Token, positioning: float,
-          need: dict[str, int], prio: int, load: tuple[float, float, bool], t_request: float) -> Process:
+          need: dict[str, int], prio: Rank, load: tuple[float, float, bool], t_request: float) -> Process:
     """One train run: stock positioned to the railhead (not before rail operations start), loaded at a ramp,
     its path requested for the whole route and allocated by priority, departure on that path, the border
     crossed (the pieces delivered), on to the far end and back when the exit has one (else unloaded at the
@@ -338,7 +339,7 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
                            "railhead": railhead, "pieces": n,
                            "tracked": sum(1 for pid in pids if w.pieces[pid].cls == "tracked"),
                            "wagons": sum(v for k, v in need.items() if k != TRAIN),
-                           "length_m": length, "mass_t": mass, "out_of_gauge": oog, "priority": prio,
+                           "length_m": length, "mass_t": mass, "out_of_gauge": oog, "priority": prio[0],
                            "t_request": t_request, "t_stock": env.now,
                            "stock_from": ";".join(loc or railhead for loc in w.stock.where(stock))}
     w.trains.append(rec)
@@ -369,7 +370,7 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
     tt: timetable.Timetable = yield booking
     if tt.why and (tt.depart > env.now or not math.isfinite(tt.depart)):
         set_status_items(w, batch, f"loaded, waiting: {tt.why}", railhead)
-    driven = yield from _run(w, tt, rec, pids, oog, w.exits[w.pieces[pids[0]].force], length, mass, railhead)
+    driven = yield from _run(w, tt, rec, pids, oog, list(w.exits_of(w.pieces[pids[0]].force, w.pieces[pids[0]].unit)), length, mass, railhead)
     if driven is None:
         return  # no path will ever be found: the pieces stay loaded (their wait is logged at the end)
     exit_ = driven[-1].to if driven else railhead

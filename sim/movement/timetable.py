@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import simpy
 
+from ..ids import Rank
 from ..resources import PathBook, blame_group
 from ..routing import Leg, Route
 from ..world import World
@@ -124,7 +125,7 @@ class Request:
 
     options: Sequence[Route]
     ready: float
-    priority: int
+    priority: Rank
     out_of_gauge: bool
     factor: float
     weight: float
