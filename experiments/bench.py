@@ -90,6 +90,10 @@ def scaled_plan(k: int):
     data = base.model_dump(mode="json", by_alias=True)
     forces = data["forces"]
     data["forces"] = [{**forces[i % len(forces)], "id": f"{forces[i % len(forces)]['id']}_{i}"} for i in range(k)]
+    lines = data["deployment"]  # each copy of a force gets its unit lines, renamed with it
+    data["deployment"] = [{**line, "force": f["id"], "uln": f"{line['uln']}_{i}"}
+                          for i, f in enumerate(data["forces"]) for line in lines
+                          if line["force"] == forces[i % len(forces)]["id"]]
     data["horizon_h"] = MAX_HORIZON_H  # the longest a scenario may run: every size closes well within it
     s = parse_scenario(data, str(path))
     return compile_plan(s, str(path), resolve_network(s, path))

@@ -34,6 +34,7 @@ MAX_POOL = 100_000  # transport assets in one pool (wagons, train sets, HETs, bu
 # any national fleet, yet a finite resource size
 MAX_SEATS = 1_000  # seats in one bus or persons riding one vehicle: a double-deck coach has under 100
 MAX_SPEED_KMH = 1_000.0  # road and rail vehicles move well below this; it only keeps speeds finite
+MAX_LIST_ROWS = 10_000_000  # lines of a deployment list file: far beyond a corps' unit lines
 MAX_LANE_M = 100_000.0  # lane metres of one ship: the largest RoRo carriers have under 10,000
 MAX_LENGTH_M = 10_000.0  # gaps and lengths in a column or train (m): 10 km, beyond any march gap or train
 MAX_MASS_T = 100_000.0  # masses of a locomotive or train (t): far above the heaviest freight trains (some 40,000 t)
@@ -193,7 +194,7 @@ class UnitLine(Strict):
     critical: str = Field("", description=(
         'Equipment types or piece classes of the line that make its combat power, "type;type" ("none": none). '
         "Not given: the classes of unit_closure.critical_classes."))
-    row: int | None = Field(None, description="Line of the list file the line was read from (set when reading; "
+    row: int | None = Field(None, ge=1, le=MAX_LIST_ROWS, description="Line of the list file the line was read from (set when reading; "
                                               "names the row in problems).")
 
     @field_validator("equipment")
@@ -212,7 +213,7 @@ class Lift(Strict):
 
     ship_pieces: int | None = Field(None, ge=1, le=MAX_PIECES, json_schema_extra=_unit("pieces"), description=(
         "Pieces one RoRo ship carries. Give it or ship_lane_m when the force's sea lines have no ship calls."))
-    ship_lane_m: float | None = Field(None, gt=0, le=MAX_LANE_M, json_schema_extra=_unit("lane m"), description=(
+    ship_lane_m: float | None = Field(None, gt=0, le=MAX_LANE_M, json_schema_extra=_unit("m"), description=(
         "Lane metres of one RoRo ship: a piece takes its length times the lanes its width needs (lane_width_m)."))
     lane_width_m: float = Field(3.0, gt=0, le=MAX_LENGTH_M, json_schema_extra=_unit("m"), description=(
         "Width of one deck lane (m). ASSUMPTION: RoRo deck lanes are about 3 m wide; a piece wider than a lane "

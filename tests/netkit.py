@@ -77,6 +77,17 @@ def scenario(network: Path, **kw: Any) -> dict[str, Any]:
     return data
 
 
+def builtin_data() -> dict[str, Any]:
+    """The built-in scenario as YAML data, its deployment list named by absolute path so that the data may be
+    written to a scenario file anywhere."""
+    from sim.paths import builtin_scenario
+
+    path = builtin_scenario()
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["deployment_list"] = str((path.parent / data["deployment_list"]).resolve())
+    return data
+
+
 def write_scenario(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

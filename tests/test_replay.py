@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from netkit import scenario, tiny_network, write_scenario
+from netkit import builtin_data, scenario, tiny_network, write_scenario
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -36,7 +35,7 @@ def _rsom_run(*args: str) -> None:
 
 
 def _with_investment(folder: Path) -> Path:
-    data = yaml.safe_load(builtin_scenario().read_text(encoding="utf-8"))
+    data = builtin_data()
     data["investments"] = ["rail_wagons"]
     return write_scenario(folder / "with_wagons.yaml", data)
 

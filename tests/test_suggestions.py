@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 import yaml
+from netkit import builtin_data
 
 from sim.errors import InputError, Problem, suggest
-from sim.paths import builtin_scenario
 from sim.plan import load_plan
 
 
@@ -26,7 +26,7 @@ def test_a_date_is_shown_as_written():
 
 
 def scenario_with(tmp_path, edit):
-    data = yaml.safe_load(builtin_scenario().read_text())
+    data = builtin_data()
     edit(data)
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
