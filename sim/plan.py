@@ -494,7 +494,7 @@ def _listed_cargo(plan: Plan, force: Force) -> _Listed:
         pos = 0
         for name, n in parse_equipment(line.equipment):
             eq = plan.equipment[name] if name in plan.equipment else plan.generic[name]  # a class: its generic type
-            out.critical[(k, eq.id)] = (name in names or eq.cls in names) if names else eq.cls in rule
+            out.critical[(k, eq.id)] = bool({name, eq.id, eq.cls} & set(names)) if names else eq.cls in rule
             for _ in range(n):
                 (out.sea if line.pod in ports else out.air).append(
                     lift.Cargo(k, line.unit, eq, line.pod, (*base, pos), lad_end))
