@@ -427,7 +427,7 @@ def schema(
 @app.command("list")
 def list_(
     kind: str = typer.Argument(..., metavar="KIND", help="ports, airfields, railheads, exits, corridors, templates, "
-                                                         "investments or equipment"),
+                                                         "investments, equipment or aircraft"),
     network: Optional[str] = typer.Option(None, help="Network: a folder under networks/ or a path (default: the "
                                                      "built-in scenario's network)"),
 ) -> None:

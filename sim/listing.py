@@ -20,12 +20,13 @@ from .equipment import load_equipment
 from .errors import InputError, Problem
 from .forces import load_templates
 from .ids import PIECE_CLASSES
+from .lift import load_aircraft
 from .network import Network, catalogue, discharge_rates, load_network
 from .plan import network_path, resolve_network
 from .scenario import read_scenario
 from .tables import schema
 
-KINDS = ("ports", "airfields", "railheads", "exits", "corridors", "templates", "investments", "equipment")
+KINDS = ("ports", "airfields", "railheads", "exits", "corridors", "templates", "investments", "equipment", "aircraft")
 
 
 def network_folder(name: str | None, default_scenario: Path) -> Path:
@@ -241,6 +242,21 @@ def equipment() -> Table:
     return t
 
 
+def aircraft() -> Table:
+    """Aircraft types (sim/data/aircraft.csv) that a force's `lift` may plan flights of: seats, hold, payload."""
+    problems: list[Problem] = []
+    types = load_aircraft(problems=problems)
+    if problems:
+        raise InputError(problems)
+    cols = ["seats", "cargo_length_m", "payload_t"]
+    labels = {"seats": "seats", "cargo_length_m": "hold", "payload_t": "payload"}
+    t = _table("Aircraft types", _note("aircraft", cols, labels), "aircraft",
+               [(labels[c], _unit("aircraft", c)) for c in cols])
+    for key, a in types.items():
+        t.add_row(Text(key, style="bold"), _num(a.seats), _num(a.cargo_length_m), _num(a.payload_t))
+    return t
+
+
 _BY_NETWORK: dict[str, Callable[[Network], Table]] = {
     "ports": ports, "airfields": airfields, "railheads": railheads, "exits": exits, "corridors": corridors,
     "investments": investments,
@@ -255,5 +271,7 @@ def listing(kind: str, network: str | None, default_scenario: Path) -> Table:
         return templates()
     if kind == "equipment":
         return equipment()
+    if kind == "aircraft":
+        return aircraft()
     return _BY_NETWORK[kind](read_network(network_folder(network, default_scenario)))
 

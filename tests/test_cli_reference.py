@@ -229,6 +229,10 @@ def _rows(kind: str) -> dict[str, list[str]]:
     if kind == "investments":
         rows = net.investments
         return {n: [_fig(g["cost_eur"].iloc[0]), str(int(g["first_year"].iloc[0]))] for n, g in rows.groupby("name")}
+    if kind == "aircraft":
+        with (DATA / "aircraft.csv").open(encoding="utf-8") as fh:
+            return {r["aircraft"]: [_fig(r["seats"]), _fig(r["cargo_length_m"] or 0), _fig(r["payload_t"] or 0)]
+                    for r in csv.DictReader(fh)}
     with (DATA / "equipment.csv").open(encoding="utf-8") as fh:
         return {r["equipment"]: [_fig(r["length_m"]), _fig(r["width_m"]), _fig(r["mass_t"]),
                                  _fig(r["per_wagon"] or 1) if r["wagon_type"] else "-"] for r in csv.DictReader(fh)}
@@ -268,6 +272,7 @@ def test_each_list_shows_every_id_with_its_figures_uncut_at_100_columns(kind: st
     ("railheads", ["antwerp_noord", "leopoldsburg_rail"]), ("exits", ["de_lichtenbusch", "de_aachen_west"]),
     ("corridors", ["L24", "E40", "IRON_RHINE"]), ("templates", ["us_abct", "eu_armoured"]),
     ("investments", ["rail_wagons", "iron_rhine_reopening"]), ("equipment", ["mbt_m1a2", "container_20ft"]),
+    ("aircraft", ["c17", "a400m"]),
 ])
 def test_each_list_names_the_ids_a_planner_looks_for(kind: str, ids: list[str]) -> None:
     code, out, _ = _invoke("list", kind)

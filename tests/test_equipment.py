@@ -29,6 +29,7 @@ from sim.equipment import (
 )
 from sim.errors import InputError
 from sim.forces import load_templates
+from sim.lift import check_aircraft_sources
 from sim.network import load_network
 from sim.paths import builtin_scenario, networks_dir
 from sim.plan import compile_plan, load_plan
@@ -71,6 +72,7 @@ def test_split_check_catches_a_missing_piece_and_an_unknown_type(eq):
 
 def test_every_equipment_number_is_sourced():
     assert [str(p) for p in check_equipment_sources()] == []
+    assert [str(p) for p in check_aircraft_sources()] == []
 
 
 def test_an_abct_carries_its_sourced_main_equipment(eq):
@@ -151,7 +153,8 @@ def test_builtin_pieces_carry_their_equipment():
     split = load_split()
     for force in read_scenario(builtin_scenario()).forces:
         got = Counter((p.unit, p.equipment) for p in plan.pieces if p.force == force.id)
-        want = Counter({(u, e): n for (t, u), rows in split.items() if t == force.template for e, n in rows if n})
+        template = force.template or force.id  # the built-in list's forces are named for the templates it came from
+        want = Counter({(u, e): n for (t, u), rows in split.items() if t == template for e, n in rows if n})
         assert got == want, force.id
     assert all(plan.equipment[p.equipment].cls == p.cls for p in plan.pieces)
 
