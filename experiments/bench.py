@@ -28,6 +28,7 @@ import numpy as np
 import simpy
 
 from sim import __version__
+from sim.deployment import inline
 from sim.model import Model
 from sim.paths import builtin_scenario
 from sim.plan import compile_plan, load_plan, resolve_network
@@ -86,7 +87,7 @@ def peak_mib(plan) -> float:
 def scaled_plan(k: int):
     """The built-in scenario with k brigade-equivalents (its forces repeated in turn, same arrivals)."""
     path = builtin_scenario()
-    base = read_scenario(path)
+    base, _ = inline(read_scenario(path), str(path))  # its deployment list read in, to be copied with each force
     data = base.model_dump(mode="json", by_alias=True)
     forces = data["forces"]
     data["forces"] = [{**forces[i % len(forces)], "id": f"{forces[i % len(forces)]['id']}_{i}"} for i in range(k)]

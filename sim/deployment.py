@@ -125,6 +125,20 @@ def read_list(path: Path, label: str | None = None) -> tuple[list[UnitLine], lis
     return lines, problems
 
 
+def inline(s: Scenario, file: str) -> tuple[Scenario, list[Problem]]:
+    """The scenario with its deployment list file (relative to the scenario file) read into `deployment`, so
+    that the scenario as written, and a saved result, hold the lines themselves; with the problems of the file
+    (its good lines are kept, so that their own problems are found in the same pass)."""
+    if s.deployment_list is None:
+        return s, []
+    if s.deployment:
+        return s, [Problem(file, "deployment", f"{len(s.deployment)} lines",
+                           "give the unit lines in a file (deployment_list) or in the scenario, not both")]
+    path = Path(file).parent / s.deployment_list
+    lines, problems = read_list(path, str(path))
+    return s.model_copy(update={"deployment": lines, "deployment_list": None, "deployment_from": str(path)}), problems
+
+
 def _cells(line: UnitLine) -> list[object]:
     """A line's cells in COLUMNS order: dates as dates, empty values as None."""
     out: list[object] = []

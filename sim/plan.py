@@ -227,9 +227,10 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     apply after the scenario's investments."""
     if not network_folder.is_dir():
         raise InputError([Problem(file, "network", scenario.network, f"no network folder at {network_folder}")])
+    scenario, listed = deployment.inline(scenario, file)
     as_written = scenario
     net = load_network(network_folder)
-    problems = [p for p in net.problems if p.severity == "error"]
+    problems = [p for p in net.problems if p.severity == "error"] + listed
     warnings = [p for p in net.problems if p.severity == "warning"]
     templates = load_templates(problems=problems)
     aircraft = lift.load_aircraft(problems=problems)

@@ -45,6 +45,36 @@ PARAMETERS = "(parameters)"  # applied_changes given beside the scenario (not by
 SAVED_TABLES = ("moves", "usage", "pieces", "personnel", "pax_delivered", "resources", "blame", "flows", "disruptions",
                 "diversions", "reroutes", "civil", "housing", "trains")
 TAIL_SHARE = 0.10  # the last 10 % of each force's pieces set its closure
+TIME_COLUMNS = {  # columns that are times (h from the start, not durations): saved with their date beside them
+    "moves": ("t_in", "t_start", "t_end"), "usage": ("t_request", "t_grant", "t_release"),
+    "pieces": ("since_h", "entered_h", "delivered_h"), "personnel": ("since_h",), "pax_delivered": ("t",),
+    "flows": ("start_h", "end_h"), "disruptions": ("start_h", "end_h"), "diversions": ("t",), "reroutes": ("t",),
+    "trains": ("t_request", "t_stock", "t_positioned", "t_loaded", "t_depart", "t_exit", "t_far_back", "t_back"),
+    "units": ("equipment_h", "personnel_h", "closed_h", "last_piece_h", "rdd_h"),
+}
+
+
+def date_column(name: str) -> str:
+    """The name of a time column's date column: delivered_h -> delivered_at, t_depart -> depart_at, t -> at."""
+    base = name.removesuffix("_h").removeprefix("t_") if name != "t" else ""
+    return f"{base}_at" if base else "at"
+
+
+def with_dates(tables: dict[str, pd.DataFrame], cal: Calendar | None) -> dict[str, pd.DataFrame]:
+    """The tables with each time column's date and time beside it, to the second (TIME_COLUMNS; NaT where the
+    time is missing; an RDD's is the end of its day), when the scenario has a calendar; as they are without one."""
+    if cal is None:
+        return tables
+    out = {}
+    for name, table in tables.items():
+        cols = [c for c in TIME_COLUMNS.get(name, ()) if c in table]
+        frame = table.copy() if cols else table
+        for c in cols:
+            hours = pd.to_numeric(frame[c], errors="coerce").astype(float)
+            frame.insert(frame.columns.get_loc(c) + 1, date_column(c),
+                         (pd.Timestamp(cal.start) + pd.to_timedelta(hours, unit="h")).dt.round("s"))
+        out[name] = frame
+    return out
 
 
 def _num(x: float | None) -> float | None:
@@ -592,7 +622,7 @@ class Results:
         tables = {name: getattr(self, name) for name in SAVED_TABLES}
         tables |= {"resource_stats": self.resource_stats(), "daily_throughput": self.daily_throughput(),
                    "units": self.units()}
-        write_tables(out, tables, fmt)
+        write_tables(out, with_dates(tables, Calendar.of(self.scenario_data)), fmt)
         summary = {**self.summary(), **self.provenance(),
                    "results_meta": {"end_h": self.end_h, "forces": list(self.forces)}}
         output.write_text(out / "summary.json", json.dumps(summary, indent=2, sort_keys=False))
@@ -605,7 +635,8 @@ class Results:
         folder = Path(folder)
         s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         meta = s.get("results_meta") or {}
-        tables = read_tables(folder, SAVED_TABLES)
+        tables = {name: t.drop(columns=[date_column(c) for c in TIME_COLUMNS.get(name, ()) if date_column(c) in t])
+                  for name, t in read_tables(folder, SAVED_TABLES).items()}  # the dates are the times again
         forces = meta.get("forces") or [f["id"] for f in s["scenario_data"].get("forces", [])]
         return cls(scenario=s["scenario"], scenario_data=s["scenario_data"], seed=int(s["seed"]),
                    replication=int(s.get("replication", 0)), version=s["version"],

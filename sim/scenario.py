@@ -783,24 +783,7 @@ def parse_scenario(data: object, file: str) -> Scenario:
                 msg = err["msg"]
             problems.append(Problem(file, _loc(loc), value, msg))
         raise InputError(problems) from None
-    return _with_list(_with_calendar(s, data, file), file)
-
-
-def _with_list(s: Scenario, file: str) -> Scenario:
-    """The scenario with its deployment list file (relative to the scenario file) read into `deployment`, so
-    that the scenario as written, and a saved result, hold the lines themselves."""
-    if s.deployment_list is None:
-        return s
-    if s.deployment:
-        raise InputError([Problem(file, "deployment", f"{len(s.deployment)} lines",
-                                  "give the unit lines in a file (deployment_list) or in the scenario, not both")])
-    from .deployment import read_list
-
-    path = Path(file).parent / s.deployment_list
-    lines, problems = read_list(path, str(path))
-    if problems:
-        raise InputError(problems)
-    return s.model_copy(update={"deployment": lines, "deployment_list": None, "deployment_from": str(path)})
+    return _with_calendar(s, data, file)
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

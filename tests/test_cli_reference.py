@@ -196,6 +196,12 @@ def _fig(x: Any) -> str:
     return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
+def _aircraft_rows() -> dict[str, list[str]]:
+    with (DATA / "aircraft.csv").open(encoding="utf-8") as fh:
+        return {r["aircraft"]: [_fig(r["seats"]), _fig(r["cargo_length_m"] or 0), _fig(r["payload_t"] or 0)]
+                for r in csv.DictReader(fh)}
+
+
 def _rows(kind: str) -> dict[str, list[str]]:
     """Expected rows, read from the data files here: first cell (id) -> the cells that follow on its first line."""
     net = load_network(BELGIUM)
@@ -229,10 +235,10 @@ def _rows(kind: str) -> dict[str, list[str]]:
     if kind == "investments":
         rows = net.investments
         return {n: [_fig(g["cost_eur"].iloc[0]), str(int(g["first_year"].iloc[0]))] for n, g in rows.groupby("name")}
-    if kind == "aircraft":
-        with (DATA / "aircraft.csv").open(encoding="utf-8") as fh:
-            return {r["aircraft"]: [_fig(r["seats"]), _fig(r["cargo_length_m"] or 0), _fig(r["payload_t"] or 0)]
-                    for r in csv.DictReader(fh)}
+    return _aircraft_rows() if kind == "aircraft" else _equipment_rows()
+
+
+def _equipment_rows() -> dict[str, list[str]]:
     with (DATA / "equipment.csv").open(encoding="utf-8") as fh:
         return {r["equipment"]: [_fig(r["length_m"]), _fig(r["width_m"]), _fig(r["mass_t"]),
                                  _fig(r["per_wagon"] or 1) if r["wagon_type"] else "-"] for r in csv.DictReader(fh)}
