@@ -16,7 +16,7 @@ import pandas as pd
 from .dates import Calendar, rdd_hours
 from .scenario import UnitClosure
 
-UNIT_COLUMNS = ["force", "unit", "pieces", "critical", "personnel", "equipment_h", "personnel_h", "closed_h",
+UNIT_COLUMNS = ["force", "unit", "lines", "pieces", "critical", "personnel", "equipment_h", "personnel_h", "closed_h",
                 "last_piece_h", "rdd_h", "late_h", "timing", "waited_longest_for", "waited_h"]
 
 
@@ -59,13 +59,17 @@ def _groups(keys: list[tuple[str, str]], code: dict[tuple[str, str], int], force
 
 def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.DataFrame, blame: pd.DataFrame,
                words: dict[str, str], scenario: dict[str, Any]) -> pd.DataFrame:
-    """One row per unit of the forces: pieces and critical pieces, personnel, when its critical equipment and
+    """One row per unit of the forces: its deployment list lines (unit line numbers, ';'-joined; '' for a
+    template's unit), pieces and critical pieces, personnel, when its critical equipment and
     its personnel were in (h), when it closed (the later of the two; None while either is missing), its last
     piece (containers included), RDD, hours late (0 when not late), early/on time/late, and the resource its
     pieces waited for longest (in a planner's words) with those hours."""
     rule = UnitClosure(**(scenario.get("unit_closure") or {}))
     rdd = {f["id"]: f.get("rdd_h") for f in scenario.get("forces", [])}
     unit_rdd = line_rdds(scenario)
+    ulns: dict[tuple[str, str], list[str]] = {}
+    for line in scenario.get("deployment") or []:
+        ulns.setdefault((str(line["force"]), str(line["unit"])), []).append(str(line["uln"]))
     fp = pieces.loc[~pieces["flow"].astype(bool).to_numpy()] if "flow" in pieces else pieces
     force, unit = fp["force"].to_numpy(dtype=object), fp["unit"].to_numpy(dtype=object)
     persons = personnel.groupby(["force", "unit"])["persons"].sum().to_dict()
@@ -109,7 +113,7 @@ def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.
         r = unit_rdd.get(key, rdd.get(key[0]))
         late = max(closed - r, 0.0) if closed is not None and r is not None else None
         what, waited = longest.get(key, ("", 0.0))
-        rows.append({"force": key[0], "unit": key[1], "pieces": len(all_t), "critical": n_crit, "personnel": n_pax,
+        rows.append({"force": key[0], "unit": key[1], "lines": ";".join(ulns.get(key, [])), "pieces": len(all_t), "critical": n_crit, "personnel": n_pax,
                      "equipment_h": equipment_h, "personnel_h": personnel_h, "closed_h": closed, "last_piece_h": last,
                      "rdd_h": r, "late_h": late, "timing": timing(closed, r, rule.on_time_h),
                      "waited_longest_for": what, "waited_h": waited})

@@ -101,7 +101,7 @@ def _unit_row(r: dict[str, Any], cal: Calendar | None = None) -> dict[str, Any]:
     it closed (`closed_at`), its C+day and its RDD as a date."""
     def h(x: Any) -> float | None:
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
-    row = {"force": r["force"], "unit": r["unit"], "closed_h": h(r["closed_h"]), "rdd_h": h(r["rdd_h"]),
+    row = {"force": r["force"], "unit": r["unit"], "lines": r.get("lines", ""), "closed_h": h(r["closed_h"]), "rdd_h": h(r["rdd_h"]),
            "late_h": h(r["late_h"]), "timing": r["timing"], "last_piece_h": h(r["last_piece_h"]),
            "waited_longest_for": r["waited_longest_for"], "waited_h": round(float(r["waited_h"]), 3)}
     if cal is not None:

@@ -717,11 +717,11 @@ class Scenario(Strict):
     unit_closure: UnitClosure = Field(UnitClosure(), description="When a unit counts as closed.")
     deployment_list: str | None = Field(None, description=(
         "Deployment list file (CSV or Excel .xlsx), relative to the scenario file: the unit lines of the forces "
-        "without a template. Read into `deployment` when the scenario is read."))
+        "without a template. Read into `deployment` when the scenario is compiled, so a saved result holds its lines."))
     deployment: list[UnitLine] = Field(default_factory=list, description=(
         "Unit lines of the forces without a template, given in the scenario (a saved result holds its list here)."))
     deployment_from: str | None = Field(None, description="File the `deployment` lines were read from (set when "
-                                                         "reading; shown in the results).")
+                                                         "reading; kept in a saved result's scenario).")
     forces: list[Force] = Field(min_length=1, description="The forces moved (brigade-equivalents).")
 
     @field_validator("modes")

@@ -87,6 +87,8 @@ def test_the_builtin_list_compiles_to_the_plan_and_summary_of_its_templates(tmp_
     assert [(f.airfield, f.at_h, f.parties) for f in as_list.flights] == [(f.airfield, f.at_h, f.parties)
                                                                           for f in as_template.flights]
     a, b = run_replication(as_list).summary(), run_replication(as_template).summary()
+    assert [u.pop("lines") for u in a["units"]][:2] == ["us_abct-03-sea;us_abct-03-air", "us_abct-02-sea;us_abct-02-air"]
+    assert {u.pop("lines") for u in b["units"]} == {""}  # a template's units have no lines
     assert (a["closure_h"], a["brigades"], a["units"], a["late_units"]) == (b["closure_h"], b["brigades"], b["units"],
                                                                             b["late_units"])
 
