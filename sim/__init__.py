@@ -1,11 +1,54 @@
 """Allied troop enablement through Belgium: reception, staging and onward movement (RSOM) as a SimPy model
-driven by a networkx graph of the Belgian network."""
+driven by a networkx graph of the Belgian network.
+
+One import for notebooks and scripts, `import sim as rsom`:
+
+    plan = rsom.load("belgium_two_brigades")           # a built-in scenario by name, or a scenario file
+    runs = rsom.run(plan, replications=5)               # Replications: a list of Results, one line as repr
+    runs.summary_frame()                                # one row per replication (DataFrame, h)
+    more = rsom.variant(plan, add={"pools.wagons.heavy_flat": 40}, name="40 more heavy flats")
+    rsom.compare_plans({"baseline": plan, "more wagons": more}, replications=5)
+    rsom.compare(plan, ["rail_wagons"])                 # investments against the baseline, per euro
+    rsom.bound(plan)                                    # the analytic lower bound on closure
+    rsom.plot_closure({"baseline": runs, "more wagons": rsom.run(more, replications=5)})
+
+`compare` and `bound` are functions here; their modules stay importable as `from sim.compare import ...` and
+`from sim.bound import ...`. The plot functions load matplotlib on first use."""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .bound import BoundReport
+from .bound import closure_bound as bound
+from .compare import available_investments, compare, compare_plans
 from .errors import InputError, Problem
-from .plan import Plan, load_plan
+from .paths import builtin_scenarios
+from .plan import Plan, load, load_plan
+from .results import Replications, Results
 from .runner import aggregate, run, run_replication
+from .variants import variant
 from .version import __version__
 
-__all__ = ["InputError", "Plan", "Problem", "__version__", "aggregate", "load_plan", "run", "run_replication"]
+if TYPE_CHECKING:
+    from .plots import plot_closure, plot_congestion, plot_gantt, plot_investments, plot_map, plot_throughput
+
+_PLOTS = ("plot_closure", "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput")
+
+__all__ = ["BoundReport", "InputError", "Plan", "Problem", "Replications", "Results", "__version__", "aggregate",
+           "available_investments", "bound", "builtin_scenarios", "compare", "compare_plans", "load", "load_plan", "plot_closure",
+           "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput", "run",
+           "run_replication", "variant"]
+
+
+def __getattr__(name: str) -> Any:
+    """The plot functions, from sim.plots when first asked for (importing matplotlib costs start-up time that
+    the command line's runs without plots need not pay)."""
+    if name in _PLOTS:
+        return getattr(import_module(".plots", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PLOTS))

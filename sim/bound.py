@@ -43,7 +43,7 @@ class Bound:
     cut: tuple[str, ...]
 
 
-@dataclass
+@dataclass(repr=False)
 class BoundReport:
     """The binding bound and all the bounds computed. `bound_h` is infinite when some cut has no capacity:
     the forces cannot close, whatever the seed. `words` gives each resource on a cut in a planner's words
@@ -53,6 +53,15 @@ class BoundReport:
     binding: Bound | None
     bounds: list[Bound] = field(default_factory=list)
     words: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """One line: the bound and what sets it (every bound computed is in `bounds`)."""
+        if self.binding is None:
+            return f"BoundReport(bound {self.bound_h:,.1f} h, nothing to move)"
+        if not self.closes:
+            return f"BoundReport(the forces cannot close: no capacity on {self.binding.name})"
+        return (f"BoundReport(closure >= {self.bound_h:,.1f} h ({self.bound_h / 24:.1f} d), set by {self.binding.name}; "
+                f"{len(self.bounds)} bounds computed)")
 
     @property
     def closes(self) -> bool:

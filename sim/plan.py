@@ -33,7 +33,7 @@ from .forces import Template, Unit, load_templates
 from .ids import PIECE_CLASSES
 from .investments import Change, Investment
 from .network import Network, build_graph, links_by_name, load_network
-from .paths import networks_dir
+from .paths import find_scenario, networks_dir
 from .routing import Route, Router
 from .scenario import Flow, Force, Scenario, parse_equipment, read_scenario
 
@@ -134,7 +134,7 @@ class UnitPlan:
         return (self.priority, math.inf if self.rdd_h is None else self.rdd_h)
 
 
-@dataclass
+@dataclass(repr=False)
 class Plan:
     """Everything the model needs, compiled and checked."""
 
@@ -164,6 +164,18 @@ class Plan:
     @property
     def personnel_total(self) -> int:
         return sum(u.personnel for u in self.units.values())
+
+    def __repr__(self) -> str:
+        """One line (the dataclass's own would print the whole network): the scenario, its forces' pieces and
+        persons, and what changes it runs with."""
+        forces = [f.id for f in self.scenario.forces]
+        invs = [i.name for i in self.investments]
+        return (f"Plan({self.scenario.name!r}: {len(forces)} force{'s' * (len(forces) != 1)}, "
+                f"{sum(not p.flow for p in self.pieces):,} pieces, "
+                f"{sum(u.personnel for u in self.units.values() if u.force in forces):,} persons"
+                + (f", investments {invs}" if invs else "")
+                + (f", {len(self.parameters)} parameter change{'s' * (len(self.parameters) != 1)}" if self.parameters else "")
+                + ")")
 
 
 NOTHING_RANDOM = ("nothing in this scenario is random (every `times` factor is fixed and there are no random "
@@ -220,6 +232,13 @@ def load_plan(path: Path | str) -> Plan:
     path = Path(path)
     scenario = read_scenario(path)
     return compile_plan(scenario, str(path), resolve_network(scenario, path))
+
+
+def load(scenario: Path | str | None = None) -> Plan:
+    """Read, validate and compile a scenario: a file (relative to the current folder, or absolute) or the name
+    of a built-in scenario (`belgium_two_brigades`, `starter`; paths.builtin_scenarios), the built-in one
+    when none is given; so a notebook anywhere can start from a name. Raises InputError with every problem."""
+    return load_plan(find_scenario(scenario))
 
 
 def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_changes: list[Change] | None = None) -> Plan:

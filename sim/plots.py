@@ -3,21 +3,25 @@ throughput per day by mode, closure curves, a synchronisation matrix (units by t
 and investments (days saved against cost).
 
 Every function returns a matplotlib Figure built without pyplot (no GUI backend, no plt.show, nothing
-kept open by pyplot); `results.plot.map()` and friends call them for one Results. `save_all` writes every
-plot of a Results as PNG into a folder. Times are hours in the model and days on the plots."""
+kept open by pyplot); `results.plot.map()` and friends call them for one Results. Given `ax=` (a matplotlib
+Axes, e.g. from plt.subplots), a function draws into it instead and returns the Figure holding it (the root
+figure of a subfigure), so that several plots share one figure. `plot_closure` also overlays variants: pass
+{name: results} and each variant gets its own colour, named in the legend. `save_all` writes every plot of a
+Results as PNG into a folder. Times are hours in the model and days on the plots."""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize, to_rgba
@@ -29,8 +33,6 @@ from matplotlib.ticker import FuncFormatter
 from . import output
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from .results import Results
 
 BASEMAP = Path(__file__).resolve().parent / "data" / "basemap" / "belgium_basemap.geojson"
@@ -246,6 +248,20 @@ def _figure(w: float, h: float) -> Figure:
     return fig
 
 
+def _canvas(ax: Axes | None, w: float, h: float) -> tuple[Figure | SubFigure, Axes]:
+    """Where a plot draws: the axes given and the (sub)figure holding them, or a new figure of w x h inches
+    (its size is ignored when axes are given: the caller's figure keeps its own)."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = _figure(w, h)
+    return fig, fig.add_subplot()
+
+
+def _root(fig: Figure | SubFigure) -> Figure:
+    """The figure a plot returns: the figure itself, or the root figure of a subfigure."""
+    return fig.figure if isinstance(fig, SubFigure) else fig
+
+
 def _renderer(fig: Figure | SubFigure) -> Any:
     """The renderer that lays the figure out: its canvas's, or (a canvas without one) the figure's own."""
     get = getattr(fig.canvas, "get_renderer", None)
@@ -302,8 +318,7 @@ def plot_map(results: Results, by: str = "load", t: float | None = None, window_
     net = results.network
     if net is None:
         raise ValueError("these results carry no network (results loaded from files cannot be mapped)")
-    fig = ax.figure if ax is not None else _figure(10, 7.4)
-    ax = ax if ax is not None else fig.add_subplot()
+    fig, ax = _canvas(ax, 10, 7.4)
     draw_basemap(ax)
     loads = link_loads(results, t, window_h)
     nodes = net.nodes
@@ -364,7 +379,7 @@ def plot_map(results: Results, by: str = "load", t: float | None = None, window_
     ax.set_title(title or f"{results.scenario}: network {'load' if by == 'load' else 'utilisation'} {when}", fontsize=11)
     fig.canvas.draw()  # layout first, so that label placement sees the final axes
     _place_labels(fig, ax, items)
-    return fig.figure  # the figure itself, or the root figure of a subfigure
+    return _root(fig)
 
 
 def cmap_mappable(cmap, norm) -> ScalarMappable:
@@ -391,22 +406,27 @@ def _utilisation_bins(results: Results, names: list[str], bin_h: float) -> tuple
 
 
 def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | None = None,
-                    bin_h: float = 12.0) -> Figure:
+                    bin_h: float = 12.0, ax: Axes | Sequence[Axes] | None = None) -> Figure:
     """Per resource, busiest first (the bottleneck ranking: waiting caused, then utilisation), top N: the
     queue length over time (requests waiting, red) and the utilisation (share of capacity in use, mean per
-    `bin_h` hours, blue, right axis). One panel per resource, sharing the time axis."""
+    `bin_h` hours, blue, right axis). One panel per resource, sharing the time axis. `ax`: one Axes (a panel
+    for the busiest resource) or several (one panel each, busiest first) to draw into instead."""
     stats = results.resource_stats()
     names = stats.loc[stats["uses"] > 0, "resource"].head(top).tolist() if resources is None else list(resources)
-    rows = max(len(names), 1)
-    fig = _figure(11, 1.0 + 1.45 * rows)
-    axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
+    if ax is None:
+        rows = max(len(names), 1)
+        fig: Figure | SubFigure = _figure(11, 1.0 + 1.45 * rows)
+        axes = list(fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0])
+    else:
+        axes = [ax] if isinstance(ax, Axes) else list(ax)
+        fig, names = axes[0].figure, names[:len(axes)]
     end = max(results.end_h, 1.0)
     q = results.queue_series() if names else pd.DataFrame(columns=["resource", "t", "queue"])
     edges, util = _utilisation_bins(results, names, bin_h) if names else (np.array([0.0, end]), pd.DataFrame())
     by_name = stats.set_index("resource")
-    for i, ax in enumerate(axes):
-        axu = ax.twinx()
-        if names:
+    for i, panel in enumerate(axes):
+        axu = panel.twinx()
+        if i < len(names):
             name = names[i]
             s = q[q["resource"] == name]
             tq = np.concatenate([[0.0], s["t"].to_numpy(dtype=float), [end]]) / 24.0
@@ -414,34 +434,37 @@ def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | N
             ut = np.append(util[name].to_numpy(), util[name].to_numpy()[-1])
             axu.fill_between(edges / 24.0, ut, step="post", color="#4a90d9", alpha=0.28, linewidth=0)
             hu, = axu.step(edges / 24.0, ut, where="post", color="#1f5fa8", linewidth=1.0)
-            hq, = ax.step(tq, vq, where="post", color="#c0392b", linewidth=1.1)
+            hq, = panel.step(tq, vq, where="post", color="#c0392b", linewidth=1.1)
             st = by_name.loc[name] if name in by_name.index else None
             extra = "" if st is None else (f"  (mean use {st['utilization']:.0%}, longest queue {int(st['max_queue'])}, "
                                            f"waiting caused {st['wait_h']:,.0f} piece-h)")
             said = "" if st is None or st["words"] == name else f" · {st['words']}"  # the planner's words beside the id
             title = f"{i + 1}. {name}{said}{extra}"
-            ax.set_title(title, fontsize=min(9.0, 9.0 * 125 / len(title)), loc="left")  # a long name still fits
-            ax.set_ylim(0, max(1.0, float(vq.max())) * 1.15)
+            panel.set_title(title, fontsize=min(9.0, 9.0 * 125 / len(title)), loc="left")  # a long name still fits
+            panel.set_ylim(0, max(1.0, float(vq.max())) * 1.15)
             if i == 0:
-                ax.legend([hq, hu], ["queue length (requests waiting)", f"utilisation ({bin_h:g} h mean)"],
+                panel.legend([hq, hu], ["queue length (requests waiting)", f"utilisation ({bin_h:g} h mean)"],
                           fontsize=8, loc="upper right", framealpha=0.9)
         else:
-            ax.text(0.5, 0.5, "no resource was used", transform=ax.transAxes, ha="center")
-            ax.plot([], [], color="#c0392b", label="queue length (requests waiting)")
-            ax.legend(fontsize=8, loc="upper right")
-            ax.set_title("(no resource)", fontsize=9, loc="left")
-        ax.set_ylabel("queue (requests)", fontsize=8)
+            panel.text(0.5, 0.5, "no resource was used", transform=panel.transAxes, ha="center")
+            panel.plot([], [], color="#c0392b", label="queue length (requests waiting)")
+            panel.legend(fontsize=8, loc="upper right")
+            panel.set_title("(no resource)", fontsize=9, loc="left")
+        panel.set_ylabel("queue (requests)", fontsize=8)
         axu.set_ylabel("utilisation (%)", fontsize=8)
         axu.set_ylim(0, 1.15)
         axu.set_yticks([0, 0.5, 1.0])
         axu.yaxis.set_major_formatter(_percent())
-        ax.tick_params(labelsize=8)
+        panel.tick_params(labelsize=8)
         axu.tick_params(labelsize=8)
-        ax.yaxis.get_major_locator().set_params(integer=True)
-    axes[-1].set_xlim(0, end / 24.0)
+        locator: Any = panel.yaxis.get_major_locator()  # an AutoLocator, which takes integer=
+        locator.set_params(integer=True)
+    for a in axes:
+        a.set_xlim(0, end / 24.0)
     axes[-1].set_xlabel("time since start (days)")
-    fig.suptitle(f"{results.scenario}: congestion at the {len(names)} busiest resources (busiest first)", fontsize=12)
-    return fig
+    if ax is None:  # a figure of its own: its title names the scenario (drawn into given axes, each panel has one)
+        fig.suptitle(f"{results.scenario}: congestion at the {len(names)} busiest resources (busiest first)", fontsize=12)
+    return _root(fig)
 
 
 # ---- throughput ------------------------------------------------------------------------------------------
@@ -461,12 +484,12 @@ def throughput_table(results: Results | Sequence[Results]) -> pd.DataFrame:
     return tab[sorted(tab.columns)]
 
 
-def plot_throughput(results: Results | Sequence[Results]) -> Figure:
-    """Stacked bars: pieces delivered across the exits per day, by mode (mean over replications)."""
+def plot_throughput(results: Results | Sequence[Results], ax: Axes | None = None) -> Figure:
+    """Stacked bars: pieces delivered across the exits per day, by mode (mean over replications); into `ax`
+    when given."""
     runs = _as_list(results)
     tab = throughput_table(runs)
-    fig = _figure(11, 4.8)
-    ax = fig.add_subplot()
+    fig, ax = _canvas(ax, 11, 4.8)
     bottom = np.zeros(len(tab))
     for mode in tab.columns:
         v = tab[mode].to_numpy(dtype=float)
@@ -481,7 +504,7 @@ def plot_throughput(results: Results | Sequence[Results]) -> Figure:
     ax.set_title(f"{runs[0].scenario}: throughput across the exits by mode{rep}")
     ax.legend(title="mode", fontsize=8, title_fontsize=8, loc="upper right")
     ax.set_xlim(-0.6, max(len(tab), 1) - 0.4)
-    return fig
+    return _root(fig)
 
 
 # ---- closure ---------------------------------------------------------------------------------------------
@@ -499,28 +522,37 @@ def closure_curves(results: Results | Sequence[Results], step_h: float = 1.0) ->
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["t_h", "replication", "force", "share"])
 
 
-def plot_closure(results: Results | Sequence[Results], band: str = "auto") -> Figure:
+Runs: TypeAlias = "Results | Sequence[Results]"  # one replication, or several of one scenario
+FORCE_STYLES: tuple[Any, ...] = ("-", (0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)))  # one per force, in an overlay
+
+
+def plot_closure(results: Runs | Mapping[str, Runs], band: str = "auto", ax: Axes | None = None) -> Figure:
     """Share of each brigade's pieces across its exit over time. With several results: the median line and a
-    band (`band="minmax"`, `"10-90"`, or `"auto"`: 10-90 % from 10 replications, min-max below)."""
-    runs = _as_list(results)
-    cur = closure_curves(runs)
-    fig = _figure(10, 5.2)
-    ax = fig.add_subplot()
+    band (`band="minmax"`, `"10-90"`, or `"auto"`: 10-90 % from 10 replications, min-max below).
+
+    Variants overlaid: `{name: results, ...}` (each a Results or its replications) draws every variant in its
+    own colour, named in the legend (with the brigade, by line style, when there are several). Into `ax`
+    when given."""
+    fig, ax = _canvas(ax, 10, 5.2)
     colors = colormaps["tab10"]
-    n = len(runs)
-    kind = ("10-90" if n >= 10 else "minmax") if band == "auto" else band
-    for i, (force, grp) in enumerate(cur.groupby("force", sort=True)):
-        wide = grp.pivot(index="t_h", columns="replication", values="share")
-        days = wide.index.to_numpy() / 24.0
-        c = colors(i % 10)
-        if n == 1:
-            ax.plot(days, wide.iloc[:, 0], color=c, linewidth=1.8, label=force)
-        else:
-            lo, hi = (wide.min(axis=1), wide.max(axis=1)) if kind == "minmax" else \
-                (wide.quantile(0.1, axis=1), wide.quantile(0.9, axis=1))
-            ax.fill_between(days, lo, hi, color=c, alpha=0.25, linewidth=0,
-                            label=f"{force} ({'min-max' if kind == 'minmax' else '10-90 %'})")
-            ax.plot(days, wide.median(axis=1), color=c, linewidth=1.8, label=f"{force} (median)")
+    if not isinstance(results, Mapping):
+        runs = _as_list(results)
+        for i, (force, wide) in enumerate(_closure_wide(runs)):
+            _closure_line(ax, wide, _band_kind(band, len(runs)), force, colors(i % 10), "-")
+        n = len(runs)
+        rep = f" ({n} replications)" if n > 1 else ""
+        title, legend = f"{runs[0].scenario}: closure by brigade{rep}", "brigade"
+    else:
+        variants = dict(results)
+        forces = sorted({str(f) for v in variants.values() for r in _as_list(v) for f in r.force_pieces["force"].unique()})
+        for i, (name, v) in enumerate(variants.items()):
+            runs = _as_list(v)
+            for force, wide in _closure_wide(runs):
+                label = name if len(forces) == 1 else f"{name}: {force}"
+                style = FORCE_STYLES[forces.index(str(force)) % len(FORCE_STYLES)]
+                _closure_line(ax, wide, _band_kind(band, len(runs)), label, colors(i % 10), style)
+        title = "Closure by brigade: " + " against ".join(variants)
+        legend = "variant" if len(forces) == 1 else "variant: brigade"
     for share in (0.5, 0.9):
         ax.axhline(share, color="#888888", linewidth=0.8, linestyle=":")
         ax.text(0.005, share, f" {share:.0%}", transform=ax.get_yaxis_transform(), va="bottom", fontsize=8,
@@ -530,10 +562,34 @@ def plot_closure(results: Results | Sequence[Results], band: str = "auto") -> Fi
     ax.yaxis.set_major_formatter(_percent())
     ax.set_xlabel("time since start (days)")
     ax.set_ylabel("pieces across the exit (% of the brigade)")
-    rep = f" ({n} replications)" if n > 1 else ""
-    ax.set_title(f"{runs[0].scenario}: closure by brigade{rep}")
-    ax.legend(title="brigade", fontsize=8, title_fontsize=8, loc="lower right")
-    return fig
+    ax.set_title(title)
+    ax.legend(title=legend, fontsize=8, title_fontsize=8, loc="lower right")
+    return _root(fig)
+
+
+def _band_kind(band: str, n: int) -> str:
+    """The band over n replications: `band` as given, or for "auto" 10-90 % from 10 replications, min-max below."""
+    return ("10-90" if n >= 10 else "minmax") if band == "auto" else band
+
+
+def _closure_wide(runs: list[Results]) -> list[tuple[str, pd.DataFrame]]:
+    """Per force (sorted): its share across the exit (0-1) by time (h, the index) and replication (columns)."""
+    cur = closure_curves(runs)
+    return [(str(force), grp.pivot(index="t_h", columns="replication", values="share"))
+            for force, grp in cur.groupby("force", sort=True)]
+
+
+def _closure_line(ax: Axes, wide: pd.DataFrame, kind: str, label: str, color: Any, style: Any) -> None:
+    """One closure curve: the line of a single replication, or the median of several with their band."""
+    days = wide.index.to_numpy() / 24.0
+    if wide.shape[1] == 1:
+        ax.plot(days, wide.iloc[:, 0], color=color, linewidth=1.8, linestyle=style, label=label)
+        return
+    lo, hi = (wide.min(axis=1), wide.max(axis=1)) if kind == "minmax" else \
+        (wide.quantile(0.1, axis=1), wide.quantile(0.9, axis=1))
+    ax.fill_between(days, lo, hi, color=color, alpha=0.25, linewidth=0,
+                    label=f"{label} ({'min-max' if kind == 'minmax' else '10-90 %'})")
+    ax.plot(days, wide.median(axis=1), color=color, linewidth=1.8, linestyle=style, label=f"{label} (median)")
 
 
 # ---- synchronisation matrix ------------------------------------------------------------------------------
@@ -574,10 +630,10 @@ def sync_matrix(results: Results, bin_h: float = 6.0) -> tuple[np.ndarray, pd.Da
     return edges, long
 
 
-def plot_gantt(results: Results, bin_h: float = 6.0) -> Figure:
+def plot_gantt(results: Results, bin_h: float = 6.0, ax: Axes | None = None) -> Figure:
     """Synchronisation matrix: one row per unit, time in bins of `bin_h` hours, each cell coloured by the RSOM
     phase in which the unit's pieces spent most of that time (reception, staging, onward movement, waiting);
-    paler cells: fewer of the unit's pieces were in the system then."""
+    paler cells: fewer of the unit's pieces were in the system then. Into `ax` when given."""
     edges, long = sync_matrix(results, bin_h)
     units = [tuple(u) for u in results.pieces[["force", "unit"]].drop_duplicates()
              .sort_values(["force", "unit"]).itertuples(index=False)]
@@ -596,8 +652,7 @@ def plot_gantt(results: Results, bin_h: float = 6.0) -> Figure:
             share = min(1.0, total[(r.force, r.unit, r.bin)] / (bin_h * max(int(size.get((r.force, r.unit), 1)), 1)))
             alpha = 0.3 + 0.7 * math.sqrt(share)
             img[i, bn, :3] = 1.0 - alpha * (1.0 - rgba[r.phase][:3])  # blended on white
-    fig = _figure(11, max(3.2, 0.32 * len(units) + 1.9))
-    ax = fig.add_subplot()
+    fig, ax = _canvas(ax, 11, max(3.2, 0.32 * len(units) + 1.9))
     end_d = edges[-1] / 24.0
     ax.imshow(img, aspect="auto", interpolation="nearest", extent=(0.0, end_d, len(units) - 0.5, -0.5))
     for i in range(len(units) - 1):
@@ -611,15 +666,15 @@ def plot_gantt(results: Results, bin_h: float = 6.0) -> Figure:
     ax.legend(handles=[Patch(facecolor=PHASE_COLORS[p], label=p) for p in PHASES], title="RSOM phase of the pieces",
               fontsize=8, title_fontsize=8, loc="upper right", framealpha=0.9)
     ax.set_title(f"{results.scenario}: synchronisation matrix (dominant phase per {bin_h:g} h)")
-    return fig
+    return _root(fig)
 
 
 # ---- investments -----------------------------------------------------------------------------------------
-def plot_investments(frame: pd.DataFrame) -> Figure:
-    """Closure days saved against cost (EUR M) per variant of `sim.compare.compare`, with 95 % intervals."""
+def plot_investments(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Closure days saved against cost (EUR M) per variant of `sim.compare.compare`, with 95 % intervals;
+    into `ax` when given."""
     f = frame[frame["cost_eur"] > 0].copy()
-    fig = _figure(9, 5.6)
-    ax = fig.add_subplot()
+    fig, ax = _canvas(ax, 9, 5.6)
     if f.empty:
         ax.text(0.5, 0.5, "no investment to compare", transform=ax.transAxes, ha="center")
     x = f["cost_eur"].to_numpy(dtype=float) / 1e6
@@ -648,7 +703,7 @@ def plot_investments(frame: pd.DataFrame) -> Figure:
     ax.grid(color="#eeeeee", linewidth=0.6)
     fig.canvas.draw()
     _place_labels(fig, ax, items, fontsize=8)
-    return fig
+    return _root(fig)
 
 
 # ---- everything at once -----------------------------------------------------------------------------------
@@ -692,14 +747,14 @@ class PlotAccessor:
     def congestion(self, top: int = 6, **kw: Any) -> Figure:
         return plot_congestion(self._results, top=top, **kw)
 
-    def throughput(self) -> Figure:
-        return plot_throughput(self._results)
+    def throughput(self, **kw: Any) -> Figure:
+        return plot_throughput(self._results, **kw)
 
-    def closure(self) -> Figure:
-        return plot_closure(self._results)
+    def closure(self, **kw: Any) -> Figure:
+        return plot_closure(self._results, **kw)
 
-    def gantt(self, bin_h: float = 6.0) -> Figure:
-        return plot_gantt(self._results, bin_h=bin_h)
+    def gantt(self, bin_h: float = 6.0, **kw: Any) -> Figure:
+        return plot_gantt(self._results, bin_h=bin_h, **kw)
 
     def save_all(self, folder: Path | str, dpi: int = 110) -> list[Path]:
         return save_all(self._results, folder, dpi)

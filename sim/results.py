@@ -21,7 +21,7 @@ from .dates import Calendar
 from .ids import paths_of
 from .ledger import DELIVERED, NOT_ARRIVED
 from .naming import name_words
-from .statistics import TOP_BOTTLENECKS
+from .statistics import TOP_BOTTLENECKS, aggregate, closure_frame, replications_frame, spread
 from .tables_io import Format, read_tables, write_tables
 
 if TYPE_CHECKING:
@@ -96,6 +96,11 @@ def _share_time(done: np.ndarray, total: int, share: float) -> float | None:
     return float(np.sort(done)[need - 1])
 
 
+def _closure_words(h: float | None, end_h: float) -> str:
+    """'closure 784.2 h (32.7 d)', or that the run ended before everything closed."""
+    return f"closure {format_hours(h)}" if h is not None else f"not closed by the end of the run ({format_hours(end_h)})"
+
+
 def _unit_row(r: dict[str, Any], cal: Calendar | None = None) -> dict[str, Any]:
     """A unit's row for the summary: times rounded (h), None where unknown; with a calendar, the date and time
     it closed (`closed_at`), its C+day and its RDD as a date."""
@@ -156,7 +161,7 @@ def _queue_peaks(usage: pd.DataFrame, names: pd.Index) -> tuple[np.ndarray, np.n
     return max_queue, peak
 
 
-@dataclass
+@dataclass(repr=False)
 class Results:
     """Everything one replication produced, with the scenario and seed that produced it."""
 
@@ -252,6 +257,21 @@ class Results:
                                                    (PARAMETERS, plan.parameters)] for ch in changes],
             network_folder=str(plan.network.folder),
         )
+
+    def __repr__(self) -> str:
+        """One line (the tables are in the fields): scenario, seed, replication, closure and events."""
+        return (f"Results({self.scenario!r}, seed {self.seed}, replication {self.replication}: "
+                f"{_closure_words(self.closure_h, self.end_h)}, {self.events:,} events)")
+
+    @property
+    def closure_h(self) -> float | None:
+        """Closure of the whole deployment (h since start): when the last force closed; None when some force
+        did not close by the end of the run. The summary's `closure_h`, not rounded."""
+        c = self.closure()
+        if c.empty:
+            return None
+        t = pd.to_numeric(c["closure_h"], errors="coerce")
+        return None if t.isna().any() else float(t.max())
 
     @property
     def plot(self):
@@ -643,3 +663,47 @@ class Results:
                    end_h=float(meta.get("end_h", s["end_h"])), events=int(s["events"]), forces=tuple(forces),
                    applied_changes=list(s.get("applied_changes") or []), network_folder=s.get("network_folder"),
                    **tables)
+
+
+class Replications(list[Results]):
+    """What `run` returns: the replications of one plan, in order. A list of Results (index, iterate and pass
+    it on as before) with a short repr and its summaries: `summary()` the one dict of all replications
+    (statistics.aggregate), `summary_frame()` one row per replication and `closure_frame()` one row per
+    replication and force, both DataFrames from sim.statistics (times in h since start)."""
+
+    def __repr__(self) -> str:
+        """One line: scenario, seed, how many replications and their closure (mean, min and max, h)."""
+        if not self:
+            return "Replications(none)"
+        seeds = sorted({r.seed for r in self})
+        head = (f"Replications({self[0].scenario!r}, seed {', '.join(map(str, seeds))}, "
+                f"{len(self)} replication{'s' * (len(self) != 1)}: ")
+        closures = [r.closure_h for r in self]
+        closed = [c for c in closures if c is not None]
+        if len(self) == 1:
+            return head + _closure_words(closures[0], self[0].end_h) + ")"
+        if not closed:
+            return head + "none closed by the end of the run)"
+        s = spread(closed, digits=None)
+        some = "" if len(closed) == len(self) else f"{len(closed)} of {len(self)} closed, "
+        return head + f"{some}closure mean {format_hours(s['mean'])}, min {s['min']:,.1f} h, max {s['max']:,.1f} h)"
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Each replication's summary (Results.summary), in order."""
+        return [r.summary() for r in self]
+
+    def summary(self) -> dict[str, Any]:
+        """The one summary of all replications that `rsom run` prints (statistics.aggregate: means, the spread
+        of the closures, bottlenecks ranked over the replications)."""
+        return aggregate(self.summaries())
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per replication: replication, seed, closure_h and end_h (h since start; closure NaN where
+        not everything closed), events, and the accounting of pieces and persons (statistics.replications_frame).
+        `statistics.closure_stats(frame)` gives the mean, sd and 95 % interval over the rows."""
+        return replications_frame(self.summaries())
+
+    def closure_frame(self) -> pd.DataFrame:
+        """One row per replication and force: closure, 50 % and 90 % of its pieces, combat power, half its
+        units and its containers (h since start; NaN where not reached; statistics.closure_frame)."""
+        return closure_frame(self.summaries())

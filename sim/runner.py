@@ -7,8 +7,9 @@ from pathlib import Path
 
 from .defaults import resolve_run
 from .model import Model
+from .paths import find_scenario
 from .plan import Plan, load_plan
-from .results import Results
+from .results import Replications, Results
 from .statistics import aggregate
 
 __all__ = ["aggregate", "run", "run_replication"]
@@ -21,12 +22,14 @@ def run_replication(plan: Plan, seed: int | None = None, replication: int = 0,
     return Model(plan, seed=seed, replication=replication).run(progress=progress)
 
 
-def run(scenario: Plan | Path | str, seed: int | None = None, replications: int | None = None,
-        progress: Callable[[int, float], None] | None = None) -> list[Results]:
-    """Run a scenario (a file or a compiled plan) for its replications, in this process."""
-    plan = scenario if isinstance(scenario, Plan) else load_plan(scenario)
+def run(scenario: Plan | Path | str | None = None, seed: int | None = None, replications: int | None = None,
+        progress: Callable[[int, float], None] | None = None) -> Replications:
+    """Run a scenario for its replications, in this process: a compiled plan, a scenario file or the name of a
+    built-in scenario (paths.find_scenario; none: the built-in one). Seed and replications default to the
+    scenario's; replication r draws from the streams of (seed, r), so the same call gives the same results."""
+    plan = scenario if isinstance(scenario, Plan) else load_plan(find_scenario(scenario))
     seed, n = resolve_run(plan.scenario, seed, replications)
-    out = []
+    out = Replications()
     for r in range(n):
         cb = (lambda t, r=r: progress(r, t)) if progress else None
         out.append(run_replication(plan, seed, r, cb))

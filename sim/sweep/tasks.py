@@ -48,14 +48,16 @@ def run_task(task: Task) -> dict[str, Any]:
     plan = cached_variant(task.scenario, task.params, task.investments)
     s = run_replication(plan, seed=task.seed, replication=task.replication).summary()
     bound = _bound(task.scenario, task.params, task.investments)
+    return {"key": task.key(), "variant": task.variant, "scenario": s["scenario"],
+            "investments": ",".join(task.investments), "seed": task.seed, "replication": task.replication,
+            **dict(task.params), **summary_row(s, bound)}
+
+
+def summary_row(s: dict[str, Any], bound: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one replication's row: closure and end (h), counts, events, the top bottleneck, the
+    analytic bound (BoundReport.as_dict), the version, then each force's closures (`KEY:FORCE`) and each
+    mode's throughput (`throughput_per_day:MODE`)."""
     row: dict[str, Any] = {
-        "key": task.key(),
-        "variant": task.variant,
-        "scenario": s["scenario"],
-        "investments": ",".join(task.investments),
-        "seed": task.seed,
-        "replication": task.replication,
-        **dict(task.params),
         "closure_h": s["closure_h"],
         "end_h": s["end_h"],
         "pieces_delivered": s["pieces"]["delivered"],
