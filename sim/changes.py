@@ -34,6 +34,8 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
     its accommodation modules; then its windows, civil traffic and corridors or nodes in or out of service.
     Raises InputError with every problem found."""
     applied, problems = _investments(scenario, file, net)
+    left_out = [p for p in problems if p.severity != "error"]  # investments not in service on as_of
+    problems = [p for p in problems if p.severity == "error"]
     housing = [Change("staging", a.site, "beds", "add", float(MODULE_BEDS * a.modules))
                for a in scenario.accommodation if a.modules and a.site in net.staging.index]
     extra = list(extra_changes or []) + housing
@@ -58,7 +60,8 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     tables["links"], tables["nodes"] = _service(scenario, tables["links"], tables["nodes"])
-    return Changed(Network(**{**net.__dict__, **tables}), pools, tuple(applied), tuple(changes), civil, problems)
+    return Changed(Network(**{**net.__dict__, **tables}), pools, tuple(applied), tuple(changes), civil,
+                   left_out + problems)
 
 
 def _service(s: Scenario, links: pd.DataFrame, nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -92,6 +95,9 @@ def _investments(s: Scenario, file: str, net: Network) -> tuple[list[Investment]
     for j, name in enumerate(s.investments):
         if name not in known:
             problems.append(Problem(file, f"investments[{j}]", name, f"unknown investment; known: {sorted(known)}"))
+        elif not known[name].in_service(s.as_of):
+            problems.append(Problem(file, f"investments[{j}]", name, f"not in service on {s.as_of} (as_of): its first "
+                                    f"year is {known[name].first_year}; left out", "warning"))
         else:
             applied.append(known[name])
     return applied, problems

@@ -8,6 +8,7 @@ import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import NoReturn, Optional, cast
 
@@ -27,7 +28,7 @@ from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
 from .results import format_hours
 from .runner import aggregate, run_replication
-from .scenario import MAX_REPLICATIONS, SEED_MAX
+from .scenario import MAX_REPLICATIONS, SEED_MAX, read_scenario
 from .story import bottleneck_story
 from .tables_io import FORMATS, Format
 
@@ -51,6 +52,16 @@ def _writing() -> Iterator[None]:
     except OutputError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
+
+
+def _date_option(option: str, text: str | None) -> date | None:
+    """An ISO date given on the command line; one error line and exit 2 when it does not parse."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail([Problem("(command line)", option, text, "not a date: give YYYY-MM-DD")])
 
 
 def _bounded(option: str, low: int, high: int) -> Callable[[Optional[int]], Optional[int]]:
@@ -336,17 +347,27 @@ def compare(
     workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)"),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, e.g. tcp://HOST:8786"),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Judge the investments in service on "
+                                        "this date (ISO; default: the scenario's as_of, else all)"),
 ) -> None:
     """Baseline, each investment alone and the portfolio: closure, hours saved, days saved per EUR 100 M."""
     from .compare import as_json as compare_json
+    from .compare import available_investments, left_out
     from .compare import compare as run_compare
 
     names = [i.strip() for i in investments.split(",") if i.strip()]
+    when = _date_option("--as-of", as_of)
+    path = _scenario_path(scenario)
     try:
-        frame = run_compare(_scenario_path(scenario), names, replications, seed, workers, scheduler,
-                            progress=sys.stderr.isatty())
+        frame = run_compare(path, names, replications, seed, workers, scheduler,
+                            progress=sys.stderr.isatty(), as_of=when)
+        out_of_service = left_out(available_investments(path), when or read_scenario(path).as_of) \
+            if not names or names == ["all"] else []
     except InputError as exc:
         _fail(exc.problems)
+    if out_of_service:
+        typer.echo(f"Not in service on {when or read_scenario(path).as_of}: "
+                   + ", ".join(f"{n} ({y})" for n, y in out_of_service), err=True)
     if as_json:
         typer.echo(json.dumps(compare_json(frame)))
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -43,13 +44,19 @@ def available_investments(scenario: Plan | Path | str) -> dict[str, Investment]:
     return known_investments(s, load_network(resolve_network(s, path)))
 
 
-def _variants(known: dict[str, Investment], investments: list[str] | None) -> list[tuple[str, tuple[str, ...], float]]:
-    """(name, investments applied, cost EUR) for the baseline, each investment named (all: every known one)
-    and the portfolio."""
-    names = sorted(known) if not investments or investments == ["all"] else list(investments)
+def _variants(known: dict[str, Investment], investments: list[str] | None,
+              as_of: date | None = None) -> list[tuple[str, tuple[str, ...], float]]:
+    """(name, investments applied, cost EUR) for the baseline, each investment named (all: every known one in
+    service on `as_of`) and the portfolio. An investment named but not in service then is an error."""
+    every = not investments or investments == ["all"]
+    names = sorted(n for n in known if known[n].in_service(as_of)) if every else list(investments or [])
     bad = [n for n in names if n not in known]
     if bad:
         raise InputError([Problem("(command line)", "--investments", n, f"unknown investment; known: {sorted(known)}") for n in bad])
+    late = [n for n in names if not known[n].in_service(as_of)]
+    if late:
+        raise InputError([Problem("(command line)", "--investments", n, f"not in service on {as_of} (as_of): its first "
+                                  f"year is {known[n].first_year}") for n in late])
     out: list[tuple[str, tuple[str, ...], float]] = [(BASELINE, (), 0.0)]
     out += [(n, (n,), float(known[n].cost_eur)) for n in names]
     if len(names) > 1:
@@ -57,28 +64,41 @@ def _variants(known: dict[str, Investment], investments: list[str] | None) -> li
     return out
 
 
-def variants_for(scenario_file: Path | str, investments: list[str] | None) -> list[tuple[str, tuple[str, ...], float]]:
-    """(name, investments applied, cost EUR) for the baseline, each investment and the portfolio."""
-    return _variants(available_investments(scenario_file), investments)
+def left_out(known: dict[str, Investment], as_of: date | None) -> list[tuple[str, int]]:
+    """(name, first year) of the investments not in service on `as_of`, which `all` leaves out."""
+    return [(n, inv.first_year) for n, inv in sorted(known.items()) if not inv.in_service(as_of)]
+
+
+def variants_for(scenario_file: Path | str, investments: list[str] | None,
+                 as_of: date | None = None) -> list[tuple[str, tuple[str, ...], float]]:
+    """(name, investments applied, cost EUR) for the baseline, each investment in service on `as_of` (default:
+    the scenario's) and the portfolio."""
+    return _variants(available_investments(scenario_file), investments,
+                     as_of or read_scenario(find_scenario(scenario_file)).as_of)
 
 
 def compare(scenario: Plan | Path | str, investments: list[str] | None = None, replications: int | None = None,
             seed: int | None = None, workers: int | None = 1, scheduler: str | None = None,
-            progress: bool = False) -> pd.DataFrame:
+            progress: bool = False, as_of: date | None = None) -> pd.DataFrame:
     """One row per variant: cost, mean closure with its 95 % interval, hours saved against the baseline
     (paired by replication) with its interval, days saved per EUR 100 M, top bottleneck and the bound.
 
     `scenario` is a scenario file, the name of a built-in scenario, or a loaded plan (a variant too: its
-    changes stay, and the investments apply on top; a plan runs in this process, whatever `workers`)."""
+    changes stay, and the investments apply on top; a plan runs in this process, whatever `workers`). `as_of`
+    (default: the scenario's) keeps only the investments in service on that date; given, every variant is
+    judged on it."""
+    when = {"as_of": as_of.isoformat()} if as_of is not None else {}
     if isinstance(scenario, Plan):
-        variants = _variants(available_investments(scenario), investments)
-        plans = {name: variant(scenario, investments=inv) if inv else scenario for name, inv, _ in variants}
+        variants = _variants(available_investments(scenario), investments, as_of or scenario.scenario.as_of)
+        plans = {name: variant(scenario, set=when, investments=inv) if inv or when else scenario
+                 for name, inv, _ in variants}
         seed, n = resolve_run(scenario.scenario, seed, replications)
         return _frame(_plan_rows(plans, seed, n), variants, seed)
     path = find_scenario(scenario)
     seed, n = resolve_run(read_scenario(path), seed, replications)
-    variants = variants_for(path, investments)
-    tasks = [Task(str(path), (), inv, seed, r, name) for name, inv, _ in variants for r in range(n)]
+    variants = variants_for(path, investments, as_of)
+    params = tuple(when.items())
+    tasks = [Task(str(path), params, inv, seed, r, name) for name, inv, _ in variants for r in range(n)]
     return _frame(execute(tasks, workers=workers, scheduler=scheduler, progress=progress), variants, seed)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
@@ -49,6 +50,12 @@ class Investment:
     first_year: int
     description: str
     changes: tuple[Change, ...]
+
+    def in_service(self, as_of: date | None) -> bool:
+        """Whether the investment has its effect on a date: from 1 January of its first year (ASSUMPTION: the
+        tables give the first year of commitment or of effect, not a delivery date, so this is the earliest
+        reading); every investment without a date."""
+        return as_of is None or as_of >= date(self.first_year, 1, 1)
 
 
 def from_frame(frame: pd.DataFrame, file: str, problems: list[Problem]) -> dict[str, Investment]:

@@ -705,6 +705,10 @@ class Scenario(Strict):
     investments: list[str] = Field(default_factory=list,
                                    description="Investments applied, by name, from the network's table "
                                                "(`rsom list investments`) or `custom_investments`.")
+    as_of: date | None = Field(None, description=(
+        "Date at which investments are judged (ISO date): only those in service then apply, in the scenario and in "
+        "`rsom compare`; an investment is in service from 1 January of its first_year (ASSUMPTION: the earliest "
+        "reading of a first year of commitment or of effect). Not given: every investment."))
     custom_investments: list[InvestmentSpec] = Field(default_factory=list,
                                                      description="Investments defined in the scenario.")
     disruptions: Disruptions = Field(Disruptions(), description="Scheduled and random disruptions.")

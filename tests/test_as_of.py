@@ -1,0 +1,54 @@
+"""Investments in service on a date: `as_of` in a scenario (or `rsom compare --as-of`) keeps only the investments
+whose first year has begun, so equipment committed from 2028 is not scored for an exercise in early 2027."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from netkit import scenario, tiny_network, write_scenario
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.compare import compare
+from sim.plan import load_plan
+
+BERTHS = [{"table": "seaports", "key": "port", "attribute": "berths", "op": "add", "value": 1}]
+CUSTOM = [{"name": "berth_2026", "cost_eur": 1e6, "first_year": 2026, "changes": BERTHS},
+          {"name": "berth_2028", "cost_eur": 2e6, "first_year": 2028, "changes": BERTHS}]
+
+
+def _scenario(tmp_path: Path, **kw) -> Path:
+    net = tiny_network(tmp_path / "net")
+    return write_scenario(tmp_path / "s.yaml", scenario(net, custom_investments=CUSTOM, **kw))
+
+
+def test_an_investment_before_its_first_year_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    plan = load_plan(_scenario(tmp_path, as_of="2027-02-01", investments=["berth_2026", "berth_2028"]))
+    assert [i.name for i in plan.investments] == ["berth_2026"]
+    assert int(plan.network.seaports.at["port", "berths"]) == 2  # one berth added, not two
+    said = [w for w in plan.warnings if w.field == "investments[1]"]
+    assert len(said) == 1
+    assert "not in service on 2027-02-01" in said[0].message
+    later = load_plan(_scenario(tmp_path / "b", as_of="2028-01-01", investments=["berth_2026", "berth_2028"]))
+    assert [i.name for i in later.investments] == ["berth_2026", "berth_2028"]
+    assert int(later.network.seaports.at["port", "berths"]) == 3
+
+
+def test_without_as_of_every_investment_applies(tmp_path: Path) -> None:
+    plan = load_plan(_scenario(tmp_path, investments=["berth_2026", "berth_2028"]))
+    assert [i.name for i in plan.investments] == ["berth_2026", "berth_2028"]
+
+
+def test_compare_all_scores_only_what_is_in_service_and_as_of_moves_the_date(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, as_of="2027-02-01")
+    early = compare(path, replications=1)
+    assert list(early["name"]) == ["baseline", "berth_2026"]  # one investment: no portfolio row
+    late = compare(path, replications=1, as_of=date(2029, 1, 1))
+    assert list(late["name"]) == ["baseline", "berth_2026", "berth_2028", "portfolio"]
+    res = CliRunner().invoke(app, ["compare", str(path), "--replications", "1"])
+    assert res.exit_code == 0, res.output
+    assert "Not in service on 2027-02-01: berth_2028 (2028)" in res.output
+    named = CliRunner().invoke(app, ["compare", str(path), "--replications", "1", "--investments", "berth_2028"])
+    assert named.exit_code == 2
+    assert "not in service on 2027-02-01 (as_of): its first year is 2028" in named.output
