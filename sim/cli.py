@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, Optional, cast
+from typing import Any, NoReturn, Optional, cast
 
 import typer
 from rich.console import Console
@@ -52,6 +52,32 @@ def _writing() -> Iterator[None]:
     except OutputError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
+
+
+def _compare_files(files: list[Path], investments: list[str], replications: int | None,
+                   seed: int | None) -> Any:
+    """Scenario files side by side (compare.compare_plans), each named by its file name, the first the baseline;
+    investments go in the files, not on the command line."""
+    from .compare import compare_plans
+
+    if investments and investments != ["all"]:
+        raise InputError([Problem("(command line)", "--investments", ",".join(investments),
+                                  "comparing scenario files: give each file its investments")])
+    stems = [f.stem for f in files]
+    labels = [f.stem if stems.count(f.stem) == 1 else str(f) for f in files]
+    if len(set(labels)) < len(labels):
+        raise InputError([Problem("(command line)", "SCENARIO", str(f), "given twice") for f in files
+                          if labels.count(str(f)) > 1][:1])
+    problems: list[Problem] = []
+    plans = {}
+    for label, f in zip(labels, files, strict=True):
+        try:
+            plans[label] = load_plan(f)
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return compare_plans(plans, replications, seed)
 
 
 def _date_option(option: str, text: str | None) -> date | None:
@@ -339,7 +365,9 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
 
 @app.command()
 def compare(
-    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in scenario)"),
+    scenarios: Optional[list[Path]] = typer.Argument(None, metavar="[SCENARIO]...", help=(
+        "Scenario YAML (default: the built-in scenario); two or more: the scenarios compared with each other (an "
+        "operational option against the plan, say), the first as the baseline")),
     investments: str = typer.Option("all", help="Comma-separated investment names, or all"),
     replications: Optional[int] = typer.Option(None, callback=_check_replications,
                                                 help="Replications per variant (default: the scenario's)"),
@@ -357,12 +385,17 @@ def compare(
 
     names = [i.strip() for i in investments.split(",") if i.strip()]
     when = _date_option("--as-of", as_of)
-    path = _scenario_path(scenario)
+    files = list(scenarios or [])
+    path = _scenario_path(files[0] if files else None)
+    out_of_service: list[tuple[str, int]] = []
     try:
-        frame = run_compare(path, names, replications, seed, workers, scheduler,
-                            progress=sys.stderr.isatty(), as_of=when)
-        out_of_service = left_out(available_investments(path), when or read_scenario(path).as_of) \
-            if not names or names == ["all"] else []
+        if len(files) > 1:
+            frame = _compare_files(files, names, replications, seed)
+        else:
+            frame = run_compare(path, names, replications, seed, workers, scheduler,
+                                progress=sys.stderr.isatty(), as_of=when)
+            out_of_service = left_out(available_investments(path), when or read_scenario(path).as_of) \
+                if not names or names == ["all"] else []
     except InputError as exc:
         _fail(exc.problems)
     if out_of_service:
@@ -372,7 +405,8 @@ def compare(
         typer.echo(json.dumps(compare_json(frame)))
         return
     con = Console()
-    t = Table(title=f"Investments compared ({int(frame['replications'].iloc[0])} replications, seed {frame['seed'].iloc[0]}, "
+    what = "Scenarios compared, against the first" if len(files) > 1 else "Investments compared"
+    t = Table(title=f"{what} ({int(frame['replications'].iloc[0])} replications, seed {frame['seed'].iloc[0]}, "
                     "common random numbers)", caption="each figure over its 95 % interval; days saved per EUR 100 M",
               padding=(0, 1))
 

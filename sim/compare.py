@@ -28,7 +28,7 @@ from .runner import run_replication
 from .scenario import read_scenario
 from .statistics import ci95
 from .sweep import Task, execute
-from .sweep.tasks import summary_row
+from .sweep.tasks import METRICS, summary_row
 from .variants import variant
 
 BASELINE, PORTFOLIO = "baseline", "portfolio"
@@ -153,8 +153,24 @@ def _frame(rows: pd.DataFrame, variants: list[tuple[str, tuple[str, ...], float]
             "top_bottleneck": top, "top_bottleneck_words": words,
             "bound_h": _bound_h(mine["bound_h"].iloc[0]), "bound_by": mine["bound_by"].iloc[0],
             "replications": len(mine), "incomplete": incomplete, "seed": seed,
+            **_metric_columns(first, mine),
         })
     return pd.DataFrame(out)
+
+
+def _metric_columns(base: pd.DataFrame, mine: pd.DataFrame) -> dict[str, float]:
+    """Per metric beside closure (sweep.tasks.METRICS): the variant's mean and its saving against the base,
+    paired by replication, with the saving's 95 % interval (NaN where a run has no figure)."""
+    out: dict[str, float] = {}
+    for k in METRICS:
+        if k not in mine or k not in base:
+            continue
+        v = mine[k].astype(float)
+        m, _, _ = ci95(v.dropna().tolist()) if v.notna().any() else (math.nan, math.nan, math.nan)
+        saved = (base[k].astype(float) - v).dropna().tolist()
+        sm, slo, shi = ci95(saved) if saved else (math.nan, math.nan, math.nan)
+        out |= {f"{k}_mean": m, f"{k}_saved_mean": sm, f"{k}_saved_ci95_lo": slo, f"{k}_saved_ci95_hi": shi}
+    return out
 
 
 def _bound_h(value: float | None) -> float:
@@ -178,4 +194,7 @@ def as_json(frame: pd.DataFrame) -> dict:
         "top_bottleneck_words": r.get("top_bottleneck_words", r["top_bottleneck"]),
         "bound_h": num(r["bound_h"]), "bound_by": r["bound_by"], "replications": int(r["replications"]),
         "incomplete": int(r["incomplete"]),
+        "metrics": {k: {"value": num(r[f"{k}_mean"]), "saved": num(r[f"{k}_saved_mean"]),
+                        "saved_ci95": [num(r[f"{k}_saved_ci95_lo"]), num(r[f"{k}_saved_ci95_hi"])]}
+                    for k in METRICS if f"{k}_mean" in r},
     } for _, r in frame.iterrows()], "seed": int(frame["seed"].iloc[0]) if len(frame) else None}

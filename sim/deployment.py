@@ -286,8 +286,8 @@ def day_end_h(d: date, start: datetime) -> float:
 def lines_of(plan: Plan) -> list[UnitLine]:
     """The scenario's forces as deployment list lines: a force given by template becomes, per unit, one line
     per sea port its pieces arrive at and one per airfield its persons (and airlifted pieces) land at, with
-    EAD and LAD the days of the first and last call or flight that brings them, and the force's RDD and
-    priority; a listed force keeps its lines. Reading the list back into a scenario whose forces keep their
+    EAD and LAD the days of the first and last call or flight that brings them, and the force's RDD (the
+    priority is left to the force's); a listed force keeps its lines. Reading the list back into a scenario whose forces keep their
     ship calls and flights gives the same pieces on the same calls, in the same order."""
     s = plan.scenario
     start = start_of(s)
@@ -326,6 +326,6 @@ def lines_of(plan: Plan) -> list[UnitLine]:
                     uln=f"{f.id}-{n:02d}-{'sea' if sea else 'air'}", force=f.id, unit=unit,
                     personnel=sum(k for _, k in pax), equipment=format_equipment(counts.items()),
                     pod=pod, mode="sea" if sea else "air", ead=(start + timedelta(hours=min(times))).date(),
-                    lad=(start + timedelta(hours=max(times))).date(), rdd=rdd, priority=f.priority))
+                    lad=(start + timedelta(hours=max(times))).date(), rdd=rdd))  # priority: the force's
     return out
 

@@ -3,15 +3,18 @@ whose first year has begun, so equipment committed from 2028 is not scored for a
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
+import pytest
 from netkit import scenario, tiny_network, write_scenario
 from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.compare import compare
 from sim.plan import load_plan
+from sim.runner import run_replication
 
 BERTHS = [{"table": "seaports", "key": "port", "attribute": "berths", "op": "add", "value": 1}]
 CUSTOM = [{"name": "berth_2026", "cost_eur": 1e6, "first_year": 2026, "changes": BERTHS},
@@ -52,3 +55,25 @@ def test_compare_all_scores_only_what_is_in_service_and_as_of_moves_the_date(tmp
     named = CliRunner().invoke(app, ["compare", str(path), "--replications", "1", "--investments", "berth_2028"])
     assert named.exit_code == 2
     assert "not in service on 2027-02-01 (as_of): its first year is 2028" in named.output
+
+
+def test_compare_two_scenario_files_against_the_first(tmp_path: Path) -> None:
+    """An operational option as a second file (containers by road instead of rail) against the plan: the saving
+    is the difference of the two runs' closures with the same seed and replication."""
+    net = tiny_network(tmp_path / "net")
+    t = {"t": [{"unit": "a", "personnel": 40, "tracked": 4, "wheeled": 6, "container": 4}]}
+    base = scenario(net, templates=t, pools={"wagons": {"heavy_flat": 10, "container_flat": 1}})
+    a = write_scenario(tmp_path / "plan.yaml", base)
+    b = write_scenario(tmp_path / "trucks.yaml", {**base, "modes": {"container": ["road"]}})
+    res = CliRunner().invoke(app, ["compare", str(a), str(b), "--replications", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["variants"]
+    assert [r["name"] for r in rows] == ["plan", "trucks"]
+    ca, cb = (run_replication(load_plan(p)).summary()["closure_h"] for p in (a, b))
+    assert ca != cb
+    assert rows[1]["saved_h_mean"] == pytest.approx(ca - cb, abs=1e-3)
+    assert rows[0]["saved_h_mean"] == 0
+    assert set(rows[1]["metrics"]) == {"combat_power_closure_h", "late_units", "late_h_total"}
+    bad = CliRunner().invoke(app, ["compare", str(a), str(b), "--investments", "berth_2026"])
+    assert bad.exit_code == 2
+    assert "give each file its investments" in bad.output

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -72,12 +73,26 @@ def summary_row(s: dict[str, Any], bound: dict[str, Any]) -> dict[str, Any]:
         "bound_by": bound["bound_by"],
         "version": s["version"],
     }
+    row.update(metrics(s))
     for force, b in s["brigades"].items():
         for k, v in b.items():
             row[f"{k}:{force}"] = v
     for mode, v in s["throughput_per_day"].items():
         row[f"throughput_per_day:{mode}"] = v
     return row
+
+
+METRICS = ("combat_power_closure_h", "late_units", "late_h_total")  # what an investment may act on, beside closure
+
+
+def metrics(s: dict[str, Any]) -> dict[str, float]:
+    """A replication's figures beside closure: combat-power closure (h: every unit of every force closed; NaN
+    while one is not), units late against their RDD, and the hours they are late together."""
+    cp = [b.get("combat_power_closure_h") for b in s["brigades"].values()]
+    units = s.get("units") or []
+    return {"combat_power_closure_h": max(cp) if cp and all(x is not None for x in cp) else math.nan,
+            "late_units": float(s.get("late_units") or 0),
+            "late_h_total": float(sum(u["late_h"] or 0.0 for u in units))}
 
 
 def variant_label(params: Sequence[tuple[str, Value]], investments: Sequence[str] = ()) -> str:
