@@ -496,6 +496,60 @@ def list_(
     Console(highlight=False).print(table)
 
 
+@app.command()
+def sensitivity(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in scenario)"),
+    replications: Optional[int] = typer.Option(None, callback=_check_replications,
+                                                help="Replications per setting (default: the scenario's)"),
+    seed: Optional[int] = typer.Option(None, callback=_check_seed, help="Seed (default: the scenario's)"),
+    group: Optional[list[str]] = typer.Option(None, "--group", metavar="NAME:PARAMETER=LOW,HIGH",
+                                              help="A group of your own, e.g. 'heavy flats:pools.wagons.heavy_flat=60,240' "
+                                                   "(repeat for more)"),
+    only_mine: bool = typer.Option(False, "--only-mine", help="Only the groups given with --group"),
+    plot: Optional[Path] = typer.Option(None, help="Write the tornado chart to this PNG file"),
+    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
+) -> None:
+    """Which assumptions decide the answer: each group moved low and high, ranked by its effect on closure."""
+    from .sensitivity import GROUPS, plot_tornado, user_group
+    from .sensitivity import sensitivity as run_sensitivity
+
+    try:
+        mine = [user_group(g) for g in group or []]
+        plan = load_plan(_scenario_path(scenario))
+        groups = mine if only_mine else [*GROUPS, *mine]
+        if sys.stderr.isatty() and not as_json:
+            with Console(stderr=True).status("moving the assumption groups") as status:
+                base, ranked = run_sensitivity(plan, groups, replications, seed,
+                                               progress=lambda g: status.update(f"running {g} low and high"))
+        else:
+            base, ranked = run_sensitivity(plan, groups, replications, seed)
+    except InputError as exc:
+        _fail(exc.problems)
+    if plot is not None:
+        from .plots import save_png
+
+        with _writing():
+            save_png(plot_tornado(base, ranked), plot)
+    if as_json:
+        typer.echo(json.dumps({"scenario": plan.scenario.name, "baseline_closure_h": round(base, 4),
+                               "assumptions": [a.as_dict() for a in ranked]}))
+        return
+    t = Table(title=f"What closure rests on ({plan.scenario.name}; baseline {format_hours(base)})",
+              caption="each group moved low and high, the others kept; closure h over its 95 % interval (\N{GREATER-THAN OR EQUAL TO}: "
+                      "some runs did not close by the horizon); effect: high minus low, paired by replication",
+              padding=(0, 1))
+    for c in ("group", "low", "high", "closure low h", "closure high h", "effect h"):
+        t.add_column(c, overflow="fold", justify="left" if c in ("group", "low", "high") else "right")
+
+    def fig(m: float, ci: tuple[float, float], open_: int = 0) -> str:
+        return ("\N{GREATER-THAN OR EQUAL TO}" if open_ else "") + f"{m:,.1f}" + (
+            "" if math.isnan(ci[0]) else f"\n{ci[0]:,.1f}\N{EN DASH}{ci[1]:,.1f}")
+    for a in ranked:
+        t.add_row(a.group, a.low, a.high, fig(a.closure_low_h, a.closure_low_ci95, a.not_closed_low),
+                  fig(a.closure_high_h, a.closure_high_ci95, a.not_closed_high), fig(a.effect_h, a.effect_ci95))
+    Console().print(t)
+
+
 @app.command("deployment-list")
 def deployment_list(
     scenario: Path = typer.Argument(..., help="Scenario YAML whose forces to write as a deployment list"),
