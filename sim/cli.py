@@ -7,7 +7,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, Optional, cast
@@ -123,6 +123,10 @@ def run(
                                                          "table) or xlsx (one Excel workbook)"),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
     plots: bool = typer.Option(False, "--plots", help="Also write the plots as PNG files into --out"),
+    precision: Optional[float] = typer.Option(None, "--precision", metavar="H", min=0.001, help=(
+        "Run replications until the 95 % interval of mean closure is within +-H hours (instead of --replications)")),
+    max_replications: int = typer.Option(100, "--max-replications", min=3, max=MAX_REPLICATIONS,
+                                         help="Most replications --precision runs"),
 ) -> None:
     """Run a scenario and print its closure, throughput and bottlenecks."""
     path = _scenario_path(scenario)
@@ -135,14 +139,41 @@ def run(
         seed, n = resolve_run(plan.scenario, seed, replications)
     except InputError as exc:
         _fail(exc.problems)
+    if precision is not None and replications is not None:
+        _fail([Problem("(command line)", "--precision", precision, "give --precision or --replications, not both")])
     with _writing():
         if out is not None:
             output.folder(out)  # before the run: a bad --out is told at once
-        summary = _run(plan, seed, n, out, plots, cast(Format, fmt))
+        if precision is not None:
+            summary = _run_to_precision(plan, seed, precision, max_replications, out, plots, cast(Format, fmt))
+        else:
+            summary = _run(plan, seed, n, out, plots, cast(Format, fmt))
     if as_json:
         typer.echo(json.dumps(summary))
         return
     _print_summary(summary, out)
+
+
+def _run_to_precision(plan: Plan, seed: int, half_width_h: float, cap: int, out: Optional[Path], plots: bool,
+                      fmt: Format) -> dict:
+    """Replications until closure is known to +-half_width_h (runner.run_to_precision), each saved to
+    out/rep_NNN; the summary carries `precision` (target, half-width reached, replications, why it stopped)."""
+    from .runner import run_to_precision
+
+    def save(r: int, res: Any) -> None:
+        if out is not None:
+            res.save(out / f"rep_{r:03d}", fmt)
+            if plots:
+                res.plot.save_all(out / f"rep_{r:03d}")
+
+    with Console(stderr=True).status(f"replications until closure is within +-{half_width_h:g} h",
+                                     spinner="dots") if sys.stderr.isatty() else nullcontext():
+        results, reached = run_to_precision(plan, half_width_h, cap, seed, save)
+    summary = {**aggregate([r.summary() for r in results]), **closure_bound(plan).as_dict(), "precision": reached}
+    if out is not None:
+        output.write_text(output.folder(out) / "summary.json",
+                          json.dumps({**summary, **results[0].provenance(), "replications": len(results)}, indent=2))
+    return summary
 
 
 def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: Format = "parquet") -> dict:
@@ -186,6 +217,11 @@ def _print_summary(s: dict, out: Optional[Path]) -> None:
     if s.get("identical_replications"):
         con.print(f"warning: all {reps} replications gave the same figures: {NOTHING_RANDOM}", markup=False,
                   highlight=False)
+    p = s.get("precision")
+    if p:
+        half = "-" if p["half_width_h"] is None else f"+-{p['half_width_h']:,.1f} h"
+        con.print(f"Precision: closure known to {half} (95 %) after {p['replications']} replications, target "
+                  f"+-{p['target_h']:g} h: {p['why']}", markup=False, highlight=False)
     if cal is not None:
         con.print(f"Start {cal.start:%a %d %b %Y %H:%M}, C-day {cal.c_day:%a %d %b %Y}")
     story = bottleneck_story(s, s) if s.get("bound_by") is not None else None  # the run's summary holds the bound
@@ -377,6 +413,10 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Judge the investments in service on "
                                         "this date (ISO; default: the scenario's as_of, else all)"),
+    precision: Optional[float] = typer.Option(None, "--precision", metavar="H", min=0.001, help=(
+        "As many replications as the baseline needs for its mean closure to be within +-H hours (95 %)")),
+    max_replications: int = typer.Option(100, "--max-replications", min=3, max=MAX_REPLICATIONS,
+                                         help="Most replications --precision chooses"),
 ) -> None:
     """Baseline, each investment alone and the portfolio: closure, hours saved, days saved per EUR 100 M."""
     from .compare import as_json as compare_json
@@ -388,7 +428,17 @@ def compare(
     files = list(scenarios or [])
     path = _scenario_path(files[0] if files else None)
     out_of_service: list[tuple[str, int]] = []
+    if precision is not None and replications is not None:
+        _fail([Problem("(command line)", "--precision", precision, "give --precision or --replications, not both")])
     try:
+        if precision is not None:
+            from .runner import run_to_precision
+
+            _, reached = run_to_precision(load_plan(path), precision, max_replications, seed)
+            replications = reached["replications"]
+            typer.echo(f"{replications} replications: the baseline's closure is known to "
+                       f"+-{reached['half_width_h'] if reached['half_width_h'] is not None else '-'} h ({reached['why']})",
+                       err=True)
         if len(files) > 1:
             frame = _compare_files(files, names, replications, seed)
         else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .defaults import resolve_run
 from .model import Model
@@ -12,7 +14,7 @@ from .plan import Plan, load_plan
 from .results import Replications, Results
 from .statistics import aggregate
 
-__all__ = ["aggregate", "run", "run_replication"]
+__all__ = ["aggregate", "run", "run_replication", "run_to_precision"]
 
 
 def run_replication(plan: Plan, seed: int | None = None, replication: int = 0,
@@ -34,3 +36,53 @@ def run(scenario: Plan | Path | str | None = None, seed: int | None = None, repl
         cb = (lambda t, r=r: progress(r, t)) if progress else None
         out.append(run_replication(plan, seed, r, cb))
     return out
+
+
+MIN_FOR_PRECISION = 3  # replications before an interval is trusted to stop on: two give a t-interval, but one
+# lucky pair of close values would stop the run there
+
+
+def precision_reached(closures: list[float], half_width_h: float) -> tuple[bool, float]:
+    """Whether the 95 % interval of the mean closure is no wider than +-half_width_h (h), and its half-width;
+    never before MIN_FOR_PRECISION replications."""
+    from .statistics import ci95
+
+    if len(closures) < 2:
+        return False, math.inf
+    m, lo, _ = ci95(closures)
+    half = m - lo
+    return len(closures) >= MIN_FOR_PRECISION and half <= half_width_h, half
+
+
+def run_to_precision(plan: Plan, half_width_h: float, cap: int, seed: int | None = None,
+                     each: Callable[[int, Results], None] | None = None) -> tuple[Replications, dict[str, Any]]:
+    """Replications until the 95 % interval of mean closure is within +-half_width_h hours, or `cap` of them;
+    one when nothing in the scenario is random (every replication would be the same). A run that does not close
+    counts at its end (a lower bound). Returns the results and what was reached: target, half-width,
+    replications, reached, and why it stopped. `each(r, results)` is called after each replication."""
+    from .plan import random_sources
+
+    seed, _ = resolve_run(plan.scenario, seed)
+    out = Replications()
+    closures: list[float] = []
+    if not random_sources(plan.scenario):
+        res = run_replication(plan, seed, 0)
+        out.append(res)
+        if each:
+            each(0, res)
+        return out, {"target_h": half_width_h, "half_width_h": 0.0, "replications": 1, "reached": True,
+                     "why": "nothing in the scenario is random: one replication is exact"}
+    half = math.inf
+    for r in range(cap):
+        res = run_replication(plan, seed, r)
+        out.append(res)
+        if each:
+            each(r, res)
+        s = res.summary()
+        closures.append(float(s["closure_h"]) if s["closure_h"] is not None else float(s["end_h"]))
+        done, half = precision_reached(closures, half_width_h)
+        if done:
+            return out, {"target_h": half_width_h, "half_width_h": round(half, 4), "replications": len(out),
+                         "reached": True, "why": "the interval is within the target"}
+    return out, {"target_h": half_width_h, "half_width_h": None if math.isinf(half) else round(half, 4),
+                 "replications": len(out), "reached": False, "why": f"stopped at the cap of {cap} replications"}
