@@ -89,6 +89,12 @@ class BoundReport:
                 "bound_rate_per_day": rate, "bounds": every}
 
 
+def _exits_of(plan: Plan, p: PiecePlan) -> tuple[str, ...]:
+    """Where a piece may leave: its unit's exits (its line's destination, or its force's exits)."""
+    u = plan.units.get((p.force, p.unit))
+    return u.exits if u is not None and u.exits else tuple(next(f.exits for f in plan.scenario.forces if f.id == p.force))
+
+
 def _low(plan: Plan, name: str) -> float:
     """Smallest value the named time factor can take (dimensionless): bounds hold for every seed."""
     return float(getattr(plan.scenario.times, name).low)
@@ -241,8 +247,7 @@ def _tau(plan: Plan, p: PiecePlan) -> float:
     if p.mode == "rail" and p.railhead is not None:
         load = float(net.railheads.at[p.railhead, "load_h"]) * _low(plan, "rail_load")
         head = p.railhead
-        routes = [r for x in next(f.exits for f in s.forces if f.id == p.force)
-                  for r in plan.router.alternatives("rail", head, x)] or [p.route]
+        routes = [r for x in _exits_of(plan, p) for r in plan.router.alternatives("rail", head, x)] or [p.route]
         if p.het_shuttle:  # on a HET to the railhead: loaded, driven, unloaded
             access = s.het.load_h * _low(plan, "het_load") + hours(p.to_origin, s.het.speed_kmh) + s.het.unload_h
         else:
@@ -266,6 +271,9 @@ def _arrivals(plan: Plan) -> dict[int, float]:
     for fp in plan.flights:
         for pid in fp.pids:
             out[pid] = fp.at_h
+    for lp in plan.land:
+        for pid in lp.pids:
+            out[pid] = lp.at_h
     return out
 
 
@@ -310,12 +318,14 @@ def flow_graph(plan: Plan, modes: set[str], metres: bool = False, shares: bool =
             cap = _servers(int(r["berths"]), _rate(1.0 / pph, _low(plan, "discharge")) * berth_unit)
             inflight = float(r["berths"]) * berth_unit
             res = ResourceId(Res.BERTHS, e).name
-        else:
+        elif e in net.airfields.index:
             cap = _rate(1.0 / float(net.airfields.at[e, "cargo_pph"]), _low(plan, "cargo_processing")) * berth_unit
             inflight, res = berth_unit, ResourceId(Res.CARGO_TERMINAL, e).name
+        else:  # pieces already in the country (a home station, a prepositioned stock): no reception to pass
+            cap, inflight, res = INF, 0.0, ""
         _edge(g, "S", ("entry", e), cap, inflight, res)
     layer = {"rail": "rail", "road": "road", "het": "road", "barge": "water"}
-    exits = sorted({x for f in s.forces for x in f.exits})
+    exits = sorted({x for f in s.forces for x in f.exits} | {x for u in plan.units.values() for x in u.exits})
     for p in pieces:
         if p.mode == "rail":
             g.add_edge(("entry", p.entry), ("ramp", p.railhead))
@@ -453,8 +463,7 @@ def _wagons_or_hets(plan: Plan, taus: dict[int, float], pids: list[int]) -> list
     pieces = [plan.pieces[i] for i in pids]
     heads = net.railheads.to_dict("index")
     travel = _low(plan, "travel")
-    exits = {f.id: f.exits for f in s.forces}
-    het_h = [sum(leg.drive_h(s.het.speed_kmh, travel) for leg in r) for p in pieces for x in exits[p.force]
+    het_h = [sum(leg.drive_h(s.het.speed_kmh, travel) for leg in r) for p in pieces for x in _exits_of(plan, p)
              if (r := plan.router.route("road", p.railhead or p.entry, x, s.het.speed_kmh)) is not None]
     if not het_h:
         return []

@@ -187,20 +187,28 @@ def where(s: Scenario, i: int, line: UnitLine, field: str) -> tuple[str, str]:
 Finding = tuple[str, object, str]  # (field, value, message) of one line's problem
 
 
-def _line_findings(line: UnitLine, ports: set[str], fields: set[str], nodes: set[str], exits: Iterable[str],
-                   types: set[str]) -> list[Finding]:
+def mode_of(pod: str, ports: Iterable[str], fields: Iterable[str]) -> str:
+    """A line's lift mode from its pod: sea at a sea port, air at an airfield, land elsewhere (a railhead or a
+    staging area: a unit at its home station or a prepositioned stock)."""
+    return "sea" if pod in set(ports) else "air" if pod in set(fields) else "land"
+
+
+_KIND = {"sea": "a sea port", "air": "an airfield", "land": "a railhead or staging area"}
+
+
+def _line_findings(line: UnitLine, ports: set[str], fields: set[str], depots: set[str], nodes: set[str],
+                   exits: Iterable[str], types: set[str]) -> list[Finding]:
     """What is wrong with one line on its own: its pod, mode, personnel by sea, equipment and critical names,
     dates, destination, or a line that moves nothing."""
     out: list[Finding] = []
-    pods = ports | fields
+    pods = ports | fields | depots
     if line.pod not in pods:
-        out.append(("pod", line.pod, "unknown sea port or airfield; "
+        out.append(("pod", line.pod, "unknown sea port, airfield, railhead or staging area; "
                     + (suggest(line.pod, pods) or "`rsom list ports` and `rsom list airfields` list them")))
     else:
-        mode = "sea" if line.pod in ports else "air"
+        mode = mode_of(line.pod, ports, fields)
         if line.mode is not None and line.mode != mode:
-            out.append(("mode", line.mode, f"pod {line.pod} is {'a sea port' if mode == 'sea' else 'an airfield'}: "
-                                           f"mode {mode}"))
+            out.append(("mode", line.mode, f"pod {line.pod} is {_KIND[mode]}: mode {mode}"))
         if mode == "sea" and line.personnel:
             out.append(("personnel", line.personnel, "personnel come by air: give them a line with an airfield as "
                                                      f"pod (pod {line.pod} is a sea port)"))
@@ -223,7 +231,7 @@ def _line_findings(line: UnitLine, ports: set[str], fields: set[str], nodes: set
 
 
 def check_lines(s: Scenario, file: str, seaports: Iterable[str], airfields: Iterable[str], nodes: Iterable[str],
-                exits: Iterable[str], equipment: Mapping[str, Any]) -> list[Problem]:
+                exits: Iterable[str], equipment: Mapping[str, Any], depots: Iterable[str] = ()) -> list[Problem]:
     """Every problem of the scenario's unit lines at once: a ULN twice, an unknown force, pod, destination or
     equipment type, a mode that does not match the pod, personnel by sea, LAD or RDD before the EAD, a unit
     sent to two destinations, a line that moves nothing; a force without a template must have lines, and a
@@ -239,7 +247,7 @@ def check_lines(s: Scenario, file: str, seaports: Iterable[str], airfields: Iter
     first: dict[str, tuple[int, UnitLine]] = {}
     destination: dict[tuple[str, str], UnitLine] = {}  # (force, unit) -> the first line naming its destination
     for i, line in enumerate(s.deployment):
-        found = _line_findings(line, ports, fields, known, exits, types)
+        found = _line_findings(line, ports, fields, set(depots), known, exits, types)
         if line.uln in first:
             j, earlier = first[line.uln]
             found.append(("uln", line.uln, f"unit line given twice (first at {where(s, j, earlier, 'uln')[1]})"))

@@ -322,3 +322,18 @@ def late_lines(carriers: list[Carrier], cargo: list[Cargo], parties: list[Party]
             if c.at_h > lad[line] + 1e-9:
                 late[line] = max(late.get(line, c.at_h), c.at_h)
     return late
+
+
+def land_arrivals(cargo: list[Cargo], parties: list[Party]) -> list[Carrier]:
+    """Pieces and persons already in the country (mode land): at their pod at the start of their line's EAD
+    (not before the start of the run), one arrival per pod and time, in lifting order."""
+    groups: dict[tuple[str, float], Carrier] = {}
+    for k, item in sorted(enumerate(cargo), key=lambda kc: kc[1].order):
+        key = (item.pod, max(0.0, item.order[0]))
+        groups.setdefault(key, Carrier(key[0], key[1], (len(groups),))).pieces.append(k)
+    for p in sorted(parties, key=lambda p: p.order):
+        key = (p.pod, max(0.0, p.order[0]))
+        _board(groups.setdefault(key, Carrier(key[0], key[1], (len(groups),))), [_Waiting(p)], p.persons)
+    for group in groups.values():
+        _discharge_order(group, cargo)
+    return sorted(groups.values(), key=lambda g: (g.at_h, g.node))

@@ -49,6 +49,8 @@ class Model:
             w.env.process(reception.ship(w, sp))
         for fp in w.plan.flights:
             w.env.process(reception.flight(w, fp))
+        for lp in w.plan.land:
+            w.env.process(reception.land(w, lp))
         for fl in w.plan.flows:
             w.env.process(reception.flow(w, fl))
         for a in w.s.accommodation:

@@ -99,6 +99,18 @@ class FlightPlan:
 
 
 @dataclass(frozen=True)
+class LandPlan:
+    """Pieces and persons of a force already in the country (a home station, a prepositioned stock) entering at
+    a railhead or staging area at a time."""
+
+    force: str
+    node: str
+    at_h: float
+    parties: tuple[tuple[str, int], ...]  # (unit, persons)
+    pids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class FlowPlan:
     """A sustainment flow compiled: its arrivals in time order as (t, piece id or -1, persons)."""
 
@@ -147,6 +159,7 @@ class Plan:
     pieces: list[PiecePlan] = field(default_factory=list)
     ships: list[ShipPlan] = field(default_factory=list)
     flights: list[FlightPlan] = field(default_factory=list)
+    land: list[LandPlan] = field(default_factory=list)  # listed lines entering inland (mode land)
     units: dict[tuple[str, str], UnitPlan] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     investments: tuple[Investment, ...] = ()  # the investments applied, in the scenario's order
@@ -261,7 +274,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
         if scenario.deployment or any(f.template is None for f in scenario.forces):
             exits = net.nodes.index[net.nodes["kind"] == "exit"] if "kind" in net.nodes else net.nodes.index
             named += deployment.check_lines(scenario, file, net.seaports.index, net.airfields.index, net.nodes.index,
-                                            exits, equipment)
+                                            exits, equipment, {*net.railheads.index, *net.staging.index})
         problems += [p for p in named if p.severity == "error"]
         warnings += [p for p in named if p.severity != "error"]
         changed = apply_changes(scenario, file, net, extra_changes)
@@ -491,6 +504,7 @@ class _Listed:
 
     sea: list[lift.Cargo] = field(default_factory=list)  # pieces arriving by sea, in line order
     air: list[lift.Cargo] = field(default_factory=list)  # pieces flown in
+    land: list[lift.Cargo] = field(default_factory=list)  # pieces already in the country (mode land)
     parties: list[lift.Party] = field(default_factory=list)  # persons flown in, by line
     critical: dict[tuple[int, str], bool] = field(default_factory=dict)  # (line, equipment id) -> critical
     units: dict[str, dict[str, Any]] = field(default_factory=dict)  # unit -> what its lines say (first-seen order)
@@ -499,7 +513,7 @@ class _Listed:
 def _listed_cargo(plan: Plan, force: Force) -> _Listed:
     """The pieces and persons of a listed force's lines, each with the order it is lifted in (EAD, priority,
     RDD, line, position), and per unit its persons, destination, priority, RDD and first airfield."""
-    s, ports = plan.scenario, set(plan.network.seaports.index)
+    s, ports, fields = plan.scenario, set(plan.network.seaports.index), set(plan.network.airfields.index)
     start = deployment.start_of(s)
     rule = set(s.unit_closure.critical_classes)
     out = _Listed()
@@ -516,7 +530,7 @@ def _listed_cargo(plan: Plan, force: Force) -> _Listed:
             eq = plan.equipment[name] if name in plan.equipment else plan.generic[name]  # a class: its generic type
             out.critical[(k, eq.id)] = bool({name, eq.id, eq.cls} & set(names)) if names else eq.cls in rule
             for _ in range(n):
-                (out.sea if line.pod in ports else out.air).append(
+                (out.sea if line.pod in ports else out.air if line.pod in fields else out.land).append(
                     lift.Cargo(k, line.unit, eq, line.pod, (*base, pos), lad_end))
                 pos += 1
         if line.personnel:
@@ -541,7 +555,9 @@ def _compile_listed(plan: Plan, i: int, force: Force) -> list[Problem]:
     here, s = f"forces[{i}]", plan.scenario
     start = deployment.start_of(s)
     got = _listed_cargo(plan, force)
-    sea, air, parties, facts = got.sea, got.air, got.parties, got.units
+    sea, air, land, facts = got.sea, got.air, got.land, got.units
+    parties = [p for p in got.parties if p.pod in plan.network.airfields.index]
+    at_home = [p for p in got.parties if p.pod not in plan.network.airfields.index]
     ships, out = (lift.given_ships(force, here, plan.file, sea) if force.ships
                   else lift.planned_ships(force.lift, here, plan.file, sea))
     flights, more = (lift.given_flights(force, here, plan.file, air, parties) if force.flights
@@ -567,6 +583,10 @@ def _compile_listed(plan: Plan, i: int, force: Force) -> list[Problem]:
         plan.flights.append(FlightPlan(len(plan.flights), force.id, c.node, c.at_h, tuple(c.parties),
                                        tuple(range(pid0 + len(order), pid0 + len(order) + len(c.pieces)))))
         order += [air[k] for k in c.pieces]
+    for c in lift.land_arrivals(land, at_home):
+        plan.land.append(LandPlan(force.id, c.node, c.at_h, tuple(c.parties),
+                                  tuple(range(pid0 + len(order), pid0 + len(order) + len(c.pieces)))))
+        order += [land[k] for k in c.pieces]
     listed = []
     views: dict[str, Force] = {}  # destination -> the force with its exits narrowed to it
     for item in order:

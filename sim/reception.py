@@ -15,7 +15,7 @@ from .ledger import NOT_ARRIVED
 from .movement import road
 from .movement.legs import Process
 from .network import discharge_rates
-from .plan import FlightPlan, FlowPlan, ShipPlan
+from .plan import FlightPlan, FlowPlan, LandPlan, ShipPlan
 from .windows import Window, next_open, parse_window, window_spells, work_end, work_end_in
 from .world import Item, Token, World
 
@@ -104,6 +104,28 @@ def _deplane(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
             found = w.plan.router.nearest("road", af, list(w.exits_of(fp.force, unit)))
             dest, way = found if found else (af, ())
             road.bus_move(w, fp.force, unit, n, ("terminal", af), dest, way, arrived=None)
+
+
+def land(w: World, lp: LandPlan) -> Process:
+    """A unit already in the country (its home station, a prepositioned stock): its pieces are at their
+    railhead or staging area at the time, and go on by their mode; its persons go by bus to their staging area
+    (or the nearest exit), as from an airfield's terminal."""
+    env, led = w.env, w.ledger
+    yield env.timeout(lp.at_h)
+    for pid in lp.pids:
+        led.enter(pid, env.now, "arrived", lp.node)
+        hand_over(w, pid, None)
+    for unit, n in lp.parties:
+        state = ("arrived", lp.node)
+        led.move_pax(lp.force, unit, n, (NOT_ARRIVED, ""), state, env.now)
+        u = w.plan.units[(lp.force, unit)]
+        if u.staging:
+            route = () if u.staging == lp.node else w.plan.router.route("road", lp.node, u.staging)
+            road.bus_move(w, lp.force, unit, n, state, u.staging, route or (), arrived=partial(staging.pax_at_staging, w))
+        else:
+            found = w.plan.router.nearest("road", lp.node, list(w.exits_of(lp.force, unit)))
+            dest, way = found if found else (lp.node, ())
+            road.bus_move(w, lp.force, unit, n, state, dest, way, arrived=None)
 
 
 def _unload_cargo(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:

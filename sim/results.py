@@ -560,6 +560,7 @@ class Results:
             "units": [_unit_row(r, cal) for r in units.sort_values(["late_h", "force", "unit"], ascending=[False, True, True],
                                                                     na_position="last").to_dict("records")],
             "late_units": int((units["timing"] == "late").sum()),
+            "person_nights_without_bed": self.person_nights_without_bed(stats),
             "pieces": acc["pieces"],
             "personnel": acc["personnel"],
             "throughput_per_day": self.throughput_per_day(),
@@ -571,6 +572,14 @@ class Results:
             **{k: v for k, v in acc.items() if k.startswith("sustainment_")},
             **friction,
         }
+
+    def person_nights_without_bed(self, stats: pd.DataFrame | None = None) -> float:
+        """Nights persons spent without a bed: hosted troops a site could not house (persons short, day by day)
+        and transit troops waiting at their staging area for their unit's beds (person-hours / 24)."""
+        stats = self.resource_stats() if stats is None else stats
+        beds = stats[stats["kind"] == "beds"]["person_wait_h"].astype(float).sum() if len(stats) else 0.0
+        hosted = float(self.housing_shortfall()["short"].sum()) if len(self.housing) else 0.0
+        return round(hosted + float(beds) / 24.0, 3)
 
     def rail_summary(self) -> dict[str, Any]:
         """What a rail operator reads first, per force: trains run, pieces and tracked vehicles per train, the

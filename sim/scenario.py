@@ -173,14 +173,17 @@ class UnitLine(Strict):
     unit: str = Field(min_length=1, description="Unit (battalion-sized) the line moves; several lines may name it.")
     nation: str = Field("", description="Nation of the unit (ISO country code); shown in the results.")
     personnel: int = Field(0, ge=0, le=MAX_PERSONS, json_schema_extra=_unit("persons"),
-                           description="Persons of the unit on this line (they come by air: pod is an airfield).")
+                           description="Persons of the unit on this line (they come by air or are in the country: "
+                                       "pod is an airfield, a railhead or a staging area).")
     equipment: str = Field("", json_schema_extra=_unit("pieces"), description=(
         'Pieces by equipment type, "type=count;type=count" (`rsom list equipment`; a piece class such as '
         '`container` stands for its generic type).'))
-    pod: str = Field(min_length=1, description="Port of debarkation: a sea port (`rsom list ports`) or an airfield "
-                                               "(`rsom list airfields`).")
-    mode: Literal["sea", "air"] | None = Field(None, description="Lift mode: sea (pod a sea port) or air (an "
-                                                                 "airfield). Not given: from the pod.")
+    pod: str = Field(min_length=1, description=(
+        "Where the line enters: a sea port (`rsom list ports`), an airfield (`rsom list airfields`), or, for a unit "
+        "already in the country (its home station, a prepositioned stock), a railhead or staging area."))
+    mode: Literal["sea", "air", "land"] | None = Field(None, description=(
+        "Lift mode: sea (pod a sea port), air (an airfield) or land (a railhead or staging area: the line's pieces "
+        "and persons are there at the start of its EAD). Not given: from the pod."))
     ead: date = Field(description="Earliest arrival date at the pod (ISO date).")
     lad: date | None = Field(None, description="Latest arrival date at the pod (ISO date); a line arriving later is "
                                                "reported. Not given: the EAD.")

@@ -300,3 +300,26 @@ def test_saved_tables_carry_dates_beside_hours_and_load_back_without_them(tmp_pa
     back = type(r).load(tmp_path / "o")
     assert list(back.pieces.columns) == list(r.pieces.columns)
     assert back.summary()["units"] == r.summary()["units"]
+
+
+def test_a_unit_already_in_the_country_enters_at_its_home_station_at_the_start_of_its_ead(tmp_path: Path) -> None:
+    """Mode land: a unit at its home station (the staging area here) with 4 wheeled vehicles and 20 persons,
+    due on 2 Feb: everything is there at 24 h and drives the 100 km to the border at 80 km/h."""
+    lines = [line("home", pod="stage", equipment="wheeled=4", personnel=20, ead="2027-02-02")]
+    plan = plan_of(listed(tiny_network(tmp_path / "net"), lines, ships=[], flights=[], staging="stage"))
+    assert [(lp.node, lp.at_h, len(lp.pids), lp.parties) for lp in plan.land] == [("stage", 24.0, 4, (("a", 20),))]
+    assert {(p.entry, p.mode, p.exit) for p in plan.pieces} == {("stage", "road", "exit_road")}
+    r = run_replication(plan)
+    s = r.summary()
+    assert s["pieces"]["delivered"] == 4
+    assert s["personnel"]["delivered"] == 20
+    assert r.pieces["entered_h"].min() == 24.0
+    assert r.pieces["delivered_h"].min() >= 24.0 + 100 / 80 - 1e-9
+    assert plan.scenario.deployment[0].mode is None  # inferred from the pod
+
+
+def test_a_land_line_at_an_unknown_place_is_named(tmp_path: Path) -> None:
+    lines = [line("home", pod="exit_road", equipment="wheeled=4", ead="2027-02-02")]
+    with pytest.raises(InputError) as exc:
+        plan_of(listed(tiny_network(tmp_path / "net"), lines, ships=[], flights=[]))
+    assert any("unknown sea port, airfield, railhead or staging area" in str(p) for p in exc.value.problems)
