@@ -236,7 +236,7 @@ def test_every_bad_line_of_a_list_is_reported_at_once_with_file_row_and_value(tm
         "line 2 (u1) ead = '2027-02-30': Input should be a valid date or datetime, day value is outside expected range",
         "line 3 (u2) lad = 2027-02-01: latest arrival date before the earliest (2027-02-05)",
         "line 4 (u3) rdd = 2027-02-01: required delivery date before the earliest arrival date (2027-02-05)",
-        "line 5 (u4) pod = 'antwerp': unknown sea port or airfield; valid: apod, port",
+        "line 5 (u4) pod = 'antwerp': unknown sea port, airfield, railhead or staging area; valid: apod, exit_rail, port, stage",
         "line 6 (u5) destination = 'exit_nowhere': unknown node; valid: exit_rail, exit_road",
         "line 7 (u6) equipment = 'tank': unknown equipment type",
         "line 8 (u7) equipment = 'tracked=-3': count -3 of tracked is negative",
