@@ -325,12 +325,24 @@ def late_lines(carriers: list[Carrier], cargo: list[Cargo], parties: list[Party]
 
 
 def land_arrivals(cargo: list[Cargo], parties: list[Party]) -> list[Carrier]:
-    """Pieces and persons already in the country (mode land): at their pod at the start of their line's EAD
-    (not before the start of the run), one arrival per pod and time, in lifting order."""
+    """Pieces and persons already in the country (mode land: a home station, a prepositioned stock) at their
+    pod: a line's persons at the start of its EAD, its pieces spread evenly over the days from its EAD to its
+    LAD (a stock is issued, a garrison loads out, day by day; the first days take the odd pieces), each day's at
+    its start and none before the start of the run; one arrival per pod and time, in lifting order."""
     groups: dict[tuple[str, float], Carrier] = {}
+    by_line: dict[int, list[int]] = {}
     for k, item in sorted(enumerate(cargo), key=lambda kc: kc[1].order):
-        key = (item.pod, max(0.0, item.order[0]))
-        groups.setdefault(key, Carrier(key[0], key[1], (len(groups),))).pieces.append(k)
+        by_line.setdefault(item.line, []).append(k)
+    for ks in by_line.values():
+        first = cargo[ks[0]]
+        days = max(1, round((first.lad_end_h - first.order[0]) / 24.0))
+        base, extra = divmod(len(ks), days)
+        cursor = 0
+        for d in range(days):
+            n = base + (1 if d < extra else 0)
+            key = (first.pod, max(0.0, first.order[0] + 24.0 * d))
+            groups.setdefault(key, Carrier(key[0], key[1], (len(groups),))).pieces.extend(ks[cursor:cursor + n])
+            cursor += n
     for p in sorted(parties, key=lambda p: p.order):
         key = (p.pod, max(0.0, p.order[0]))
         _board(groups.setdefault(key, Carrier(key[0], key[1], (len(groups),))), [_Waiting(p)], p.persons)

@@ -668,6 +668,10 @@ DEFAULT_MODES: dict[PieceClass, list[Mode]] = {
 class Scenario(Strict):
     """A whole experiment: network, forces, arrivals, rules, pools, horizon, seed."""
 
+    base: str | None = Field(None, description=(
+        "A scenario file this one extends (relative to it): its keys apply unless this file gives them; mappings "
+        "merge key by key (give `rail: {max_wait_h: 6}` to change one rule), lists are replaced whole. Set to the "
+        "base's full path when read."))
     name: str = Field(description="Name of the scenario, shown in the results.")
     description: str = Field("", description="What the scenario is, in words.")
     network: str = Field("belgium", description="Network: a folder under networks/, or a path relative to the "
@@ -962,13 +966,45 @@ def load_yaml(text: str, file: str) -> object:
         raise InputError([Problem(file, _where(mark), snippet, f"malformed YAML: {getattr(exc, 'problem', exc)}")]) from None
 
 
-def read_scenario(path: Path | str) -> Scenario:
-    """Read and validate a scenario YAML file (structure and types only; see plan.compile for the rest)."""
-    path = Path(path)
+MAX_BASES = 8  # scenarios one may stack with `base:`; a set of cases needs one or two
+
+
+def _read_data(path: Path, seen: tuple[Path, ...] = ()) -> object:
+    """A scenario file's YAML data with its `base` (a scenario file it extends, relative to it) merged under
+    it: mappings merge key by key, anything else the file gives replaces the base's. The base's deployment
+    list is named by absolute path, so that it is found from the file that extends it."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError([Problem(str(path), "(file)", str(path), "scenario file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(str(path), "(file)", str(path), f"cannot read: {exc}")]) from None
-    return parse_scenario(load_yaml(text, str(path)), str(path))
+    data = load_yaml(text, str(path))
+    if not isinstance(data, dict) or not data.get("base"):
+        return data
+    base = (path.parent / str(data["base"])).resolve()
+    if base in seen or len(seen) >= MAX_BASES:
+        raise InputError([Problem(str(path), "base", data["base"], "scenarios extend each other in a circle"
+                                  if base in seen else f"more than {MAX_BASES} scenarios stacked with base")])
+    under = _read_data(base, (*seen, path.resolve()))
+    if not isinstance(under, dict):
+        raise InputError([Problem(str(base), "(top)", type(under).__name__, "a scenario is a mapping of keys to values")])
+    if under.get("deployment_list"):
+        under["deployment_list"] = str(base.parent / str(under["deployment_list"]))
+    under.pop("base", None)
+    return _merged(under, {**data, "base": str(base)})
+
+
+def _merged(under: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` laid on `under`: mappings merged key by key, other values replaced."""
+    out = dict(under)
+    for k, v in over.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def read_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario YAML file (structure and types only; see plan.compile for the rest), with
+    the scenario it extends (`base`) merged under it."""
+    path = Path(path)
+    return parse_scenario(_read_data(path), str(path))

@@ -323,3 +323,32 @@ def test_a_land_line_at_an_unknown_place_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         plan_of(listed(tiny_network(tmp_path / "net"), lines, ships=[], flights=[]))
     assert any("unknown sea port, airfield, railhead or staging area" in str(p) for p in exc.value.problems)
+
+
+def test_a_stock_is_issued_evenly_over_the_days_from_ead_to_lad(tmp_path: Path) -> None:
+    """Seven vehicles drawn from 2 to 4 Feb: 3, 2 and 2 at the start of each day; the persons on the first."""
+    lines = [line("aps", pod="stage", equipment="wheeled=7", personnel=20, ead="2027-02-02", lad="2027-02-04")]
+    plan = plan_of(listed(tiny_network(tmp_path / "net"), lines, ships=[], flights=[], staging="stage"))
+    assert [(lp.at_h, len(lp.pids), lp.parties) for lp in plan.land] == [(24.0, 3, (("a", 20),)), (48.0, 2, ()),
+                                                                         (72.0, 2, ())]
+
+
+def test_a_scenario_extends_a_base_and_overrides_what_it_gives(tmp_path: Path) -> None:
+    net = tiny_network(tmp_path / "net")
+    write_list([UnitLine.model_validate(x) for x in UNIT], tmp_path / "base" / "l.csv")
+    data = listed(net, [], start="2027-02-01T20:00")
+    data.pop("deployment")
+    data.update(deployment_list="l.csv", rail={"max_wait_h": 12, "positioning_h": 2})
+    write_scenario(tmp_path / "base" / "s.yaml", data)
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "c.yaml").write_text("base: ../base/s.yaml\nname: a case\nrail: {max_wait_h: 6}\n",
+                                               encoding="utf-8")
+    plan = load_plan(tmp_path / "cases" / "c.yaml")
+    assert plan.scenario.name == "a case"
+    assert (plan.scenario.rail.max_wait_h, plan.scenario.rail.positioning_h) == (6, 2)  # merged key by key
+    assert [x.uln for x in plan.scenario.deployment] == ["a-sea", "a-air"]  # the base's list, found from here
+    assert plan.scenario.base == str((tmp_path / "base" / "s.yaml").resolve())
+    (tmp_path / "cases" / "loop.yaml").write_text("base: loop.yaml\nname: x\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_plan(tmp_path / "cases" / "loop.yaml")
+    assert "in a circle" in str(exc.value)
