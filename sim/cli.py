@@ -394,7 +394,8 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
     for w in warnings:
         typer.echo(str(w), err=True)
     typer.echo(f"ok: {scenario}: {len(plan.pieces):,} pieces, {plan.personnel_total:,} persons, "
-               f"{len(plan.ships)} ship calls, {len(plan.flights)} flights, {len(warnings)} warnings")
+               f"{len(plan.ships)} ship calls, {len(plan.flights)} flights"
+               + (f", {len(plan.land)} arrivals inland" if plan.land else "") + f", {len(warnings)} warnings")
     if bound.binding is not None:
         typer.echo(bottleneck_story(None, bound.as_dict()).bound_line())
 
@@ -417,6 +418,9 @@ def compare(
         "As many replications as the baseline needs for its mean closure to be within +-H hours (95 %)")),
     max_replications: int = typer.Option(100, "--max-replications", min=3, max=MAX_REPLICATIONS,
                                          help="Most replications --precision chooses"),
+    scenario_set: Optional[str] = typer.Option(None, "--scenarios", metavar="all|FILE,FILE", help=(
+        "Score every investment on each scenario of a set: all (the cases beside the built-in scenario, "
+        "experiments/scenarios) or comma-separated files; one table per scenario and overall")),
 ) -> None:
     """Baseline, each investment alone and the portfolio: closure, hours saved, days saved per EUR 100 M."""
     from .compare import as_json as compare_json
@@ -439,7 +443,14 @@ def compare(
             typer.echo(f"{replications} replications: the baseline's closure is known to "
                        f"+-{reached['half_width_h'] if reached['half_width_h'] is not None else '-'} h ({reached['why']})",
                        err=True)
-        if len(files) > 1:
+        if scenario_set is not None:
+            from .compare import compare_set
+            from .compare import scenario_set as the_set
+
+            chosen = the_set() if scenario_set == "all" else [Path(x.strip()) for x in scenario_set.split(",") if x.strip()]
+            frame = compare_set(chosen, names, replications, seed, workers, scheduler, progress=sys.stderr.isatty(),
+                                as_of=when)
+        elif len(files) > 1:
             frame = _compare_files(files, names, replications, seed)
         else:
             frame = run_compare(path, names, replications, seed, workers, scheduler,
@@ -461,13 +472,17 @@ def compare(
               padding=(0, 1))
 
     def interval(lo: float, hi: float) -> str:
-        return f"{lo:,.1f}\N{EN DASH}{hi:,.1f}"
+        return "" if math.isnan(lo) else f"{lo:,.1f}\N{EN DASH}{hi:,.1f}"
 
+    if "scenario" in frame:  # each scenario's first row carries its name above the variant's
+        first = frame["scenario"].ne(frame["scenario"].shift()).tolist()
+        frame = frame.assign(name=[f"{sc.upper() if sc == 'overall' else sc}:\n{n}" if head else n
+                                   for sc, n, head in zip(frame["scenario"], frame["name"], first, strict=True)])
     rows = [(r["name"], f"{r['cost_eur'] / 1e6:,.1f}",
              f"{r['closure_h_mean']:,.1f}\n{interval(r['closure_h_ci95_lo'], r['closure_h_ci95_hi'])}",
              f"{r['saved_h_mean']:,.1f}\n{interval(r['saved_h_ci95_lo'], r['saved_h_ci95_hi'])}",
              "" if r["cost_eur"] == 0 else f"{r['days_saved_per_100m_eur']:,.2f}",
-             "never" if math.isnan(r["bound_h"]) else f"{r['bound_h']:,.1f}",
+             "" if r.get("scenario") == "overall" else "never" if math.isnan(r["bound_h"]) else f"{r['bound_h']:,.1f}",
              str(r.get("top_bottleneck_words") or r["top_bottleneck"]))
             for _, r in frame.iterrows()]
     heads = ("variant", "EUR M", "closure h", "saved h", "days", "bound h", "top bottleneck")
@@ -480,6 +495,36 @@ def compare(
     for row in rows:
         t.add_row(*row)
     con.print(t)
+    if "scenario" in frame:
+        con.print(_metrics_table(frame))
+
+
+def _metrics_table(frame: Any) -> Table:
+    """What each variant saves beside closure, per scenario of a set: combat-power closure (h), units late,
+    hours late, person-nights without a bed; each a mean saving over its 95 % interval."""
+    from .sweep.tasks import METRICS
+
+    heads = {"combat_power_closure_h": "combat power h", "late_units": "units late", "late_h_total": "hours late",
+             "person_nights_without_bed": "nights no bed"}
+    t = Table(title="Saved beside closure", caption="mean saving over its 95 % interval; a negative saving is a loss",
+              padding=(0, 1))
+    t.add_column("variant", overflow="fold", min_width=8)
+    cells: list[list[str]] = []
+    for _, r in frame.iterrows():
+        row: list[str] = [str(r["name"])]
+        for k in METRICS:
+            m, lo, hi = (r.get(f"{k}_saved_mean"), r.get(f"{k}_saved_ci95_lo"), r.get(f"{k}_saved_ci95_hi"))
+            if m is None or math.isnan(m):
+                row.append("")
+                continue
+            row.append(f"{m:,.1f}" + ("" if lo is None or math.isnan(lo) else f"\n{lo:,.1f}\N{EN DASH}{hi:,.1f}"))
+        cells.append(row)
+    for col, key in enumerate(METRICS, start=1):
+        widest = max([len(heads[key])] + [len(x) for cell in cells for x in cell[col].splitlines()])
+        t.add_column(heads[key], justify="right", no_wrap=True, min_width=widest)
+    for row in cells:
+        t.add_row(*row)
+    return t
 
 
 @app.command()

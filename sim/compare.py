@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -102,6 +103,76 @@ def compare(scenario: Plan | Path | str, investments: list[str] | None = None, r
     return _frame(execute(tasks, workers=workers, scheduler=scheduler, progress=progress), variants, seed)
 
 
+def scenario_set(folder: Path | None = None) -> list[Path]:
+    """The scenario set of the cases the plans name: every scenario file in the built-in scenario's folder
+    (or `folder`), the built-in scenario first, then by name."""
+    from .paths import builtin_scenario
+
+    first = builtin_scenario().resolve()
+    where = first.parent if folder is None else Path(folder)
+    files = sorted(p.resolve() for p in where.glob("*.yaml"))
+    return sorted(files, key=lambda p: (p != first, p.name))
+
+
+def compare_set(scenarios: Sequence[Path | str], investments: list[str] | None = None, replications: int | None = None,
+                seed: int | None = None, workers: int | None = 1, scheduler: str | None = None,
+                progress: bool = False, as_of: date | None = None) -> pd.DataFrame:
+    """Every investment (and the portfolio) on every scenario of a set, each on common random numbers with its
+    own baseline: the rows of `compare` with a `scenario` column (its name), then `overall` rows per variant that
+    every scenario scored: closure and saving averaged over the scenarios, the saving's interval from the paired
+    differences of all scenarios and replications together. Seed and replications default to each scenario's;
+    `as_of` (default: each scenario's own) decides which investments are in service."""
+    when = {"as_of": as_of.isoformat()} if as_of is not None else {}
+    plans: list[tuple[str, str, int, int, list[tuple[str, tuple[str, ...], float]]]] = []
+    tasks: list[Task] = []
+    for scen in scenarios:
+        path = find_scenario(scen)
+        sc = read_scenario(path)
+        sd, n = resolve_run(sc, seed, replications)
+        variants = variants_for(path, investments, as_of)
+        if any(sc.name == p[1] for p in plans):
+            raise InputError([Problem(str(path), "name", sc.name, "another scenario of the set has this name: name "
+                                                                  "each case apart")])
+        plans.append((path.stem, sc.name, sd, n, variants))
+        tasks += [Task(str(path), tuple(when.items()), inv, sd, r, name) for name, inv, _ in variants for r in range(n)]
+    rows = execute(tasks, workers=workers, scheduler=scheduler, progress=progress)
+    frames: list[pd.DataFrame] = []
+    diffs: dict[str, dict[str, Any]] = {}
+    for name, title, sd, _, variants in plans:
+        mine = rows[rows["scenario"] == title]
+        f = _frame(mine, variants, sd)
+        f.insert(0, "scenario", name)
+        frames.append(f)
+        base = mine[mine["variant"] == variants[0][0]].set_index("replication")
+        b = base["closure_h"].fillna(base["end_h"])
+        for vname, _, cost in variants:
+            v = mine[mine["variant"] == vname].set_index("replication")
+            d = diffs.setdefault(vname, {"saved": [], "closure": [], "cost": cost, "in": 0,
+                                         **{k: [] for k in METRICS}, **{f"{k}:value": [] for k in METRICS}})
+            d["saved"] += (b - v["closure_h"].fillna(v["end_h"])).tolist()
+            for k in METRICS:
+                if k in v and k in base:
+                    d[k] += (base[k].astype(float) - v[k].astype(float)).dropna().tolist()
+                    d[f"{k}:value"] += v[k].astype(float).dropna().tolist()
+            d["closure"].append(float(v["closure_h"].fillna(v["end_h"]).mean()))
+            d["in"] += 1
+    out = pd.concat(frames, ignore_index=True)
+    overall = []
+    for vname, d in diffs.items():
+        if d["in"] != len(plans):
+            continue  # a variant some scenario could not score (not in service there)
+        sm, slo, shi = ci95(d["saved"])
+        first = out[out["name"] == vname].iloc[0]
+        overall.append({"scenario": "overall", "name": vname, "investments": first["investments"], "cost_eur": d["cost"],
+                        "top_bottleneck": "", "top_bottleneck_words": "", "bound_h": math.nan, "bound_by": "",
+                        "incomplete": int(out.loc[out["name"] == vname, "incomplete"].sum()), "seed": first["seed"],
+                        "closure_h_mean": sum(d["closure"]) / len(d["closure"]), "closure_h_ci95_lo": math.nan,
+                        "closure_h_ci95_hi": math.nan, "saved_h_mean": sm, "saved_h_ci95_lo": slo, "saved_h_ci95_hi": shi,
+                        "days_saved_per_100m_eur": (sm / 24.0) / (d["cost"] / 1e8) if d["cost"] > 0 else math.nan,
+                        "replications": len(d["saved"]), **_pooled_metrics(d)})
+    return pd.concat([out, pd.DataFrame(overall)], ignore_index=True)
+
+
 def compare_plans(plans: Mapping[str, Plan], replications: int | None = None, seed: int | None = None) -> pd.DataFrame:
     """Any plans side by side, the first as the baseline (e.g. a scenario and variants of it): the columns of
     `compare`, one row per plan by its name here. Every plan runs the same seed and replication indices
@@ -158,6 +229,20 @@ def _frame(rows: pd.DataFrame, variants: list[tuple[str, tuple[str, ...], float]
     return pd.DataFrame(out)
 
 
+def _pooled_metrics(d: dict[str, Any]) -> dict[str, float]:
+    """A variant's metric columns over a scenario set: mean value and saving, the saving's interval from the
+    paired differences of every scenario and replication."""
+    out: dict[str, float] = {}
+    for k in METRICS:
+        if not d.get(k):
+            continue
+        sm, slo, shi = ci95(d[k])
+        vals = d[f"{k}:value"]
+        out |= {f"{k}_mean": sum(vals) / len(vals) if vals else math.nan, f"{k}_saved_mean": sm,
+                f"{k}_saved_ci95_lo": slo, f"{k}_saved_ci95_hi": shi}
+    return out
+
+
 def _metric_columns(base: pd.DataFrame, mine: pd.DataFrame) -> dict[str, float]:
     """Per metric beside closure (sweep.tasks.METRICS): the variant's mean and its saving against the base,
     paired by replication, with the saving's 95 % interval (NaN where a run has no figure)."""
@@ -185,7 +270,8 @@ def as_json(frame: pd.DataFrame) -> dict:
     def num(x: float) -> float | None:
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
 
-    return {"variants": [{
+    return {**({"scenarios": list(dict.fromkeys(frame["scenario"]))} if "scenario" in frame else {}), "variants": [{
+        **({"scenario": r["scenario"]} if "scenario" in frame else {}),
         "name": r["name"], "investments": r["investments"].split(",") if r["investments"] else [],
         "cost_eur": num(r["cost_eur"]), "closure_h_mean": num(r["closure_h_mean"]),
         "closure_h_ci95": [num(r["closure_h_ci95_lo"]), num(r["closure_h_ci95_hi"])],

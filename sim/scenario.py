@@ -468,7 +468,7 @@ class Times(Strict):
     travel: Dist = _factor("running times on the links (length / speed)")
 
 
-DisruptionKind = Literal["sabotage", "drone", "cyber", "high_water", "other"]
+DisruptionKind = Literal["sabotage", "drone", "cyber", "strike", "weather", "accident", "high_water", "other"]
 
 
 class DisruptionEvent(Strict):
@@ -969,7 +969,7 @@ def load_yaml(text: str, file: str) -> object:
 MAX_BASES = 8  # scenarios one may stack with `base:`; a set of cases needs one or two
 
 
-def _read_data(path: Path, seen: tuple[Path, ...] = ()) -> object:
+def read_data(path: Path, seen: tuple[Path, ...] = ()) -> object:
     """A scenario file's YAML data with its `base` (a scenario file it extends, relative to it) merged under
     it: mappings merge key by key, anything else the file gives replaces the base's. The base's deployment
     list is named by absolute path, so that it is found from the file that extends it."""
@@ -986,7 +986,7 @@ def _read_data(path: Path, seen: tuple[Path, ...] = ()) -> object:
     if base in seen or len(seen) >= MAX_BASES:
         raise InputError([Problem(str(path), "base", data["base"], "scenarios extend each other in a circle"
                                   if base in seen else f"more than {MAX_BASES} scenarios stacked with base")])
-    under = _read_data(base, (*seen, path.resolve()))
+    under = read_data(base, (*seen, path.resolve()))
     if not isinstance(under, dict):
         raise InputError([Problem(str(base), "(top)", type(under).__name__, "a scenario is a mapping of keys to values")])
     if under.get("deployment_list"):
@@ -1007,4 +1007,4 @@ def read_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario YAML file (structure and types only; see plan.compile for the rest), with
     the scenario it extends (`base`) merged under it."""
     path = Path(path)
-    return parse_scenario(_read_data(path), str(path))
+    return parse_scenario(read_data(path), str(path))

@@ -77,3 +77,36 @@ def test_compare_two_scenario_files_against_the_first(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["compare", str(a), str(b), "--investments", "berth_2026"])
     assert bad.exit_code == 2
     assert "give each file its investments" in bad.output
+
+
+def test_compare_over_a_scenario_set_scores_each_case_and_pools_the_overall_saving(tmp_path: Path) -> None:
+    """Two cases, the second extending the first with a later ship: each gets its own baseline; the overall
+    saving is the mean of the paired differences of both."""
+    net = tiny_network(tmp_path / "net")
+    two_ships = [{"port": "port", "at_h": 0}, {"port": "port", "at_h": 0}]
+    base = scenario(net, forces=[{**scenario(net)["forces"][0], "ships": two_ships}], custom_investments=CUSTOM)
+    a = write_scenario(tmp_path / "a.yaml", base)
+    (tmp_path / "b.yaml").write_text("base: a.yaml\nname: later ships\nhorizon_h: 3000\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["compare", "--scenarios", f"{a},{tmp_path / 'b.yaml'}", "--investments",
+                                   "berth_2026", "--replications", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["scenarios"] == ["a", "b", "overall"]
+    rows = {(r["scenario"], r["name"]): r for r in out["variants"]}
+    assert set(rows) == {(s, v) for s in ("a", "b", "overall") for v in ("baseline", "berth_2026")}
+    each = [rows[(s, "berth_2026")]["saved_h_mean"] for s in ("a", "b")]
+    assert rows[("overall", "berth_2026")]["saved_h_mean"] == pytest.approx(sum(each) / 2)
+    assert rows[("overall", "berth_2026")]["metrics"]["late_units"]["saved"] == 0
+    table = CliRunner().invoke(app, ["compare", "--scenarios", f"{a},{tmp_path / 'b.yaml'}", "--investments",
+                                     "berth_2026", "--replications", "1"])
+    assert table.exit_code == 0, table.output
+    assert "OVERALL:" in table.output
+    assert "Saved beside closure" in table.output
+
+
+def test_the_builtin_scenario_set_holds_the_cases_the_plans_name() -> None:
+    from sim.compare import scenario_set
+
+    names = [p.stem for p in scenario_set()]
+    assert names[0] == "belgium_two_brigades"
+    assert {"belgium_hybrid_attack", "belgium_civil_traffic", "belgium_stationing", "belgium_aps_draw"} <= set(names)
