@@ -23,7 +23,7 @@ from .naming import name_words
 from .network import discharge_rates
 from .plan import PiecePlan, Plan, after_rail, mode_rules
 from .routing import Leg, Route
-from .windows import Window
+from .windows import DAY_H, WEEK_H, AnyWindow, Weekly
 
 INF = math.inf
 
@@ -177,10 +177,11 @@ def _leg_rate(leg: Leg, per_train: float, per_serial: float, per_barge: float) -
     Rail: one train of `per_train` pieces per path (none when civil traffic leaves no path; by band as
     _band_entries counts them when the line gives path bands). Road and water:
     one serial of `per_serial` or one barge of `per_barge` pieces per headway. Entries in any stretch of T
-    hours are at most T / headway + 1 on a link always open; with a daily window, each of its open spells of
-    L hours takes at most ceil(L / headway) entries a day and T hours meet at most T / 24 + 1 + L / 24 of
-    them, so the rate is the daily entries / 24 and the in-flight term the rest. Closures by disruptions
-    only take entries away and are left out, as for every mode."""
+    hours are at most T / headway + 1 on a link always open; with a window repeating every P hours (24 for a
+    daily window, 168 for one by day of the week), each of its open spells of L hours takes at most
+    ceil(L / headway) entries a period and T hours meet at most T / P + 1 + L / P of them, so the rate is the
+    entries a period / P and the in-flight term the rest. Closures by disruptions only take entries away and
+    are left out, as for every mode."""
     if leg.mode == "rail":
         if leg.paths_per_day <= 0 or per_train <= 0:
             return 0.0, 0.0
@@ -193,9 +194,10 @@ def _leg_rate(leg: Leg, per_train: float, per_serial: float, per_barge: float) -
     batch = per_serial if leg.mode == "road" else per_barge
     if not leg.window:
         return batch / leg.headway_h, float(batch)
-    spells = [(h, math.ceil(h / leg.headway_h - 1e-9)) for h in _open_spells(leg.window)]
-    per_day = sum(n for _, n in spells)
-    return per_day * batch / 24.0, sum(n * (1.0 + h / 24.0) for h, n in spells) * batch
+    period, lengths = _open_spells(leg.window)
+    spells = [(h, math.ceil(h / leg.headway_h - 1e-9)) for h in lengths]
+    per_period = sum(n for _, n in spells)
+    return per_period * batch / period, sum(n * (1.0 + h / period) for h, n in spells) * batch
 
 
 def _band_entries(leg: Leg) -> tuple[float, float]:
@@ -222,9 +224,12 @@ def _band_entries(leg: Leg) -> tuple[float, float]:
     return per_day, in_flight
 
 
-def _open_spells(window: Window) -> list[float]:
-    """Lengths (h) of a daily window's open spells within the day, overlapping spells merged; a spell across
-    midnight counts as two (before and after midnight), which can only add entries."""
+def _open_spells(window: AnyWindow) -> tuple[float, list[float]]:
+    """The window's period (h) and the lengths (h) of its open spells within it, overlapping spells merged: of a
+    daily window within the day, a spell across midnight counting as two (before and after midnight); of a
+    weekly one within the week, a spell across Sunday midnight counting as two. Splitting can only add entries."""
+    if isinstance(window, Weekly):
+        return WEEK_H, [e - s for s, e in window.spells]
     parts = sorted(part for s, e in window for part in ([(s, e)] if s < e else [(s, 24.0), (0.0, e)]) if part[1] > part[0])
     merged: list[list[float]] = []
     for s, e in parts:
@@ -232,7 +237,7 @@ def _open_spells(window: Window) -> list[float]:
             merged[-1][1] = max(merged[-1][1], e)
         else:
             merged.append([s, e])
-    return [e - s for s, e in merged]
+    return DAY_H, [e - s for s, e in merged]
 
 
 def _tau(plan: Plan, p: PiecePlan) -> float:

@@ -13,8 +13,8 @@ from .bands import open_hours, parse_bands
 from .errors import Problem, suggest
 from .forces import load_templates
 from .network import Network, corridor_names, links_by_name
-from .scenario import Force, Scenario
-from .windows import parse_window
+from .scenario import WEEKDAYS_NEED_START, Force, Scenario
+from .windows import Weekly, parse_window
 
 if TYPE_CHECKING:
     from .plan import UnitPlan
@@ -45,6 +45,7 @@ def check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
     out += [_name(file, f"windows.{key}", key, corridors, "unknown corridor or link", "rsom list corridors")
             for key in s.windows if key not in corridors]
     out += _check_windows_on_bands(s, file, net, corridors)
+    out += _check_weekday_links(s, file, net)
     out += [_name(file, f"pools.wagons.{wt}", wt, net.wagon_types.index, "unknown wagon type")
             for wt in s.pools.wagons if wt not in net.wagon_types.index]
     for i, f in enumerate(s.forces):
@@ -55,6 +56,26 @@ def check_names(s: Scenario, file: str, net: Network) -> list[Problem]:
     out += [_name(file, f"ports.by_port.{port}", port, net.seaports.index, "unknown sea port", "rsom list ports")
             for port in s.ports.by_port if port not in net.seaports.index]
     out += check_rail(s, file, net)
+    return out
+
+
+def _check_weekday_links(s: Scenario, file: str, net: Network) -> list[Problem]:
+    """A link window by day of the week in the network (one the scenario's `windows` do not replace) needs the
+    scenario's start, as the scenario's own weekday windows do (those are checked with the calendar)."""
+    if s.start is not None:
+        return []
+    out = []
+    replaced = set(s.windows)
+    for lid, row in net.links.iterrows():
+        if lid in replaced or row["corridor"] in replaced:
+            continue
+        try:
+            weekly = isinstance(parse_window(row["window"]), Weekly)
+        except ValueError:  # reported with the network's problems
+            continue
+        if weekly:
+            out.append(Problem(net.file("links"), f"{lid}.window", row["window"],
+                               f"a window by day of the week {WEEKDAYS_NEED_START} in {file}"))
     return out
 
 

@@ -57,6 +57,12 @@ def clock_of(start: datetime) -> float:
     return start.hour + start.minute / 60.0 + start.second / 3600.0
 
 
+def week_hour_of(start: datetime) -> float:
+    """Hours since Monday 00:00 of the week of a date and time (0 to 168): where t = 0 falls in the week, for
+    windows by day of the week."""
+    return start.weekday() * 24.0 + clock_of(start)
+
+
 def rdd_hours(rdd: date, start: datetime) -> float:
     """An RDD date as hours from the start: the end of that day (a unit closing any time on it is not late)."""
     end = datetime.combine(rdd + timedelta(days=1), time(0), tzinfo=start.tzinfo)

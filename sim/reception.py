@@ -16,7 +16,7 @@ from .movement import road
 from .movement.legs import Process
 from .network import discharge_rates
 from .plan import FlightPlan, FlowPlan, LandPlan, ShipPlan
-from .windows import Window, next_open, parse_window, window_spells, work_end, work_end_in
+from .windows import Anchored, parse_window
 from .world import Item, Token, World
 
 _WAITING_FOR = {kind: f"waiting for {kind.value.replace('_', ' ')} batch" for kind in Batch}
@@ -32,9 +32,10 @@ def ship(w: World, sp: ShipPlan) -> Process:
         led.enter(pid, t_arr, "waiting for berth", port)
     row = w.seaport[port]
     pph, check_h = discharge_rates(row), float(row["tech_check_h"])
-    shifts, clock = parse_window(w.s.ports.shifts_at(port)), w.s.start_clock_h
-    spells = window_spells(shifts)
-    check_shifts = shifts if w.s.ports.tech_check_in_shifts else ()
+    placed = w.anchor(parse_window(w.s.ports.shifts_at(port)))  # daily or by day of the week
+    shifts, clock, spells = placed.window, placed.offset_h, placed.spells
+    next_open, work_end_in = placed.period.next_open, placed.period.work_end_in
+    check_shifts = placed if w.s.ports.tech_check_in_shifts and shifts else None
     marshalling, gated, pieces, n = w.marshalling[port], port in w.outages.by_node, w.pieces, len(sp.pids)
     discharge, check, timeout = w.sampler("discharge", port), w.sampler("tech_check", port), env.timeout
     token = yield from w.berths[port].acquire(weight=n, pids=sp.pids)
@@ -134,13 +135,13 @@ def _unload_cargo(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
         received(w, pid, None, 0.0)
 
 
-def received(w: World, pid: int, port_token: Token | None, check_h: float, shifts: Window = ()) -> None:
-    """After discharge: technical check of `check_h` working hours, inside `shifts` if given (a timeout with a
-    callback, not a process of its own: one event instead of three per piece), then the piece goes on by its
-    mode."""
+def received(w: World, pid: int, port_token: Token | None, check_h: float, shifts: Anchored | None = None) -> None:
+    """After discharge: technical check of `check_h` working hours, inside `shifts` if given (the port's, placed on
+    the run's time line; a timeout with a callback, not a process of its own: one event instead of three per
+    piece), then the piece goes on by its mode."""
     w.ledger.piece(pid, "technical check", w.pieces[pid].entry)
     if check_h > 0:
-        delay = work_end(shifts, w.env.now, check_h, w.s.start_clock_h) - w.env.now if shifts else check_h
+        delay = shifts.work_end(w.env.now, check_h) - w.env.now if shifts else check_h
         w.env.timeout(delay, (w, pid, port_token)).callbacks.append(_checked)
     else:
         hand_over(w, pid, port_token)

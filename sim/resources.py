@@ -17,7 +17,7 @@ import simpy
 from .bands import open_hours
 from .disruptions import Outage, Outages
 from .ids import Rank, ResourceId
-from .windows import Window, next_open
+from .windows import AnyWindow, anchor
 
 Usage = tuple[str, float, float, float, float, float]
 Token = tuple[Any, ...]  # what acquire() or take() hands out and release() or give() takes back
@@ -215,16 +215,23 @@ class Pool:
 
 
 class _Entries:
-    """Entries onto a link at least `interval_h` apart, only inside a daily window, never while a disruption
-    closes the link (and farther apart while one cuts its capacity). An infinite interval never grants an
-    entry; such waits are kept in `stuck` and logged at the end of the run."""
+    """Entries onto a link at least `interval_h` apart, only inside a window (daily or weekly: `windows.py`), never
+    while a disruption closes the link (and farther apart while one cuts its capacity). An infinite interval
+    never grants an entry; such waits are kept in `stuck` and logged at the end of the run.
+
+    `start_clock_h` is the clock hour of t = 0 and `week_h` the hours since Monday 00:00 at t = 0 (None without a
+    calendar; a weekly window needs it). The window's period and its next_open are picked here, once, so that
+    `earliest` calls `next_open(window, t, offset)` of that period and a daily window pays nothing for weeks.
+    `clock` stays the clock hour of t = 0: path bands follow the time of day whatever the window."""
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
-                 window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
-                 outages: list[Outage] | None = None):
+                 window: AnyWindow = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
+                 outages: list[Outage] | None = None, week_h: float | None = None):
         self.env, self.log, self.info = env, log, info
         self.blame = [] if blame is None else blame
-        self.interval_h, self.window, self.clock = interval_h, window, start_clock_h
+        self.interval_h, self.clock = interval_h, start_clock_h
+        placed = anchor(window, start_clock_h, week_h)
+        self.window, self.offset, self.next_open = placed.window, placed.offset_h, placed.period.next_open
         self.outages: list[Outage] = outages or []
         self.stuck: list[Stuck] = []  # waits that no entry will ever end
 
@@ -235,14 +242,14 @@ class _Entries:
 
 class Slots(_Entries):
     """Departure slots on a road or water link, taken in the order movers ask: each entry is at least
-    `interval_h` (the serial or barge headway) after the one before, only inside the link's daily window,
+    `interval_h` (the serial or barge headway) after the one before, only inside the link's window,
     never while a disruption closes the link (and at `interval_h / factor` while one cuts its capacity).
     Train paths, booked ahead with gaps filled, are a `PathBook`."""
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
-                 window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
-                 outages: list[Outage] | None = None):
-        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages)
+                 window: AnyWindow = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
+                 outages: list[Outage] | None = None, week_h: float | None = None):
+        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages, week_h)
         self.next_free = 0.0 if math.isfinite(interval_h) else math.inf
 
     def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, Outage | None]:
@@ -250,8 +257,9 @@ class Slots(_Entries):
         and the first closure that held it back (None if none)."""
         t = max(t, self.next_free)
         first = None
+        opens = self.next_open  # a local: calling a function held by the instance is slower
         while math.isfinite(t):
-            t1 = next_open(self.window, t, self.clock)
+            t1 = opens(self.window, t, self.offset)
             if not (outages and self.outages):
                 return t1, first
             t2, o = Outages.up_at(self.outages, t1, known_at)
@@ -287,7 +295,7 @@ class Slots(_Entries):
 
 
 class PathBook(_Entries):
-    """The military train paths of one directed line. A train may enter at any time inside the line's daily
+    """The military train paths of one directed line. A train may enter at any time inside the line's
     window, never while a known closure holds it, and at least `interval_h` (24 h / paths per day; divided by
     the capacity factor of a partial outage) apart from every other train booked on it. Trains book the
     paths of their whole route before they leave (`movement.timetable`), so gaps left between bookings are
@@ -297,9 +305,9 @@ class PathBook(_Entries):
     end."""
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
-                 window: Window = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
-                 outages: list[Outage] | None = None):
-        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages)
+                 window: AnyWindow = (), start_clock_h: float = 0.0, blame: list[Blame] | None = None,
+                 outages: list[Outage] | None = None, week_h: float | None = None):
+        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages, week_h)
         self.booked: list[float] = []  # entry times (h), sorted
 
     def gap(self, t: float) -> float:
@@ -315,8 +323,9 @@ class PathBook(_Entries):
             return math.inf, None
         first = None
         booked = self.booked
+        opens = self.next_open  # a local: calling a function held by the instance is slower
         while math.isfinite(t):
-            t = next_open(self.window, t, self.clock)
+            t = opens(self.window, t, self.offset)
             if outages and self.outages:
                 t2, o = Outages.up_at(self.outages, t, known_at)
                 if t2 != t:
@@ -364,9 +373,9 @@ class BandedPathBook(PathBook):
     EPS = 1e-9  # a time this close before a band's start counts as in that band (as spacing tolerates 1e-9 h)
 
     def __init__(self, env: simpy.Environment, log: list[Usage], info: ResourceInfo, interval_h: float,
-                 bands: tuple[tuple[float, float, float], ...], window: Window = (), start_clock_h: float = 0.0,
-                 blame: list[Blame] | None = None, outages: list[Outage] | None = None):
-        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages)
+                 bands: tuple[tuple[float, float, float], ...], window: AnyWindow = (), start_clock_h: float = 0.0,
+                 blame: list[Blame] | None = None, outages: list[Outage] | None = None, week_h: float | None = None):
+        super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages, week_h)
         self.band_iv = [iv for _, _, iv in bands]  # interval of each band (h)
         self.by_band: list[list[float]] = [[] for _ in bands]  # entries booked in each band, sorted
         cuts: list[tuple[float, float, int]] = []
@@ -422,8 +431,9 @@ class BandedPathBook(PathBook):
             return math.inf, None
         first = None
         eps = self.EPS
+        opens = self.next_open  # a local: calling a function held by the instance is slower
         while math.isfinite(t):
-            t = next_open(self.window, t, self.clock)
+            t = opens(self.window, t, self.offset)
             k, c = self._segment(t)
             iv = self._iv[k]
             if not math.isfinite(iv):  # no path in this band: on to the next band with paths

@@ -408,7 +408,8 @@ class Results:
         """Civil traffic the deployment displaced where the military went first: train paths (military trains
         beyond what civil trains leave, day by day), berth-hours (military berths beyond what commercial
         ships leave), and serials entering road links in peak hours."""
-        from .windows import next_open, parse_window
+        from .dates import week_hour_of
+        from .windows import anchor, parse_window
 
         rows = []
         u = self.usage
@@ -430,10 +431,11 @@ class Results:
                 rows.append({"kind": "berth", "key": c["key"], "military_uses": int((u["resource"] == f"berths@{c['key']}").sum()),
                              "displaced": displaced, "unit": "berth-hours"})
             elif c["kind"] == "road" and c["military_first"]:
-                peaks = parse_window(c["unit"])
                 uses = u[u["resource"].isin([f"entry@{c['key']}>", f"entry@{c['key']}<"])]
                 clock = float(self.scenario_data.get("start_clock_h", 0.0))
-                inside = [next_open(peaks, float(t), clock) == float(t) for t in uses["t_grant"]]
+                cal = Calendar.of(self.scenario_data)  # the weekday of t = 0, for peaks by day of the week
+                peaks = anchor(parse_window(c["unit"]), clock, None if cal is None else week_hour_of(cal.start))
+                inside = [peaks.next_open(float(t)) == float(t) for t in uses["t_grant"]]
                 rows.append({"kind": "road", "key": c["key"], "military_uses": len(uses),
                              "displaced": float(sum(inside)), "unit": "serials in peak hours"})
         return pd.DataFrame(rows, columns=["kind", "key", "military_uses", "displaced", "unit"])

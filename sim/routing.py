@@ -8,7 +8,7 @@ from itertools import pairwise
 import networkx as nx
 
 from .bands import Bands
-from .windows import Window
+from .windows import AnyWindow
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Leg:
     max_train_m: float
     headway_h: float
     delay_h: float
-    window: Window
+    window: AnyWindow  # daily, or by day of the week (windows.py)
     max_train_t: float = 0.0  # rail: heaviest train the line accepts, locomotive included (t; 0 = no limit)
     path_bands: Bands = ()  # rail: paths by time band as the network gives them (bands.py; empty: spread over the day)
 

@@ -15,7 +15,7 @@ from .dates import clock_of, rdd_hours
 from .distributions import Deterministic, Distribution, as_distribution
 from .errors import InputError, Problem, suggest
 from .ids import Mode, PieceClass
-from .windows import parse_window
+from .windows import Weekly, parse_window
 
 # Bounds of the scenario's numbers. None is near a real scenario's value: each keeps a number finite and
 # within what the model can mean, so a typo (an extra zero, a sign, .inf) is an error instead of a run that
@@ -523,6 +523,15 @@ class Disruptions(Strict):
                                               "(0 = at once).")
 
 
+def _window_parse(value: str) -> str:
+    parse_window(value)  # raises ValueError with the bad part (or day name)
+    return value
+
+
+WindowText = Annotated[str, AfterValidator(_window_parse)]  # a time window (windows.py), daily or by day of the week
+WEEKDAYS_NEED_START = "needs the scenario's start (start: YYYY-MM-DDTHH:MM), the date that says which weekday t = 0 is"
+
+
 class CivilTraffic(Strict):
     """Civil traffic sharing the network: today's volumes come from the network tables (civil trains per
     line, commercial berths per port) scaled by `level`; `priority` decides who yields where both want the
@@ -535,17 +544,13 @@ class CivilTraffic(Strict):
     military_priority_on: list[str] = Field(default_factory=list,
                                             description="Corridors, links or sea ports where the military goes "
                                                         "first whatever `priority` says.")
-    road_peaks: str = Field("", json_schema_extra=_unit("clock time"),
-                            description='Civil peak hours, e.g. "07:00-09:30;16:00-19:00" (clock time): under civil '
-                                        'priority no serial enters a road link then. "" = none.')
+    road_peaks: WindowText = Field("", json_schema_extra=_unit("clock time"),
+                                   description='Civil peak hours, e.g. "07:00-09:30;16:00-19:00" (clock time, every '
+                                               'day) or by day of the week, e.g. "Mon-Fri 07:00-09:30;Mon-Fri '
+                                               '16:00-19:00" (needs `start`): under civil priority no serial enters '
+                                               'a road link then. "" = none.')
     road_peak_corridors: list[str] | None = Field(None, description="Road corridors or links the peaks apply to. "
                                                                     "Not given: every road link.")
-
-    @field_validator("road_peaks")
-    @classmethod
-    def _peaks_parse(cls, v: str) -> str:
-        parse_window(v)
-        return v
 
 
 def _shift_text(value: Any) -> Any:
@@ -569,15 +574,10 @@ def _shift_text(value: Any) -> Any:
     return ";".join(parts)
 
 
-def _shift_parse(value: str) -> str:
-    parse_window(value)  # raises ValueError with the bad part
-    return value
-
-
 _CLOCK_HOUR = Annotated[float, Field(ge=0, le=24)]
 Shifts = Annotated[str, BeforeValidator(_shift_text,
                                         json_schema_input_type=str | list[tuple[_CLOCK_HOUR, _CLOCK_HOUR]]),
-                   AfterValidator(_shift_parse)]
+                   AfterValidator(_window_parse)]
 
 
 COMBAT_CLASSES: tuple[PieceClass, ...] = ("tracked", "wheeled", "helicopter")
@@ -599,14 +599,17 @@ class UnitClosure(Strict):
 
 
 class Ports(Strict):
-    """The hours sea ports work (clock time, see start_clock_h): discharge of a piece proceeds only inside a
-    shift, stops at a shift's end and resumes at the next (the ship waits at its berth). "" = around the clock.
+    """The hours sea ports work (clock time, see start_clock_h; or by day of the week, see `start`): discharge of a
+    piece proceeds only inside a shift, stops at a shift's end and resumes at the next (the ship waits at its
+    berth). "" = around the clock.
     The technical check follows the shifts only with `tech_check_in_shifts` (by default military teams check
     pieces in the marshalling area around the clock). Personnel and airfields are not affected."""
 
     shifts: Shifts = Field("", json_schema_extra=_unit("clock time"),
                            description='Shifts of every sea port, e.g. "06:00-14:00;14:00-22:00" or '
-                                       '[[6, 14], [14, 22]] (clock hours). "" = around the clock.')
+                                       '[[6, 14], [14, 22]] (clock hours, every day), or by day of the week, e.g. '
+                                       '"Mon-Fri 06:00-22:00;Sat 06:00-14:00;Sun closed" (needs `start`). "" = '
+                                       'around the clock.')
     by_port: dict[str, Shifts] = Field(default_factory=dict, json_schema_extra=_unit("clock time"),
                                        description="A sea port's own shifts, over `shifts`, by port node.")
     tech_check_in_shifts: bool = Field(False, description="The technical check also follows the shifts (false: "
@@ -677,13 +680,14 @@ class Scenario(Strict):
     network: str = Field("belgium", description="Network: a folder under networks/, or a path relative to the "
                                                 "scenario file.")
     start: datetime | None = Field(None, description=(
-        "Date and time at t = 0 (ISO, e.g. 2027-02-15T06:00); sets start_clock_h, and the outputs show dates and "
-        "C+days beside hours. Not given: times are hours from the start only."))
+        "Date and time at t = 0 (ISO, e.g. 2027-02-15T06:00); sets start_clock_h and the weekday of t = 0 (for "
+        "windows by day of the week, which need it), and the outputs show dates and C+days beside hours. Not given: "
+        "times are hours from the start only."))
     c_day: date | None = Field(None, description="C-day, the day counted C+0 in the outputs (ISO date). Not given: "
                                                  "the day of `start`.")
     start_clock_h: float = Field(0.0, ge=0, lt=24, json_schema_extra=_unit("h (clock)"),
-                                 description="Clock time at t = 0, in hours after midnight, for time windows and "
-                                             "shifts.")
+                                 description="Clock time at t = 0, in hours after midnight, for daily time windows "
+                                             "and shifts.")
     horizon_h: float = Field(720.0, gt=0, le=MAX_HORIZON_H, json_schema_extra=_unit("h"),
                              description="Length of the run, in hours.")
     seed: int = Field(1, ge=0, le=SEED_MAX, description="Seed of the random streams.")
@@ -692,9 +696,13 @@ class Scenario(Strict):
     corridors: Corridors = Field(Corridors(), description="Corridors or links taken out of or put into service.")
     nodes_out_of_service: list[str] = Field(default_factory=list,
                                             description="Nodes taken out of service, with every link touching them.")
-    windows: dict[str, str] = Field(default_factory=dict, json_schema_extra=_unit("clock time"),
-                                    description='Hours movements may enter a corridor or link: corridor or link id '
-                                                '-> "HH:MM-HH:MM[;HH:MM-HH:MM]" ("" = always).')
+    windows: dict[str, WindowText] = Field(
+        default_factory=dict, json_schema_extra=_unit("clock time"),
+        description='Hours movements may enter a corridor or link: corridor or link id -> "HH:MM-HH:MM[;HH:MM-HH:MM]" '
+                    '(every day; "" = always), or by day of the week: parts "[DAY[-DAY] ]HH:MM-HH:MM", "DAY[-DAY] '
+                    'always" or "DAY[-DAY] closed" joined by ";", days Mon Tue Wed Thu Fri Sat Sun (a range may wrap, '
+                    'Fri-Mon), e.g. "Mon-Fri 21:00-05:00;Sat-Sun always" (needs `start`; a part past midnight belongs '
+                    'to the day it starts on; a part without a day applies every day).')
     modes: dict[PieceClass, list[Mode]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_MODES.items()},
         description="Mode rules by piece class: the modes a class may take, in order of preference. Classes not "
@@ -740,16 +748,6 @@ class Scenario(Strict):
     def _modes_over_defaults(cls, v: dict[PieceClass, list[Mode]]) -> dict[PieceClass, list[Mode]]:
         """Classes the scenario names take its rules; the others keep the default rules."""
         return {**{k: list(x) for k, x in DEFAULT_MODES.items()}, **v}
-
-    @field_validator("windows")
-    @classmethod
-    def _windows_parse(cls, v: dict[str, str]) -> dict[str, str]:
-        for k, text in v.items():
-            try:
-                parse_window(text)
-            except ValueError as exc:
-                raise ValueError(f"{k}: {exc}") from exc
-        return v
 
 
 def _loc(loc: tuple) -> str:
@@ -821,6 +819,13 @@ def _keys_at(loc: tuple[Any, ...]) -> list[str]:
     return [] if model is None else sorted(f.alias or n for n, f in model.model_fields.items())
 
 
+def _window_texts(s: Scenario) -> list[tuple[str, str]]:
+    """(field, text) of every time window the scenario gives: corridor windows, road peaks and port shifts."""
+    out = [(f"windows.{key}", text) for key, text in sorted(s.windows.items())]
+    out += [("civil_traffic.road_peaks", s.civil_traffic.road_peaks), ("ports.shifts", s.ports.shifts)]
+    return out + [(f"ports.by_port.{port}", text) for port, text in sorted(s.ports.by_port.items())]
+
+
 def _with_calendar(s: Scenario, data: dict[str, Any], file: str) -> Scenario:
     """The scenario with its calendar applied: start_clock_h from `start`, each force's RDD date as rdd_h. A
     value given both ways must agree (a scenario written back out holds both); an RDD date needs a start."""
@@ -829,6 +834,8 @@ def _with_calendar(s: Scenario, data: dict[str, Any], file: str) -> Scenario:
     if s.start is None:
         if s.c_day is not None:
             problems.append(Problem(file, "c_day", s.c_day.isoformat(), "a C-day needs the scenario's start"))
+        problems += [Problem(file, field, text, f"a window by day of the week {WEEKDAYS_NEED_START}")
+                     for field, text in _window_texts(s) if isinstance(parse_window(text), Weekly)]
     else:
         clock = clock_of(s.start)
         if "start_clock_h" in data and abs(s.start_clock_h - clock) > 1e-6:

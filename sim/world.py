@@ -18,6 +18,7 @@ import simpy
 
 from .bands import band_intervals
 from .batching import Batcher, Load
+from .dates import week_hour_of
 from .defaults import resolve_run
 from .disruptions import Outage, Outages, draw
 from .distributions import Distribution, Sampler
@@ -29,6 +30,7 @@ from .resources import BandedPathBook, Counting, Fleet, PathBook, Pool, Resource
 from .rng import Streams
 from .routing import Leg, Route
 from .scenario import Scenario
+from .windows import Anchored, AnyWindow, anchor
 
 Token = tuple[Any, ...]  # what a Station, Pool or fleet hands out and takes back
 TRAIN = "train_set"  # the kind of rolling stock that is a locomotive with its crew (the others are wagon types)
@@ -83,6 +85,8 @@ class World:
         self.s: Scenario = plan.scenario
         self.seed = resolve_run(self.s, seed)[0]
         self.replication = replication
+        # hours since Monday 00:00 at t = 0, for windows by day of the week (None without a calendar)
+        self.week_h = None if self.s.start is None else week_hour_of(self.s.start)
         self.env = Counting()
         self.streams = Streams(self.seed, replication)
         self.ledger = Ledger(plan, self.env)
@@ -215,7 +219,7 @@ class World:
         if sl is None:
             info = self._info(ResourceId(Res.ENTRY, leg.key), leg.frm, 1, "entries")
             sl = self._slots[leg.key] = Slots(self.env, self.log, info, leg.headway_h, leg.window, self.s.start_clock_h,
-                                              self.ledger.blame, self.outages.by_link.get(leg.link))
+                                              self.ledger.blame, self.outages.by_link.get(leg.link), self.week_h)
         return sl
 
     def paths(self, leg: Leg) -> PathBook:
@@ -228,11 +232,16 @@ class World:
             outs = self.outages.by_link.get(leg.link)
             if leg.path_bands:  # paths by time of day, shared in proportion when the line's paths a day changed
                 pb = BandedPathBook(self.env, self.log, info, interval, band_intervals(leg.path_bands, leg.paths_per_day),
-                                    leg.window, self.s.start_clock_h, self.ledger.blame, outs)
+                                    leg.window, self.s.start_clock_h, self.ledger.blame, outs, self.week_h)
             else:
-                pb = PathBook(self.env, self.log, info, interval, leg.window, self.s.start_clock_h, self.ledger.blame, outs)
+                pb = PathBook(self.env, self.log, info, interval, leg.window, self.s.start_clock_h, self.ledger.blame, outs,
+                              self.week_h)
             self._paths[leg.key] = pb
         return pb
+
+    def anchor(self, window: AnyWindow) -> Anchored:
+        """A window (daily or weekly) placed on this run's time line, by the scenario's clock and calendar."""
+        return anchor(window, self.s.start_clock_h, self.week_h)
 
     def uses_slots(self, leg: Leg) -> bool:
         """Whether entering a road or water leg needs a slot: a headway, a window or a disruption on it (rail

@@ -31,6 +31,8 @@ TIME_NAMES = ("discharge", "tech_check", "turnaround", "pax_processing", "cargo_
               "staging_prep", "reassembly", "het_load", "barge_load", "travel")
 WINDOWS = ("", "", "", "", "", "", "21:00-05:00", "06:00-18:00", "22:00-06:00;12:00-13:00", "00:00-00:30", "08:00-08:05")
 PEAKS = ("", "", "06:30-09:30;15:30-19:00", "07:00-09:00", "00:00-23:00", "12:00-12:01", "12:00-12:01")
+WEEKLY = ("Mon-Fri 21:00-05:00;Sat-Sun always", "Sat-Sun closed;Mon-Fri 06:00-18:00", "Fri 20:00-04:00", "Sun 23:30-00:30",
+          "Fri-Mon 08:00-08:05")  # windows by day of the week (they need the scenario's start)
 WALL_LIMIT_S = 20.0  # a case that runs longer than this is a hang
 BOUND_TOL_H = 1e-6  # closure may equal the bound; summary figures are rounded to 4 decimals, the bound too
 NET = "net"  # the network folder beside scenario.yaml
@@ -375,7 +377,11 @@ def scenarios(draw: st.DrawFn) -> Case:
     if draw(st.integers(0, 6)) == 0:
         data["nodes_out_of_service"] = draw(st.lists(st.sampled_from([r["id"] for r in tables["nodes"]]), max_size=1))
     if draw(st.integers(0, 4)) == 0:
-        data["windows"] = {draw(st.sampled_from(corridors)): draw(st.sampled_from(WINDOWS))}
+        text = draw(st.sampled_from(WINDOWS + WEEKLY))
+        data["windows"] = {draw(st.sampled_from(corridors)): text}
+        if text in WEEKLY and draw(st.integers(0, 3)) > 0:  # mostly with the calendar a weekday window needs
+            data.pop("start_clock_h")
+            data["start"] = f"2027-02-{15 + draw(st.integers(0, 6))}T{draw(st.sampled_from(['00:00', '06:00', '23:59']))}"
     data.update(draw(friction(tables, horizon, [f["id"] for f in force_list])))
     return Case(tables, data)
 
