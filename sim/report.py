@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from . import output, plots
 from .bound import closure_bound
+from .dates import Calendar
 from .defaults import resolve_run
 from .plan import Plan, load_plan
 from .results import Results, format_hours
@@ -77,11 +78,18 @@ def _figure(fig: Figure, caption: str, dpi: int = 100) -> str:
     return f"<figure>{_img(fig, caption, dpi)}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
-def _table(header: list[str], rows: list[list[Any]], left: int = 1) -> str:
-    h = "".join(f'<th class="l">{escape(c)}</th>' if i < left else f"<th>{escape(c)}</th>" for i, c in enumerate(header))
-    body = "".join(
-        "<tr>" + "".join(f'<td class="l">{escape(str(c))}</td>' if i < left else f"<td>{escape(str(c))}</td>"
-                         for i, c in enumerate(r)) + "</tr>" for r in rows)
+def _table(header: list[str], rows: list[list[Any]], left: int | set[int] = 1, nowrap: set[int] | None = None) -> str:
+    """An HTML table: columns left-aligned (the first `left`, or those in the set `left`), the others right;
+    columns in `nowrap` never wrap (dates and figures)."""
+    lefts = set(range(left)) if isinstance(left, int) else left
+    keep = nowrap or set()
+
+    def cls(i: int) -> str:
+        names = [n for n, on in (("l", i in lefts), ("n", i in keep)) if on]
+        return f' class="{" ".join(names)}"' if names else ""
+    h = "".join(f"<th{cls(i)}>{escape(c)}</th>" for i, c in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{escape(str(c))}</td>" for i, c in enumerate(r)) + "</tr>"
+                   for r in rows)
     return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -105,12 +113,14 @@ def _scenario_section(results: list[Results], plan: Plan | None) -> str:
         ports = sorted({s.get("port", "") for s in ships})
         fields = sorted({fl.get("airfield", "") for fl in flights})
         n_flights = sum(int(fl.get("count", 1) or 1) for fl in flights)
-        rows.append([f.get("id", ""), f.get("template") or "(own units)", f.get("staging") or "-",
+        lines = sum(1 for line in sd.get("deployment") or [] if line.get("force") == f.get("id"))
+        units = f.get("template") or (f"deployment list, {lines} unit lines" if lines else "(own units)")
+        rows.append([f.get("id", ""), units, f.get("staging") or "-",
                      ", ".join(f.get("exits") or []), f"{len(ships)} at {', '.join(ports)}" if ships else "-",
                      f"{n_flights} at {', '.join(fields)}" if flights else "-",
                      f"{int((pieces['force'] == f.get('id')).sum()):,}", f"{int(pax.get(f.get('id'), 0)):,}"])
     out.append("<h3>Forces</h3>")
-    out.append(_table(["force", "template", "staging", "exits", "ship calls", "flights", "pieces", "personnel"], rows,
+    out.append(_table(["force", "units from", "staging", "exits", "ship calls", "flights", "pieces", "personnel"], rows,
                       left=6))
     cor = sd.get("corridors") or {}
     facts = [["network", sd.get("network", "")], ["horizon", format_hours(float(sd.get("horizon_h", 0) or 0))],
@@ -125,10 +135,18 @@ def _scenario_section(results: list[Results], plan: Plan | None) -> str:
     return "\n".join(out)
 
 
+def _when(cal: Calendar | None, h: float | None) -> str:
+    """Hours with the date and C+day beside them when the scenario has a calendar."""
+    return format_hours(h) + (f", {cal.words(h)}" if cal is not None and h is not None else "")
+
+
 def _key_figures(summary: dict, bound: dict, n: int) -> str:
     mean = " (mean)" if n > 1 else ""
     closed = summary["closure_h"] is not None
-    cards = [_card("Closure" + mean, format_hours(summary["closure_h"]), "last piece or person across its exit",
+    cal = Calendar.of({"start": summary.get("start_date"), "c_day": summary.get("c_day")})
+    cards = [_card("Closure" + mean, format_hours(summary["closure_h"]),
+                   "last piece or person across its exit" + (f"; {cal.words(summary['closure_h'])}"
+                                                             if cal is not None and closed else ""),
                    "card" if closed else "card warn")]
     if bound.get("bound_by"):
         cards.append(_card("Lower bound (capacities)", format_hours(bound["bound_h"]),
@@ -143,10 +161,22 @@ def _key_figures(summary: dict, bound: dict, n: int) -> str:
     cards.append(_card("Throughput" + mean, f"{total:,.1f} pieces/day",
                        ", ".join(f"{m} {x:,.1f}" for m, x in summary["throughput_per_day"].items())))
     out = ["<h2>Key figures</h2>", '<div class="cards">' + "".join(cards) + "</div>"]
-    rows = [[b, format_hours(v["closure_50_h"]), format_hours(v["closure_90_h"]), format_hours(v["closure_h"])]
+    rows = [[b, format_hours(v["closure_50_h"]), format_hours(v["closure_90_h"]), _when(cal, v["closure_h"]),
+             _when(cal, v.get("combat_power_closure_h"))]
             for b, v in summary["brigades"].items()]
     out.append("<h3>Closure by brigade" + escape(mean) + "</h3>")
-    out.append(_table(["brigade", "50 % closure", "90 % closure", "closure"], rows))
+    out.append(_table(["brigade", "50 % closure", "90 % closure", "closure (last piece)",
+                       "combat power (all units closed)"], rows))
+    units = summary.get("units") or []
+    if units and n == 1:
+        late = sum(1 for u in units if u.get("timing") == "late")
+        rows = [[u["force"], u["unit"], _when(cal, u["closed_h"]) if u["closed_h"] is not None else "not closed",
+                 u.get("rdd") or ("" if u["rdd_h"] is None else format_hours(u["rdd_h"])),
+                 "" if not u.get("late_h") else f"{u['late_h']:,.1f} h", u["timing"], u["waited_longest_for"]]
+                for u in units]
+        out.append(f"<h3>Units ({late} late)</h3>")
+        out.append(_table(["brigade", "unit", "closed", "RDD", "late", "", "waited longest for"], rows,
+                          left={0, 1, 5, 6}, nowrap={2, 3, 4}))
     acc = [[kind] + [_n(summary[kind][k]) for k in ("planned", "entered", "delivered", "in_system", "not_arrived")]
            for kind in ("pieces", "personnel")]
     out.append("<h3>Accounting" + escape(mean) + "</h3>")
