@@ -6,6 +6,7 @@ A scenario's scheduled events and the random ones drawn for a replication become
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .ids import Res, ResourceId
@@ -39,10 +40,19 @@ def event_name(kind: str, target: str, at_h: float) -> str:
     return f"{kind}:{target}@{at_h:g}h"
 
 
-def draw(s: Scenario, streams: Streams, horizon_h: float) -> list[Outage]:
-    """Scheduled events, then random ones (Poisson starts per target on its own stream), in time order."""
-    out = [Outage(e.name or event_name(e.kind, e.target, e.at_h), e.kind, e.target, e.at_h, e.at_h + e.duration_h,
-                  e.capacity_factor) for e in s.disruptions.events]
+DAMAGE_KINDS = ("strike", "sabotage")  # disruptions whose duration is a repair, which repair capacity shortens
+
+
+def draw(s: Scenario, streams: Streams, horizon_h: float, repair: Mapping[str, float] | None = None) -> list[Outage]:
+    """Scheduled events, then random ones (Poisson starts per target on its own stream), in time order. A
+    damage (DAMAGE_KINDS) to a target with a repair factor (`repair`: an airfield's repair_factor) lasts its
+    duration times that factor."""
+    fix = repair or {}
+
+    def lasts(kind: str, target: str, hours: float) -> float:
+        return hours * fix.get(target, 1.0) if kind in DAMAGE_KINDS else hours
+    out = [Outage(e.name or event_name(e.kind, e.target, e.at_h), e.kind, e.target, e.at_h,
+                  e.at_h + lasts(e.kind, e.target, e.duration_h), e.capacity_factor) for e in s.disruptions.events]
     for j, spec in enumerate(s.disruptions.random):
         end = min(spec.end_h if spec.end_h is not None else horizon_h, horizon_h)
         for target in sorted(set(spec.targets)):
@@ -52,7 +62,7 @@ def draw(s: Scenario, streams: Streams, horizon_h: float) -> list[Outage]:
                 t += rng.exponential(24.0 / spec.rate_per_day)
                 if t >= end:
                     break
-                dur = spec.duration_h * spec.duration_factor.sample(rng)
+                dur = lasts(spec.kind, target, spec.duration_h * spec.duration_factor.sample(rng))
                 out.append(Outage(event_name(spec.kind, target, round(t, 2)), spec.kind, target, t, t + max(dur, 1e-6),
                                   spec.capacity_factor))
     return sorted(out, key=lambda o: (o.start, o.name))

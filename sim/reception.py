@@ -5,11 +5,13 @@ enter at their origin. Each received piece is handed to staging or onward moveme
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from itertools import islice
 from typing import Any
 
 from . import movement, staging
+from .disruptions import Outages
 from .ids import Batch, Stage
 from .ledger import NOT_ARRIVED
 from .movement import road
@@ -64,10 +66,34 @@ def ship(w: World, sp: ShipPlan) -> Process:
     w.berths[port].release(token)
 
 
+def _alternate(w: World, fp: FlightPlan) -> FlightPlan:
+    """The flight as it lands: at its airfield, or, when that is closed for longer than air.divert_after_h, at
+    the nearest airfield of the network open now (by great-circle distance; the reroute is logged). A flight
+    carrying pieces waits: its pieces' onward routes start at its airfield."""
+    outs = w.outages.by_node.get(fp.airfield)
+    if not outs or fp.pids:  # pieces are planned onward from their airfield: a flight carrying any waits
+        return fp
+    now = w.env.now
+    t_open, closure = Outages.up_at(outs, now, known_at=now)
+    if closure is None or t_open - now <= w.s.air.divert_after_h:
+        return fp
+    from .plan import great_circle_km
+
+    open_now = [a for a in sorted(w.airfield) if a != fp.airfield and a in w.plan.graph
+                and (a not in w.outages.by_node or Outages.up_at(w.outages.by_node[a], now, known_at=now)[1] is None)]
+    if not open_now:
+        return fp
+    alt = min(open_now, key=lambda a: (great_circle_km(w.plan.network, fp.airfield, a), a))
+    w.reroutes.append((now, "flight", fp.airfield, "", "", alt, closure.name, len(fp.pids)))
+    return replace(fp, airfield=alt)
+
+
 def flight(w: World, fp: FlightPlan) -> Process:
-    """A flight: hold while the airfield is closed, land within MOG, deplane, turn round."""
+    """A flight: divert when its airfield is closed for long (_alternate), else hold while it is closed, land
+    within MOG, deplane, turn round."""
+    yield w.env.timeout(fp.at_h)
+    fp = _alternate(w, fp)
     env, af, led = w.env, fp.airfield, w.ledger
-    yield env.timeout(fp.at_h)
     for unit, n in fp.parties:
         led.move_pax(fp.force, unit, n, (NOT_ARRIVED, ""), ("on aircraft", af), env.now)
     for pid in fp.pids:

@@ -438,11 +438,18 @@ class Barge(Strict):
 
 
 class Air(Strict):
-    """Helicopters reassembled at the port, test-flown, then self-deploying."""
+    """Helicopters reassembled at the port, test-flown, then self-deploying; flights diverting from a closed
+    airfield."""
 
     # assumption; 77 CAB helicopters all at Chievres 60 h after arrival
     reassembly_h: float = Field(8.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
                                 description="Reassembly and test flight of one helicopter by one team, in hours.")
+    divert_after_h: float = Field(2.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"), description=(
+        "A flight whose airfield is closed for longer than this when it arrives diverts to the nearest open "
+        "airfield of the network (its persons are received there and go on by road); a shorter closure it waits "
+        "out in the hold, as does a flight carrying pieces. ASSUMPTION: about the fuel reserve of a holding airliner; on 4 Nov 2025 flights "
+        "to Liege, closed for drones for two hours and more, diverted to Maastricht and Cologne "
+        "(networks/belgium/friction_sources.md)."))
 
 
 def _factor(what: str) -> Any:

@@ -126,7 +126,10 @@ class World:
         self.wagon_len: dict[str, float] = {str(k): float(v) for k, v in net.wagon_types["length_m"].items()}
         self.wagon_tare = tare_of(net.wagon_types)
         self._build_resources()
-        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h), plan.links_of)
+        fields = plan.network.airfields
+        repair = {str(a): float(f) for a, f in fields["repair_factor"].items() if f is not None and float(f) != 1.0} \
+            if "repair_factor" in fields else {}
+        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h, repair), plan.links_of)
         for o in self.outages.all:
             self._info(o.rid, o.target, 1, f"{o.kind}, capacity x{o.factor:g}")
 
