@@ -361,6 +361,8 @@ def report(
     replications: Optional[int] = typer.Option(None, callback=_check_replications,
                                                 help="Replications (default: the scenario's)"),
     investments: str = typer.Option("", help="Compare these investments too (comma-separated, or all)"),
+    sensitivity: bool = typer.Option(False, "--sensitivity", help="Open with what closure rests on: each assumption "
+                                                                   "group moved low and high (rsom sensitivity)"),
 ) -> None:
     """Write an exercise report: one self-contained HTML file with key figures, map, bottlenecks and timeline."""
     from .report import write_report
@@ -371,9 +373,11 @@ def report(
         try:
             if sys.stderr.isatty():  # the runs, comparisons and figures take a while: show that work goes on
                 with err.status("Running the scenario and writing the report ..."):
-                    path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
+                    path = write_report(_scenario_path(scenario), out, seed, replications, names or None,
+                                        sensitivity=sensitivity)
             else:
-                path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
+                path = write_report(_scenario_path(scenario), out, seed, replications, names or None,
+                                    sensitivity=sensitivity)
         except InputError as exc:
             _fail(exc.problems)
     typer.echo(f"Report written to {path}")

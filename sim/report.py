@@ -247,9 +247,33 @@ def _investments(frame: pd.DataFrame) -> str:
     ])
 
 
+def _sensitivity(baseline_h: float, ranked: list[Any]) -> str:
+    """What the answer rests on, first: the assumption groups ranked by their effect on closure (tornado and
+    table)."""
+    from .sensitivity import plot_tornado
+
+    def fig(m: float, ci: tuple[float, float], open_: int = 0) -> str:
+        return ("\N{GREATER-THAN OR EQUAL TO}" if open_ else "") + f"{m:,.1f}" + (
+            "" if math.isnan(ci[0]) else f" ({ci[0]:,.1f}\N{EN DASH}{ci[1]:,.1f})")
+    rows = [[a.group, a.low, a.high, fig(a.closure_low_h, a.closure_low_ci95, a.not_closed_low),
+             fig(a.closure_high_h, a.closure_high_ci95, a.not_closed_high), fig(a.effect_h, a.effect_ci95)]
+            for a in ranked]
+    top = [a.group for a in ranked[:3] if abs(a.effect_h) > 0]
+    words = (f"Closure rests most on {', '.join(top)}: moving one of them between its low and high setting moves "
+             f"closure by up to {abs(ranked[0].effect_h):,.0f} h ({abs(ranked[0].effect_h) / 24:,.1f} days). "
+             "\N{GREATER-THAN OR EQUAL TO}: some runs did not close by the horizon.") if top else \
+        "No assumption group moves closure."
+    return "\n".join(["<h2>What the answer rests on</h2>", f"<p>{escape(words)}</p>",
+                      _figure(plot_tornado(baseline_h, ranked), "Closure with each assumption group at its low and "
+                                                                "high setting, the others kept"),
+                      _table(["group", "low", "high", "closure low h", "closure high h", "effect h"], rows, left=3,
+                             nowrap={3, 4, 5})])
+
+
 def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None = None, plan: Plan | None = None,
-           scenario_file: str = "") -> str:
-    """The report as one HTML string."""
+           scenario_file: str = "", sensitivity: tuple[float, list[Any]] | None = None) -> str:
+    """The report as one HTML string; with `sensitivity` (baseline closure, ranked assumption groups) it opens
+    with what the answer rests on."""
     first = results[0]
     n = len(results)
     summary = aggregate([r.summary() for r in results])
@@ -261,6 +285,7 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
     body = [
         f"<header><h1>Exercise report: {escape(first.scenario)}</h1><div class=\"meta\">{meta}</div></header>",
         "<main>",
+        *([_sensitivity(*sensitivity)] if sensitivity is not None else []),
         _key_figures(summary, bound, n),
         _scenario_section(results, plan),
         "<h2>Map</h2>",
@@ -290,8 +315,9 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
 
 
 def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = None, replications: int | None = None,
-                 investments: list[str] | None = None, workers: int | None = 1) -> Path:
-    """Run the scenario (and the investment comparison when investments are named) and write DIR/report.html."""
+                 investments: list[str] | None = None, workers: int | None = 1, sensitivity: bool = False) -> Path:
+    """Run the scenario (and the investment comparison when investments are named, and the sensitivity of
+    closure to each assumption group when asked) and write DIR/report.html."""
     path = Path(scenario_file)
     plan = load_plan(path)
     seed, n = resolve_run(plan.scenario, seed, replications)
@@ -302,7 +328,12 @@ def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = 
         from .compare import compare
 
         comparison = compare(path, investments, replications=max(2, n), seed=seed, workers=workers)
-    html = render(results, bound, comparison, plan, str(path))
+    ranked = None
+    if sensitivity:
+        from .sensitivity import sensitivity as assumptions
+
+        ranked = assumptions(plan, replications=n, seed=seed)
+    html = render(results, bound, comparison, plan, str(path), ranked)
     target = output.folder(out) / REPORT_FILE
     output.write_text(target, html)
     return target

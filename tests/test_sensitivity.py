@@ -70,3 +70,12 @@ def test_a_bad_group_is_named(text: str) -> None:
 def test_every_builtin_group_states_its_range() -> None:
     assert len({g.name for g in GROUPS}) == len(GROUPS)
     assert all(g.low and g.high and g.what for g in GROUPS)
+
+
+def test_the_report_opens_with_what_the_answer_rests_on(tmp_path: Path) -> None:
+    from sim.report import write_report
+
+    html = write_report(_path(tmp_path), tmp_path / "r", sensitivity=True).read_text(encoding="utf-8")
+    first, key = html.index("What the answer rests on"), html.index("Key figures")
+    assert first < key
+    assert "Closure rests most on wagon pools" in html
