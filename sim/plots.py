@@ -1,6 +1,11 @@
-"""Pictures of a run: a map of Belgium with the network drawn by load or utilisation, congestion over time,
-throughput per day by mode, closure curves, a synchronisation matrix (units by time, coloured by RSOM phase)
-and investments (days saved against cost).
+"""Pictures of a run, for briefings: a map of Belgium with the network drawn by load or utilisation (%), what
+waited at the busiest resources over time (trains, serials, pieces), throughput per day by mode, closure
+curves, a synchronisation matrix (units by time, coloured by RSOM phase or by what they waited for) and
+investments ranked by closure time saved.
+
+Amounts use colour-blind-safe sequential scales (plasma for load, viridis for utilisation) and categories
+Okabe and Ito's palette; shares are in %, counts in the planner's unit; map labels are pushed apart so that
+none overlaps, and legends name only the colours drawn.
 
 Every function returns a matplotlib Figure built without pyplot (no GUI backend, no plt.show, nothing
 kept open by pyplot); `results.plot.map()` and friends call them for one Results. Given `ax=` (a matplotlib
@@ -12,8 +17,11 @@ Results as PNG into a folder. Times are hours in the model and days on the plots
 from __future__ import annotations
 
 import json
+import logging
 import math
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -21,16 +29,19 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize, to_rgba
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Polygon
+from matplotlib.patches import FancyArrowPatch, Patch, Polygon
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import Bbox
 
-from . import output
+from . import causes, output
 
 if TYPE_CHECKING:
     from .results import Results
@@ -39,26 +50,41 @@ BASEMAP = Path(__file__).resolve().parent / "data" / "basemap" / "belgium_basema
 EXTENT = (2.45, 6.45, 49.45, 51.55)  # lon min, lon max, lat min, lat max
 ASPECT = 1.0 / math.cos(math.radians(50.5))  # degrees of latitude are longer than degrees of longitude here
 
-MODE_COLORS = {"rail": "#1f77b4", "road": "#ff7f0e", "het": "#8c564b", "water": "#17becf", "barge": "#17becf",
-               "air": "#9467bd", "bus": "#7f7f7f"}
+# Okabe & Ito's palette (2008), told apart with every common colour-vision deficiency: categories use it
+OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+             "purple": "#CC79A7", "sky": "#56B4E9", "yellow": "#F0E442", "black": "#000000"}
+CATEGORY_COLORS = tuple(OKABE_ITO.values())  # one per brigade or variant, in this order
+MODE_COLORS = {"rail": OKABE_ITO["blue"], "road": OKABE_ITO["orange"], "het": OKABE_ITO["purple"],
+               "water": OKABE_ITO["sky"], "barge": OKABE_ITO["sky"], "air": OKABE_ITO["green"], "bus": "#8c8c8c"}
 MODE_STYLE: dict[str, Any] = {"road": "-", "rail": (0, (5, 2)), "water": (0, (1, 1.5))}  # line style per mode
 MODE_OFFSET = {"road": 0.0, "rail": 0.014, "water": -0.014}  # degrees, so parallel road and rail stay apart
-NODE_STYLE = {  # kind: (marker, colour, size, label)
-    "seaport": ("s", "#08306b", 60, "sea port"),
-    "airfield": ("^", "#6a3d9a", 60, "airfield"),
-    "railhead": ("D", "#1f77b4", 40, "railhead"),
-    "yard": ("D", "#6baed6", 30, "rail yard"),
-    "staging": ("o", "#2ca02c", 80, "staging area"),
-    "csc": ("P", "#8c564b", 60, "convoy support centre"),
-    "exit": ("*", "#d62728", 140, "exit (border)"),
+NODE_STYLE = {  # kind: (marker, colour, size, label); told apart by shape first, colour second
+    "seaport": ("s", "#1b3a6b", 60, "sea port"),
+    "airfield": ("^", "#7b3294", 64, "airfield"),
+    "railhead": ("D", OKABE_ITO["blue"], 40, "railhead"),
+    "yard": ("D", OKABE_ITO["sky"], 32, "rail yard"),
+    "staging": ("o", OKABE_ITO["green"], 80, "staging area"),
+    "csc": ("P", "#8c564b", 64, "convoy support centre"),
+    "exit": ("*", OKABE_ITO["vermillion"], 150, "exit (border)"),
     "junction": ("o", "#969696", 10, "junction"),
-    "waterway": ("o", "#17becf", 10, "waterway node"),
+    "waterway": ("o", OKABE_ITO["sky"], 10, "waterway node"),
 }
 LOAD_CMAP = ListedColormap(colormaps["plasma_r"](np.linspace(0.22, 1.0, 256)), name="load")  # no pale yellow
-LABEL_KINDS = ("seaport", "airfield", "staging", "railhead", "csc", "exit")
+# utilisation: viridis (perceptually even, colour-blind safe), dark for busy, without its palest yellow
+UTIL_CMAP = ListedColormap(colormaps["viridis_r"](np.linspace(0.12, 1.0, 256)), name="utilisation")
+LABEL_KINDS = ("seaport", "airfield", "railhead", "yard", "staging", "csc", "exit")  # labelled if used, else pale
 
 PHASES = ("reception", "staging", "onward movement", "waiting")
-PHASE_COLORS = {"reception": "#4575b4", "staging": "#1a9850", "onward movement": "#fdae61", "waiting": "#d73027"}
+PHASE_COLORS = {"reception": OKABE_ITO["sky"], "staging": OKABE_ITO["green"], "onward movement": OKABE_ITO["blue"],
+                "waiting": OKABE_ITO["vermillion"]}
+CAUSE_COLORS = {  # waiting, by cause (sim.causes): warm and dark colours, apart from the work phases' blues and green
+    "wagons": OKABE_ITO["vermillion"], "march slots and road windows": OKABE_ITO["orange"],
+    "train paths": OKABE_ITO["purple"], "locomotives and crews": "#882255", "loading ramps": "#999933",
+    "staging space and beds": "#332288", "convoy support centre space": "#8c564b", "berths and discharge": "#000000",
+    "aircraft parking and air terminals": "#44AA99", "buses": "#DDCC77", "heavy equipment transporters": "#997700",
+    "barges and locks": "#88CCEE", "helicopter reassembly": "#AA4499", "disruptions": "#661100",
+    causes.OTHER: "#b4b4b4",
+}
 STAGE_PHASE = {
     "discharge": "reception", "terminal": "reception",
     "staging_gate": "staging", "staging": "staging", "beds": "staging",
@@ -269,50 +295,101 @@ def _renderer(fig: Figure | SubFigure) -> Any:
     return get() if get is not None else getattr(fig, private)()
 
 
-def _place_labels(fig: Figure | SubFigure, ax: Axes, items: list[tuple[float, float, str]], fontsize: float = 7.5) -> None:
-    """Label points, trying a few offsets each so that labels do not overlap each other."""
-    renderer = _renderer(fig)
-    taken: list = []
-    offsets = [(6, 4, "left", "bottom"), (6, -4, "left", "top"), (-6, 4, "right", "bottom"), (-6, -4, "right", "top"),
-               (0, 9, "center", "bottom"), (0, -9, "center", "top"), (10, 0, "left", "center"), (-10, 0, "right", "center"),
-               (8, 14, "left", "bottom"), (8, -14, "left", "top"), (-8, 14, "right", "bottom"), (-8, -14, "right", "top")]
-    axbox = ax.get_window_extent(renderer)
-    for x, y, text in items:
-        best = None
-        for dx, dy, ha, va in offsets:
-            t = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=fontsize,
-                            zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
-            box = t.get_window_extent(renderer).padded(6)
-            inside = axbox.x0 <= box.x0 and box.x1 <= axbox.x1 and axbox.y0 <= box.y0 and box.y1 <= axbox.y1
-            clash = sum(box.overlaps(b) for b in taken) + (0 if inside else 10)
-            if best is None or clash < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (clash, t, box)
-            else:
-                t.remove()
-            if clash == 0:
+def _place_labels(ax: Axes, items: list[tuple[float, float, str]], markers: np.ndarray | None = None,
+                  avoid: Sequence[Any] = (), fontsize: float = 7.5) -> list[Text]:
+    """Label points (x, y, text in data coordinates) so that no two labels overlap, nor cover the markers
+    given (an n x 3 array: x, y and the marker's width in points) or the artists to avoid (a legend):
+    adjustText pushes them apart, and a thin leader line joins a label moved off its point. Its iterations
+    are counted, not timed, so that the same figure comes out every time; the figure must be laid out
+    (drawn) before."""
+    from adjustText import adjust_text
+
+    if not items:
+        return []
+    bbox = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}
+    texts = [ax.text(x, y, s, fontsize=fontsize, zorder=6, ha="left", va="bottom", bbox=bbox) for x, y, s in items]
+    pts = np.asarray([(x, y) for x, y, _ in items], dtype=float)
+    to_data = ax.transData.inverted()
+    renderer = _renderer(ax.figure)
+    boxes = [a.get_window_extent(renderer).transformed(to_data) for a in avoid]
+    if markers is not None and len(markers):
+        centre = ax.transData.transform(np.asarray(markers, dtype=float)[:, :2])
+        half = np.asarray(markers, dtype=float)[:, 2:3] / 2.0 * ax.figure.dpi / 72.0 + 1.0  # pixels
+        boxes += [Bbox(np.vstack([c - r, c + r])).transformed(to_data) for c, r in zip(centre, half)]
+    with _subfigure_draws_quietly():
+        _, arrows = adjust_text(texts, x=pts[:, 0], y=pts[:, 1], objects=boxes or None, ax=ax,
+                                iter_lim=LABEL_ITERATIONS, time_lim=None, expand=(1.15, 1.4), force_text=(0.3, 0.5),
+                                force_static=(0.2, 0.4),
+                                arrowprops={"arrowstyle": "-", "color": "#444444", "lw": 0.6, "shrinkA": 0, "shrinkB": 3})
+    leaders = {id(a.patchA): a for a in arrows if isinstance(a, FancyArrowPatch)}
+    _separate(texts, {id(t): (leaders[id(t)], (x, y)) for t, (x, y, _) in zip(texts, items) if id(t) in leaders}, renderer)
+    return texts
+
+
+LABEL_ITERATIONS = 400  # adjustText steps at most (it stops sooner once no label overlaps)
+
+
+@contextmanager
+def _subfigure_draws_quietly() -> Iterator[None]:
+    """adjustText lays out the figure by `draw_without_rendering`, which a subfigure lacks; it then draws the
+    whole canvas instead (which is right) after logging, through the deprecated `Logger.warn`, a note about an
+    old matplotlib that does not apply. Keep that note and its deprecation warning out of the user's way."""
+    log = logging.getLogger("adjustText")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The 'warn' method is deprecated", category=DeprecationWarning)
+            yield
+    finally:
+        log.setLevel(level)
+
+
+def _separate(texts: list[Text], arrows: dict[int, tuple[FancyArrowPatch, tuple[float, float]]], renderer: Any,
+              pad: float = 1.0) -> None:
+    """A safety net after adjustText: where two labels still overlap, move the later one up or down, 3 points
+    further each try (3 up, 3 down, 6 up...), to the first place where it overlaps no label before it; its
+    leader line (`arrows`: by id of the label, its line and the point it labels) then starts at its new place."""
+    placed: list[Any] = []
+    for t in texts:
+        home = t.get_transform().transform(t.get_position())
+        box = t.get_window_extent(renderer).padded(pad)
+        moved = False
+        for step in range(1, 61):
+            if not any(box.overlaps(b) for b in placed):
                 break
-        if best is not None:
-            taken.append(best[2])
+            dy = (step + 1) // 2 * 3.0 * (1 if step % 2 else -1) * t.figure.dpi / 72.0
+            x, y = t.get_transform().inverted().transform(home + np.array([0.0, dy]))
+            t.set_position((float(x), float(y)))
+            box, moved = t.get_window_extent(renderer).padded(pad), True
+        if moved and id(t) in arrows:
+            arrow, target = arrows[id(t)]
+            arrow.set_positions(t.get_position(), target)
+        placed.append(box)
 
 
 # ---- map -------------------------------------------------------------------------------------------------
 def used_nodes(results: Results) -> set[str]:
-    """Nodes the run used: every node of a movement record (both ends of a bus move) and the entries."""
+    """Nodes the run used: every node of a movement record (both ends of a bus move), the entries, and the
+    node of every facility that served a request (a convoy support centre that serials stopped at)."""
     out: set[str] = set()
     for n in results.moves["node"].dropna().unique():
         out.update(str(n).split("->"))
     out.update(results.pieces.loc[results.pieces["entered_h"].notna(), "entry"].dropna())
+    r = results.resources
+    if "node" in r and len(results.usage):
+        served = r[r["name"].isin(results.usage["resource"].unique()) & ~r["kind"].isin(("paths", "headway"))]
+        out.update(str(n) for n in served["node"] if n)
     return out
 
 
 def plot_map(results: Results, by: str = "load", t: float | None = None, window_h: float = 0.0,
              labels: Sequence[str] | None = None, title: str | None = None, ax: Axes | None = None) -> Figure:
     """Map of Belgium with nodes by kind and links coloured and sized by load (pieces carried; `by="load"`) or
-    by utilisation of their train paths / convoy headways (`by="utilization"`), over the run or at time t (h)
-    (see `link_loads` for `window_h`). `labels`: node ids to label (default: the ports, airfields, staging
-    areas, railheads, convoy support centres and exits the run used)."""
+    by utilisation of their train paths / march slots in % (`by="utilization"`), over the run or at time t (h)
+    (see `link_loads` for `window_h`). `labels`: node ids to label (default: every port, airfield, railhead,
+    rail yard, staging area, convoy support centre and exit the run used), placed so that no two overlap.
+    Those it did not use are drawn pale. Colour scales are colour-blind safe."""
     if by not in ("load", "utilization"):
         raise ValueError("by must be 'load' or 'utilization'")
     net = results.network
@@ -322,11 +399,44 @@ def plot_map(results: Results, by: str = "load", t: float | None = None, window_
     draw_basemap(ax)
     loads = link_loads(results, t, window_h)
     nodes = net.nodes
-    col = "pieces" if by == "load" else "utilization"
-    vals = loads[col].astype(float)
-    vmax = 1.0 if by == "utilization" else max(float(vals.max(skipna=True) or 0.0), 1.0)
-    norm = Normalize(0.0, vmax)
-    cmap = LOAD_CMAP if by == "load" else colormaps["RdYlGn_r"]
+    if by == "load":
+        col, cmap = "pieces", LOAD_CMAP
+        vals = loads["pieces"].astype(float)
+        norm = Normalize(0.0, max(float(vals.max(skipna=True) or 0.0), 1.0))
+    else:
+        col, cmap, norm = "percent", UTIL_CMAP, Normalize(0.0, 100.0)
+        loads["percent"] = loads["utilization"].astype(float) * 100.0
+    _draw_links(ax, results, loads, col, cmap, norm)
+    used = used_nodes(results)
+    markers = _draw_nodes(ax, nodes, used)
+    if labels is None:
+        labels = [n for n, r in nodes.iterrows() if r["kind"] in LABEL_KINDS and n in used]
+    items = [(float(nodes.loc[n, "lon"]), float(nodes.loc[n, "lat"]), _short(str(nodes.loc[n, "name"]), 30)) for n in labels
+             if n in nodes.index]
+    pale = bool((nodes["kind"].isin(LABEL_KINDS) & ~nodes.index.isin(list(used))).any())
+    legend = ax.legend(handles=_map_handles(nodes, loads, by, bool(_closed(results)[0]), pale), loc="lower left",
+                       fontsize=7.5, framealpha=0.9, title="nodes and links", title_fontsize=8)
+    if by == "load":
+        label = "pieces carried over the run (pieces)" if t is None else "pieces on the link (pieces)"
+    else:
+        label = "train paths / march slots in use, busier direction (%)"
+    cbar = fig.colorbar(cmap_mappable(cmap, norm), ax=ax, shrink=0.65, pad=0.01, label=label)
+    if by != "load":
+        cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos=None: f"{x:.0f} %"))
+    when = "over the run" if t is None else f"at t = {t:,.0f} h (day {t / 24:.1f})" if window_h <= 0 else \
+        f"from {t - window_h / 2:,.0f} to {t + window_h / 2:,.0f} h"
+    what = "pieces carried per link" if by == "load" else "utilisation of train paths and march slots"
+    ax.set_title(title or f"{results.scenario}: {what} {when}", fontsize=11)
+    fig.canvas.draw()  # layout first, so that label placement sees the final axes
+    _place_labels(ax, items, markers, avoid=[legend])
+    return _root(fig)
+
+
+def _draw_links(ax: Axes, results: Results, loads: pd.DataFrame, col: str, cmap: Any, norm: Normalize) -> None:
+    """Each link as a line from end to end (rail and water beside road), coloured and widened by `col`;
+    grey and thin where nothing was carried, dotted black with a cross where out of service."""
+    net = results.network
+    nodes = net.nodes
     closed = _closed(results)[0]
     for _, r in loads.sort_values(col, na_position="first").iterrows():
         if r["from"] not in nodes.index or r["to"] not in nodes.index:
@@ -351,35 +461,44 @@ def plot_map(results: Results, by: str = "load", t: float | None = None, window_
         else:
             ax.plot(x, y, color=cmap(norm(v)), linewidth=1.6 + 5.0 * norm(v), linestyle=style, zorder=2,
                     solid_capstyle="round")
-    used = used_nodes(results)
+
+
+def _draw_nodes(ax: Axes, nodes: pd.DataFrame, used: set[str]) -> np.ndarray:
+    """Nodes by kind (ports, railheads, exits... the run did not use pale); returns the nodes drawn larger
+    than a junction (lon, lat and the marker's width in points), for labels to keep clear of."""
+    drawn = []
     for kind, (marker, color, size, _) in NODE_STYLE.items():
         sel = nodes[nodes["kind"] == kind]
-        if len(sel):
-            ax.scatter(sel["lon"].astype(float), sel["lat"].astype(float), marker=marker, s=size, c=color,
-                       edgecolors="white", linewidths=0.6, zorder=5)
-    if labels is None:
-        labels = [n for n, r in nodes.iterrows() if r["kind"] in LABEL_KINDS and n in used]
-    items = [(float(nodes.loc[n, "lon"]), float(nodes.loc[n, "lat"]), _short(str(nodes.loc[n, "name"]))) for n in labels
-             if n in nodes.index]
+        if not len(sel):
+            continue
+        on = sel.index.isin(list(used)) if kind in LABEL_KINDS else np.ones(len(sel), dtype=bool)
+        for mask, alpha in ((on, 1.0), (~on, 0.3)):
+            part = sel[mask]
+            if len(part):
+                ax.scatter(part["lon"].astype(float), part["lat"].astype(float), marker=marker, s=size, c=color,
+                           alpha=alpha, edgecolors="#222222", linewidths=0.5, zorder=5)
+        if size > 10:
+            xy = sel[["lon", "lat"]].to_numpy(dtype=float)
+            drawn.append(np.column_stack([xy, np.full(len(xy), math.sqrt(size))]))
+    return np.vstack(drawn) if drawn else np.empty((0, 3))
+
+
+def _map_handles(nodes: pd.DataFrame, loads: pd.DataFrame, by: str, closed: bool, pale: bool) -> list[Line2D]:
+    """The map's legend: the kinds of node drawn, pale nodes (when some are), the modes of link, unused
+    links, and out of service (when some are)."""
+    kinds = set(nodes["kind"])
     handles = [Line2D([], [], marker=m, color=c, linestyle="none", markersize=math.sqrt(s) * 0.9, label=lab)
-               for k, (m, c, s, lab) in NODE_STYLE.items() if k in set(nodes["kind"]) and k not in ("waterway",)]
+               for k, (m, c, s, lab) in NODE_STYLE.items() if k in kinds and k != "waterway"]
+    if pale:
+        handles.append(Line2D([], [], marker="s", color="#1b3a6b", alpha=0.3, linestyle="none", markersize=7,
+                              label="pale: not used in this run"))
     handles += [Line2D([], [], color="#555555", linestyle=MODE_STYLE[m], linewidth=1.6, label=f"{m} link")
                 for m in MODE_STYLE if m in set(loads["mode"])]
-    handles.append(Line2D([], [], color="#a0a0a0", linewidth=0.9, label="no pieces carried" if by == "load" else "no train paths or headways used"))
+    handles.append(Line2D([], [], color="#a0a0a0", linewidth=0.9,
+                          label="no pieces carried" if by == "load" else "no train paths or march slots used"))
     if closed:
         handles.append(Line2D([], [], color="black", linestyle=(0, (1, 1)), marker="x", mew=2, label="out of service"))
-    ax.legend(handles=handles, loc="lower left", fontsize=7.5, framealpha=0.9, title="nodes and links",
-              title_fontsize=8)
-    sm = cmap_mappable(cmap, norm)
-    label = "pieces carried over the run" if by == "load" and t is None else \
-        "pieces on the link" if by == "load" else "utilisation of train paths / convoy headways"
-    fig.colorbar(sm, ax=ax, shrink=0.65, pad=0.01, label=label + (" (pieces)" if by == "load" else " (0-1)"))
-    when = "over the run" if t is None else f"at t = {t:,.0f} h (day {t / 24:.1f})" if window_h <= 0 else \
-        f"from {t - window_h / 2:,.0f} to {t + window_h / 2:,.0f} h"
-    ax.set_title(title or f"{results.scenario}: network {'load' if by == 'load' else 'utilisation'} {when}", fontsize=11)
-    fig.canvas.draw()  # layout first, so that label placement sees the final axes
-    _place_labels(fig, ax, items)
-    return _root(fig)
+    return handles
 
 
 def cmap_mappable(cmap, norm) -> ScalarMappable:
@@ -405,17 +524,34 @@ def _utilisation_bins(results: Results, names: list[str], bin_h: float) -> tuple
     return edges, pd.DataFrame(out)
 
 
+QUEUE_COLOR, USE_COLOR = OKABE_ITO["vermillion"], OKABE_ITO["blue"]
+HEADROOM = 1.35  # the top of a congestion panel over its highest value: room for the legend in one row
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 train', '13 trains', '2 ship calls': a count with its plural noun (singular for one)."""
+    return f"{n:,} {noun[:-1] if n == 1 and noun.endswith('s') else noun}"
+
+
+def _waiting_label(waiters: str) -> str:
+    """The y label of a queue, in what waits there: "trains waiting", "serials waiting", "pieces waiting"."""
+    return f"{waiters if waiters and waiters != 'waits' else 'requests'} waiting"
+
+
 def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | None = None,
                     bin_h: float = 12.0, ax: Axes | Sequence[Axes] | None = None) -> Figure:
-    """Per resource, busiest first (the bottleneck ranking: waiting caused, then utilisation), top N: the
-    queue length over time (requests waiting, red) and the utilisation (share of capacity in use, mean per
-    `bin_h` hours, blue, right axis). One panel per resource, sharing the time axis. `ax`: one Axes (a panel
-    for the busiest resource) or several (one panel each, busiest first) to draw into instead."""
+    """Per resource, busiest first (the bottleneck ranking: waiting caused, then utilisation), top N: what
+    waited for it over time, counted in what queues there (trains for wagons, locomotives and train paths,
+    serials for march slots, pieces at a port's marshalling area or a staging area, ship calls at berths,
+    bus loads for beds), and the share of its capacity in use (%, mean per `bin_h` hours, right axis). One
+    panel per resource, titled in a planner's words with the resource's id beside them, sharing the time
+    axis. `ax`: one Axes (a panel for the busiest resource) or several (one panel each, busiest first) to
+    draw into instead."""
     stats = results.resource_stats()
     names = stats.loc[stats["uses"] > 0, "resource"].head(top).tolist() if resources is None else list(resources)
     if ax is None:
         rows = max(len(names), 1)
-        fig: Figure | SubFigure = _figure(11, 1.0 + 1.45 * rows)
+        fig: Figure | SubFigure = _figure(11, 1.0 + 1.75 * rows)
         axes = list(fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0])
     else:
         axes = [ax] if isinstance(ax, Axes) else list(ax)
@@ -428,33 +564,33 @@ def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | N
         axu = panel.twinx()
         if i < len(names):
             name = names[i]
+            st = by_name.loc[name] if name in by_name.index else None
+            waiters = "" if st is None else str(st["waiters"])
             s = q[q["resource"] == name]
             tq = np.concatenate([[0.0], s["t"].to_numpy(dtype=float), [end]]) / 24.0
             vq = np.concatenate([[0.0], s["queue"].to_numpy(dtype=float), [s["queue"].iloc[-1] if len(s) else 0.0]])
-            ut = np.append(util[name].to_numpy(), util[name].to_numpy()[-1])
-            axu.fill_between(edges / 24.0, ut, step="post", color="#4a90d9", alpha=0.28, linewidth=0)
-            hu, = axu.step(edges / 24.0, ut, where="post", color="#1f5fa8", linewidth=1.0)
-            hq, = panel.step(tq, vq, where="post", color="#c0392b", linewidth=1.1)
-            st = by_name.loc[name] if name in by_name.index else None
-            extra = "" if st is None else (f"  (mean use {st['utilization']:.0%}, longest queue {int(st['max_queue'])}, "
-                                           f"waiting caused {st['wait_h']:,.0f} piece-h)")
-            said = "" if st is None or st["words"] == name else f" · {st['words']}"  # the planner's words beside the id
-            title = f"{i + 1}. {name}{said}{extra}"
-            panel.set_title(title, fontsize=min(9.0, 9.0 * 125 / len(title)), loc="left")  # a long name still fits
-            panel.set_ylim(0, max(1.0, float(vq.max())) * 1.15)
+            ut = np.append(util[name].to_numpy(), util[name].to_numpy()[-1]) * 100.0
+            axu.fill_between(edges / 24.0, ut, step="post", color=USE_COLOR, alpha=0.22, linewidth=0)
+            hu, = axu.step(edges / 24.0, ut, where="post", color=USE_COLOR, linewidth=1.0)
+            hq, = panel.step(tq, vq, where="post", color=QUEUE_COLOR, linewidth=1.3)
+            panel.set_zorder(axu.get_zorder() + 1)  # the queue line over the utilisation shading
+            panel.patch.set_visible(False)
+            panel.set_title(_congestion_title(i, name, st), fontsize=8.5, loc="left")
+            panel.set_ylim(0, max(1.0, float(vq.max())) * HEADROOM)
+            panel.set_ylabel(_waiting_label(waiters), fontsize=8, color=QUEUE_COLOR)
             if i == 0:
-                panel.legend([hq, hu], ["queue length (requests waiting)", f"utilisation ({bin_h:g} h mean)"],
-                          fontsize=8, loc="upper right", framealpha=0.9)
+                panel.legend([hq, hu], ["waiting (left axis, count)", f"capacity in use ({bin_h:g} h mean, right axis, %)"],
+                             fontsize=8, loc="upper right", framealpha=0.9, ncols=2)
         else:
             panel.text(0.5, 0.5, "no resource was used", transform=panel.transAxes, ha="center")
-            panel.plot([], [], color="#c0392b", label="queue length (requests waiting)")
+            panel.plot([], [], color=QUEUE_COLOR, label="waiting (count)")
             panel.legend(fontsize=8, loc="upper right")
             panel.set_title("(no resource)", fontsize=9, loc="left")
-        panel.set_ylabel("queue (requests)", fontsize=8)
-        axu.set_ylabel("utilisation (%)", fontsize=8)
-        axu.set_ylim(0, 1.15)
-        axu.set_yticks([0, 0.5, 1.0])
-        axu.yaxis.set_major_formatter(_percent())
+            panel.set_ylabel(_waiting_label(""), fontsize=8)
+        axu.set_ylabel("in use (% of capacity)", fontsize=8, color=USE_COLOR)
+        axu.set_ylim(0, 100 * HEADROOM)
+        axu.set_yticks([0, 50, 100])
+        axu.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos=None: f"{x:.0f} %"))
         panel.tick_params(labelsize=8)
         axu.tick_params(labelsize=8)
         locator: Any = panel.yaxis.get_major_locator()  # an AutoLocator, which takes integer=
@@ -463,8 +599,21 @@ def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | N
         a.set_xlim(0, end / 24.0)
     axes[-1].set_xlabel("time since start (days)")
     if ax is None:  # a figure of its own: its title names the scenario (drawn into given axes, each panel has one)
-        fig.suptitle(f"{results.scenario}: congestion at the {len(names)} busiest resources (busiest first)", fontsize=12)
+        fig.suptitle(f"{results.scenario}: what waited at the {len(names)} busiest resources (busiest first)", fontsize=12)
     return _root(fig)
+
+
+def _congestion_title(i: int, name: str, st: pd.Series | None) -> str:
+    """A panel's title: rank, the resource in a planner's words with its id in brackets, and on a second line
+    its mean use, longest queue (in what waits there) and the waiting it caused to pieces."""
+    if st is None:
+        return f"{i + 1}. {name}"
+    words = str(st["words"])
+    head = f"{i + 1}. {words}" + ("" if words == name else f"  [{name}]")
+    waiters = str(st["waiters"]) if st["waiters"] != "waits" else "requests"
+    facts = (f"mean use {st['utilization']:.0%}, longest queue {_count(int(st['max_queue']), waiters)}, "
+             f"{_count(int(st['waits']), waiters)} waited, waiting caused {st['wait_h']:,.0f} piece-h")
+    return f"{head}\n{facts}"
 
 
 # ---- throughput ------------------------------------------------------------------------------------------
@@ -534,11 +683,11 @@ def plot_closure(results: Runs | Mapping[str, Runs], band: str = "auto", ax: Axe
     own colour, named in the legend (with the brigade, by line style, when there are several). Into `ax`
     when given."""
     fig, ax = _canvas(ax, 10, 5.2)
-    colors = colormaps["tab10"]
+    n_colors = len(CATEGORY_COLORS)
     if not isinstance(results, Mapping):
         runs = _as_list(results)
         for i, (force, wide) in enumerate(_closure_wide(runs)):
-            _closure_line(ax, wide, _band_kind(band, len(runs)), force, colors(i % 10), "-")
+            _closure_line(ax, wide, _band_kind(band, len(runs)), force, CATEGORY_COLORS[i % n_colors], "-")
         n = len(runs)
         rep = f" ({n} replications)" if n > 1 else ""
         title, legend = f"{runs[0].scenario}: closure by brigade{rep}", "brigade"
@@ -550,7 +699,7 @@ def plot_closure(results: Runs | Mapping[str, Runs], band: str = "auto", ax: Axe
             for force, wide in _closure_wide(runs):
                 label = name if len(forces) == 1 else f"{name}: {force}"
                 style = FORCE_STYLES[forces.index(str(force)) % len(FORCE_STYLES)]
-                _closure_line(ax, wide, _band_kind(band, len(runs)), label, colors(i % 10), style)
+                _closure_line(ax, wide, _band_kind(band, len(runs)), label, CATEGORY_COLORS[i % n_colors], style)
         title = "Closure by brigade: " + " against ".join(variants)
         legend = "variant" if len(forces) == 1 else "variant: brigade"
     for share in (0.5, 0.9):
@@ -613,96 +762,184 @@ def phase_intervals(results: Results) -> pd.DataFrame:
 
 
 def sync_matrix(results: Results, bin_h: float = 6.0) -> tuple[np.ndarray, pd.DataFrame]:
-    """Piece-hours per unit, time bin and phase; returns the bin edges and a long table with the dominant phase."""
+    """Piece-hours per unit, time bin, phase and, for waiting, its cause (sim.causes; "" for the other
+    phases); returns the bin edges and the long table. A piece's waiting is split among what it waited for
+    in proportion to the hours the blame table booked to each cause (the rest: `causes.OTHER`)."""
     iv = phase_intervals(results)
     end = max(results.end_h, bin_h)
     edges = np.arange(0.0, end + bin_h, bin_h)
+    cols = ["force", "unit", "bin", "phase", "cause", "hours"]
     if iv.empty:
-        return edges, pd.DataFrame(columns=["force", "unit", "bin", "phase", "hours"])
+        return edges, pd.DataFrame(columns=cols)
+    waiting = iv["phase"] == "waiting"
+    per_piece = (iv.loc[waiting, "t1"] - iv.loc[waiting, "t0"]).groupby(iv.loc[waiting, "id"]).sum()
+    shares = causes.piece_causes(results, per_piece).rename(columns={"pid": "id"})
+    iv = pd.concat([iv[~waiting].assign(cause="", share=1.0), iv[waiting].merge(shares, on="id", how="inner")],
+                   ignore_index=True)
     a = iv["t0"].to_numpy(dtype=float)[:, None]
     b = iv["t1"].to_numpy(dtype=float)[:, None]
     ov = (np.minimum(b, edges[None, 1:]) - np.maximum(a, edges[None, :-1])).clip(min=0.0)
-    frame = pd.DataFrame(ov)
-    frame[["force", "unit", "phase"]] = iv[["force", "unit", "phase"]].to_numpy()
-    long = frame.groupby(["force", "unit", "phase"]).sum().stack().rename("hours").reset_index()
-    long = long.rename(columns={"level_3": "bin"})
+    frame = pd.DataFrame(ov * iv["share"].to_numpy(dtype=float)[:, None])
+    keys = ["force", "unit", "phase", "cause"]
+    frame[keys] = iv[keys].to_numpy()
+    long = frame.groupby(keys).sum().stack().rename("hours").reset_index()
+    long = long.rename(columns={f"level_{len(keys)}": "bin"})
     long = long[long["hours"] > 0]
-    return edges, long
+    return edges, long[cols].reset_index(drop=True)
+
+
+def gantt_cells(results: Results, bin_h: float = 6.0) -> tuple[np.ndarray, list[tuple[str, str]], pd.DataFrame]:
+    """The synchronisation matrix's cells: per unit (force, unit; sorted) and time bin, the piece-hours in it
+    (`hours`), the share of the unit's pieces in the system then (`share`, 0-1) and what it shows
+    (`category`): the phase in which the unit's pieces spent most of the bin or, where that is waiting, what
+    they waited for most ("waiting: wagons"). Returns the bin edges, the units and the cells."""
+    edges, long = sync_matrix(results, bin_h)
+    units = [(str(f), str(u)) for f, u in results.pieces[["force", "unit"]].drop_duplicates()
+             .sort_values(["force", "unit"]).itertuples(index=False)]
+    cols = ["force", "unit", "bin", "hours", "share", "category"]
+    if long.empty:
+        return edges, units, pd.DataFrame(columns=cols)
+    key = ["force", "unit", "bin"]
+    by_phase = long.groupby([*key, "phase"], as_index=False)["hours"].sum()
+    dom = by_phase.sort_values("hours", ascending=False, kind="stable").drop_duplicates(key)
+    waits = long[long["phase"] == "waiting"].groupby([*key, "cause"], as_index=False)["hours"].sum()
+    top_cause = waits.sort_values("hours", ascending=False, kind="stable").drop_duplicates(key)
+    cells = long.groupby(key, as_index=False)["hours"].sum()
+    cells = cells.merge(dom[[*key, "phase"]], on=key).merge(top_cause[[*key, "cause"]], on=key, how="left")
+    cells["category"] = np.where(cells["phase"] == "waiting", "waiting: " + cells["cause"].fillna(causes.OTHER),
+                                 cells["phase"])
+    size = results.pieces.groupby(["force", "unit"]).size()
+    n = np.array([max(int(size.get((f, u), 1)), 1) for f, u in zip(cells["force"], cells["unit"])], dtype=float)
+    cells["share"] = (cells["hours"].to_numpy(dtype=float) / (bin_h * n)).clip(max=1.0)
+    return edges, units, cells[cols]
+
+
+def _category_color(category: str) -> str:
+    """The colour of a Gantt cell's category: a phase's, or for "waiting: <cause>" the cause's."""
+    if category.startswith("waiting: "):
+        return CAUSE_COLORS.get(category.removeprefix("waiting: "), PHASE_COLORS["waiting"])
+    return PHASE_COLORS[category]
+
+
+def _category_label(category: str) -> str:
+    """A legend entry in a planner's words: "waiting for wagons", "onward movement"."""
+    cause = category.removeprefix("waiting: ")
+    if cause == category:
+        return category
+    return f"waiting: {cause}" if cause == causes.OTHER else f"waiting for {cause}"
+
+
+GANTT_ORDER = (*PHASES[:-1], *(f"waiting: {c}" for c in causes.CAUSES))  # legend order: work, then waiting
+
+
+GANTT_SUBROWS = 8  # image rows per unit: the top one white (between units), the others filled by the bar
 
 
 def plot_gantt(results: Results, bin_h: float = 6.0, ax: Axes | None = None) -> Figure:
     """Synchronisation matrix: one row per unit, time in bins of `bin_h` hours, each cell coloured by the RSOM
-    phase in which the unit's pieces spent most of that time (reception, staging, onward movement, waiting);
-    paler cells: fewer of the unit's pieces were in the system then. Into `ax` when given."""
-    edges, long = sync_matrix(results, bin_h)
-    units = [tuple(u) for u in results.pieces[["force", "unit"]].drop_duplicates()
-             .sort_values(["force", "unit"]).itertuples(index=False)]
-    size = results.pieces.groupby(["force", "unit"]).size()
-    nb = len(edges) - 1
-    img = np.ones((max(len(units), 1), nb, 4))
-    if len(long):
-        dom = long.sort_values("hours", ascending=False, kind="stable").drop_duplicates(["force", "unit", "bin"])
-        total = long.groupby(["force", "unit", "bin"])["hours"].sum()
-        row_of = {u: i for i, u in enumerate(units)}
-        rgba = {p: np.array(to_rgba(c)) for p, c in PHASE_COLORS.items()}
-        for r in dom.itertuples(index=False):
-            i, bn = row_of.get((r.force, r.unit)), int(r.bin)
-            if i is None or bn >= nb:
-                continue
-            share = min(1.0, total[(r.force, r.unit, r.bin)] / (bin_h * max(int(size.get((r.force, r.unit), 1)), 1)))
-            alpha = 0.3 + 0.7 * math.sqrt(share)
-            img[i, bn, :3] = 1.0 - alpha * (1.0 - rgba[r.phase][:3])  # blended on white
-    fig, ax = _canvas(ax, 11, max(3.2, 0.32 * len(units) + 1.9))
+    phase in which the unit's pieces spent most of that time (reception, staging, onward movement) or, where
+    they mostly waited, by what they waited for most (wagons, locomotives, train paths, march slots, staging
+    space, berths...: sim.causes). A cell's height is the share of the unit's pieces in the system then, so
+    that every colour is drawn at full strength and matches the legend, which names only the colours drawn.
+    Into `ax` when given."""
+    edges, units, cells = gantt_cells(results, bin_h)
+    nb, k = len(edges) - 1, GANTT_SUBROWS
+    img = np.ones((max(len(units), 1) * k, nb, 3))
+    row_of = {u: i for i, u in enumerate(units)}
+    shown: set[str] = set()
+    for r in cells.itertuples(index=False):
+        i, bn = row_of.get((str(r.force), str(r.unit))), int(r.bin)
+        if i is None or bn >= nb:
+            continue
+        fill = max(1, math.ceil(float(r.share) * (k - 1) - 1e-9))  # sub-rows filled from the bottom of the unit's row
+        img[(i + 1) * k - fill:(i + 1) * k, bn, :] = to_rgba(_category_color(str(r.category)))[:3]
+        shown.add(str(r.category))
+    fig, ax = _canvas(ax, 11, max(3.4, 0.34 * len(units) + 2.2))
     end_d = edges[-1] / 24.0
-    ax.imshow(img, aspect="auto", interpolation="nearest", extent=(0.0, end_d, len(units) - 0.5, -0.5))
-    for i in range(len(units) - 1):
-        ax.axhline(i + 0.5, color="white", linewidth=1.5)
-    ax.set_yticks(range(len(units)))
+    rows = max(len(units), 1)  # unit i spans y from i (top, its white sub-row) to i + 1
+    ax.imshow(img, aspect="auto", interpolation="nearest", extent=(0.0, end_d, rows, 0.0))
+    ax.set_ylim(rows, 0.0)
+    ax.set_yticks([i + 0.5 + 0.5 / k for i in range(len(units))])  # the middle of the bar's full height
     ax.set_yticklabels([f"{f} / {u}" for f, u in units], fontsize=8)
     ax.set_xlim(0, max(results.end_h, bin_h) / 24.0)
     ax.set_xlabel("time since start (days)")
     ax.set_ylabel("unit (force / unit)")
     ax.grid(axis="x", color="#bbbbbb", linewidth=0.5, alpha=0.6)
-    ax.legend(handles=[Patch(facecolor=PHASE_COLORS[p], label=p) for p in PHASES], title="RSOM phase of the pieces",
-              fontsize=8, title_fontsize=8, loc="upper right", framealpha=0.9)
-    ax.set_title(f"{results.scenario}: synchronisation matrix (dominant phase per {bin_h:g} h)")
+    order = [c for c in GANTT_ORDER if c in shown] + sorted(shown - set(GANTT_ORDER))
+    handles = [Patch(facecolor=_category_color(c), edgecolor="none", label=_category_label(c)) for c in order]
+    if not handles:
+        handles = [Patch(facecolor="white", edgecolor="#999999", label="no piece moved")]
+    ax.legend(handles=handles, title="what most of the unit's pieces\nwere doing (bar height: share\nof its pieces in the system)",
+              fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              framealpha=0.9, alignment="left")
+    ax.set_title(f"{results.scenario}: synchronisation matrix (what each unit's pieces did most, per {bin_h:g} h)")
     return _root(fig)
 
 
 # ---- investments -----------------------------------------------------------------------------------------
-def plot_investments(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Closure days saved against cost (EUR M) per variant of `sim.compare.compare`, with 95 % intervals;
-    into `ax` when given."""
+def investment_ranking(frame: pd.DataFrame) -> pd.DataFrame:
+    """The variants of `sim.compare.compare` that cost something, best first: most hours saved (mean), then
+    cheapest, then by name; with `lo` and `hi`, the 95 % interval of the hours saved (the mean where unknown)."""
     f = frame[frame["cost_eur"] > 0].copy()
-    fig, ax = _canvas(ax, 9, 5.6)
+    f["lo"] = f["saved_h_ci95_lo"].astype(float).fillna(f["saved_h_mean"].astype(float))
+    f["hi"] = f["saved_h_ci95_hi"].astype(float).fillna(f["saved_h_mean"].astype(float))
+    f = f.sort_values(["saved_h_mean", "cost_eur", "name"], ascending=[False, True, True], kind="stable")
+    return f.reset_index(drop=True)
+
+
+def _one_decimal(x: float) -> str:
+    """A number to one decimal, without a minus sign on a value that rounds to zero."""
+    return f"{round(x, 1) + 0.0:,.1f}"
+
+
+def _money(eur: float) -> str:
+    """'EUR 20.3 M', 'EUR 1.56 bn'."""
+    return f"EUR {eur / 1e9:,.2f} bn" if eur >= 1e9 else f"EUR {eur / 1e6:,.1f} M"
+
+
+def plot_investments(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Investments ranked by closure time saved against the baseline (days, or hours when every saving is
+    under two days), best at the top: one bar per variant of `sim.compare.compare` that costs something (the
+    whole portfolio in its own colour), its 95 % interval as a whisker, its cost beside its name and its
+    saving written at the end of the bar. Into `ax` when given."""
+    f = investment_ranking(frame)
+    n = len(f)
+    fig, ax = _canvas(ax, 10, max(3.4, 0.42 * n + 1.8))
     if f.empty:
         ax.text(0.5, 0.5, "no investment to compare", transform=ax.transAxes, ha="center")
-    x = f["cost_eur"].to_numpy(dtype=float) / 1e6
-    y = f["saved_h_mean"].to_numpy(dtype=float) / 24.0
-    lo = f["saved_h_ci95_lo"].to_numpy(dtype=float) / 24.0
-    hi = f["saved_h_ci95_hi"].to_numpy(dtype=float) / 24.0
-    err = np.vstack([np.where(np.isnan(lo), 0.0, y - lo), np.where(np.isnan(hi), 0.0, hi - y)]).clip(min=0.0)
+    h = f[["saved_h_mean", "lo", "hi"]].to_numpy(dtype=float)
+    days = bool(n) and float(np.nanmax(np.abs(h))) >= 48.0
+    scale, unit, short = (24.0, "days", "d") if days else (1.0, "hours", "h")
+    mean, lo, hi = (h / scale).T if n else (np.zeros(0),) * 3
+    y = np.arange(n)
     port = (f["name"] == "portfolio").to_numpy()
-    ax.errorbar(x[~port], y[~port], yerr=err[:, ~port], fmt="o", color="#1f77b4", ecolor="#6baed6", capsize=4,
-                markersize=7, label="investment alone (mean, 95 % CI)")
+    colors = np.where(port, OKABE_ITO["vermillion"], OKABE_ITO["blue"])
+    ax.barh(y, mean, height=0.62, color=colors, edgecolor="none", zorder=2)
+    wide = hi > lo  # an interval to draw (not with one replication, nor where every replication saved the same)
+    err = np.vstack([mean - np.minimum(lo, mean), np.maximum(hi, mean) - mean])[:, wide]
+    ax.errorbar(mean[wide], y[wide], xerr=err, fmt="none", ecolor="#222222", elinewidth=1.1, capsize=4, zorder=3)
+    ax.axvline(0.0, color="#555555", linewidth=0.9, zorder=1)
+    span = max(float(np.nanmax(np.abs(np.r_[lo, hi, mean, 0.0]))), 0.5)
+    for yi, m, a, b in zip(y, mean, lo, hi):
+        said = [_one_decimal(v) for v in (m, a, b)]
+        interval = "" if said[1] == said[2] else f" (95 %: {said[1]} to {said[2]})"
+        ax.text(max(b, m, 0.0) + 0.02 * span, float(yi), f"{said[0]} {short}{interval}", va="center", ha="left", fontsize=8,
+                zorder=4)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{name}  ({_money(float(c))})" for name, c in zip(f["name"], f["cost_eur"])], fontsize=8)
+    ax.set_ylim(n - 0.5 if n else 0.5, -0.6)  # best at the top
+    ax.set_xlim(min(0.0, float(np.nanmin(np.r_[lo, 0.0]))) - 0.05 * span, span * 1.55)
+    ax.set_xlabel(f"closure time saved against the baseline ({unit}; bar: mean, whisker: 95 % interval)")
+    ax.set_ylabel("investment (cost)")
+    ax.grid(axis="x", color="#e4e4e4", linewidth=0.6, zorder=0)
+    handles: list[Artist] = [Patch(facecolor=OKABE_ITO["blue"], label="investment alone")]
     if port.any():
-        ax.errorbar(x[port], y[port], yerr=err[:, port], fmt="D", color="#d62728", ecolor="#f4a582", capsize=4,
-                    markersize=8, label="whole portfolio (mean, 95 % CI)")
-    ax.axhline(0.0, color="#555555", linewidth=0.8, linestyle="--", label="no saving (baseline)")
-    items = [(xi, yi, n) for xi, yi, n in zip(x, y, f["name"])]
-    ax.set_xlim(0, (x.max() if len(x) else 1.0) * 1.15 + 1)
-    ymin = min(0.0, np.nanmin(lo) if len(lo) and not np.all(np.isnan(lo)) else 0.0, np.nanmin(y) if len(y) else 0.0)
-    ymax = max(np.nanmax(hi) if len(hi) and not np.all(np.isnan(hi)) else 0.0, np.nanmax(y) if len(y) else 0.0, 0.5)
-    pad = 0.12 * (ymax - ymin)
-    ax.set_ylim(ymin - pad, ymax + pad)
-    ax.set_xlabel("cost (EUR M)")
-    ax.set_ylabel("closure days saved against the baseline (days)")
+        handles.append(Patch(facecolor=OKABE_ITO["vermillion"], label="whole portfolio"))
+    handles.append(Line2D([], [], color="#222222", marker="|", markersize=8, linewidth=1.1, label="95 % interval"))
+    ax.legend(handles=handles, fontsize=8, loc="lower right", framealpha=0.9)
     reps = int(frame["replications"].iloc[0]) if "replications" in frame and len(frame) else 0
-    ax.set_title(f"Investments: closure days saved against cost ({reps} replications, common random numbers)")
-    ax.legend(fontsize=8, loc="upper left")
-    ax.grid(color="#eeeeee", linewidth=0.6)
-    fig.canvas.draw()
-    _place_labels(fig, ax, items, fontsize=8)
+    ax.set_title(f"Investments ranked by closure {unit} saved\n({reps} replications each, common random numbers)",
+                 fontsize=11)
     return _root(fig)
 
 

@@ -243,7 +243,8 @@ def _investments(frame: pd.DataFrame) -> str:
         "random numbers; savings paired by replication, 95 % intervals.</p>",
         _table(["variant", "cost (EUR M)", "closure (h)", "95 % CI", "saved (h)", "95 % CI", "days / EUR 100 M",
                 "bound (h)", "top bottleneck"], rows),
-        _figure(fig, "Closure days saved against cost, with 95 % intervals"),
+        _figure(fig, "Investments ranked by closure time saved against the baseline, best first, with 95 % intervals "
+                     "and each one's cost"),
     ])
 
 
@@ -293,13 +294,15 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
     if first.network is not None:
         body.append(_figure(plots.plot_map(first, by="load"), "Pieces carried per link over the run (replication 1)"))
         body.append(_figure(plots.plot_map(first, by="utilization"),
-                            "Utilisation of train paths and convoy headways over the run (replication 1)"))
+                            "Utilisation of train paths and march slots over the run, in % of the busier direction's "
+                            "capacity (replication 1)"))
     body += [
         _bottlenecks(summary, bound),
-        _figure(plots.plot_congestion(first), "Queue length and utilisation of the busiest resources (replication 1)"),
+        _figure(plots.plot_congestion(first), "What waited at the busiest resources over time (trains, serials, pieces "
+                                              "...) and the share of their capacity in use (replication 1)"),
         "<h2>Timeline</h2>",
-        _figure(plots.plot_gantt(first), "Synchronisation matrix: RSOM phase of each unit's pieces over time "
-                                         "(replication 1)"),
+        _figure(plots.plot_gantt(first), "Synchronisation matrix: what each unit's pieces were doing over time, "
+                                         "and what they waited for (replication 1)"),
         _figure(plots.plot_closure(results), "Share of each brigade across its exit over time"
                 + (f" (median and band over {n} replications)" if n > 1 else "")),
         _figure(plots.plot_throughput(results), "Pieces delivered across the exits per day, by mode"),
