@@ -20,6 +20,18 @@ SCHEMA_FILE = DATA_DIR / "schema.csv"
 NUMERIC = ("int", "float")
 
 
+class Cells(frozenset):
+    """(row position, column) pairs of a table, such as the cells its schema's defaults filled. Immutable, so
+    a copy is the same object: pandas deep-copies a DataFrame's `attrs` into every row Series `iterrows` makes,
+    and copying a set of every defaulted cell for each row cost most of the time of loading a network."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Cells:
+        return self
+
+    def __copy__(self) -> Cells:
+        return self
+
+
 @dataclass(frozen=True)
 class Column:
     """One declared attribute of a table."""
@@ -195,5 +207,5 @@ def read_table(path: Path, table: str, problems: list[Problem], label: str | Non
             records.append(rec)
     frame = pd.DataFrame.from_records(records, columns=[c.attribute for c in cols])
     frame = frame if len(frame) else empty
-    frame.attrs["defaulted"] = defaulted
+    frame.attrs["defaulted"] = Cells(defaulted)
     return frame
