@@ -262,6 +262,14 @@ def _as_list(results: Results | Sequence[Results]) -> list[Results]:
     return list(results) if isinstance(results, Sequence) else [results]
 
 
+def _wrapped(title: str, width: int = 80) -> str:
+    """A figure title folded onto lines of at most `width` characters, so that a long scenario name is not
+    cut at the figure's edges."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width)) or title
+
+
 def _short(name: str, limit: int = 24) -> str:
     for sep in (" (", ",", " - "):
         name = name.split(sep, maxsplit=1)[0]
@@ -426,7 +434,7 @@ def plot_map(results: Results, by: str = "load", t: float | None = None, window_
     when = "over the run" if t is None else f"at t = {t:,.0f} h (day {t / 24:.1f})" if window_h <= 0 else \
         f"from {t - window_h / 2:,.0f} to {t + window_h / 2:,.0f} h"
     what = "pieces carried per link" if by == "load" else "utilisation of train paths and march slots"
-    ax.set_title(title or f"{results.scenario}: {what} {when}", fontsize=11)
+    ax.set_title(_wrapped(title or f"{results.scenario}: {what} {when}", 90), fontsize=11)
     fig.canvas.draw()  # layout first, so that label placement sees the final axes
     _place_labels(ax, items, markers, avoid=[legend])
     return _root(fig)
@@ -599,7 +607,8 @@ def plot_congestion(results: Results, top: int = 6, resources: Sequence[str] | N
         a.set_xlim(0, end / 24.0)
     axes[-1].set_xlabel("time since start (days)")
     if ax is None:  # a figure of its own: its title names the scenario (drawn into given axes, each panel has one)
-        fig.suptitle(f"{results.scenario}: what waited at the {len(names)} busiest resources (busiest first)", fontsize=12)
+        fig.suptitle(_wrapped(f"{results.scenario}: what waited at the {len(names)} busiest resources (busiest first)",
+                              100), fontsize=12)
     return _root(fig)
 
 
@@ -650,7 +659,7 @@ def plot_throughput(results: Results | Sequence[Results], ax: Axes | None = None
     ax.set_xlabel("day since start (d)")
     ax.set_ylabel("pieces delivered per day (pieces/d)")
     rep = f", mean of {len(runs)} replications" if len(runs) > 1 else ""
-    ax.set_title(f"{runs[0].scenario}: throughput across the exits by mode{rep}")
+    ax.set_title(_wrapped(f"{runs[0].scenario}: throughput across the exits by mode{rep}", 70))
     ax.legend(title="mode", fontsize=8, title_fontsize=8, loc="upper right")
     ax.set_xlim(-0.6, max(len(tab), 1) - 0.4)
     return _root(fig)
@@ -711,7 +720,7 @@ def plot_closure(results: Runs | Mapping[str, Runs], band: str = "auto", ax: Axe
     ax.yaxis.set_major_formatter(_percent())
     ax.set_xlabel("time since start (days)")
     ax.set_ylabel("pieces across the exit (% of the brigade)")
-    ax.set_title(title)
+    ax.set_title(_wrapped(title, 70))
     ax.legend(title=legend, fontsize=8, title_fontsize=8, loc="lower right")
     return _root(fig)
 
@@ -872,7 +881,8 @@ def plot_gantt(results: Results, bin_h: float = 6.0, ax: Axes | None = None) -> 
     ax.legend(handles=handles, title="what most of the unit's pieces\nwere doing (bar height: share\nof its pieces in the system)",
               fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
               framealpha=0.9, alignment="left")
-    ax.set_title(f"{results.scenario}: synchronisation matrix (what each unit's pieces did most, per {bin_h:g} h)")
+    ax.set_title(_wrapped(f"{results.scenario}: synchronisation matrix (what each unit's pieces did most, per {bin_h:g} h)",
+                          90))
     return _root(fig)
 
 

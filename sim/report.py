@@ -193,6 +193,42 @@ def _key_figures(summary: dict, bound: dict, n: int) -> str:
     return "\n".join(out)
 
 
+def _friction(first: Results, cal: Calendar | None) -> str:
+    """What friction did to the run (replication 1): each disruption (what was hit, when, what it cost in
+    waiting, what was diverted or re-routed), civil traffic displaced, flows per direction and accommodation
+    shortfalls; empty when the scenario has none."""
+    f = first.friction_summary()
+    if not f:
+        return ""
+    out = ["<h2>Friction</h2>"]
+    if f.get("disruptions"):
+        rows = [[d["name"], d["kind"], d["target"], _when(cal, d["start_h"]), f"{d['end_h'] - d['start_h']:,.1f} h",
+                 "closed" if d["capacity_factor"] == 0 else f"{d['capacity_factor']:.0%} left",
+                 f"{d['delay_piece_h']:,.0f}", f"{d['closure_delay_piece_h']:,.0f}", str(d["diverted"]), str(d["rerouted"])]
+                for d in f["disruptions"]]
+        total = sum(d["delay_piece_h"] for d in f["disruptions"])
+        out.append(f"<h3>Disruptions ({len(rows)})</h3>")
+        out.append(f'<p>The disruptions held pieces back for {total:,.0f} piece-hours in all; "last 10 %" counts the '
+                   "waiting of the pieces that set closure. Diverted: pieces that changed mode; re-routed: movements "
+                   "and flights that took another way.</p>")
+        out.append(_table(["disruption", "kind", "target", "from", "for", "capacity", "waiting (piece-h)",
+                           "last 10 % (piece-h)", "diverted", "re-routed"], rows, left=3, nowrap={3, 4}))
+    if f.get("civil_displaced"):
+        rows = [[unit, f"{v:,.1f}"] for unit, v in f["civil_displaced"].items()]
+        out.append("<h3>Civil traffic displaced by military priority</h3>")
+        out.append(_table(["what", "displaced"], rows))
+    if f.get("sustainment"):
+        rows = [[d, _n(v["pieces"]), _n(v["delivered"]), f"{v['pieces_per_day']:,.1f}", _n(v["persons_delivered"])]
+                for d, v in f["sustainment"].items()]
+        out.append("<h3>Regular flows</h3>")
+        out.append(_table(["direction", "pieces", "delivered", "pieces/day", "persons delivered"], rows))
+    if f.get("accommodation"):
+        rows = [[site, _n(v["required"]), _n(v["max_short"]), str(v["days_short"])] for site, v in f["accommodation"].items()]
+        out.append("<h3>Host-nation accommodation</h3>")
+        out.append(_table(["site", "persons to house", "most short of a bed", "days short"], rows))
+    return "\n".join(out)
+
+
 def _bottlenecks(summary: dict, bound: dict) -> str:
     """The bottleneck story (bound and ranking together, sim/story.py) and the ranking: each resource in a
     planner's words with its id, what waited at it, and whether it lies on the bound's cut."""
@@ -296,7 +332,9 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
         body.append(_figure(plots.plot_map(first, by="utilization"),
                             "Utilisation of train paths and march slots over the run, in % of the busier direction's "
                             "capacity (replication 1)"))
+    cal = Calendar.of({"start": summary.get("start_date"), "c_day": summary.get("c_day")})
     body += [
+        _friction(first, cal),
         _bottlenecks(summary, bound),
         _figure(plots.plot_congestion(first), "What waited at the busiest resources over time (trains, serials, pieces "
                                               "...) and the share of their capacity in use (replication 1)"),

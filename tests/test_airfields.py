@@ -58,3 +58,16 @@ def test_repair_capacity_shortens_a_damage(tmp_path: Path) -> None:
     assert t == pytest.approx(5 + 0.04 + 130 / 80)
     d = r.disruptions.iloc[0]
     assert (d["start_h"], d["end_h"]) == (0.0, 5.0)
+
+
+def test_the_report_names_each_disruption_and_what_it_did(tmp_path: Path) -> None:
+    from sim.report import write_report
+
+    net = _net(tmp_path)
+    data = scenario(net, disruptions=STRIKE)
+    data["forces"][0].pop("staging")
+    html = write_report(write_scenario(tmp_path / "s.yaml", data), tmp_path / "r").read_text(encoding="utf-8")
+    assert "<h2>Friction</h2>" in html
+    row = html[html.index("<td class=\"l\">strike</td>"):]
+    assert "<td class=\"l\">apod</td>" in row[:200]  # its target
+    assert "closed" in row[:600]
