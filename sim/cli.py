@@ -97,7 +97,7 @@ def run(
         plan = load_plan(path)
         seed, n = resolve_run(plan.scenario, seed, replications)
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     with _writing():
         if out is not None:
             output.folder(out)  # before the run: a bad --out is told at once
@@ -269,7 +269,7 @@ def replay(
         before = json.loads(json.dumps(read_saved(saved)))
         again = json.loads(json.dumps(run_again(saved)))
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     diff = differences(before, again)
     if as_json:
         typer.echo(json.dumps(again))
@@ -302,7 +302,7 @@ def report(
             else:
                 path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
         except InputError as exc:
-            _fail(exc.problems)
+            _fail(exc.reported)
     typer.echo(f"Report written to {path}")
 
 
@@ -312,7 +312,7 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
     try:
         plan = load_plan(scenario)
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     warnings = list(plan.warnings)
     bound = closure_bound(plan)
     if not bound.closes and bound.binding is not None:  # the capacities alone say it: no run needed to find out
@@ -346,7 +346,7 @@ def compare(
         frame = run_compare(_scenario_path(scenario), names, replications, seed, workers, scheduler,
                             progress=sys.stderr.isatty())
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     if as_json:
         typer.echo(json.dumps(compare_json(frame)))
         return
@@ -398,7 +398,7 @@ def sweep(
             cli_sweep(_scenario_path(scenario), param, [i for i in investments.split(",") if i], replications, seed,
                       out, workers, scheduler)
         except InputError as exc:
-            _fail(exc.problems)
+            _fail(exc.reported)
 
 
 @app.command()
@@ -437,7 +437,7 @@ def list_(
     try:
         table = listing(kind, network, builtin_scenario())
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     Console(highlight=False).print(table)
 
 
@@ -454,7 +454,7 @@ def deployment_list(
     try:
         plan = load_plan(scenario)
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     if plan.scenario.start is None:
         _fail([Problem(str(scenario), "start", None, "a deployment list has dates: give the scenario's start "
                                                      "(start: YYYY-MM-DDTHH:MM) to write one")])

@@ -955,8 +955,9 @@ def load_yaml(text: str, file: str) -> object:
         raise InputError([Problem(file, _where(mark), snippet, f"malformed YAML: {getattr(exc, 'problem', exc)}")]) from None
 
 
-def read_scenario(path: Path | str) -> Scenario:
-    """Read and validate a scenario YAML file (structure and types only; see plan.compile for the rest)."""
+def read_data(path: Path | str) -> object:
+    """A scenario file's YAML as parsed, not yet validated (a missing or unreadable file, or malformed YAML, is
+    an InputError): what the network folder and deployment list it names can be read from when it is invalid."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -964,4 +965,9 @@ def read_scenario(path: Path | str) -> Scenario:
         raise InputError([Problem(str(path), "(file)", str(path), "scenario file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(str(path), "(file)", str(path), f"cannot read: {exc}")]) from None
-    return parse_scenario(load_yaml(text, str(path)), str(path))
+    return load_yaml(text, str(path))
+
+
+def read_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario YAML file (structure and types only; see plan.compile for the rest)."""
+    return parse_scenario(read_data(path), str(path))

@@ -46,7 +46,7 @@ def _run(task: Task) -> tuple[str, Any]:
             raise _variant_error(task, exc) from None
         return "ok", _normalise(run_task(task))
     except InputError as exc:
-        return "input", exc.problems
+        return "input", exc.reported
 
 
 def _unwrap(result: tuple[str, Any]) -> dict[str, Any]:
