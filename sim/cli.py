@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,6 @@ from typing import NoReturn, Optional, cast
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -25,6 +23,7 @@ from .errors import InputError, Problem
 from .output import OutputError
 from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
+from .progress import bar, status, wanted
 from .results import format_hours
 from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX
@@ -33,7 +32,6 @@ from .tables_io import FORMATS, Format
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")
-err = Console(stderr=True)
 
 
 def _fail(problems: list[Problem]) -> NoReturn:
@@ -75,6 +73,16 @@ def _scenario_path(scenario: Optional[Path]) -> Path:
     return scenario if scenario is not None else builtin_scenario()
 
 
+def _load(path: Path, show: bool) -> Plan:
+    """The compiled plan of a scenario file, with a spinner while it and its network are read (a few seconds
+    for the built-in one); its problems end the command, printed once the spinner is gone."""
+    try:
+        with status(show, f"Reading {path.name} and its network ..."):
+            return load_plan(path)
+    except InputError as exc:
+        _fail(exc.reported)
+
+
 @app.command()
 def run(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in two-brigade scenario)"),
@@ -93,35 +101,35 @@ def run(
         _fail([Problem("(command line)", "--plots", "", "needs --out DIR for the PNG files")])
     if fmt not in FORMATS:
         _fail([Problem("(command line)", "--format", fmt, f"unknown table format; use one of {', '.join(FORMATS)}")])
+    show = wanted(as_json)
+    plan = _load(path, show)
     try:
-        plan = load_plan(path)
         seed, n = resolve_run(plan.scenario, seed, replications)
     except InputError as exc:
         _fail(exc.reported)
     with _writing():
         if out is not None:
             output.folder(out)  # before the run: a bad --out is told at once
-        summary = _run(plan, seed, n, out, plots, cast(Format, fmt))
+        summary = _run(plan, seed, n, out, plots, cast(Format, fmt), show)
     if as_json:
         typer.echo(json.dumps(summary))
         return
     _print_summary(summary, out)
 
 
-def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: Format = "parquet") -> dict:
-    """Run the replications with a progress bar; write each one's tables (and plots) and the summary."""
+def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: Format = "parquet",
+         show: bool = False) -> dict:
+    """Run the replications (with a progress bar in simulated hours when `show`); write each one's tables (and
+    plots) and the summary."""
     horizon = plan.scenario.horizon_h
     results = []
-    show = sys.stderr.isatty()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err, disable=not show, transient=True) as bar:
-        task = bar.add_task(f"{plan.scenario.name}", total=n * horizon)
+    with bar(show, plan.scenario.name, n * horizon) as tell:
         for r in range(n):
             def shown(t: float, r: int = r) -> None:
-                bar.update(task, completed=r * horizon + t)
+                tell(r * horizon + t, n * horizon)
 
             res = run_replication(plan, seed, r, shown)
-            bar.update(task, completed=(r + 1) * horizon)
+            tell((r + 1) * horizon, n * horizon)
             results.append(res)
             if out is not None:
                 res.save(out if n == 1 else out / f"rep_{r:03d}", fmt)
@@ -267,7 +275,7 @@ def replay(
 
     try:
         before = json.loads(json.dumps(read_saved(saved)))
-        again = json.loads(json.dumps(run_again(saved)))
+        again = json.loads(json.dumps(run_again(saved, progress=wanted(as_json))))
     except InputError as exc:
         _fail(exc.reported)
     diff = differences(before, again)
@@ -296,11 +304,7 @@ def report(
     with _writing():
         output.folder(out)  # before the runs: a bad --out is told at once
         try:
-            if sys.stderr.isatty():  # the runs, comparisons and figures take a while: show that work goes on
-                with err.status("Running the scenario and writing the report ..."):
-                    path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
-            else:
-                path = write_report(_scenario_path(scenario), out, seed, replications, names or None)
+            path = write_report(_scenario_path(scenario), out, seed, replications, names or None, progress=wanted())
         except InputError as exc:
             _fail(exc.reported)
     typer.echo(f"Report written to {path}")
@@ -308,13 +312,14 @@ def report(
 
 @app.command()
 def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")) -> None:
-    """List every problem in a scenario and its network (exit 2 if any is an error)."""
-    try:
-        plan = load_plan(scenario)
-    except InputError as exc:
-        _fail(exc.reported)
+    """List every problem in a scenario and its network (exit 2 if any is an error): those of the scenario
+    file, the network tables, the deployment list, the names it uses and its investments together; a `note:`
+    after them says what they kept from being checked."""
+    show = wanted()
+    plan = _load(scenario, show)
+    with status(show, "Computing the bound from the capacities ..."):
+        bound = closure_bound(plan)
     warnings = list(plan.warnings)
-    bound = closure_bound(plan)
     if not bound.closes and bound.binding is not None:  # the capacities alone say it: no run needed to find out
         warnings.append(Problem(str(scenario), "(capacities)", ", ".join(bound.binding.cut),
                                 f"nothing can cross this cut ({bound.binding.name}): the forces cannot close", "warning"))
@@ -344,7 +349,7 @@ def compare(
     names = [i.strip() for i in investments.split(",") if i.strip()]
     try:
         frame = run_compare(_scenario_path(scenario), names, replications, seed, workers, scheduler,
-                            progress=sys.stderr.isatty())
+                            progress=wanted(as_json))
     except InputError as exc:
         _fail(exc.reported)
     if as_json:
@@ -396,7 +401,7 @@ def sweep(
         output.folder(out)  # before the runs: a bad --out is told at once
         try:
             cli_sweep(_scenario_path(scenario), param, [i for i in investments.split(",") if i], replications, seed,
-                      out, workers, scheduler)
+                      out, workers, scheduler, progress=wanted())
         except InputError as exc:
             _fail(exc.reported)
 
@@ -435,7 +440,8 @@ def list_(
     from .listing import listing
 
     try:
-        table = listing(kind, network, builtin_scenario())
+        with status(wanted(), f"Reading the {kind} ..."):
+            table = listing(kind, network, builtin_scenario())
     except InputError as exc:
         _fail(exc.reported)
     Console(highlight=False).print(table)
@@ -451,21 +457,20 @@ def deployment_list(
     a line per sea port and per airfield, with the days its ships and flights arrive as EAD and LAD."""
     from .deployment import lines_of, write_list
 
-    try:
-        plan = load_plan(scenario)
-    except InputError as exc:
-        _fail(exc.reported)
+    show = wanted()
+    plan = _load(scenario, show)
     if plan.scenario.start is None:
         _fail([Problem(str(scenario), "start", None, "a deployment list has dates: give the scenario's start "
                                                      "(start: YYYY-MM-DDTHH:MM) to write one")])
     with _writing():
         if out.exists() and not force:
             raise output.OutputError(out, "a file of that name exists (use --force to overwrite it)")
-        lines = lines_of(plan)
-        try:
-            write_list(lines, out)
-        except OSError as exc:
-            raise output.OutputError(out, str(exc)) from None
+        with status(show, f"Writing {out.name} ..."):
+            lines = lines_of(plan)
+            try:
+                write_list(lines, out)
+            except OSError as exc:
+                raise output.OutputError(out, str(exc)) from None
     typer.echo(f"{len(lines)} unit lines written to {out}; name it in a scenario with `deployment_list: {out.name}` "
                "and take `template` out of its forces")
 

@@ -23,6 +23,7 @@ from .investments import Investment
 from .network import load_network
 from .paths import find_scenario
 from .plan import Plan, resolve_network
+from .progress import status, wanted
 from .runner import run_replication
 from .scenario import read_scenario
 from .statistics import ci95
@@ -69,15 +70,17 @@ def compare(scenario: Plan | Path | str, investments: list[str] | None = None, r
     (paired by replication) with its interval, days saved per EUR 100 M, top bottleneck and the bound.
 
     `scenario` is a scenario file, the name of a built-in scenario, or a loaded plan (a variant too: its
-    changes stay, and the investments apply on top; a plan runs in this process, whatever `workers`)."""
+    changes stay, and the investments apply on top; a plan runs in this process, whatever `workers`).
+    `progress`: show the reading, the checks and the runs of a scenario file at a terminal (sim.progress)."""
     if isinstance(scenario, Plan):
         variants = _variants(available_investments(scenario), investments)
         plans = {name: variant(scenario, investments=inv) if inv else scenario for name, inv, _ in variants}
         seed, n = resolve_run(scenario.scenario, seed, replications)
         return _frame(_plan_rows(plans, seed, n), variants, seed)
     path = find_scenario(scenario)
-    seed, n = resolve_run(read_scenario(path), seed, replications)
-    variants = variants_for(path, investments)
+    with status(progress and wanted(), f"Reading {path.name} and its investments ..."):
+        seed, n = resolve_run(read_scenario(path), seed, replications)
+        variants = variants_for(path, investments)
     tasks = [Task(str(path), (), inv, seed, r, name) for name, inv, _ in variants for r in range(n)]
     return _frame(execute(tasks, workers=workers, scheduler=scheduler, progress=progress), variants, seed)
 

@@ -22,6 +22,7 @@ from . import output, plots
 from .bound import closure_bound
 from .defaults import resolve_run
 from .plan import Plan, load_plan
+from .progress import bar, status, wanted
 from .results import Results, format_hours
 from .runner import aggregate, run
 from .story import bottleneck_story
@@ -260,19 +261,27 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
 
 
 def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = None, replications: int | None = None,
-                 investments: list[str] | None = None, workers: int | None = 1) -> Path:
-    """Run the scenario (and the investment comparison when investments are named) and write DIR/report.html."""
+                 investments: list[str] | None = None, workers: int | None = 1, progress: bool = False) -> Path:
+    """Run the scenario (and the investment comparison when investments are named) and write DIR/report.html.
+    `progress`: show each step (reading, the replications, the comparison's runs, the figures) as it goes, at a
+    terminal (sim.progress)."""
+    progress = progress and wanted()
     path = Path(scenario_file)
-    plan = load_plan(path)
+    with status(progress, f"Reading {path.name} and its network ..."):
+        plan = load_plan(path)
     seed, n = resolve_run(plan.scenario, seed, replications)
-    results = run(plan, seed=seed, replications=n)
+    horizon = plan.scenario.horizon_h
+    with bar(progress, f"running {plan.scenario.name}", n * horizon) as tell:
+        results = run(plan, seed=seed, replications=n, progress=lambda r, t: tell(r * horizon + t, n * horizon))
     bound = closure_bound(plan).as_dict()
     comparison = None
     if investments:
         from .compare import compare
 
-        comparison = compare(path, investments, replications=max(2, n), seed=seed, workers=workers)
-    html = render(results, bound, comparison, plan, str(path))
+        comparison = compare(path, investments, replications=max(2, n), seed=seed, workers=workers,
+                             progress=progress)
+    with status(progress, "Drawing the figures and writing the report ..."):
+        html = render(results, bound, comparison, plan, str(path))
     target = output.folder(out) / REPORT_FILE
     output.write_text(target, html)
     return target
