@@ -114,8 +114,10 @@ def _kept(committed: Any, name: str) -> Any | None:
 
 def _run(nb: Any, kernels: Path) -> Any:
     """Run a notebook top to bottom from the notebooks folder, in a kernel on this Python (where sim is
-    installed), plots inline; an error in a cell stops the build."""
+    installed), plots inline; an error in a cell stops the build. The kernel talks over local sockets in the
+    build's own folder (IPC), not TCP: nothing listens on a port."""
     import nbclient
+    from traitlets.config import Config
 
     spec = kernels / "kernels" / "rsom-docs"
     spec.mkdir(parents=True, exist_ok=True)
@@ -126,7 +128,8 @@ def _run(nb: Any, kernels: Path) -> Any:
     before = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels), before]))
     try:
-        nbclient.NotebookClient(nb, timeout=600, kernel_name="rsom-docs",
+        ipc = Config({"KernelManager": {"transport": "ipc", "ip": str(kernels / "kernel")}})
+        nbclient.NotebookClient(nb, config=ipc, kernel_name="rsom-docs", timeout=600,
                                 resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     finally:
         if before is None:
