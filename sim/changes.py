@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import ValidationError
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, skipped
 from .investments import Change, Investment, apply_to_pools, apply_to_tables, check_changes
 from .network import DISCHARGE_COLUMNS, TABLES, Network, catalogue
 from .scenario import MODULE_BEDS, Pools, Scenario
@@ -42,8 +42,9 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
     if extra:
         params = Investment("(parameters)", 0.0, 0, "", tuple(extra))
         problems += check_changes({params.name: params}, {t: net.table(t) for t in TABLES}, file)
-    if problems:
-        raise InputError(problems)
+    if problems:  # the tables the later steps check are those after the investments: they are not checked
+        raise InputError(problems, [skipped(file, "civil traffic and corridors in or out of service (they apply "
+                                                  "after the investments)")])
     changes = [ch for inv in applied for ch in inv.changes] + extra
     tables = {t: net.table(t) for t in TABLES}
     pools = scenario.pools
@@ -51,12 +52,13 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
         tables = apply_to_tables(tables, changes)
         try:
             pools = Pools(**apply_to_pools(scenario.pools.model_dump(), changes))
-        except ValidationError as exc:
-            raise InputError([Problem(file, f"pools.{'.'.join(str(x) for x in e['loc'])}", e.get("input"),
-                                      f"after investments and parameters: {e['msg']}") for e in exc.errors()]) from None
+        except ValidationError as exc:  # the pools: civil traffic, on the tables, is checked all the same
+            problems += [Problem(file, f"pools.{'.'.join(str(x) for x in e['loc'])}", e.get("input"),
+                                 f"after investments and parameters: {e['msg']}") for e in exc.errors()]
     tables["links"] = _windows(scenario, tables["links"])
-    tables["links"], tables["seaports"], civil, problems = _civil_traffic(scenario, file, tables["links"],
-                                                                          tables["seaports"])
+    tables["links"], tables["seaports"], civil, civil_problems = _civil_traffic(scenario, file, tables["links"],
+                                                                                tables["seaports"])
+    problems += civil_problems
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     tables["links"], tables["nodes"] = _service(scenario, tables["links"], tables["nodes"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -14,7 +13,6 @@ from typing import Any, NoReturn, Optional, cast
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -26,6 +24,7 @@ from .errors import InputError, Problem
 from .output import OutputError
 from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
+from .progress import bar, status, wanted
 from .results import format_hours
 from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX, read_scenario
@@ -34,7 +33,6 @@ from .tables_io import FORMATS, Format
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")
-err = Console(stderr=True)
 
 
 def _fail(problems: list[Problem]) -> NoReturn:
@@ -112,6 +110,16 @@ def _scenario_path(scenario: Optional[Path]) -> Path:
     return scenario if scenario is not None else builtin_scenario()
 
 
+def _load(path: Path, show: bool) -> Plan:
+    """The compiled plan of a scenario file, with a spinner while it and its network are read (a few seconds
+    for the built-in one); its problems end the command, printed once the spinner is gone."""
+    try:
+        with status(show, f"Reading {path.name} and its network ..."):
+            return load_plan(path)
+    except InputError as exc:
+        _fail(exc.reported)
+
+
 @app.command()
 def run(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the built-in two-brigade scenario)"),
@@ -134,20 +142,21 @@ def run(
         _fail([Problem("(command line)", "--plots", "", "needs --out DIR for the PNG files")])
     if fmt not in FORMATS:
         _fail([Problem("(command line)", "--format", fmt, f"unknown table format; use one of {', '.join(FORMATS)}")])
+    show = wanted(as_json)
+    plan = _load(path, show)
     try:
-        plan = load_plan(path)
         seed, n = resolve_run(plan.scenario, seed, replications)
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     if precision is not None and replications is not None:
         _fail([Problem("(command line)", "--precision", precision, "give --precision or --replications, not both")])
     with _writing():
         if out is not None:
             output.folder(out)  # before the run: a bad --out is told at once
         if precision is not None:
-            summary = _run_to_precision(plan, seed, precision, max_replications, out, plots, cast(Format, fmt))
+            summary = _run_to_precision(plan, seed, precision, max_replications, out, plots, cast(Format, fmt), show)
         else:
-            summary = _run(plan, seed, n, out, plots, cast(Format, fmt))
+            summary = _run(plan, seed, n, out, plots, cast(Format, fmt), show)
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -155,7 +164,7 @@ def run(
 
 
 def _run_to_precision(plan: Plan, seed: int, half_width_h: float, cap: int, out: Optional[Path], plots: bool,
-                      fmt: Format) -> dict:
+                      fmt: Format, show: bool = False) -> dict:
     """Replications until closure is known to +-half_width_h (runner.run_to_precision), each saved to
     out/rep_NNN; the summary carries `precision` (target, half-width reached, replications, why it stopped)."""
     from .runner import run_to_precision
@@ -167,7 +176,7 @@ def _run_to_precision(plan: Plan, seed: int, half_width_h: float, cap: int, out:
                 res.plot.save_all(out / f"rep_{r:03d}")
 
     with Console(stderr=True).status(f"replications until closure is within +-{half_width_h:g} h",
-                                     spinner="dots") if sys.stderr.isatty() else nullcontext():
+                                     spinner="dots") if show else nullcontext():
         results, reached = run_to_precision(plan, half_width_h, cap, seed, save)
     summary = {**aggregate([r.summary() for r in results]), **closure_bound(plan).as_dict(), "precision": reached}
     if out is not None:
@@ -176,20 +185,19 @@ def _run_to_precision(plan: Plan, seed: int, half_width_h: float, cap: int, out:
     return summary
 
 
-def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: Format = "parquet") -> dict:
-    """Run the replications with a progress bar; write each one's tables (and plots) and the summary."""
+def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: Format = "parquet",
+         show: bool = False) -> dict:
+    """Run the replications (with a progress bar in simulated hours when `show`); write each one's tables (and
+    plots) and the summary."""
     horizon = plan.scenario.horizon_h
     results = []
-    show = sys.stderr.isatty()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err, disable=not show, transient=True) as bar:
-        task = bar.add_task(f"{plan.scenario.name}", total=n * horizon)
+    with bar(show, plan.scenario.name, n * horizon) as tell:
         for r in range(n):
             def shown(t: float, r: int = r) -> None:
-                bar.update(task, completed=r * horizon + t)
+                tell(r * horizon + t, n * horizon)
 
             res = run_replication(plan, seed, r, shown)
-            bar.update(task, completed=(r + 1) * horizon)
+            tell((r + 1) * horizon, n * horizon)
             results.append(res)
             if out is not None:
                 res.save(out if n == 1 else out / f"rep_{r:03d}", fmt)
@@ -340,9 +348,9 @@ def replay(
 
     try:
         before = json.loads(json.dumps(read_saved(saved)))
-        again = json.loads(json.dumps(run_again(saved)))
+        again = json.loads(json.dumps(run_again(saved, progress=wanted(as_json))))
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     diff = differences(before, again)
     if as_json:
         typer.echo(json.dumps(again))
@@ -371,27 +379,23 @@ def report(
     with _writing():
         output.folder(out)  # before the runs: a bad --out is told at once
         try:
-            if sys.stderr.isatty():  # the runs, comparisons and figures take a while: show that work goes on
-                with err.status("Running the scenario and writing the report ..."):
-                    path = write_report(_scenario_path(scenario), out, seed, replications, names or None,
-                                        sensitivity=sensitivity)
-            else:
-                path = write_report(_scenario_path(scenario), out, seed, replications, names or None,
-                                    sensitivity=sensitivity)
+            path = write_report(_scenario_path(scenario), out, seed, replications, names or None, progress=wanted(),
+                                sensitivity=sensitivity)
         except InputError as exc:
-            _fail(exc.problems)
+            _fail(exc.reported)
     typer.echo(f"Report written to {path}")
 
 
 @app.command()
 def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")) -> None:
-    """List every problem in a scenario and its network (exit 2 if any is an error)."""
-    try:
-        plan = load_plan(scenario)
-    except InputError as exc:
-        _fail(exc.problems)
+    """List every problem in a scenario and its network (exit 2 if any is an error): those of the scenario
+    file, the network tables, the deployment list, the names it uses and its investments together; a `note:`
+    after them says what they kept from being checked."""
+    show = wanted()
+    plan = _load(scenario, show)
+    with status(show, "Computing the bound from the capacities ..."):
+        bound = closure_bound(plan)
     warnings = list(plan.warnings)
-    bound = closure_bound(plan)
     if not bound.closes and bound.binding is not None:  # the capacities alone say it: no run needed to find out
         warnings.append(Problem(str(scenario), "(capacities)", ", ".join(bound.binding.cut),
                                 f"nothing can cross this cut ({bound.binding.name}): the forces cannot close", "warning"))
@@ -452,17 +456,17 @@ def compare(
             from .compare import scenario_set as the_set
 
             chosen = the_set() if scenario_set == "all" else [Path(x.strip()) for x in scenario_set.split(",") if x.strip()]
-            frame = compare_set(chosen, names, replications, seed, workers, scheduler, progress=sys.stderr.isatty(),
+            frame = compare_set(chosen, names, replications, seed, workers, scheduler, progress=wanted(as_json),
                                 as_of=when)
         elif len(files) > 1:
             frame = _compare_files(files, names, replications, seed)
         else:
             frame = run_compare(path, names, replications, seed, workers, scheduler,
-                                progress=sys.stderr.isatty(), as_of=when)
+                                progress=wanted(as_json), as_of=when)
             out_of_service = left_out(available_investments(path), when or read_scenario(path).as_of) \
                 if not names or names == ["all"] else []
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     if out_of_service:
         typer.echo(f"Not in service on {when or read_scenario(path).as_of}: "
                    + ", ".join(f"{n} ({y})" for n, y in out_of_service), err=True)
@@ -551,9 +555,9 @@ def sweep(
         output.folder(out)  # before the runs: a bad --out is told at once
         try:
             cli_sweep(_scenario_path(scenario), param, [i for i in investments.split(",") if i], replications, seed,
-                      out, workers, scheduler)
+                      out, workers, scheduler, progress=wanted())
         except InputError as exc:
-            _fail(exc.problems)
+            _fail(exc.reported)
 
 
 @app.command()
@@ -590,9 +594,10 @@ def list_(
     from .listing import listing
 
     try:
-        table = listing(kind, network, builtin_scenario())
+        with status(wanted(), f"Reading the {kind} ..."):
+            table = listing(kind, network, builtin_scenario())
     except InputError as exc:
-        _fail(exc.problems)
+        _fail(exc.reported)
     Console(highlight=False).print(table)
 
 
@@ -617,7 +622,7 @@ def sensitivity(
         mine = [user_group(g) for g in group or []]
         plan = load_plan(_scenario_path(scenario))
         groups = mine if only_mine else [*GROUPS, *mine]
-        if sys.stderr.isatty() and not as_json:
+        if wanted(as_json):
             with Console(stderr=True).status("moving the assumption groups") as status:
                 base, ranked = run_sensitivity(plan, groups, replications, seed,
                                                progress=lambda g: status.update(f"running {g} low and high"))
@@ -660,21 +665,20 @@ def deployment_list(
     a line per sea port and per airfield, with the days its ships and flights arrive as EAD and LAD."""
     from .deployment import lines_of, write_list
 
-    try:
-        plan = load_plan(scenario)
-    except InputError as exc:
-        _fail(exc.problems)
+    show = wanted()
+    plan = _load(scenario, show)
     if plan.scenario.start is None:
         _fail([Problem(str(scenario), "start", None, "a deployment list has dates: give the scenario's start "
                                                      "(start: YYYY-MM-DDTHH:MM) to write one")])
     with _writing():
         if out.exists() and not force:
             raise output.OutputError(out, "a file of that name exists (use --force to overwrite it)")
-        lines = lines_of(plan)
-        try:
-            write_list(lines, out)
-        except OSError as exc:
-            raise output.OutputError(out, str(exc)) from None
+        with status(show, f"Writing {out.name} ..."):
+            lines = lines_of(plan)
+            try:
+                write_list(lines, out)
+            except OSError as exc:
+                raise output.OutputError(out, str(exc)) from None
     typer.echo(f"{len(lines)} unit lines written to {out}; name it in a scenario with `deployment_list: {out.name}` "
                "and take `template` out of its forces")
 

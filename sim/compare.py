@@ -25,6 +25,7 @@ from .investments import Investment
 from .network import load_network
 from .paths import find_scenario
 from .plan import Plan, resolve_network
+from .progress import status, wanted
 from .runner import run_replication
 from .scenario import read_scenario
 from .statistics import ci95
@@ -87,7 +88,8 @@ def compare(scenario: Plan | Path | str, investments: list[str] | None = None, r
     `scenario` is a scenario file, the name of a built-in scenario, or a loaded plan (a variant too: its
     changes stay, and the investments apply on top; a plan runs in this process, whatever `workers`). `as_of`
     (default: the scenario's) keeps only the investments in service on that date; given, every variant is
-    judged on it."""
+    judged on it. `progress`: show the reading, the checks and the runs of a scenario file at a terminal
+    (sim.progress)."""
     when = {"as_of": as_of.isoformat()} if as_of is not None else {}
     if isinstance(scenario, Plan):
         variants = _variants(available_investments(scenario), investments, as_of or scenario.scenario.as_of)
@@ -96,8 +98,9 @@ def compare(scenario: Plan | Path | str, investments: list[str] | None = None, r
         seed, n = resolve_run(scenario.scenario, seed, replications)
         return _frame(_plan_rows(plans, seed, n), variants, seed)
     path = find_scenario(scenario)
-    seed, n = resolve_run(read_scenario(path), seed, replications)
-    variants = variants_for(path, investments, as_of)
+    with status(progress and wanted(), f"Reading {path.name} and its investments ..."):
+        seed, n = resolve_run(read_scenario(path), seed, replications)
+        variants = variants_for(path, investments, as_of)
     params = tuple(when.items())
     tasks = [Task(str(path), params, inv, seed, r, name) for name, inv, _ in variants for r in range(n)]
     return _frame(execute(tasks, workers=workers, scheduler=scheduler, progress=progress), variants, seed)

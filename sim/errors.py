@@ -40,18 +40,45 @@ class Problem:
     field: str
     value: Any
     message: str
-    severity: str = "error"  # "error" blocks a run; "warning" is reported by `rsom validate`
+    severity: str = "error"  # "error" blocks a run; "warning" is reported by `rsom validate`; "note" (see skipped)
 
     def __str__(self) -> str:
         """One line, whatever the message (a YAML parser's message may span lines): the command line prints
-        one line per problem, each starting with its severity."""
-        text = f"{self.severity}: {self.file}: {self.field} = {_shown(self.value)}: {self.message}"
+        one line per problem, each starting with its severity (a note names no field: it says what was not
+        checked)."""
+        if self.severity == "note":
+            text = f"note: {self.file}: {self.message}"  # what was not checked (see skipped)
+        else:
+            text = f"{self.severity}: {self.file}: {self.field} = {_shown(self.value)}: {self.message}"
         return " ".join(part.strip() for part in text.splitlines())
 
 
-class InputError(Exception):
-    """Raised with every problem found in one input, so they can be fixed together."""
+def skipped(file: str, *what: str) -> Problem:
+    """A note that checks were not run because the errors reported with it stop them (a later stage needs what
+    the failed one makes): the user then knows that more problems may show once those are fixed."""
+    return Problem(file, "", what, f"not checked: {'; '.join(what)}. Fix the errors above first, then check again",
+                   "note")
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = [p for p in problems if p.severity == "error"] or list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+
+class InputError(Exception):
+    """Raised with every problem found in one input, so they can be fixed together; `notes` say which checks
+    those problems kept from running (they are not problems themselves, and `problems` holds none)."""
+
+    def __init__(self, problems: list[Problem], notes: list[Problem] | None = None):
+        given = [p for p in problems if p.severity != "note"]  # notes among them (e.g. `reported` sent back
+        self.problems = [p for p in given if p.severity == "error"] or given  # by a worker) stay notes
+        self.notes = _merged([*(notes or []), *(p for p in problems if p.severity == "note")])
+        super().__init__("\n".join(str(p) for p in self.reported))
+
+    @property
+    def reported(self) -> list[Problem]:
+        """What the command line prints: every problem, then the notes on what was not checked."""
+        return [*self.problems, *self.notes]
+
+
+def _merged(notes: list[Problem]) -> list[Problem]:
+    """One note per file: the checks that several stages could not run, in the order the stages stopped."""
+    what: dict[str, list[str]] = {}
+    for n in notes:
+        what.setdefault(n.file, []).extend(n.value if isinstance(n.value, tuple) else [n.message])
+    return [skipped(file, *parts) for file, parts in what.items()]

@@ -28,14 +28,14 @@ from .equipment import (
     tare_of,
     wagon_limits,
 )
-from .errors import InputError, Problem
+from .errors import InputError, Problem, skipped
 from .forces import Template, Unit, load_templates
 from .ids import PIECE_CLASSES
 from .investments import Change, Investment
 from .network import Network, build_graph, links_by_name, load_network
 from .paths import find_scenario, networks_dir
 from .routing import Route, Router
-from .scenario import Flow, Force, Scenario, parse_equipment, read_scenario
+from .scenario import Flow, Force, Scenario, parse_equipment, parse_scenario, read_data
 
 EARTH_KM = 6371.0
 FLOW_PRIORITY = 10  # sustainment flows' trains come after every force's (force priorities are 1-9)
@@ -240,11 +240,48 @@ def resolve_network(scenario: Scenario, scenario_file: Path) -> Path:
     return network_path(scenario.network, scenario_file.parent)
 
 
+# what a failed stage keeps from being checked (errors.skipped words the note)
+NOT_NAMED = "the names the scenario uses (nodes, corridors, templates, investments ...) against its network, and its forces"
+NOT_COMPILED = "the forces and flows themselves (units, pieces, ships, flights, trains, staging capacity)"
+
+
 def load_plan(path: Path | str) -> Plan:
-    """Read, validate and compile a scenario file; raises InputError with every problem found."""
+    """Read, validate and compile a scenario file; raises InputError with every problem found.
+
+    A scenario whose keys or values are wrong cannot be compiled, but the network folder and the deployment
+    list it names are read all the same and their problems reported with its own, so that one pass lists
+    everything that can be found; a note says what could not be checked."""
     path = Path(path)
-    scenario = read_scenario(path)
+    try:
+        data = read_data(path)
+    except InputError as exc:
+        notes = [skipped(str(path), "its network and everything it names")] if path.is_file() else []
+        raise InputError(exc.problems, notes) from None
+    try:
+        scenario = parse_scenario(data, str(path))
+    except InputError as exc:
+        raise InputError(exc.problems + _named_inputs(data, path), [skipped(str(path), NOT_NAMED)]) from None
     return compile_plan(scenario, str(path), resolve_network(scenario, path))
+
+
+def _named_inputs(data: object, path: Path) -> list[Problem]:
+    """The errors of the network folder and the deployment list that an invalid scenario's YAML names (each
+    read on its own, as a valid scenario would read it); nothing for a name that is not a plain string."""
+    if not isinstance(data, dict):
+        return []
+    file = str(path)
+    out: list[Problem] = []
+    name = data.get("network", Scenario.model_fields["network"].default)
+    if isinstance(name, str) and name:
+        folder = network_path(name, path.parent)
+        if folder.is_dir():
+            out += [p for p in load_network(folder).problems if p.severity == "error"]
+        else:
+            out.append(Problem(file, "network", name, f"no network folder at {folder}"))
+    listed = data.get("deployment_list")
+    if isinstance(listed, str) and listed:
+        out += deployment.read_list(path.parent / listed, str(path.parent / listed))[1]
+    return out
 
 
 def load(scenario: Path | str | None = None) -> Plan:
@@ -257,9 +294,10 @@ def load(scenario: Path | str | None = None) -> Plan:
 def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_changes: list[Change] | None = None) -> Plan:
     """Compile a validated scenario against a network folder; `extra_changes` (e.g. a sweep's parameters)
     apply after the scenario's investments."""
+    scenario, listed = deployment.inline(scenario, file)  # the list's cells need no network
     if not network_folder.is_dir():
-        raise InputError([Problem(file, "network", scenario.network, f"no network folder at {network_folder}")])
-    scenario, listed = deployment.inline(scenario, file)
+        raise InputError([Problem(file, "network", scenario.network, f"no network folder at {network_folder}"),
+                          *listed], [skipped(file, NOT_NAMED)])
     as_written = scenario
     net = load_network(network_folder)
     problems = [p for p in net.problems if p.severity == "error"] + listed
@@ -278,16 +316,16 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
         problems += [p for p in named if p.severity == "error"]
         warnings += [p for p in named if p.severity != "error"]
         changed = apply_changes(scenario, file, net, extra_changes)
-    except InputError as exc:
-        raise InputError(problems + exc.problems) from None
+    except InputError as exc:  # the changes: their notes say what they did not reach
+        raise InputError(problems + exc.problems, [*exc.notes, skipped(file, NOT_COMPILED)]) from None
     except (TypeError, ValueError, KeyError):
         if not problems:
             raise
         # a network with errors (a key twice, a cell that could not be read) may break the checks and changes
         # that rely on its tables: its own errors say what to fix
-        raise InputError(problems) from None
+        raise InputError(problems, [skipped(file, NOT_NAMED)]) from None
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, [skipped(file, NOT_COMPILED)])
     warnings += changed.warnings
     net = changed.network
     if changed.pools != scenario.pools:

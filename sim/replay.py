@@ -14,6 +14,7 @@ from .bound import closure_bound
 from .errors import InputError, Problem
 from .investments import Change
 from .plan import Plan, compile_plan, resolve_network
+from .progress import bar, status, wanted
 from .results import PARAMETERS
 from .runner import run, run_replication
 from .scenario import parse_scenario
@@ -53,17 +54,25 @@ def saved_plan(saved: Path | str) -> Plan:
     return compile_plan(scenario, str(path), folder, params or None)
 
 
-def replay(saved: Path | str) -> dict[str, Any]:
+def replay(saved: Path | str, progress: bool = False) -> dict[str, Any]:
     """Run a saved result again with its seed and replication(s); returns summary.json as that run would
-    write it (compare it with the saved one: same scenario, same seed, same numbers)."""
+    write it (compare it with the saved one: same scenario, same seed, same numbers). `progress`: show a
+    spinner while the scenario compiles and a bar while it runs, at a terminal (sim.progress)."""
+    progress = progress and wanted()
     data = read_saved(saved)
-    plan = saved_plan(saved)
+    with status(progress, "Compiling the saved scenario ..."):
+        plan = saved_plan(saved)
     seed = int(data["seed"])
+    horizon = plan.scenario.horizon_h
     if "replications" in data:  # several replications: their aggregate, with the bound (as `rsom run` writes it)
-        results = run(plan, seed=seed, replications=int(data["replications"]))
+        n = int(data["replications"])
+        with bar(progress, f"replaying {plan.scenario.name}", n * horizon) as tell:
+            results = run(plan, seed=seed, replications=n, progress=lambda r, t: tell(r * horizon + t, n * horizon))
         summary = {**aggregate([r.summary() for r in results]), **closure_bound(plan).as_dict()}
         return {**summary, **results[0].provenance()}
-    res = run_replication(plan, seed=seed, replication=int(data.get("replication", 0)))
+    with bar(progress, f"replaying {plan.scenario.name}", horizon) as tell:
+        res = run_replication(plan, seed=seed, replication=int(data.get("replication", 0)),
+                              progress=lambda t: tell(t, horizon))
     out = {**res.summary(), **res.provenance()}
     if "results_meta" in data:
         out["results_meta"] = {"end_h": res.end_h, "forces": list(res.forces)}

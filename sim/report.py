@@ -23,6 +23,7 @@ from .bound import closure_bound
 from .dates import Calendar
 from .defaults import resolve_run
 from .plan import Plan, load_plan
+from .progress import bar, status, wanted
 from .results import Results, format_hours
 from .runner import aggregate, run
 from .story import bottleneck_story
@@ -356,25 +357,34 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
 
 
 def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = None, replications: int | None = None,
-                 investments: list[str] | None = None, workers: int | None = 1, sensitivity: bool = False) -> Path:
+                 investments: list[str] | None = None, workers: int | None = 1, progress: bool = False,
+                 sensitivity: bool = False) -> Path:
     """Run the scenario (and the investment comparison when investments are named, and the sensitivity of
-    closure to each assumption group when asked) and write DIR/report.html."""
+    closure to each assumption group when asked) and write DIR/report.html. `progress`: show each step
+    (reading, the replications, the comparison's runs, the figures) as it goes, at a terminal (sim.progress)."""
+    progress = progress and wanted()
     path = Path(scenario_file)
-    plan = load_plan(path)
+    with status(progress, f"Reading {path.name} and its network ..."):
+        plan = load_plan(path)
     seed, n = resolve_run(plan.scenario, seed, replications)
-    results = run(plan, seed=seed, replications=n)
+    horizon = plan.scenario.horizon_h
+    with bar(progress, f"running {plan.scenario.name}", n * horizon) as tell:
+        results = run(plan, seed=seed, replications=n, progress=lambda r, t: tell(r * horizon + t, n * horizon))
     bound = closure_bound(plan).as_dict()
     comparison = None
     if investments:
         from .compare import compare
 
-        comparison = compare(path, investments, replications=max(2, n), seed=seed, workers=workers)
+        comparison = compare(path, investments, replications=max(2, n), seed=seed, workers=workers,
+                             progress=progress)
     ranked = None
     if sensitivity:
         from .sensitivity import sensitivity as assumptions
 
-        ranked = assumptions(plan, replications=n, seed=seed)
-    html = render(results, bound, comparison, plan, str(path), ranked)
+        with status(progress, "Moving each assumption group low and high ..."):
+            ranked = assumptions(plan, replications=n, seed=seed)
+    with status(progress, "Drawing the figures and writing the report ..."):
+        html = render(results, bound, comparison, plan, str(path), ranked)
     target = output.folder(out) / REPORT_FILE
     output.write_text(target, html)
     return target

@@ -983,10 +983,13 @@ def load_yaml(text: str, file: str) -> object:
 MAX_BASES = 8  # scenarios one may stack with `base:`; a set of cases needs one or two
 
 
-def read_data(path: Path, seen: tuple[Path, ...] = ()) -> object:
-    """A scenario file's YAML data with its `base` (a scenario file it extends, relative to it) merged under
-    it: mappings merge key by key, anything else the file gives replaces the base's. The base's deployment
-    list is named by absolute path, so that it is found from the file that extends it."""
+def read_data(path: Path | str, seen: tuple[Path, ...] = ()) -> object:
+    """A scenario file's YAML as parsed, not yet validated (a missing or unreadable file, or malformed YAML, is
+    an InputError), with its `base` (a scenario file it extends, relative to it) merged under it: mappings
+    merge key by key, anything else the file gives replaces the base's. The base's deployment list is named
+    by absolute path, so that it is found from the file that extends it. What the network folder and
+    deployment list it names can be read from when the scenario is invalid."""
+    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -720,8 +720,9 @@ def run_cli_checks(path: Path, commands: tuple[str, ...] = ("validate", "run")) 
             return Outcome("failure", f"hang_{cmd}", f"{cmd} took {elapsed:.1f} s", time.perf_counter() - t0)
         if result.exit_code == 2:
             lines = [ln for ln in err.splitlines() if ln.strip()]
-            bad = [ln for ln in lines if not ln.startswith("error:")]
-            if not lines or bad:
+            errors = [ln for ln in lines if not ln.startswith("note:")]  # notes (what was not checked) come last
+            bad = [ln for ln in errors if not ln.startswith("error:")] + ([] if lines[:len(errors)] == errors else ["order"])
+            if not errors or bad:
                 return Outcome("failure", f"stderr_{cmd}", err or "(no stderr)", time.perf_counter() - t0)
             if out.strip():
                 return Outcome("failure", f"stdout_on_error_{cmd}", out, time.perf_counter() - t0)

@@ -35,11 +35,14 @@ def _invoke(*args: str) -> tuple[int, str, str]:
 
 
 def _errors(err: str) -> list[str]:
+    """The error lines; after them may come notes (`note:`) on the checks those errors kept from running."""
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert lines, "no problem reported on stderr"
-    for ln in lines:
+    errors = [ln for ln in lines if not ln.startswith("note: ")]
+    assert lines[:len(errors)] == errors, lines  # the notes come last
+    for ln in errors:
         assert ln.startswith("error: "), ln
-    return lines
+    return errors
 
 
 def _build(tmp_path: Path, net: dict[str, Any] | None = None, **overrides: Any) -> tuple[Path, dict[str, Any]]:

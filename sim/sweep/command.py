@@ -35,8 +35,10 @@ def summarize(df: pd.DataFrame, params: Sequence[str] = ()) -> pd.DataFrame:
 
 
 def cli_sweep(scenario_path: Path | str, params: list[str], investments: list[str], replications: int | None,
-              seed: int | None, out: Path, workers: int | None, scheduler: str | None) -> pd.DataFrame:
-    """`rsom sweep`: run the grid, print one line per grid point and where the table is."""
+              seed: int | None, out: Path, workers: int | None, scheduler: str | None,
+              progress: bool = False) -> pd.DataFrame:
+    """`rsom sweep`: run the grid, print one line per grid point and where the table is; `progress`: show the
+    checks and the runs as they go (sim.progress)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -48,7 +50,7 @@ def cli_sweep(scenario_path: Path | str, params: list[str], investments: list[st
     tasks = grid(scenario_path, grid_params, investments, replications, seed)
     out = Path(out)
     before = len(finished(tasks, out))
-    df = execute(tasks, out=out, workers=workers, scheduler=scheduler)
+    df = execute(tasks, out=out, workers=workers, scheduler=scheduler, progress=progress)
 
     con = Console()
     names = list(grid_params)

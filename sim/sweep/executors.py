@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem
+from ..progress import bar, wanted
 from ..variants import build_variant, cached_variant
 from .store import _atomic_write, _frame, _normalise, _read_row, _run_path, _save_parquet
 from .tasks import Task, run_task, variant_label
@@ -46,7 +47,7 @@ def _run(task: Task) -> tuple[str, Any]:
             raise _variant_error(task, exc) from None
         return "ok", _normalise(run_task(task))
     except InputError as exc:
-        return "input", exc.problems
+        return "input", exc.reported
 
 
 def _unwrap(result: tuple[str, Any]) -> dict[str, Any]:
@@ -56,20 +57,21 @@ def _unwrap(result: tuple[str, Any]) -> dict[str, Any]:
     return value
 
 
-def _check(tasks: Iterable[Task]) -> None:
+def _check(tasks: Iterable[Task], progress: bool = False) -> None:
     """Build one variant per distinct set of parameter names and investments, here, so a bad name or a bad
     scenario ends the sweep before any run. The plan is not kept: workers forked from this process run faster
-    on plans they compiled themselves (inherited ones are copied page by page as they are touched)."""
-    seen = set()
+    on plans they compiled themselves (inherited ones are copied page by page as they are touched).
+    `progress`: a bar over the variants, gone (its drawing thread ended) before any worker forks."""
+    first: dict[tuple, Task] = {}
     for t in tasks:
-        names = (t.scenario, tuple(n for n, _ in t.params), t.investments)
-        if names in seen:
-            continue
-        seen.add(names)
-        try:
-            build_variant(t.scenario, dict(t.params), t.investments)
-        except (ValueError, TypeError) as exc:
-            raise _variant_error(t, exc) from None
+        first.setdefault((t.scenario, tuple(n for n, _ in t.params), t.investments), t)
+    with bar(progress, "checking the variants", len(first)) as tell:
+        for k, t in enumerate(first.values()):
+            try:
+                build_variant(t.scenario, dict(t.params), t.investments)
+            except (ValueError, TypeError) as exc:
+                raise _variant_error(t, exc) from None
+            tell(k + 1, len(first))
 
 
 def _mp_context() -> Any:
@@ -90,8 +92,8 @@ def _progress_bar(enabled: bool) -> Any:
         TimeRemainingColumn,
     )
 
-    show = enabled and sys.stderr.isatty()
-    return Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
+    show = enabled and wanted()
+    return Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
                     TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), disable=not show,
                     transient=False)
 
@@ -233,7 +235,7 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
             seen.add(t.key())
             pending.append(t)
     if pending and (scheduler or (workers or os.cpu_count() or 1) > 1):
-        _check(pending)
+        _check(pending, progress and wanted())
 
     if not pending:
         results: Iterator[tuple[Task, tuple[str, Any]]] = iter(())
@@ -242,14 +244,14 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
     else:
         results = _local_results(pending, workers or os.cpu_count() or 1)
     try:
-        with _progress_bar(progress) as bar:
-            job = bar.add_task("runs", total=len(tasks), completed=len(tasks) - len(pending))
+        with _progress_bar(progress) as shown:
+            job = shown.add_task("runs", total=len(tasks), completed=len(tasks) - len(pending))
             for task, result in results:
                 row = _unwrap(result)
                 if runs is not None:
                     _atomic_write(_run_path(runs, task), partial(json.dump, row))
                 rows[task.key()] = row
-                bar.advance(job)
+                shown.advance(job)
     finally:
         close = getattr(results, "close", None)
         if close is not None:  # stops the pool or the Dask client also when a run failed
