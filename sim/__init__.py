@@ -10,6 +10,8 @@ One import for notebooks and scripts, `import sim as rsom`:
     rsom.compare_plans({"baseline": plan, "more wagons": more}, replications=5)
     rsom.compare(plan, ["rail_wagons"])                 # investments against the baseline, per euro
     rsom.bound(plan)                                    # the analytic lower bound on closure
+    base, ranked = rsom.sensitivity(plan)               # assumption groups ranked by their effect on closure
+    rsom.plot_tornado(base, ranked)
     rsom.plot_closure({"baseline": runs, "more wagons": rsom.run(more, replications=5)})
 
 `compare` and `bound` are functions here; their modules stay importable as `from sim.compare import ...` and
@@ -27,19 +29,22 @@ from .errors import InputError, Problem
 from .paths import builtin_scenarios
 from .plan import Plan, load, load_plan
 from .results import Replications, Results
-from .runner import aggregate, run, run_replication
+from .runner import aggregate, run, run_replication, run_to_precision
+from .sensitivity import sensitivity
 from .variants import variant
 from .version import __version__
 
 if TYPE_CHECKING:
     from .plots import plot_closure, plot_congestion, plot_gantt, plot_investments, plot_map, plot_throughput
+    from .sensitivity import plot_tornado
 
 _PLOTS = ("plot_closure", "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput")
+_SENSITIVITY_PLOTS = ("plot_tornado",)
 
 __all__ = ["BoundReport", "InputError", "Plan", "Problem", "Replications", "Results", "__version__", "aggregate",
            "available_investments", "bound", "builtin_scenarios", "compare", "compare_plans", "load", "load_plan", "plot_closure",
-           "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput", "run",
-           "run_replication", "variant"]
+           "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput", "plot_tornado", "run",
+           "run_replication", "run_to_precision", "sensitivity", "variant"]
 
 
 def __getattr__(name: str) -> Any:
@@ -47,8 +52,10 @@ def __getattr__(name: str) -> Any:
     the command line's runs without plots need not pay)."""
     if name in _PLOTS:
         return getattr(import_module(".plots", __name__), name)
+    if name in _SENSITIVITY_PLOTS:
+        return getattr(import_module(".sensitivity", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PLOTS))
+    return sorted(set(globals()) | set(_PLOTS) | set(_SENSITIVITY_PLOTS))

@@ -79,3 +79,21 @@ def test_the_report_opens_with_what_the_answer_rests_on(tmp_path: Path) -> None:
     first, key = html.index("What the answer rests on"), html.index("Key figures")
     assert first < key
     assert "Closure rests most on wagon pools" in html
+
+
+def test_the_sensitivity_table_fits_100_columns_and_the_api_has_it(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import sim as rsom
+
+    assert rsom.sensitivity is sensitivity
+    assert callable(rsom.plot_tornado)
+    env = {**os.environ, "COLUMNS": "100"}
+    out = subprocess.run([sys.executable, "-m", "sim.cli", "sensitivity", str(_path(tmp_path)), "--group",
+                          "a long group name for the fold:pools.wagons.heavy_flat=1,4"], capture_output=True,
+                         text=True, env=env, check=True).stdout
+    lines = out.splitlines()
+    assert max(len(x) for x in lines) <= 100
+    assert "\N{HORIZONTAL ELLIPSIS}" not in out
