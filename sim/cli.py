@@ -410,7 +410,7 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
 
 @app.command()
 def compare(
-    scenarios: Optional[list[Path]] = typer.Argument(None, metavar="[SCENARIO]...", help=(
+    scenarios: Optional[list[Path]] = typer.Argument(None, help=(
         "Scenario YAML (default: the built-in scenario); two or more: the scenarios compared with each other (an "
         "operational option against the plan, say), the first as the baseline")),
     investments: str = typer.Option("all", help="Comma-separated investment names, or all"),

@@ -69,6 +69,9 @@ class Period:
     work_end_in: Callable[[Spells, float, float, float], float]
 
 
+EDGE_H = 1e-11  # h: a window's end is closed this much early, against rounding in the clock's modulo
+
+
 def _period(hours: float) -> Period:
     """next_open and work_end_in for windows repeating every `hours` hours. The period is each function's default
     argument (`period`, and `whole` the always-open spell), not a closure's cell: a function with no free
@@ -83,7 +86,9 @@ def _period(hours: float) -> Period:
         clock = (t + start_clock_h) % period
         best = math.inf
         for start, end in window:
-            inside = start <= clock < end if start < end else (clock >= start or clock < end)
+            # closed from a hair before its end: a clock computed as (t + offset) % period may fall a rounding
+            # error short of the end when t is exactly there (an entry at 08:05 in "08:00-08:05")
+            inside = start <= clock < end - EDGE_H if start < end else (clock >= start or clock < end - EDGE_H)
             if inside:
                 return t
             best = min(best, (start - clock) % period)

@@ -81,7 +81,7 @@ PINNED = {
     "brigades": {
         "eu_armoured": {
             "closure_h": 678.3926,
-            "closure_50_h": 139.1702,
+            "closure_50_h": 139.8062,  # 139.1702 until a serial could no longer enter a window at its closing instant
             "closure_90_h": 363.3846,
             "units_closed_50_h": 378.7085,
             "combat_power_closure_h": 678.3926,
@@ -91,7 +91,7 @@ PINNED = {
         },
         "us_abct": {
             "closure_h": 784.1913,
-            "closure_50_h": 154.0095,
+            "closure_50_h": 154.1762,  # 154.0095 (likewise)
             "closure_90_h": 620.2025,
             "units_closed_50_h": 624.4712,
             "combat_power_closure_h": 784.1913,
