@@ -199,7 +199,8 @@ def test_road_peaks_keep_serials_off_the_road_under_civil_priority_only(tmp_path
     r = _berth_run(tmp_path, {"links": links}, civil_traffic={"road_peaks": "02:00-08:00", "priority": priority,
                                                               "road_peak_corridors": ["r_port_stage"]})
     entries = r.usage[r.usage["resource"] == "entry@r_port_stage>"]
-    in_peak = int(((entries["t_grant"] >= 2.0) & (entries["t_grant"] < 8.0)).sum())
+    # an entry at 08:00, the peak's end, is after it whatever rounding makes of its time
+    in_peak = int(((entries["t_grant"] >= 2.0) & (entries["t_grant"] < 8.0 - 1e-9)).sum())
     if priority == "civil":
         assert in_peak == 0
         assert len(entries) == 100
