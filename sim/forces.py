@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .ids import PIECE_CLASSES
-from .network import source_problems
+from .network import table_source_problems
 from .tables import DATA_DIR, read_table
 
 FORCES_FILE = DATA_DIR / "forces.csv"
@@ -43,10 +43,5 @@ def load_templates(path: Path = FORCES_FILE, problems: list[Problem] | None = No
 
 def check_force_sources() -> list[Problem]:
     """Every number of the built-in forces carries a source or is marked as an assumption."""
-    problems: list[Problem] = []
-    frame = read_table(FORCES_FILE, "forces", problems)
-    defaulted = frame.attrs.get("defaulted", set())
-    frame.index = [f"{t}/{u}" for t, u in zip(frame["template"], frame["unit"])]
-    frame.attrs["defaulted"] = defaulted
-    sources = read_table(FORCES_SOURCES, "sources", problems)
-    return problems + source_problems({"forces": frame}, sources, str(FORCES_SOURCES))
+    return table_source_problems(FORCES_FILE, "forces", FORCES_SOURCES,
+                                 lambda f: [f"{t}/{u}" for t, u in zip(f["template"], f["unit"], strict=True)])

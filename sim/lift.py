@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .equipment import EquipmentType
 from .errors import Problem, suggest
-from .network import source_problems
+from .network import table_source_problems
 from .scenario import Force, Lift
 from .tables import DATA_DIR, read_table
 
@@ -46,13 +46,7 @@ def load_aircraft(path: Path = AIRCRAFT_FILE, problems: list[Problem] | None = N
 
 def check_aircraft_sources() -> list[Problem]:
     """Every number of the aircraft table carries a source or is marked as an assumption."""
-    problems: list[Problem] = []
-    frame = read_table(AIRCRAFT_FILE, "aircraft", problems)
-    defaulted = frame.attrs.get("defaulted", set())
-    frame.index = list(frame["aircraft"])
-    frame.attrs["defaulted"] = defaulted
-    sources = read_table(AIRCRAFT_SOURCES, "sources", problems)
-    return problems + source_problems({"aircraft": frame}, sources, str(AIRCRAFT_SOURCES))
+    return table_source_problems(AIRCRAFT_FILE, "aircraft", AIRCRAFT_SOURCES, lambda f: list(f["aircraft"]))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ routes and event order never depend on hash order."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -217,6 +217,18 @@ def catalogue(net: Network) -> dict:
     from .investments import from_frame
 
     return from_frame(net.investments, net.file("investments"), [])
+
+
+def table_source_problems(path: Path, table: str, sources_path: Path, keys: Callable[[pd.DataFrame], list[str]]) -> list[Problem]:
+    """A data table read against its schema and checked against its sources file: every number carries a
+    source or is marked as an assumption (`keys`: the row keys the sources file names, from the frame)."""
+    problems: list[Problem] = []
+    frame = read_table(path, table, problems)
+    defaulted = frame.attrs.get("defaulted", set())
+    frame.index = keys(frame)
+    frame.attrs["defaulted"] = defaulted
+    sources = read_table(sources_path, "sources", problems)
+    return problems + source_problems({table: frame}, sources, str(sources_path))
 
 
 def source_problems(tables: dict[str, pd.DataFrame], sources: pd.DataFrame, file: str) -> list[Problem]:
