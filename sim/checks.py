@@ -146,21 +146,29 @@ def _check_force(s: Scenario, file: str, net: Network, here: str, f: Force) -> l
 
 def check_friction(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str], force_ids: set[str]) -> list[Problem]:
     """Names in the disruptions, civil traffic, sustainment and accommodation sections exist."""
+    from .exercise import check_exercise
+
     return (_check_disruptions(s, file, net, nodes, corridors) + _check_civil(s, file, net, corridors)
-            + _check_flows(s, file, nodes, force_ids) + _check_accommodation(s, file, net))
+            + _check_flows(s, file, nodes, force_ids) + _check_accommodation(s, file, net)
+            + check_exercise(s, file, net, nodes, corridors))
+
+
+def disruption_target_problems(file: str, where: str, target: str, net: Network, nodes: set[str],
+                               corridors: set[str]) -> list[Problem]:
+    """What is wrong with a disruption's target (none if it is a corridor, a link or a node with a facility)."""
+    facilities = set(net.seaports.index) | set(net.airfields.index) | set(net.railheads.index) | set(net.staging.index)
+    if target in corridors or (target in facilities and target in nodes):
+        return []
+    if target in nodes:
+        return [Problem(file, where, target, "this node has no port, airfield, railhead or staging facility to "
+                                             "disrupt; name its links or corridors to close movement through it")]
+    return [_name(file, where, target, corridors | (facilities & nodes), "unknown node, corridor or link")]
 
 
 def _check_disruptions(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str]) -> list[Problem]:
     """Disruption targets are corridors, links or nodes with a facility; names are unique; events fall in the run."""
-    facilities = set(net.seaports.index) | set(net.airfields.index) | set(net.railheads.index) | set(net.staging.index)
-
     def target_problem(where: str, t: str) -> list[Problem]:
-        if t in corridors or (t in facilities and t in nodes):
-            return []
-        if t in nodes:
-            return [Problem(file, where, t, "this node has no port, airfield, railhead or staging facility to disrupt; "
-                                            "name its links or corridors to close movement through it")]
-        return [Problem(file, where, t, "unknown node, corridor or link")]
+        return disruption_target_problems(file, where, t, net, nodes, corridors)
 
     out = []
     names = [e.name for e in s.disruptions.events]

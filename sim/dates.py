@@ -6,6 +6,7 @@ that day."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -67,3 +68,63 @@ def rdd_hours(rdd: date, start: datetime) -> float:
     """An RDD date as hours from the start: the end of that day (a unit closing any time on it is not late)."""
     end = datetime.combine(rdd + timedelta(days=1), time(0), tzinfo=start.tzinfo)
     return (end - start).total_seconds() / 3600.0
+
+
+WHEN_FORMS = ("hours after the start (`75.5`)", "a C+day with an optional clock time (`C+3`, `C+3 06:00`, `C-1 "
+              "22:00`)", "a date and time (`2027-02-04T06:00`; needs the scenario's start)")
+_WHEN = re.compile(r"^\s*C\s*([+-]\s*\d+)?(?:\s+(\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
+
+
+def parse_when(value: object) -> float | tuple[int, float] | datetime:
+    """An exercise time as written: hours after the start (a number), a C+day and clock hours (`C+3 06:00` ->
+    (3, 6.0)), or a date and time. Raises ValueError naming the forms when it is none of them."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a time; give {', '.join(WHEN_FORMS)}")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError("hours after the start must be a finite number, 0 or more")
+        return float(value)
+    if isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    try:
+        h = float(text)
+    except ValueError:
+        pass
+    else:
+        return parse_when(h)
+    m = _WHEN.match(text)
+    if m:
+        day = int(m.group(1).replace(" ", "")) if m.group(1) else 0
+        hour, minute = (int(m.group(2)), int(m.group(3))) if m.group(2) else (0, 0)
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{hour:02d}:{minute:02d} is not a clock time (00:00 to 23:59)")
+        return day, hour + minute / 60.0
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a time; give {', '.join(WHEN_FORMS)}") from None
+
+
+def when_hours(value: object, start: datetime | None, c_day: date | None, start_clock_h: float = 0.0) -> float:
+    """An exercise time (parse_when) as hours after the start. A C+day counts from C-day (by default the
+    start's day; without a start, the day t = 0 falls on, at clock `start_clock_h`); a date needs a start.
+    Raises ValueError for a time before the start or a date without one."""
+    when = parse_when(value)
+    if isinstance(when, float):
+        return when
+    if isinstance(when, tuple):
+        day, clock = when
+        if start is None:
+            h = day * 24.0 + clock - start_clock_h
+        else:
+            first = c_day or start.date()
+            at = datetime.combine(first + timedelta(days=day), time(0), tzinfo=start.tzinfo) + timedelta(hours=clock)
+            h = (at - start).total_seconds() / 3600.0
+    else:
+        if start is None:
+            raise ValueError("a date needs the scenario's start (start: YYYY-MM-DDTHH:MM); give a C+day or hours")
+        h = (when.replace(tzinfo=start.tzinfo) - start).total_seconds() / 3600.0
+    if h < -1e-9:
+        raise ValueError("before the start of the run")
+    return max(h, 0.0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import movement, reception, staging
+from . import exercise, movement, reception, staging
 from .ledger import Ledger
 from .plan import Plan
 from .resources import Counting
@@ -57,6 +57,7 @@ class Model:
             w.env.process(staging.house(w, a.site, a.persons, a.start_h, a.start_h + a.weeks * 168.0))
         for o in w.outages.all:
             w.log.append((o.resource, o.start, o.start, o.end, 1.0, 0.0))
+        exercise.start(w, w.plan.actions)
 
     def simulate(self, step_h: float = 24.0, progress: Callable[[float], None] | None = None) -> float:
         """Start the phases and run the event loop until everything is delivered or the horizon; returns the

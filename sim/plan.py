@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import networkx as nx
 
-from . import deployment, lift
+from . import deployment, exercise, lift
 from . import equipment as eqdata
 from .changes import apply_changes
 from .checks import check_names, housing_warnings
@@ -173,6 +173,7 @@ class Plan:
     split: Split = field(default_factory=dict)  # built-in units' pieces by equipment type (templates not overridden)
     generic: dict[str, EquipmentType] = field(default_factory=dict)  # per class, for pieces with no split
     aircraft: dict[str, lift.Aircraft] = field(default_factory=dict)  # aircraft types lift may plan flights of
+    actions: list[exercise.Action] = field(default_factory=list)  # an exercise's decisions acting on the run
 
     @property
     def personnel_total(self) -> int:
@@ -328,6 +329,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
         raise InputError(problems, [skipped(file, NOT_COMPILED)])
     warnings += changed.warnings
     net = changed.network
+    scenario = exercise.expand(scenario)  # injects and closures decided become scheduled disruptions
     if changed.pools != scenario.pools:
         scenario = scenario.model_copy(update={"pools": changed.pools})
     graph = build_graph(net)
@@ -347,6 +349,8 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     for i, flow in enumerate(scenario.sustainment):
         problems += _compile_flow(plan, i, flow)
     plan.warnings += housing_warnings(scenario, file, net, plan.units.values())
+    plan.actions, decided = exercise.actions(plan)
+    problems += decided
     if scenario.replications > 1 and not random_sources(scenario):
         plan.warnings.append(Problem(file, "replications", scenario.replications, NOTHING_RANDOM, "warning"))
     if problems:

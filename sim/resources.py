@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -201,6 +201,14 @@ class Pool:
                 self._serve()
         del self.open[number]
         self.log.append((self.info.name, t0, t1, self.env.now, float(amount), weight))
+
+    def add(self, amount: int) -> None:
+        """More units from now on (a reserve or contract activated): the pool grows and serves its queue."""
+        self.capacity += amount
+        self.level += amount
+        self.info = replace(self.info, capacity=float(self.capacity))
+        if self.waiting:
+            self._serve()
 
     def _serve(self) -> None:
         """Grant waiting takes from the front of the queue while they fit what is free."""
@@ -575,6 +583,25 @@ class Fleet:
         self.open[self._seq] = (grant, t0, self.env.now, weight)
         hours = max((self.hours(loc, dest) for loc, _, _ in grant), default=0.0)
         return (self._seq,), hours, waited
+
+    def add(self, kind: str, count: int, where: str = "") -> ResourceInfo:
+        """More stock of a kind from now on, standing at `where` ("" : placed where first needed), as when a
+        reserve or contract is activated; waiting takes are served. Returns the kind's info with its new size."""
+        spot = self.at.setdefault(where, {})
+        spot[kind] = spot.get(kind, 0) + count
+        info = self.infos[kind] = replace(self.infos[kind], capacity=self.infos[kind].capacity + count)
+        if self.waiting:
+            self._serve()
+        return info
+
+    def reprioritise(self, rank: Callable[[tuple[int, ...]], Rank | None]) -> None:
+        """Give waiting takes a new priority (`rank` of their pieces; None keeps it) and serve in the new order."""
+        for e in self.waiting:
+            new = rank(e.pids)
+            if new is not None:
+                e.priority = new
+        self.waiting.sort(key=lambda e: (e.priority, e.t, e.seq))
+        self._serve()
 
     def where(self, token: Token) -> list[str]:
         """The locations the stock of a take came from (sorted; "" is stock placed where first needed)."""

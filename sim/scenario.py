@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
-from .dates import clock_of, rdd_hours
+from .dates import clock_of, parse_when, rdd_hours
 from .distributions import Deterministic, Distribution, as_distribution
 from .errors import InputError, Problem, suggest
 from .ids import Mode, PieceClass
@@ -475,7 +476,7 @@ class Times(Strict):
     travel: Dist = _factor("running times on the links (length / speed)")
 
 
-DisruptionKind = Literal["sabotage", "drone", "cyber", "strike", "weather", "accident", "high_water", "other"]
+DisruptionKind = Literal["sabotage", "drone", "cyber", "strike", "weather", "accident", "high_water", "closure", "other"]
 
 
 class DisruptionEvent(Strict):
@@ -517,6 +518,86 @@ class RandomDisruptions(Strict):
                            description="Disruptions may start from this time, in hours from the start of the run.")
     end_h: float | None = Field(None, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
                                 description="Disruptions may start until this time, in hours. Not given: the horizon.")
+
+
+def _when_text(value: Any) -> Any:
+    """An exercise time is kept as written (hours, a C+day or a date; sim.dates.parse_when) once it parses."""
+    parse_when(value)
+    return value
+
+
+When = Annotated[float | str, BeforeValidator(_when_text)]
+InjectKind = Literal["sabotage", "drone", "cyber", "strike", "weather", "accident", "custom"]
+DecisionKind = Literal["priority", "close", "reserve"]
+RESERVE_POOLS = ("hets", "buses", "barges", "train_sets")  # pools a reserve or contract adds to (and wagons.TYPE)
+
+
+class Inject(Strict):
+    """An incident of the exercise (a line of the master events list): from `at`, for `duration_h` hours, the
+    target works at `capacity_factor` of its capacity. The model learns of it when it happens, not before."""
+
+    at: When = Field(description="When it happens: hours after the start, a C+day with an optional clock time "
+                                 "(`C+3 06:00`), or a date and time.")
+    kind: InjectKind = Field(description="What happens (custom: anything else, named in `name`).")
+    target: str = Field(description="What it hits: a node with a port, airfield, railhead or staging facility, a "
+                                    "corridor name or a link id.")
+    duration_h: float = Field(gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                              description="How long the target is closed or slowed, repair included, in hours.")
+    capacity_factor: float = Field(0.0, ge=0, lt=1, json_schema_extra=_unit("share of capacity"),
+                                   description="Share of its capacity the target keeps meanwhile (0 = closed).")
+    name: str | None = Field(None, description='Name in the results and the log. Not given: "<kind>:<target>@<at>".')
+    note: str = Field("", description="What the players are told.")
+
+
+class Decision(Strict):
+    """A decision of the exercise staff, taking effect from `at` (a reserve: `lead_h` later). `priority`
+    gives a unit (or every unit of a force) a new priority for rolling stock and train paths, its waiting
+    requests included; `close` closes a corridor, link or facility for `duration_h` (to the horizon when not
+    given); `reserve` activates a reserve or host-nation contract that adds `count` to a pool."""
+
+    at: When = Field(description="When it is taken: hours after the start, a C+day with an optional clock time, or "
+                                 "a date and time.")
+    kind: DecisionKind = Field(description="What is decided: priority, close or reserve.")
+    name: str | None = Field(None, description='Name in the results and the log. Not given: "<kind>:<what>@<at>".')
+    unit: str | None = Field(None, description="priority: the unit, as FORCE/UNIT, or a force id for all its units.")
+    priority: int | None = Field(None, ge=1, le=9, description="priority: the new priority (1 first).")
+    target: str | None = Field(None, description="close: a corridor name, link id or node with a facility.")
+    duration_h: float | None = Field(None, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                     description="close: how long, in hours. Not given: to the horizon.")
+    pool: str | None = Field(None, description=f"reserve: the pool it adds to: {', '.join(RESERVE_POOLS)} or "
+                                               "wagons.TYPE.")
+    count: int | None = Field(None, ge=1, le=MAX_POOL, description="reserve: how many it adds.")
+    lead_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                          description="reserve: hours from the decision until the assets are there (the "
+                                      "contract's or reserve's notice).")
+    note: str = Field("", description="The staff's reasoning.")
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> Decision:
+        """Each kind names what it acts on; fields of another kind are refused."""
+        need = {"priority": ("unit", "priority"), "close": ("target",), "reserve": ("pool", "count")}[self.kind]
+        missing = [f for f in need if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} decision needs {' and '.join(missing)}")
+        own = {"priority": {"unit", "priority"}, "close": {"target", "duration_h"}, "reserve": {"pool", "count"}}
+        other = [f for k, fs in own.items() if k != self.kind for f in sorted(fs) if getattr(self, f) is not None]
+        if other:
+            raise ValueError(f"{', '.join(other)} belong to another kind of decision than {self.kind}")
+        if self.kind == "reserve" and self.pool not in RESERVE_POOLS and not str(self.pool).startswith("wagons."):
+            raise ValueError(f"unknown pool {self.pool!r}; give {', '.join(RESERVE_POOLS)} or wagons.TYPE")
+        return self
+
+
+class Exercise(Strict):
+    """A table-top exercise played on the scenario: its injects and decisions, the alternative decisions of
+    its branches, and where its clock stands. A run plays the injects and decisions, and those of `branch`."""
+
+    now: When = Field(0.0, description="Where the exercise clock stands (set by `rsom exercise advance`).")
+    injects: list[Inject] = Field(default_factory=list, description="The incidents played, in any order.")
+    decisions: list[Decision] = Field(default_factory=list, description="The decisions taken on every branch.")
+    branches: dict[str, list[Decision]] = Field(default_factory=dict, description=(
+        "Alternative courses of action: each a list of decisions taken on top of `decisions`."))
+    branch: str | None = Field(None, description="The branch a run plays. Not given: no branch's decisions.")
 
 
 class Disruptions(Strict):
@@ -734,6 +815,8 @@ class Scenario(Strict):
     custom_investments: list[InvestmentSpec] = Field(default_factory=list,
                                                      description="Investments defined in the scenario.")
     disruptions: Disruptions = Field(Disruptions(), description="Scheduled and random disruptions.")
+    exercise: Exercise | None = Field(None, description=(
+        "A table-top exercise played on the scenario: injects, decisions and branches (`rsom exercise`)."))
     civil_traffic: CivilTraffic = Field(CivilTraffic(), description="Civil traffic sharing the network.")
     ports: Ports = Field(Ports(), description="The hours sea ports work.")
     sustainment: list[Flow] = Field(default_factory=list,

@@ -117,6 +117,10 @@ class World:
         self.diversions: list[tuple[Any, ...]] = []  # (t, pid, from mode, to mode, node, closure)
         self.reroutes: list[tuple[Any, ...]] = []  # (t, what, node, old next link, new next link, goal, closure, n)
         self.housing: list[tuple[str, int, int, int]] = []  # (site, day, required, housed)
+        self._step_to: float | None = None  # the end of the step of the run loop under way (advance)
+        self._finished = False  # everything delivered: the run loop is over
+        self.ranks: dict[tuple[str, str], tuple[int, float]] = {}  # units' priorities changed by a decision
+        self.decided: list[tuple[str, str, float]] = []  # (name, kind, time) of each decision acted on
         net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop
         self.classes = rows(net.piece_classes)
         self.seaport = rows(net.seaports)
@@ -315,26 +319,40 @@ class World:
         """The event loop alone, on processes already started: run until everything is delivered or the
         horizon, leaving the flat records in the ledger; returns the end time (h): the last delivery, or the
         horizon if something is outstanding."""
-        horizon = self.s.horizon_h
-        with few_collections():
-            while self.env.now < horizon:
-                # steps with no event in them are run as one (the clock stays on the same grid of steps, and
-                # their stop events are counted as before), so a run where everything left waits for ever, or
-                # for a far-off event, ends at once
-                now = self.env.now
-                gap = min(self.env.next_active(), horizon) - now
-                steps = 1 if gap <= step_h else math.ceil(gap / step_h - 1e-9)
-                until = min(now + steps * step_h, horizon)
-                self.env.stops_skipped += max(0, math.ceil((until - now) / step_h - 1e-9) - 1)
-                self.env.run(until=until)
-                if progress:
-                    progress(self.env.now)
-                if self.outstanding == 0:
-                    break
+        self.advance(math.inf, step_h, progress)
         end = self.env.now if self.outstanding else self.last_delivery()
         for res in self._all_resources():
             res.flush()
         return end
+
+    def advance(self, to_h: float, step_h: float = 24.0, progress: Callable[[float], None] | None = None) -> None:
+        """Run the event loop up to `to_h` (h; at most the horizon), or until everything is delivered: every
+        event before `to_h` is processed and none at it or after, so that the state can be read as it stands at
+        `to_h`. Called again, it goes on exactly as one uninterrupted run would (pausing schedules no event)."""
+        horizon = self.s.horizon_h
+        end = min(to_h, horizon)
+        env = self.env
+        with few_collections():
+            while not self._finished and env.now < horizon:
+                # steps with no event in them are run as one (the clock stays on the same grid of steps, and
+                # their stop events are counted as before), so a run where everything left waits for ever, or
+                # for a far-off event, ends at once
+                if self._step_to is None:
+                    now = env.now
+                    gap = min(env.next_active(), horizon) - now
+                    steps = 1 if gap <= step_h else math.ceil(gap / step_h - 1e-9)
+                    self._step_to = min(now + steps * step_h, horizon)
+                    env.stops_skipped += max(0, math.ceil((self._step_to - now) / step_h - 1e-9) - 1)
+                if self._step_to > end:  # stop inside the step: process what comes before `end`, one by one
+                    while env.peek() < end:
+                        env.step()
+                    return
+                env.run(until=self._step_to)
+                self._step_to = None
+                if progress:
+                    progress(env.now)
+                if self.outstanding == 0:
+                    self._finished = True
 
     def _all_resources(self) -> list[Station | Pool | Slots | PathBook | Fleet]:
         out: list[Station | Pool | Slots | PathBook | Fleet] = [self.stock, self.hets, self.buses, self.barges,

@@ -51,8 +51,8 @@ def train_key(w: World, pid: int) -> BatchKey:
 
 def rank(w: World, force: str, unit: str) -> Rank:
     """Order of service of a unit's trains for rolling stock and paths: its priority (1 first; sustainment
-    flows after every force), then its earlier RDD."""
-    return w.plan.units[(force, unit)].rank
+    flows after every force), then its earlier RDD; a priority decided in an exercise from its time."""
+    return w.ranks.get((force, unit)) or w.plan.units[(force, unit)].rank
 
 
 def train_limits(w: World, railhead: str, exit_: str, route: Route) -> tuple[float, float]:

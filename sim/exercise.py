@@ -1,0 +1,212 @@
+"""A table-top exercise played on a scenario: the incidents injected (a master events list) and the staff's
+decisions, each at the exercise time it was made, with alternative branches of decisions.
+
+An exercise is a scenario with an `exercise` section, so `rsom run` replays it and a saved result holds it.
+Injects and `close` decisions become scheduled disruptions (the model learns of each when it starts, as of
+any disruption); `priority` and `reserve` decisions act on the running model at their time. A decision
+therefore changes nothing before it is taken: the run up to then is the run without it, event for event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .dates import when_hours
+from .disruptions import event_name
+from .errors import Problem, suggest
+from .ids import Rank, Res, ResourceId
+from .scenario import Decision, DisruptionEvent, Exercise, Inject, Scenario
+
+if TYPE_CHECKING:
+    from .network import Network
+    from .plan import Plan
+    from .world import World
+
+INJECT_KINDS = {"custom": "other"}  # an inject's kind as a disruption kind (the others are the same word)
+
+
+def at_h(value: float | str, s: Scenario) -> float:
+    """An exercise time as hours after the start (ValueError when it cannot be)."""
+    return when_hours(value, s.start, s.c_day, s.start_clock_h)
+
+
+def played(x: Exercise) -> list[tuple[str, Decision]]:
+    """The decisions a run plays, with the field each was given in: those on every branch, then the branch's."""
+    out = [(f"exercise.decisions[{j}]", d) for j, d in enumerate(x.decisions)]
+    if x.branch is not None:
+        out += [(f"exercise.branches.{x.branch}[{j}]", d) for j, d in enumerate(x.branches.get(x.branch, []))]
+    return out
+
+
+def inject_name(i: Inject) -> str:
+    """The inject's name in the results: given, or "<kind>:<target>@<time as written>"."""
+    return i.name or f"{i.kind}:{i.target}@{i.at}"
+
+
+def decision_name(d: Decision) -> str:
+    """The decision's name in the results: given, or "<kind>:<what>@<time as written>"."""
+    what = {"priority": f"{d.unit}={d.priority}", "close": str(d.target), "reserve": f"{d.pool}+{d.count}"}[d.kind]
+    return d.name or f"{d.kind}:{what}@{d.at}"
+
+
+def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str]) -> list[Problem]:
+    """Times resolve and fall in the run, targets can be disrupted, pools and forces exist, the branch played
+    is one of the exercise's, names are unique. The units a priority names are checked when compiled."""
+    from .checks import disruption_target_problems
+
+    x = s.exercise
+    if x is None:
+        return []
+    out: list[Problem] = []
+
+    def when(field: str, value: float | str) -> None:
+        try:
+            h = at_h(value, s)
+        except ValueError as exc:
+            out.append(Problem(file, field, value, str(exc)))
+            return
+        if h >= s.horizon_h:
+            out.append(Problem(file, field, value, f"after the horizon ({s.horizon_h:g} h): it would never happen",
+                               "warning"))
+
+    when("exercise.now", x.now)
+    names: dict[str, str] = {}
+    for j, i in enumerate(x.injects):
+        here = f"exercise.injects[{j}]"
+        when(f"{here}.at", i.at)
+        out += disruption_target_problems(file, f"{here}.target", i.target, net, nodes, corridors)
+        _unique(file, f"{here}.name", inject_name(i), names, out)
+    forces = {f.id for f in s.forces}
+    lists = [("exercise.decisions", x.decisions)] + [(f"exercise.branches.{b}", ds) for b, ds in sorted(x.branches.items())]
+    for where, decisions in lists:
+        seen = dict(names)  # a branch's names are its own: two branches may name their decisions alike
+        for j, d in enumerate(decisions):
+            here = f"{where}[{j}]"
+            when(f"{here}.at", d.at)
+            if d.kind == "close":
+                out += disruption_target_problems(file, f"{here}.target", str(d.target), net, nodes, corridors)
+            elif d.kind == "priority" and str(d.unit).split("/")[0] not in forces:
+                hint = suggest(str(d.unit).split("/")[0], forces)
+                out.append(Problem(file, f"{here}.unit", d.unit, "unknown force (give FORCE/UNIT or a force id)"
+                                   + (f"; {hint}" if hint else "")))
+            elif d.kind == "reserve" and str(d.pool).startswith("wagons.") and str(d.pool)[7:] not in s.pools.wagons:
+                out.append(Problem(file, f"{here}.pool", d.pool, "the scenario has no pool of this wagon type; "
+                                   f"its wagon pools: {', '.join(sorted(s.pools.wagons)) or 'none'}"))
+            _unique(file, f"{here}.name", decision_name(d), seen, out)
+            if where == "exercise.decisions":
+                names = seen
+    if x.branch is not None and x.branch not in x.branches:
+        hint = suggest(x.branch, x.branches)
+        out.append(Problem(file, "exercise.branch", x.branch, "no such branch" + (f"; {hint}" if hint else
+                                                                                  " (the exercise has none)")))
+    return out
+
+
+def _unique(file: str, field: str, name: str, seen: dict[str, str], out: list[Problem]) -> None:
+    if name in seen:
+        out.append(Problem(file, field, name, f"name already used by {seen[name]}"))
+    else:
+        seen[name] = field.rsplit(".", 1)[0]
+
+
+def expand(s: Scenario) -> Scenario:
+    """The scenario with its exercise's injects and played `close` decisions added to its scheduled
+    disruptions (the model learns of each when it starts). Call once the exercise has been checked."""
+    x = s.exercise
+    if x is None:
+        return s
+    events = [DisruptionEvent(name=inject_name(i), kind=INJECT_KINDS.get(i.kind, i.kind), target=i.target,  # type: ignore[arg-type]
+                              at_h=at_h(i.at, s), duration_h=i.duration_h, capacity_factor=i.capacity_factor)
+              for i in x.injects]
+    for _, d in played(x):
+        if d.kind == "close":
+            start = at_h(d.at, s)
+            events.append(DisruptionEvent(name=decision_name(d), kind="closure", target=str(d.target), at_h=start,
+                                          duration_h=d.duration_h or max(s.horizon_h - start, 1e-6)))
+    if not events:
+        return s
+    return s.model_copy(update={"disruptions": s.disruptions.model_copy(
+        update={"events": [*s.disruptions.events, *events]})})
+
+
+@dataclass(frozen=True)
+class Action:
+    """A decision that acts on the running model: at `at_h` (h), new priorities for `units`, or `count` more
+    of `pool` from `effective_h` (the decision's time plus its lead time)."""
+
+    name: str
+    kind: str
+    at_h: float
+    effective_h: float
+    units: tuple[tuple[str, str], ...] = ()
+    priority: int = 0
+    pool: str = ""
+    count: int = 0
+
+
+def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
+    """The played decisions that act on the running model (priority, reserve), in time order; and problems
+    with the units they name."""
+    s, out, problems = plan.scenario, [], []
+    if s.exercise is None:
+        return [], []
+    for field, d in played(s.exercise):
+        t = at_h(d.at, s)
+        if d.kind == "priority":
+            force, _, unit = str(d.unit).partition("/")
+            keys = tuple(sorted(k for k in plan.units if k[0] == force and (not unit or k[1] == unit)))
+            if not keys:
+                known = sorted(k[1] for k in plan.units if k[0] == force)
+                hint = suggest(unit, known)
+                problems.append(Problem(plan.file, f"{field}.unit", d.unit, f"force {force} has no unit {unit}"
+                                        + (f"; {hint}" if hint else "")))
+                continue
+            out.append(Action(decision_name(d), "priority", t, t, units=keys, priority=int(d.priority or 1)))
+        elif d.kind == "reserve":
+            out.append(Action(decision_name(d), "reserve", t, t + d.lead_h, pool=str(d.pool), count=int(d.count or 0)))
+    return sorted(out, key=lambda a: (a.effective_h, a.name)), problems
+
+
+def start(w: World, acts: list[Action]) -> None:
+    """Schedule the decisions on the run: each acts at its effective time, before anything else that happens
+    then (its event is made first)."""
+    for a in acts:
+        w.env.timeout(a.effective_h).callbacks.append(lambda _ev, a=a: _act(w, a))
+
+
+def _act(w: World, a: Action) -> None:
+    if a.kind == "priority":
+        for key in a.units:
+            w.ranks[key] = (a.priority, w.plan.units[key].rank[1])
+        keys = set(a.units)
+
+        def new_rank(pids: tuple[int, ...]) -> Rank | None:
+            if not pids:
+                return None
+            p = w.pieces[pids[0]]
+            return w.ranks[(p.force, p.unit)] if (p.force, p.unit) in keys else None
+        w.stock.reprioritise(new_rank)
+        if w.rail_desk is not None:
+            for r in w.rail_desk.pending:
+                r.priority = new_rank(r.pids) or r.priority
+    elif a.kind == "reserve":
+        if a.pool in ("hets", "buses", "barges"):
+            pool = getattr(w, a.pool)
+            pool.add(a.count)
+            w.resources[pool.info.name] = pool.info
+        else:
+            from .world import TRAIN
+
+            kind = TRAIN if a.pool == "train_sets" else a.pool.removeprefix("wagons.")
+            info = w.stock.add(kind, a.count, w.s.rail.yards.get(a.pool.removeprefix("wagons."), ""))
+            w.resources[info.name] = info
+    w.decided.append((a.name, a.kind, w.env.now))
+
+
+def pool_resource(pool: str) -> str:
+    """The resource name a reserve's pool is booked to in the results."""
+    if pool == "train_sets":
+        return ResourceId(Res.TRAIN_SETS).name
+    if pool.startswith("wagons."):
+        return ResourceId(Res.WAGONS, pool[7:]).name
+    return ResourceId({"hets": Res.HETS, "buses": Res.BUSES, "barges": Res.BARGES}[pool]).name
