@@ -157,6 +157,15 @@ def run(
             summary = _run_to_precision(plan, seed, precision, max_replications, out, plots, cast(Format, fmt), show)
         else:
             summary = _run(plan, seed, n, out, plots, cast(Format, fmt), show)
+    if plan.scenario_as_written is not None and plan.scenario_as_written.exercise is not None:
+        from .tabletop import effects
+
+        try:  # what each inject cost and each decision saved, against the same course without it
+            found = effects(path, n, seed, plan.scenario_as_written)
+        except InputError as exc:
+            _fail(exc.reported)
+        summary["injects"] = [e for e in found if e["kind"] == "inject"]
+        summary["decisions"] = [e for e in found if e["kind"] == "decision"]
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -334,6 +343,17 @@ def _print_friction(con: Console, s: dict) -> None:
     for site, v in (s.get("accommodation") or {}).items():
         con.print(f"Accommodation at {site}{note}: {v['required']:,} to house, short by up to {v['max_short']:,} "
                   f"on {v['days_short']} day(s)")
+    if s.get("injects") or s.get("decisions"):
+        t = Table(title="Exercise: each inject and decision against the same course without it",
+                  caption="added: closure hours, units late and hours late it added (negative: it saved them)")
+        for c in ("", "name", "when", "closure added (h)", "units late added", "hours late added"):
+            t.add_column(c, justify="left" if c in ("", "name", "when") else "right")
+        for e in [*s.get("injects", []), *s.get("decisions", [])]:
+            def f(x: Any) -> str:
+                return "-" if x is None else f"{x:+,.1f}"
+            t.add_row(e["kind"], e["name"], e["when"] or f"{e['at_h']:,.1f} h", f(e["closure_h_added"]),
+                      f(e["units_late_added"]), f(e["hours_late_added"]))
+        con.print(t)
 
 
 @app.command()
@@ -697,6 +717,15 @@ def init(
         output.write_text(file, starter_text())
     typer.echo(f"Starter scenario written to {file}; check it with `rsom validate {file}`, "
                f"run it with `rsom run {file}`")
+
+
+def _exercise_commands() -> None:
+    from .cli_exercise import app as exercise_app
+
+    app.add_typer(exercise_app, name="exercise")
+
+
+_exercise_commands()
 
 
 def main() -> None:

@@ -38,15 +38,20 @@ def played(x: Exercise) -> list[tuple[str, Decision]]:
     return out
 
 
+def when_text(at: float | str) -> str:
+    """An exercise time as written (hours without a trailing .0)."""
+    return f"{at:g}" if isinstance(at, float) else str(at)
+
+
 def inject_name(i: Inject) -> str:
     """The inject's name in the results: given, or "<kind>:<target>@<time as written>"."""
-    return i.name or f"{i.kind}:{i.target}@{i.at}"
+    return i.name or f"{i.kind}:{i.target}@{when_text(i.at)}"
 
 
 def decision_name(d: Decision) -> str:
     """The decision's name in the results: given, or "<kind>:<what>@<time as written>"."""
     what = {"priority": f"{d.unit}={d.priority}", "close": str(d.target), "reserve": f"{d.pool}+{d.count}"}[d.kind]
-    return d.name or f"{d.kind}:{what}@{d.at}"
+    return d.name or f"{d.kind}:{what}@{when_text(d.at)}"
 
 
 def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str]) -> list[Problem]:

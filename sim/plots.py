@@ -45,6 +45,7 @@ from . import causes, output
 
 if TYPE_CHECKING:
     from .results import Results
+    from .situation import Situation
 
 BASEMAP = Path(__file__).resolve().parent / "data" / "basemap" / "belgium_basemap.geojson"
 EXTENT = (2.45, 6.45, 49.45, 51.55)  # lon min, lon max, lat min, lat max
@@ -1008,3 +1009,32 @@ class PlotAccessor:
 
     def __repr__(self) -> str:
         return "PlotAccessor(map, congestion, throughput, closure, gantt, save_all)"
+
+
+def plot_situation(s: Situation) -> Figure:
+    """The state at a time on the map: links coloured by the pieces on them then (`plot_map` at t), and at
+    each node a circle sized by the pieces there, with the busiest nodes listed (pieces there, and how many
+    of them wait); needs the situation's forecast run (it carries the network)."""
+    if s.outcome is None:
+        raise ValueError("the situation has no run to map (make it with forecast=True)")
+    fig = plot_map(s.outcome, t=s.t_h, title=f"{s.outcome.scenario}: the deployment at {s.when}")
+    fig.set_layout_engine("none")  # keep the map's layout: the circles and the list below are drawn inside it
+    ax = fig.axes[0]
+    nodes = s.outcome.network.nodes
+    here = s.pieces[~s.pieces["status"].isin(["delivered", "not arrived"])]
+    counts = here.groupby("node").size()
+    waiting = here[here["status"].str.contains("waiting", regex=False)].groupby("node").size()
+    counts = counts[counts.index.isin(nodes.index)]
+    if len(counts):
+        lon = nodes.loc[counts.index, "lon"].astype(float)
+        lat = nodes.loc[counts.index, "lat"].astype(float)
+        size = 40.0 + 1200.0 * counts / max(int(counts.max()), 1)
+        ax.scatter(lon, lat, s=size, facecolors="none", edgecolors="#b2182b", linewidths=1.6, zorder=6).set_in_layout(False)
+        top = counts.sort_values(ascending=False, kind="stable").head(8)
+        lines = [f"{_short(str(nodes.at[n, 'name']), 28)}: {c:,}" + (f" ({int(waiting.get(n, 0)):,} wait)"
+                                                                      if waiting.get(n, 0) else "")
+                 for n, c in top.items()]
+        ax.text(0.99, 0.99, "pieces at a node (red circles)\n" + "\n".join(lines), transform=ax.transAxes,
+                ha="right", va="top", fontsize=7.5, color="#67001f", zorder=8,
+                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "#b2182b"}).set_in_layout(False)
+    return fig

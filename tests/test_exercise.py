@@ -1,0 +1,257 @@
+"""Table-top exercise mode: a run paused and continued is the plain run; an inject or decision changes
+nothing before its time; replay; the state at a time accounts for everything; each decision's effect on a
+small network, computed by hand; the commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from netkit import builtin_data, scenario, tiny_network, write_scenario
+from sim.cli import app
+from sim.dates import when_hours
+from sim.errors import InputError
+from sim.model import Model
+from sim.plan import load_plan
+from sim.results import Results
+from sim.situation import situation
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "experiments" / "exercises" / "ttx_c3_l24_sabotage.yaml"
+
+
+def _run(plan, pause_at: list[float] = ()) -> Results:
+    m = Model(plan)
+    m.start()
+    for t in pause_at:
+        m.world.advance(t)
+    return Results.from_model(m.world, m.world.simulate())
+
+
+def _state(plan, t: float) -> dict:
+    """Every piece's status, node and time of status, persons by state, trains and moves recorded, at t."""
+    m = Model(plan)
+    m.start()
+    w = m.world
+    w.advance(t)
+    moves = [x for x in w.ledger.move_columns()]
+    return {"status": list(w.ledger.status), "node": list(w.ledger.node), "since": list(w.ledger.since),
+            "pax": dict(w.ledger.pax), "trains": [dict(r) for r in w.trains], "moves": moves, "now": w.env.now}
+
+
+@pytest.fixture(scope="module")
+def builtin_plan():
+    return load_plan(ROOT / "experiments" / "scenarios" / "belgium_two_brigades.yaml")
+
+
+def _exercise(tmp_path: Path, exercise: dict, name: str = "ex.yaml") -> Path:
+    data = builtin_data()
+    data["exercise"] = exercise
+    return write_scenario(tmp_path / name, data)
+
+
+def test_run_paused_and_continued_is_the_plain_run(builtin_plan):
+    plain = _run(builtin_plan)
+    paused = _run(builtin_plan, [0.5, 78.25, 96.0, 200.0, 200.0, 411.7])
+    assert paused.summary() == plain.summary()
+    pd.testing.assert_frame_equal(paused.pieces, plain.pieces)
+    pd.testing.assert_frame_equal(paused.usage, plain.usage)
+
+
+def test_an_inject_and_decisions_change_nothing_before_their_time(tmp_path, builtin_plan):
+    t = 81.5
+    path = _exercise(tmp_path, {"injects": [{"at": t, "kind": "sabotage", "target": "L24", "duration_h": 96},
+                                            {"at": t, "kind": "strike", "target": "antwerp_aet", "duration_h": 24}],
+                                "decisions": [{"at": t, "kind": "priority", "unit": "eu_armoured", "priority": 2},
+                                              {"at": t, "kind": "reserve", "pool": "wagons.heavy_flat", "count": 40}]})
+    played = load_plan(path)
+    assert _state(played, t) == _state(builtin_plan, t)
+    after = _run(played).summary()
+    assert after["closure_h"] != _run(builtin_plan).summary()["closure_h"]  # it does act, from its time on
+
+
+def test_a_branch_is_the_course_played_until_its_decision(tmp_path):
+    path = _exercise(tmp_path, {"injects": [{"at": "C+3 06:00", "kind": "sabotage", "target": "L24", "duration_h": 96}],
+                                "branches": {"wagons": [{"at": "C+5", "kind": "reserve", "pool": "wagons.heavy_flat",
+                                                         "count": 40, "lead_h": 48}]}})
+    course = load_plan(path)
+    data = yaml.safe_load(path.read_text())
+    data["exercise"]["branch"] = "wagons"
+    branch = load_plan(write_scenario(tmp_path / "branch.yaml", data))
+    assert _state(branch, 120.0) == _state(course, 120.0)
+    assert _state(branch, 400.0) != _state(course, 400.0)
+
+
+def test_replay_of_a_saved_exercise_gives_the_identical_result(tmp_path):
+    from sim.replay import differences, read_saved, replay
+
+    path = _exercise(tmp_path, {"injects": [{"at": "C+3 06:00", "kind": "sabotage", "target": "L24", "duration_h": 96}],
+                                "decisions": [{"at": "C+4", "kind": "reserve", "pool": "hets", "count": 20,
+                                               "lead_h": 12}]})
+    out = tmp_path / "saved"
+    r = runner.invoke(app, ["run", str(path), "--out", str(out), "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    assert differences(json.loads(json.dumps(read_saved(out))), json.loads(json.dumps(replay(out)))) == []
+
+
+def test_the_state_at_a_time_accounts_for_every_piece_and_person(builtin_plan):
+    s = situation(builtin_plan, 100.0)
+    a = s.accounting()
+    assert a["pieces"] == len(builtin_plan.pieces)
+    assert a["pieces_not_arrived"] + a["pieces_delivered"] + a["pieces_in_country"] == a["pieces"]
+    assert a["persons"] == builtin_plan.personnel_total
+    assert s.outcome is not None and s.outcome.summary() == _run(builtin_plan).summary()
+    # the queues count pieces that wait, each once
+    waiting = s.pieces[s.pieces["status"].str.contains("waiting")]
+    assert s.queues.loc[s.queues["kind"] == "pieces", "count"].sum() == len(waiting)
+    assert s.words[0].startswith("C+4 Fri 05 Feb 04:00:")
+    assert (s.units["pieces"].sum(), s.units["personnel"].sum()) == (a["pieces"], a["persons"])
+
+
+# ---- each decision on a small network, its effect computed by hand ----------------------------------
+
+def _tiny(tmp_path: Path, **kw) -> Path:
+    net = tiny_network(tmp_path / "net")
+    return write_scenario(tmp_path / "tiny.yaml", scenario(net, **kw))
+
+
+def test_reserve_hets_arrive_after_their_lead_time_and_serve_the_queue_at_once(tmp_path):
+    """Rail shut: the 4 tracked pieces go by HET, with one HET. A reserve of 3 more, decided at 2 h with a
+    lead time of 5 h, is there at 7 h: the three pieces waiting for a HET then get one at exactly 7 h."""
+    common = {"corridors": {"out_of_service": ["l_port_exit"]}, "pools": {"hets": 1}}
+    base = _run(load_plan(_tiny(tmp_path, **common)))
+    path = _tiny(tmp_path, **common, exercise={"decisions": [{"at": 2, "kind": "reserve", "pool": "hets", "count": 3,
+                                                              "lead_h": 5}]})
+    r = _run(load_plan(path))
+    het, het0 = r.usage[r.usage["resource"] == "hets"], base.usage[base.usage["resource"] == "hets"]
+    assert len(het) == len(het0) == 4
+    first = het0["t_grant"].min()
+    assert first < 7.0  # the one HET is taken before the reserve comes
+    late = het[het["t_request"] < 7.0].sort_values("t_grant")
+    assert late["t_grant"].iloc[0] == first
+    assert (late["t_grant"].iloc[1:] == 7.0).all() and len(late) == 4  # 3 served the instant the reserve is there
+    assert het0["t_grant"].max() > 7.0  # without it they wait for the one HET to return
+    assert r.summary()["closure_h"] < base.summary()["closure_h"]
+    assert r.resources.set_index("name").at["hets", "capacity"] == 4
+
+
+def test_a_reserve_at_time_zero_is_the_pool_from_the_start(tmp_path):
+    common = {"corridors": {"out_of_service": ["l_port_exit"]}}
+    bigger = _run(load_plan(_tiny(tmp_path, **common, pools={"hets": 4})))
+    reserve = _run(load_plan(_tiny(tmp_path, **common, pools={"hets": 1},
+                                   exercise={"decisions": [{"at": 0, "kind": "reserve", "pool": "hets", "count": 3}]})))
+    assert reserve.summary()["closure_h"] == bigger.summary()["closure_h"]
+    pd.testing.assert_frame_equal(reserve.pieces, bigger.pieces)
+
+
+def test_priority_decision_reorders_the_trains_waiting_for_stock(tmp_path):
+    """Two units, one train set: both trains ask for it at once and unit a's goes first (same priority, asked
+    first). Made priority 2 at 0.5 h, while b's train waits, unit a's train goes after b's."""
+    tpl = {"t": [{"unit": "a", "personnel": 10, "tracked": 4}, {"unit": "b", "personnel": 10, "tracked": 4}]}
+    common = {"templates": tpl, "pools": {"train_sets": 1}}
+    base = _run(load_plan(_tiny(tmp_path, **common)))
+    first = [t["unit"] for t in sorted(base.trains.to_dict("records"), key=lambda t: t["t_stock"])]
+    assert first[:2] == ["a", "b"]
+    r = _run(load_plan(_tiny(tmp_path, **common, exercise={"decisions": [
+        {"at": 0.5, "kind": "priority", "unit": "f/a", "priority": 2}]})))
+    order = [t["unit"] for t in sorted(r.trains.to_dict("records"), key=lambda t: t["t_stock"])]
+    if base.trains.sort_values("t_stock")["t_stock"].iloc[0] < 0.5:  # a's train had its stock before the decision
+        assert order[:2] == ["a", "b"]
+    else:
+        assert order[:2] == ["b", "a"]
+
+
+def test_close_decision_holds_trains_until_the_line_reopens(tmp_path):
+    """The rail line is closed by decision from 0 h for 30 h, and pieces switch to road only after 100 h of
+    closure: no train enters the line before 30 h."""
+    r = _run(load_plan(_tiny(tmp_path, disruptions={"divert_after_h": 100}, exercise={"decisions": [
+        {"at": 0, "kind": "close", "target": "l_port_exit", "duration_h": 30}]})))
+    departs = r.trains["t_depart"].dropna()
+    assert len(departs) and departs.min() >= 30.0
+    assert r.summary()["disruptions"][0]["name"] == "close:l_port_exit@0"
+
+
+# ---- bad input ---------------------------------------------------------------------------------------
+
+def test_bad_exercise_input_names_file_field_and_value(tmp_path):
+    with pytest.raises(InputError, match=r"exercise\.injects\[0\]\.at = 'C\+3 25:00'.*not a clock time"):
+        load_plan(_tiny(tmp_path, exercise={"injects": [{"at": "C+3 25:00", "kind": "sabotage",
+                                                         "target": "l_port_exit", "duration_h": 4}]}))
+    path = _tiny(tmp_path, exercise={
+        "injects": [{"at": 5, "kind": "drone", "target": "nowhere", "duration_h": 4}],
+        "decisions": [{"at": 1, "kind": "reserve", "pool": "wagons.nope", "count": 2}],
+        "branch": "missing"})
+    with pytest.raises(InputError) as exc:
+        load_plan(path)
+    text = "\n".join(str(p) for p in exc.value.problems)
+    assert "exercise.injects[0].target = 'nowhere'" in text
+    assert "exercise.decisions[0].pool = 'wagons.nope'" in text
+    assert "exercise.branch = 'missing'" in text
+    late = load_plan(_tiny(tmp_path, exercise={"injects": [{"at": 5000, "kind": "drone", "target": "port",
+                                                            "duration_h": 4}]}))
+    assert any(w.field == "exercise.injects[0].at" and "after the horizon" in w.message for w in late.warnings)
+    bad = _tiny(tmp_path, exercise={"decisions": [{"at": 1, "kind": "priority", "unit": "f/zz", "priority": 1}]})
+    with pytest.raises(InputError, match=r"exercise\.decisions\[0\]\.unit.*f/zz"):
+        load_plan(bad)
+    with pytest.raises(InputError, match="needs pool and count"):
+        load_plan(_tiny(tmp_path, exercise={"decisions": [{"at": 1, "kind": "reserve"}]}))
+
+
+def test_exercise_times():
+    from datetime import datetime
+
+    start = datetime(2027, 2, 1)
+    assert when_hours("C+3 06:00", start, None) == 78.0
+    assert when_hours("2027-02-04T06:00", start, None) == 78.0
+    assert when_hours(12, start, None) == 12.0
+    assert when_hours("C+1", None, None, 8.0) == 16.0
+    with pytest.raises(ValueError, match="before the start"):
+        when_hours("C-1", start, None)
+
+
+# ---- the commands --------------------------------------------------------------------------------------
+
+def test_exercise_commands_start_advance_inject_decide_compare_log(tmp_path):
+    ex = tmp_path / "ttx.yaml"
+    assert runner.invoke(app, ["exercise", "start", str(ROOT / "experiments/scenarios/belgium_two_brigades.yaml"),
+                               "-o", str(ex)]).exit_code == 0
+    r = runner.invoke(app, ["exercise", "advance", str(ex), "C+3"])
+    assert r.exit_code == 0 and r.output.startswith("C+3 Thu 04 Feb 00:00:")
+    r = runner.invoke(app, ["exercise", "inject", str(ex), "sabotage", "L24", "--duration", "96", "--at", "C+3 06:00"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["exercise", "inject", str(ex), "sabotage", "L99", "--duration", "96"])
+    assert r.exit_code == 2 and "exercise.injects[1].target" in r.output and "L99" in r.output
+    assert "L99" not in ex.read_text()  # a refused inject leaves the file as it was
+    assert runner.invoke(app, ["exercise", "decide", str(ex), "reserve", "--pool", "wagons.heavy_flat", "--count", "40",
+                               "--lead", "48", "--branch", "wagons"]).exit_code == 0
+    assert runner.invoke(app, ["exercise", "decide", str(ex), "priority", "--unit", "eu_armoured", "--priority", "2",
+                               "--branch", "us_first"]).exit_code == 0
+    r = runner.invoke(app, ["exercise", "advance", str(ex), "C+1"])
+    assert r.exit_code == 2 and "only moves forward" in r.output
+    r = runner.invoke(app, ["exercise", "compare", str(ex), "--json"])
+    assert r.exit_code == 0, r.output
+    names = [v["name"] for v in json.loads(r.output)["variants"]]
+    assert names == ["as planned", "as played", "us_first", "wagons"]
+    r = runner.invoke(app, ["run", str(ex), "--json"])
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert [i["name"] for i in s["injects"]] == ["sabotage:L24@C+3 06:00"] and s["decisions"] == []
+    log = tmp_path / "log.xlsx"
+    assert runner.invoke(app, ["exercise", "log", str(ex), "-o", str(log)]).exit_code == 0
+    frame = pd.read_excel(log)
+    assert list(frame["branch"]) == ["(every branch)", "us_first", "wagons"]
+    assert frame.loc[0, "at"] == "C+3 06:00" and frame.loc[0, "c_day"] == "C+3"
+
+
+def test_state_command_writes_tables_and_map(tmp_path):
+    out = tmp_path / "state"
+    r = runner.invoke(app, ["exercise", "state", str(EXAMPLE), "--at", "C+4", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "wait" in r.output
+    assert {p.name for p in out.iterdir()} == {"pieces.csv", "persons.csv", "queues.csv", "trains.csv", "units.csv", "map.png"}
