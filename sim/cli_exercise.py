@@ -4,6 +4,7 @@ which is the exercise's record: `rsom run FILE` replays it."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
@@ -41,7 +42,7 @@ def _state_words(path: Path, at: Optional[str], branch: Optional[str]) -> Any:
                                       f"no such branch; the exercise has: {', '.join(sorted(s.exercise.branches)) or 'none'}")])
         s = s.model_copy(update={"exercise": s.exercise.model_copy(update={"branch": branch})})
     try:
-        t = at_h(at if at is not None else s.exercise.now, s)
+        t = at_h(at if at is not None else s.exercise.now if s.exercise else 0.0, s)
     except ValueError as exc:
         raise InputError([Problem("(command line)", "--at", at, str(exc))]) from None
     plan = compile_plan(s, str(path), resolve_network(s, path))
@@ -102,8 +103,7 @@ def state(
         folder = output.folder(out)
         for name in ("pieces", "persons", "queues", "trains", "units"):
             output.write_text(folder / f"{name}.csv", getattr(s, name).to_csv(index=False))
-        from .plots import save_png
-        from .plots import plot_situation
+        from .plots import plot_situation, save_png
 
         save_png(plot_situation(s), folder / "map.png")
     if as_json:
@@ -191,7 +191,7 @@ def compare(
         table.add_column(col, justify="left" if col in ("course", "top bottleneck") else "right")
 
     def f(x: Any, d: int = 1) -> str:
-        return "-" if x is None or x != x else f"{x:,.{d}f}"
+        return "-" if x is None or math.isnan(float(x)) else f"{x:,.{d}f}"
     for _, r in frame.iterrows():
         table.add_row(r["name"], f(r["closure_h_mean"]), f(r["saved_h_mean"]),
                       f"{f(r['saved_h_ci95_lo'])} to {f(r['saved_h_ci95_hi'])}",

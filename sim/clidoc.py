@@ -106,7 +106,12 @@ def markdown() -> str:
         "|---|---|",
     ]
     commands = [(_command_name(c.callback, c.name), c.callback) for c in app.registered_commands]
-    out += [f"| [`{PROGRAM} {name}`](#{PROGRAM}-{name}) | {_cell((inspect.getdoc(cb) or '').split(chr(10) * 2)[0])} |"
+    for group in app.registered_groups:  # sub-commands (`rsom exercise start`), after the commands
+        sub = group.typer_instance
+        if sub is None:
+            continue
+        commands += [(f"{group.name} {_command_name(c.callback, c.name)}", c.callback) for c in sub.registered_commands]
+    out += [f"| [`{PROGRAM} {name}`](#{PROGRAM}-{name.replace(' ', '-')}) | {_cell((inspect.getdoc(cb) or '').split(chr(10) * 2)[0])} |"
             for name, cb in commands]
     for name, callback in commands:
         out += ["", f"## `{PROGRAM} {name}`", "", inspect.getdoc(callback) or "", "", "```text", _usage(name, callback), "```", ""]

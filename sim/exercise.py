@@ -8,11 +8,11 @@ therefore changes nothing before it is taken: the run up to then is the run with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .dates import when_hours
-from .disruptions import event_name
 from .errors import Problem, suggest
 from .ids import Rank, Res, ResourceId
 from .scenario import Decision, DisruptionEvent, Exercise, Inject, Scenario
@@ -120,7 +120,7 @@ def expand(s: Scenario) -> Scenario:
     x = s.exercise
     if x is None:
         return s
-    events = [DisruptionEvent(name=inject_name(i), kind=INJECT_KINDS.get(i.kind, i.kind), target=i.target,  # type: ignore[arg-type]
+    events = [DisruptionEvent(name=inject_name(i), kind=INJECT_KINDS.get(i.kind, i.kind), target=i.target,
                               at_h=at_h(i.at, s), duration_h=i.duration_h, capacity_factor=i.capacity_factor)
               for i in x.injects]
     for _, d in played(x):
@@ -176,7 +176,14 @@ def start(w: World, acts: list[Action]) -> None:
     """Schedule the decisions on the run: each acts at its effective time, before anything else that happens
     then (its event is made first)."""
     for a in acts:
-        w.env.timeout(a.effective_h).callbacks.append(lambda _ev, a=a: _act(w, a))
+        w.env.timeout(a.effective_h).callbacks.append(_acting(w, a))
+
+
+def _acting(w: World, a: Action) -> Callable[[object], None]:
+    """The callback of a decision's event."""
+    def act(_ev: object) -> None:
+        _act(w, a)
+    return act
 
 
 def _act(w: World, a: Action) -> None:

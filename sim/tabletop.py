@@ -173,8 +173,8 @@ def _without(x: Exercise, item: Item) -> Exercise:
     if item.field.startswith("exercise.decisions["):
         j = int(item.field.split("[")[1].rstrip("]"))
         return x.model_copy(update={"decisions": [d for k, d in enumerate(x.decisions) if k != j]})
-    branch, j = item.field.removeprefix("exercise.branches.").rsplit("[", 1)
-    k0 = int(j.rstrip("]"))
+    branch, index = item.field.removeprefix("exercise.branches.").rsplit("[", 1)
+    k0 = int(index.rstrip("]"))
     return x.model_copy(update={"branches": {**x.branches, branch: [d for k, d in enumerate(x.branches[branch])
                                                                      if k != k0]}})
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from netkit import builtin_data, scenario, tiny_network, write_scenario
 from typer.testing import CliRunner
 
-from netkit import builtin_data, scenario, tiny_network, write_scenario
 from sim.cli import app
 from sim.dates import when_hours
 from sim.errors import InputError
@@ -40,7 +40,7 @@ def _state(plan, t: float) -> dict:
     m.start()
     w = m.world
     w.advance(t)
-    moves = [x for x in w.ledger.move_columns()]
+    moves = list(w.ledger.move_columns())
     return {"status": list(w.ledger.status), "node": list(w.ledger.node), "since": list(w.ledger.since),
             "pax": dict(w.ledger.pax), "trains": [dict(r) for r in w.trains], "moves": moves, "now": w.env.now}
 
@@ -106,7 +106,8 @@ def test_the_state_at_a_time_accounts_for_every_piece_and_person(builtin_plan):
     assert a["pieces"] == len(builtin_plan.pieces)
     assert a["pieces_not_arrived"] + a["pieces_delivered"] + a["pieces_in_country"] == a["pieces"]
     assert a["persons"] == builtin_plan.personnel_total
-    assert s.outcome is not None and s.outcome.summary() == _run(builtin_plan).summary()
+    assert s.outcome is not None
+    assert s.outcome.summary() == _run(builtin_plan).summary()
     # the queues count pieces that wait, each once
     waiting = s.pieces[s.pieces["status"].str.contains("waiting")]
     assert s.queues.loc[s.queues["kind"] == "pieces", "count"].sum() == len(waiting)
@@ -135,7 +136,8 @@ def test_reserve_hets_arrive_after_their_lead_time_and_serve_the_queue_at_once(t
     assert first < 7.0  # the one HET is taken before the reserve comes
     late = het[het["t_request"] < 7.0].sort_values("t_grant")
     assert late["t_grant"].iloc[0] == first
-    assert (late["t_grant"].iloc[1:] == 7.0).all() and len(late) == 4  # 3 served the instant the reserve is there
+    assert (late["t_grant"].iloc[1:] == 7.0).all()
+    assert len(late) == 4
     assert het0["t_grant"].max() > 7.0  # without it they wait for the one HET to return
     assert r.summary()["closure_h"] < base.summary()["closure_h"]
     assert r.resources.set_index("name").at["hets", "capacity"] == 4
@@ -173,7 +175,8 @@ def test_close_decision_holds_trains_until_the_line_reopens(tmp_path):
     r = _run(load_plan(_tiny(tmp_path, disruptions={"divert_after_h": 100}, exercise={"decisions": [
         {"at": 0, "kind": "close", "target": "l_port_exit", "duration_h": 30}]})))
     departs = r.trains["t_depart"].dropna()
-    assert len(departs) and departs.min() >= 30.0
+    assert len(departs)
+    assert departs.min() >= 30.0
     assert r.summary()["disruptions"][0]["name"] == "close:l_port_exit@0"
 
 
@@ -222,18 +225,22 @@ def test_exercise_commands_start_advance_inject_decide_compare_log(tmp_path):
     assert runner.invoke(app, ["exercise", "start", str(ROOT / "experiments/scenarios/belgium_two_brigades.yaml"),
                                "-o", str(ex)]).exit_code == 0
     r = runner.invoke(app, ["exercise", "advance", str(ex), "C+3"])
-    assert r.exit_code == 0 and r.output.startswith("C+3 Thu 04 Feb 00:00:")
+    assert r.exit_code == 0
+    assert r.output.startswith("C+3 Thu 04 Feb 00:00:")
     r = runner.invoke(app, ["exercise", "inject", str(ex), "sabotage", "L24", "--duration", "96", "--at", "C+3 06:00"])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["exercise", "inject", str(ex), "sabotage", "L99", "--duration", "96"])
-    assert r.exit_code == 2 and "exercise.injects[1].target" in r.output and "L99" in r.output
+    assert r.exit_code == 2
+    assert "exercise.injects[1].target" in r.output
+    assert "L99" in r.output
     assert "L99" not in ex.read_text()  # a refused inject leaves the file as it was
     assert runner.invoke(app, ["exercise", "decide", str(ex), "reserve", "--pool", "wagons.heavy_flat", "--count", "40",
                                "--lead", "48", "--branch", "wagons"]).exit_code == 0
     assert runner.invoke(app, ["exercise", "decide", str(ex), "priority", "--unit", "eu_armoured", "--priority", "2",
                                "--branch", "us_first"]).exit_code == 0
     r = runner.invoke(app, ["exercise", "advance", str(ex), "C+1"])
-    assert r.exit_code == 2 and "only moves forward" in r.output
+    assert r.exit_code == 2
+    assert "only moves forward" in r.output
     r = runner.invoke(app, ["exercise", "compare", str(ex), "--json"])
     assert r.exit_code == 0, r.output
     names = [v["name"] for v in json.loads(r.output)["variants"]]
@@ -241,12 +248,14 @@ def test_exercise_commands_start_advance_inject_decide_compare_log(tmp_path):
     r = runner.invoke(app, ["run", str(ex), "--json"])
     assert r.exit_code == 0, r.output
     s = json.loads(r.output)
-    assert [i["name"] for i in s["injects"]] == ["sabotage:L24@C+3 06:00"] and s["decisions"] == []
+    assert [i["name"] for i in s["injects"]] == ["sabotage:L24@C+3 06:00"]
+    assert s["decisions"] == []
     log = tmp_path / "log.xlsx"
     assert runner.invoke(app, ["exercise", "log", str(ex), "-o", str(log)]).exit_code == 0
     frame = pd.read_excel(log)
     assert list(frame["branch"]) == ["(every branch)", "us_first", "wagons"]
-    assert frame.loc[0, "at"] == "C+3 06:00" and frame.loc[0, "c_day"] == "C+3"
+    assert frame.loc[0, "at"] == "C+3 06:00"
+    assert frame.loc[0, "c_day"] == "C+3"
 
 
 def test_state_command_writes_tables_and_map(tmp_path):
