@@ -60,6 +60,13 @@ p.note { font-size: 12px; color: #4a5a6c; }
 td.n { white-space: nowrap; }
 span.id { font-size: 11px; color: #4a5a6c; font-family: "DejaVu Sans Mono", monospace; }
 footer { padding: 20px 36px 0 36px; font-size: 12px; color: #4a5a6c; }
+.brief { font-size: 15px; max-width: 1000px; }
+@media print {
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  table, figure, .card, .story { break-inside: avoid; page-break-inside: avoid; }
+  td, th { white-space: nowrap; }
+  main { padding: 0; max-width: none; }
+}
 """
 
 
@@ -194,6 +201,77 @@ def _key_figures(summary: dict, bound: dict, n: int) -> str:
     return "\n".join(out)
 
 
+def _brief(summary: dict, bound: dict, exercise: dict | None, cal: Calendar | None) -> str:
+    """The report's opening: a few sentences on when the force closes, what sets it, the units late, and for an
+    exercise what its injects cost and what each branch changed."""
+    story = bottleneck_story(summary, bound)
+    h = summary.get("closure_h")
+    out = [f"The force closes at {format_hours(h)}" + (f" ({cal.words(h)})" if cal is not None and h is not None else "")
+           + "." if h is not None else "The force does not close within the horizon."]
+    top = story.top
+    if top is not None and (top.get("wait_h") or top.get("person_wait_h")):
+        out.append(f"What sets it: the pieces that close last waited longest for {top.get('words') or top['resource']}"
+                   + (f"; the capacities bound closure at {format_hours(story.bound_h)}, {story.set_by(ids=False)}."
+                      if story.bound_by is not None and story.bound_h is not None else "."))
+    units = summary.get("units") or []
+    late = [u for u in units if u.get("timing") == "late"]
+    if units:
+        out.append(f"{len(late)} of {len(units)} units close after their RDD"
+                   + (": " + ", ".join(f"{u['force']}/{u['unit']} by {u['late_h']:,.0f} h" for u in late[:4]) if late else "")
+                   + ".")
+    if exercise:
+        for e in exercise.get("effects", []):
+            if e["kind"] == "inject" and e["closure_h_added"] is not None:
+                out.append(f"The inject {e['name']} ({e['when'] or format_hours(e['at_h'])}) "
+                           + (f"costs {e['closure_h_added']:,.1f} h of closure" if e["closure_h_added"] > 0 else
+                              "costs no closure time" if e["closure_h_added"] == 0 else
+                              f"shortens closure by {-e['closure_h_added']:,.1f} h")
+                           + f" and adds {e['hours_late_added'] or 0:,.0f} unit-hours late.")
+        frame = exercise.get("branches")
+        if frame is not None and len(frame) > 2:
+            played = frame.iloc[1]
+            for _, b in frame.iloc[2:].iterrows():
+                d = float(b["closure_h_mean"]) - float(played["closure_h_mean"])
+                late_d = float(b.get("late_units_mean", math.nan)) - float(played.get("late_units_mean", math.nan))
+                out.append(f"Branch {b['name']} " + (f"shortens closure by {-d:,.1f} h" if d < 0 else
+                                                      f"lengthens closure by {d:,.1f} h" if d > 0 else
+                                                      "leaves closure as played")
+                           + ("" if math.isnan(late_d) else f", with {late_d:+,.0f} units late") + ".")
+    return '<div class="story brief">' + "".join(f"<p>{escape(x)}</p>" for x in out) + "</div>"
+
+
+def _exercise(exercise: dict, cal: Calendar | None) -> str:
+    """The exercise: its injects and decisions with their time and effect against the same course without
+    each, and the courses side by side."""
+    out = ["<h2>Exercise</h2>"]
+    effects = exercise.get("effects") or []
+    if effects:
+        def signed(x: float | None, d: int = 1) -> str:
+            return "-" if x is None else f"{x:+,.{d}f}"
+        rows = [[e["kind"], e["name"], e["when"] or format_hours(e["at_h"]), signed(e["closure_h_added"]),
+                 signed(e["units_late_added"], 0), signed(e["hours_late_added"])] for e in effects]
+        out.append("<h3>Injects and decisions played</h3>")
+        out.append('<p class="note">Each against the same course without it, same seed and replications: hours of '
+                   "closure, units late and unit-hours late it added (negative: it saved them).</p>")
+        out.append(_table(["", "name", "when", "closure (h)", "units late", "hours late"], rows, left=2, nowrap={2}))
+    frame = exercise.get("branches")
+    if frame is not None and len(frame):
+        rows = [[b["name"], format_hours(b["closure_h_mean"]),
+                 f"{b['saved_h_mean']:+,.1f} h" if pd.notna(b["saved_h_mean"]) else "-",
+                 (f"{b['saved_h_ci95_lo']:+,.1f} to {b['saved_h_ci95_hi']:+,.1f} h"
+                  if pd.notna(b["saved_h_ci95_lo"]) else "-"),
+                 f"{b.get('late_units_mean', math.nan):,.1f}", f"{b.get('late_h_total_mean', math.nan):,.1f}",
+                 str(b["top_bottleneck_words"])] for _, b in frame.iterrows()]
+        reps = int(frame["replications"].iloc[0])
+        out.append("<h3>The courses side by side</h3>")
+        out.append(f'<p class="note">As planned (no inject, no decision), as played (the injects and the decisions on '
+                   f"every branch) and each branch; saved against the plan, {reps} replication(s) on common random "
+                   "numbers.</p>")
+        out.append(_table(["course", "closure", "saved", "95 % interval", "units late", "hours late",
+                           "top bottleneck"], rows, left={0, 6}, nowrap={1, 2, 3}))
+    return "\n".join(out)
+
+
 def _friction(first: Results, cal: Calendar | None) -> str:
     """What friction did to the run (replication 1): each disruption (what was hit, when, what it cost in
     waiting, what was diverted or re-routed), civil traffic displaced, flows per direction and accommodation
@@ -309,7 +387,8 @@ def _sensitivity(baseline_h: float, ranked: list[Any]) -> str:
 
 
 def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None = None, plan: Plan | None = None,
-           scenario_file: str = "", sensitivity: tuple[float, list[Any]] | None = None) -> str:
+           scenario_file: str = "", sensitivity: tuple[float, list[Any]] | None = None,
+           exercise: dict | None = None) -> str:
     """The report as one HTML string; with `sensitivity` (baseline closure, ranked assumption groups) it opens
     with what the answer rests on."""
     first = results[0]
@@ -320,9 +399,12 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     meta = (f"{escape(Path(scenario_file).name or first.scenario)} &middot; seed {first.seed} &middot; {n} replication(s) "
             f"&middot; belgium-rsom {escape(first.version)} &middot; generated {now}")
+    cal = Calendar.of({"start": summary.get("start_date"), "c_day": summary.get("c_day")})
     body = [
         f"<header><h1>Exercise report: {escape(first.scenario)}</h1><div class=\"meta\">{meta}</div></header>",
         "<main>",
+        _brief(summary, bound, exercise, cal),
+        *([_exercise(exercise, cal)] if exercise else []),
         *([_sensitivity(*sensitivity)] if sensitivity is not None else []),
         _key_figures(summary, bound, n),
         _scenario_section(results, plan),
@@ -333,7 +415,6 @@ def render(results: list[Results], bound: dict, comparison: pd.DataFrame | None 
         body.append(_figure(plots.plot_map(first, by="utilization"),
                             "Utilisation of train paths and march slots over the run, in % of the busier direction's "
                             "capacity (replication 1)"))
-    cal = Calendar.of({"start": summary.get("start_date"), "c_day": summary.get("c_day")})
     body += [
         _friction(first, cal),
         _bottlenecks(summary, bound),
@@ -383,8 +464,15 @@ def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = 
 
         with status(progress, "Moving each assumption group low and high ..."):
             ranked = assumptions(plan, replications=n, seed=seed)
+    exercise = None
+    if plan.scenario_as_written is not None and plan.scenario_as_written.exercise is not None:
+        from .tabletop import compare_branches, effects
+
+        with status(progress, "Running the exercise's courses ..."):
+            exercise = {"effects": effects(path, n, seed, plan.scenario_as_written),
+                        "branches": compare_branches(path, n, seed)}
     with status(progress, "Drawing the figures and writing the report ..."):
-        html = render(results, bound, comparison, plan, str(path), ranked)
+        html = render(results, bound, comparison, plan, str(path), ranked, exercise)
     target = output.folder(out) / REPORT_FILE
     output.write_text(target, html)
     return target

@@ -264,3 +264,20 @@ def test_state_command_writes_tables_and_map(tmp_path):
     assert r.exit_code == 0, r.output
     assert "wait" in r.output
     assert {p.name for p in out.iterdir()} == {"pieces.csv", "persons.csv", "queues.csv", "trains.csv", "units.csv", "map.png"}
+
+
+def test_report_of_an_exercise_opens_with_what_sets_closure_and_what_the_branch_changed(tmp_path):
+    from sim.report import write_report
+
+    path = _tiny(tmp_path, start="2027-02-01T00:00", pools={"hets": 1}, disruptions={"divert_after_h": 100},
+                 exercise={"injects": [{"at": 1, "kind": "sabotage", "target": "l_port_exit", "duration_h": 30}],
+                           "branches": {"more_hets": [{"at": 1, "kind": "reserve", "pool": "hets", "count": 3}]}})
+    html = write_report(path, tmp_path / "rep").read_text(encoding="utf-8")
+    brief = html[html.index('<div class="story brief">'):html.index("</div>", html.index('<div class="story brief">'))]
+    assert "The force closes at" in brief
+    assert "The inject sabotage:l_port_exit@1 (C+0 Mon 01 Feb 01:00) costs" in brief
+    assert "Branch more_hets" in brief
+    assert html.index("<h2>Exercise</h2>") < html.index("<h2>Key figures</h2>")
+    assert "The courses side by side" in html and "as planned" in html and "more_hets" in html
+    assert "sabotage:l_port_exit@1" in html[html.index("<h2>Friction</h2>"):]  # the disruption is named there too
+    assert "@media print" in html
