@@ -220,13 +220,8 @@ def _brief(summary: dict, bound: dict, exercise: dict | None, cal: Calendar | No
                    + (": " + ", ".join(f"{u['force']}/{u['unit']} by {u['late_h']:,.0f} h" for u in late[:4]) if late else "")
                    + ".")
     if exercise:
-        for e in exercise.get("effects", []):
-            if e["kind"] == "inject" and e["closure_h_added"] is not None:
-                out.append(f"The inject {e['name']} ({e['when'] or format_hours(e['at_h'])}) "
-                           + (f"costs {e['closure_h_added']:,.1f} h of closure" if e["closure_h_added"] > 0 else
-                              "costs no closure time" if e["closure_h_added"] == 0 else
-                              f"shortens closure by {-e['closure_h_added']:,.1f} h")
-                           + f" and adds {e['hours_late_added'] or 0:,.0f} unit-hours late.")
+        out += [_inject_sentence(e) for e in exercise.get("effects", [])
+                if e["kind"] == "inject" and e["closure_h_added"] is not None]
         frame = exercise.get("branches")
         if frame is not None and len(frame) > 2:
             played = frame.iloc[1]
@@ -238,6 +233,15 @@ def _brief(summary: dict, bound: dict, exercise: dict | None, cal: Calendar | No
                                                       "leaves closure as played")
                            + ("" if math.isnan(late_d) else f", with {late_d:+,.0f} units late") + ".")
     return '<div class="story brief">' + "".join(f"<p>{escape(x)}</p>" for x in out) + "</div>"
+
+
+def _inject_sentence(e: dict) -> str:
+    """What an inject cost, in a sentence (tabletop.effects' row)."""
+    added = e["closure_h_added"]
+    cost = (f"costs {added:,.1f} h of closure" if added > 0 else "costs no closure time" if added == 0 else
+            f"shortens closure by {-added:,.1f} h")
+    return (f"The inject {e['name']} ({e['when'] or format_hours(e['at_h'])}) {cost} and adds "
+            f"{e['hours_late_added'] or 0:,.0f} unit-hours late.")
 
 
 def _exercise(exercise: dict, cal: Calendar | None) -> str:
