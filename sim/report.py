@@ -64,7 +64,9 @@ footer { padding: 20px 36px 0 36px; font-size: 12px; color: #4a5a6c; }
 @media print {
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   table, figure, .card, .story { break-inside: avoid; page-break-inside: avoid; }
-  td, th { white-space: nowrap; }
+  table { font-size: 10px; max-width: 100%; }
+  th, td { padding: 2px 5px; overflow-wrap: break-word; }
+  td.n { overflow-wrap: normal; }
   main { padding: 0; max-width: none; }
 }
 """
