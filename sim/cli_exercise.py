@@ -140,16 +140,17 @@ def inject(
 @app.command()
 def decide(
     exercise: Path = typer.Argument(..., help="Exercise file"),
-    kind: str = typer.Argument(..., help="priority (--unit, --priority), close (--target, --duration) or reserve "
-                                         "(--pool, --count, --lead)"),
+    kind: str = typer.Argument(..., help="priority (--unit, --priority), close (--target, --duration), reserve "
+                                         "(--pool, --count, --lead) or paths (--target, --count)"),
     branch: Optional[str] = typer.Option(None, help="Branch the decision is taken on (default: every branch)"),
     at: Optional[str] = typer.Option(None, help="When (default: the exercise clock): hours, C+day or a date"),
     unit: Optional[str] = typer.Option(None, help="priority: FORCE/UNIT or a force id"),
     priority: Optional[int] = typer.Option(None, help="priority: the new priority (1 first)"),
-    target: Optional[str] = typer.Option(None, help="close: a corridor, link or node with a facility"),
+    target: Optional[str] = typer.Option(None, help="close: a corridor, link or node with a facility; paths: a rail "
+                                                     "corridor or link"),
     duration: Optional[float] = typer.Option(None, "--duration", metavar="H", help="close: hours (default: to the end)"),
     pool: Optional[str] = typer.Option(None, help="reserve: hets, buses, barges, train_sets or wagons.TYPE"),
-    count: Optional[int] = typer.Option(None, help="reserve: how many"),
+    count: Optional[int] = typer.Option(None, help="reserve: how many; paths: train paths a day added each way"),
     lead: float = typer.Option(0.0, "--lead", metavar="H", help="reserve: hours until the assets are there"),
     name: Optional[str] = typer.Option(None, help="Name in the results and the log"),
     note: str = typer.Option("", help="The staff's reasoning"),

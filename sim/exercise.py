@@ -50,7 +50,8 @@ def inject_name(i: Inject) -> str:
 
 def decision_name(d: Decision) -> str:
     """The decision's name in the results: given, or "<kind>:<what>@<time as written>"."""
-    what = {"priority": f"{d.unit}={d.priority}", "close": str(d.target), "reserve": f"{d.pool}+{d.count}"}[d.kind]
+    what = {"priority": f"{d.unit}={d.priority}", "close": str(d.target), "reserve": f"{d.pool}+{d.count}",
+            "paths": f"{d.target}+{d.count}"}[d.kind]
     return d.name or f"{d.kind}:{what}@{when_text(d.at)}"
 
 
@@ -90,6 +91,8 @@ def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corrid
             when(f"{here}.at", d.at)
             if d.kind == "close":
                 out += disruption_target_problems(file, f"{here}.target", str(d.target), net, nodes, corridors)
+            elif d.kind == "paths":
+                out += _rail_line_problems(file, f"{here}.target", str(d.target), net)
             elif d.kind == "priority" and str(d.unit).split("/")[0] not in forces:
                 hint = suggest(str(d.unit).split("/")[0], forces)
                 out.append(Problem(file, f"{here}.unit", d.unit, "unknown force (give FORCE/UNIT or a force id)"
@@ -105,6 +108,21 @@ def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corrid
         out.append(Problem(file, "exercise.branch", x.branch, "no such branch" + (f"; {hint}" if hint else
                                                                                   " (the exercise has none)")))
     return out
+
+
+def _rail_line_problems(file: str, field: str, target: str, net: Network) -> list[Problem]:
+    """A paths decision names rail links (a corridor of them, or one), none of them given by time band."""
+    links = net.links
+    rail = links[links["mode"] == "rail"]
+    chosen = rail[(rail["corridor"] == target) | (rail.index == target)]
+    if not len(chosen):
+        names = sorted(set(rail["corridor"]) | set(rail.index))
+        hint = suggest(target, names)
+        return [Problem(file, field, target, "not a rail corridor or link" + (f"; {hint}" if hint else ""))]
+    if "path_bands" in chosen and chosen["path_bands"].notna().any() and (chosen["path_bands"].astype(str) != "").any():
+        return [Problem(file, field, target, "its paths are given by time band (path_bands): more paths on such a "
+                                             "line are not modelled; give the line's paths a day instead")]
+    return []
 
 
 def _unique(file: str, field: str, name: str, seen: dict[str, str], out: list[Problem]) -> None:
@@ -147,6 +165,7 @@ class Action:
     priority: int = 0
     pool: str = ""
     count: int = 0
+    links: tuple[str, ...] = ()  # paths: the rail links given more paths
 
 
 def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
@@ -169,6 +188,10 @@ def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
             out.append(Action(decision_name(d), "priority", t, t, units=keys, priority=int(d.priority or 1)))
         elif d.kind == "reserve":
             out.append(Action(decision_name(d), "reserve", t, t + d.lead_h, pool=str(d.pool), count=int(d.count or 0)))
+        elif d.kind == "paths":
+            rail = plan.network.links["mode"] == "rail"
+            links = tuple(sorted(lid for lid in plan.links_of.get(str(d.target), ()) if rail.get(lid, False)))
+            out.append(Action(decision_name(d), "paths", t, t, count=int(d.count or 0), links=links))
     return sorted(out, key=lambda a: (a.effective_h, a.name)), problems
 
 
@@ -212,6 +235,9 @@ def _act(w: World, a: Action) -> None:
             kind = TRAIN if a.pool == "train_sets" else a.pool.removeprefix("wagons.")
             info = w.stock.add(kind, a.count, w.s.rail.yards.get(a.pool.removeprefix("wagons."), ""))
             w.resources[info.name] = info
+    elif a.kind == "paths":
+        for link in a.links:
+            w.add_paths(link, a.count)
     w.decided.append((a.name, a.kind, w.env.now))
 
 

@@ -317,21 +317,40 @@ class PathBook(_Entries):
                  outages: list[Outage] | None = None, week_h: float | None = None):
         super().__init__(env, log, info, interval_h, window, start_clock_h, blame, outages, week_h)
         self.booked: list[float] = []  # entry times (h), sorted
+        self.changes: list[tuple[float, float]] = []  # (from when, interval from then) after paths were added
+
+    def add_paths(self, t: float, per_day: int) -> None:
+        """`per_day` more paths a day for entries from t on (h): the interval shrinks from then."""
+        now = self.interval_at(t)
+        per = (24.0 / now if math.isfinite(now) else 0.0) + per_day
+        self.changes.append((t, 24.0 / per if per > 0 else math.inf))
+        self.changes.sort()
+
+    def interval_at(self, t: float) -> float:
+        """The interval (h) between entries at t: the line's, or the last one added paths set by then."""
+        iv = self.interval_h
+        for t0, x in self.changes:
+            if t0 > t:
+                break
+            iv = x
+        return iv
 
     def gap(self, t: float) -> float:
         """Least time (h) between two trains entering around t."""
+        iv = self.interval_at(t) if self.changes else self.interval_h
         if self.outages:
-            return self.interval_h / Outages.factor_at(self.outages, t)
-        return self.interval_h
+            return iv / Outages.factor_at(self.outages, t)
+        return iv
 
     def earliest(self, t: float, known_at: float = math.inf, outages: bool = True) -> tuple[float, Outage | None]:
         """Earliest entry >= t with a free path, inside the window, with no closure started by `known_at`
         (if `outages`); and the first closure that held it back (None if none)."""
-        if not math.isfinite(self.interval_h):
+        if not math.isfinite(self.interval_h) and not self.changes:
             return math.inf, None
         first = None
         booked = self.booked
         opens = self.next_open  # a local: calling a function held by the instance is slower
+        varies = bool(self.outages) or bool(self.changes)
         while math.isfinite(t):
             t = opens(self.window, t, self.offset)
             if outages and self.outages:
@@ -340,7 +359,10 @@ class PathBook(_Entries):
                     first = first or o
                     t = t2
                     continue
-            gap = self.gap(t) if self.outages else self.interval_h
+            gap = self.gap(t) if varies else self.interval_h
+            if not math.isfinite(gap):  # no path at t: the first time paths were added after it, if any
+                t = next((t0 for t0, iv in self.changes if t0 > t and math.isfinite(iv)), math.inf)
+                continue
             i = bisect.bisect_right(booked, t - gap + 1e-9)
             if i < len(booked) and booked[i] < t + gap - 1e-9:
                 t = booked[i] + gap

@@ -254,6 +254,8 @@ def _what(spec: Inject | Decision) -> str:
         return f"{spec.target} {cap} for {spec.duration_h:g} h"
     if spec.kind == "priority":
         return f"{spec.unit} to priority {spec.priority}"
+    if spec.kind == "paths":
+        return f"{spec.count} more military train paths a day on {spec.target}"
     if spec.kind == "close":
         return f"{spec.target} closed" + (f" for {spec.duration_h:g} h" if spec.duration_h else " to the end")
     return f"{spec.count} more {spec.pool}" + (f" after {spec.lead_h:g} h" if spec.lead_h else "")

@@ -119,6 +119,7 @@ class World:
         self.housing: list[tuple[str, int, int, int]] = []  # (site, day, required, housed)
         self._step_to: float | None = None  # the end of the step of the run loop under way (advance)
         self._finished = False  # everything delivered: the run loop is over
+        self.added_paths: dict[str, list[tuple[float, int]]] = {}  # link -> (from when, paths a day added)
         self.ranks: dict[tuple[str, str], tuple[int, float]] = {}  # units' priorities changed by a decision
         self.decided: list[tuple[str, str, float]] = []  # (name, kind, time) of each decision acted on
         net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop
@@ -243,8 +244,19 @@ class World:
             else:
                 pb = PathBook(self.env, self.log, info, interval, leg.window, self.s.start_clock_h, self.ledger.blame, outs,
                               self.week_h)
+            for t, n in self.added_paths.get(leg.link, ()):
+                pb.add_paths(t, n)
             self._paths[leg.key] = pb
         return pb
+
+    def add_paths(self, link: str, per_day: int) -> None:
+        """From now on, `per_day` more military train paths a day on the rail link, each way (a decision):
+        entries booked before now keep their paths; entries from now on are spaced by the new interval."""
+        now = self.env.now
+        self.added_paths.setdefault(link, []).append((now, per_day))
+        for pb in self._paths.values():
+            if pb.info.link == link:
+                pb.add_paths(now, per_day)
 
     def anchor(self, window: AnyWindow) -> Anchored:
         """A window (daily or weekly) placed on this run's time line, by the scenario's clock and calendar."""

@@ -283,3 +283,41 @@ def test_report_of_an_exercise_opens_with_what_sets_closure_and_what_the_branch_
     assert "more_hets" in html
     assert "sabotage:l_port_exit@1" in html[html.index("<h2>Friction</h2>"):]  # the disruption is named there too
     assert "@media print" in html
+
+
+def _rail_tiny(tmp_path: Path, paths: int, **kw) -> Path:
+    from netkit import link, road_links
+
+    net = tiny_network(tmp_path / f"net{paths}", links=[*road_links(), link("l_port_exit", "rail", "port", "exit_rail",
+                                                                               100, 50, paths_per_day=paths)])
+    tpl = {"t": [{"unit": u, "personnel": 10, "tracked": 4} for u in ("a", "b", "c")]}
+    return write_scenario(tmp_path / f"rail{paths}_{len(kw)}.yaml", scenario(net, templates=tpl, **kw))
+
+
+def test_paths_decision_at_the_start_is_the_line_with_those_paths(tmp_path):
+    """One path a day, and one more decided at 0 h: the trains run as on a line with two paths a day. Trains
+    a and b are loaded at 4.4 and 8.4 h: with one path a day b leaves 24 h after a (28.4 h), with two 12 h after
+    (16.4 h). (Their tracked pieces are out of gauge and take the paths of both directions, and the empty
+    returns take paths too, so the third train leaves later than a further interval.)"""
+    one = _run(load_plan(_rail_tiny(tmp_path, 1)))
+    two = _run(load_plan(_rail_tiny(tmp_path, 2)))
+    decided = _run(load_plan(_rail_tiny(tmp_path, 1, exercise={"decisions": [
+        {"at": 0, "kind": "paths", "target": "l_port_exit", "count": 1}]})))
+    dep = sorted(decided.trains["t_depart"])
+    assert dep == sorted(two.trains["t_depart"])
+    assert dep[:2] == [pytest.approx(4.4), pytest.approx(16.4)]
+    assert sorted(one.trains["t_depart"])[:2] == [pytest.approx(4.4), pytest.approx(28.4)]
+
+
+def test_paths_decision_keeps_paths_booked_before_it(tmp_path):
+    """One path a day; a second path decided at 5 h, after the first two trains have booked theirs (at 4.4 h,
+    for 4.4 and 28.4 h): they keep them, and the third train, booking after the decision, leaves earlier than
+    without it, never closer than the new interval (12 h) to the one before."""
+    one = _run(load_plan(_rail_tiny(tmp_path, 1)))
+    t = 5.0
+    decided = _run(load_plan(_rail_tiny(tmp_path, 1, exercise={"decisions": [
+        {"at": t, "kind": "paths", "target": "l_port_exit", "count": 1}]})))
+    d0, d1 = sorted(one.trains["t_depart"]), sorted(decided.trains["t_depart"])
+    assert d1[:2] == d0[:2] == [pytest.approx(4.4), pytest.approx(28.4)]
+    assert d1[2] < d0[2]
+    assert d1[2] - d1[1] >= 12.0 - 1e-9
