@@ -161,6 +161,12 @@ def _words(s: Situation, names: dict[str, str], cal: Calendar | None) -> list[st
     out = [f"{s.when}: {a['pieces_delivered']:,} of {a['pieces']:,} pieces delivered, {a['pieces_in_country']:,} "
            f"in the country, {a['pieces_not_arrived']:,} not yet arrived; {a['persons_delivered']:,} of "
            f"{a['persons']:,} persons delivered."]
+    st = s.pieces["status"]
+    moving = {"on trains": int((st == "on train").sum()), "marching by road": int((st == "road march").sum()),
+              "on HETs": int(st.str.startswith("on HET").sum() - st.str.startswith("on HET, waiting").sum()),
+              "on barges": int((st == "on barge").sum()), "in flight": int((st == "in flight").sum())}
+    if any(moving.values()):
+        out.append("Under way: " + ", ".join(f"{n:,} pieces {what}" for what, n in moving.items() if n) + ".")
     tr = s.trains
     if len(tr):
         waiting = tr[tr["state"] == "loaded, waiting for its path"]
