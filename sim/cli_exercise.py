@@ -42,7 +42,7 @@ def _state_words(path: Path, at: Optional[str], branch: Optional[str]) -> Any:
                                       f"no such branch; the exercise has: {', '.join(sorted(s.exercise.branches)) or 'none'}")])
         s = s.model_copy(update={"exercise": s.exercise.model_copy(update={"branch": branch})})
     try:
-        t = at_h(at if at is not None else s.exercise.now if s.exercise else 0.0, s)
+        t = at_h(at if at is not None else s.exercise.now if s.exercise else "0", s)
     except ValueError as exc:
         raise InputError([Problem("(command line)", "--at", at, str(exc))]) from None
     plan = compile_plan(s, str(path), resolve_network(s, path))

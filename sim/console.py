@@ -41,7 +41,7 @@ def make_app(exercise: Path) -> Flask:
         assert s.exercise is not None
         if branch:
             s = s.model_copy(update={"exercise": s.exercise.model_copy(update={"branch": branch})})
-        when = at_h(s.exercise.now if s.exercise else 0.0, s) if t is None else t
+        when = at_h(s.exercise.now if s.exercise else "0", s) if t is None else t
         key = (round(when, 6), branch or "", path.stat().st_mtime)
         if key not in cache:
             if len(cache) > 32:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 INJECT_KINDS = {"custom": "other"}  # an inject's kind as a disruption kind (the others are the same word)
 
 
-def at_h(value: float | str, s: Scenario) -> float:
+def at_h(value: str, s: Scenario) -> float:
     """An exercise time as hours after the start (ValueError when it cannot be)."""
     return when_hours(value, s.start, s.c_day, s.start_clock_h)
 
@@ -38,9 +38,9 @@ def played(x: Exercise) -> list[tuple[str, Decision]]:
     return out
 
 
-def when_text(at: float | str) -> str:
-    """An exercise time as written (hours without a trailing .0)."""
-    return f"{at:g}" if isinstance(at, float) else str(at)
+def when_text(at: str) -> str:
+    """An exercise time as written."""
+    return str(at)
 
 
 def inject_name(i: Inject) -> str:
@@ -65,7 +65,7 @@ def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corrid
         return []
     out: list[Problem] = []
 
-    def when(field: str, value: float | str) -> None:
+    def when(field: str, value: str) -> None:
         try:
             h = at_h(value, s)
         except ValueError as exc:

@@ -529,12 +529,15 @@ class RandomDisruptions(Strict):
 
 
 def _when_text(value: Any) -> Any:
-    """An exercise time is kept as written (hours, a C+day or a date; sim.dates.parse_when) once it parses."""
+    """An exercise time is kept as text, as written (hours, a C+day or a date; sim.dates.parse_when), once it
+    parses; hours given as a number are written without a trailing .0."""
     parse_when(value)
-    return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value if isinstance(value, str) else str(value)
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-When = Annotated[float | str, BeforeValidator(_when_text)]
+When = Annotated[str, BeforeValidator(_when_text)]
 InjectKind = Literal["sabotage", "drone", "cyber", "strike", "weather", "accident", "custom"]
 DecisionKind = Literal["priority", "close", "reserve", "paths"]
 RESERVE_POOLS = ("hets", "buses", "barges", "train_sets")  # pools a reserve or contract adds to (and wagons.TYPE)
@@ -606,7 +609,7 @@ class Exercise(Strict):
     """A table-top exercise played on the scenario: its injects and decisions, the alternative decisions of
     its branches, and where its clock stands. A run plays the injects and decisions, and those of `branch`."""
 
-    now: When = Field(0.0, description="Where the exercise clock stands (set by `rsom exercise advance`).")
+    now: When = Field("0", description="Where the exercise clock stands (set by `rsom exercise advance`).")
     injects: list[Inject] = Field(default_factory=list, description="The incidents played, in any order.")
     decisions: list[Decision] = Field(default_factory=list, description="The decisions taken on every branch.")
     branches: dict[str, list[Decision]] = Field(default_factory=dict, description=(
