@@ -146,11 +146,8 @@ def _check_force(s: Scenario, file: str, net: Network, here: str, f: Force) -> l
 
 def check_friction(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str], force_ids: set[str]) -> list[Problem]:
     """Names in the disruptions, civil traffic, sustainment and accommodation sections exist."""
-    from .exercise import check_exercise
-
     return (_check_disruptions(s, file, net, nodes, corridors) + _check_civil(s, file, net, corridors)
-            + _check_flows(s, file, nodes, force_ids) + _check_accommodation(s, file, net)
-            + check_exercise(s, file, net, nodes, corridors))
+            + _check_flows(s, file, nodes, force_ids) + _check_accommodation(s, file, net))
 
 
 def disruption_target_problems(file: str, where: str, target: str, net: Network, nodes: set[str],

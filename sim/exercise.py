@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .checks import disruption_target_problems
 from .dates import when_hours
 from .errors import Problem, suggest
-from .ids import Rank, Res, ResourceId
+from .ids import TRAIN, Rank, Res, ResourceId
 from .scenario import Decision, DisruptionEvent, Exercise, Inject, Scenario
 
 if TYPE_CHECKING:
@@ -58,8 +59,6 @@ def decision_name(d: Decision) -> str:
 def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str]) -> list[Problem]:
     """Times resolve and fall in the run, targets can be disrupted, pools and forces exist, the branch played
     is one of the exercise's, names are unique. The units a priority names are checked when compiled."""
-    from .checks import disruption_target_problems
-
     x = s.exercise
     if x is None:
         return []
@@ -230,8 +229,6 @@ def _act(w: World, a: Action) -> None:
             pool.add(a.count)
             w.resources[pool.info.name] = pool.info
         else:
-            from .world import TRAIN
-
             kind = TRAIN if a.pool == "train_sets" else a.pool.removeprefix("wagons.")
             info = w.stock.add(kind, a.count, w.s.rail.yards.get(a.pool.removeprefix("wagons."), ""))
             w.resources[info.name] = info

@@ -14,6 +14,7 @@ from typing import Literal, NamedTuple, get_args
 PieceClass = Literal["tracked", "wheeled", "trailer", "container", "helicopter"]  # the one list of piece classes
 PIECE_CLASSES: tuple[PieceClass, ...] = get_args(PieceClass)
 Mode = Literal["rail", "road", "het", "barge", "air"]  # the modes of onward movement a rule may name
+TRAIN = "train_set"  # the kind of rolling stock that is a locomotive with its crew (the others are wagon types)
 Rank = tuple[int, float]  # order of service for rolling stock and train paths: priority (1 first), then RDD (h)
 
 

@@ -32,7 +32,7 @@ from .errors import InputError, Problem, skipped
 from .forces import Template, Unit, load_templates
 from .ids import PIECE_CLASSES
 from .investments import Change, Investment
-from .network import Network, build_graph, links_by_name, load_network
+from .network import Network, build_graph, corridor_names, links_by_name, load_network
 from .paths import find_scenario, networks_dir
 from .routing import Route, Router
 from .scenario import Flow, Force, Scenario, parse_equipment, parse_scenario, read_data
@@ -310,6 +310,7 @@ def compile_plan(scenario: Scenario, file: str, network_folder: Path, extra_chan
     problems += check_split(templates, equipment, split)
     try:
         named = check_names(scenario, file, net)  # reported together with the network's own problems
+        named += exercise.check_exercise(scenario, file, net, set(net.nodes.index), corridor_names(net))
         if scenario.deployment or any(f.template is None for f in scenario.forces):
             exits = net.nodes.index[net.nodes["kind"] == "exit"] if "kind" in net.nodes else net.nodes.index
             named += deployment.check_lines(scenario, file, net.seaports.index, net.airfields.index, net.nodes.index,

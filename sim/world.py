@@ -23,7 +23,7 @@ from .defaults import resolve_run
 from .disruptions import Outage, Outages, draw
 from .distributions import Distribution, Sampler
 from .equipment import tare_of
-from .ids import BatchKey, Res, ResourceId
+from .ids import TRAIN, BatchKey, Res, ResourceId
 from .ledger import Ledger
 from .plan import PiecePlan, Plan, UnitPlan, mode_rules
 from .resources import BandedPathBook, Counting, Fleet, PathBook, Pool, ResourceInfo, Slots, Station, blame_group
@@ -33,7 +33,6 @@ from .scenario import Scenario
 from .windows import Anchored, AnyWindow, anchor
 
 Token = tuple[Any, ...]  # what a Station, Pool or fleet hands out and takes back
-TRAIN = "train_set"  # the kind of rolling stock that is a locomotive with its crew (the others are wagon types)
 
 
 @contextmanager
