@@ -267,12 +267,18 @@ class Force(Strict):
 class ChangeSpec(Strict):
     """One change an investment makes (see the investments table in the schema)."""
 
-    table: Literal["seaports", "airfields", "railheads", "staging", "links", "nodes", "corridor", "pools"] = Field(
-        description="What it changes: a network table, `corridor` (every link of a corridor) or `pools` (the "
-                    "scenario's resource pools).")
+    table: Literal["seaports", "airfields", "railheads", "staging", "links", "nodes", "corridor", "pools",
+                   "disruptions"] = Field(
+        description="What it changes: a network table, `corridor` (every link of a corridor), `pools` (the "
+                    "scenario's resource pools) or `disruptions` (the scenario's disruptions: a factor on their "
+                    "durations or on the rate of random ones, by kind and target).")
     key: str = Field(description="Row it changes: node id, link id, corridor name, or pool name (hets, train_sets, "
-                                 "buses, barges, reassembly_teams, bus_seats, wagons.TYPE).")
-    attribute: str = Field(description="Column it changes (a numeric column of that table; for pools, `count`).")
+                                 "buses, barges, reassembly_teams, bus_seats, wagons.TYPE); for disruptions the "
+                                 "target as the disruptions name it (node id, corridor name or link id) or * "
+                                 "(every target).")
+    attribute: str = Field(description="Column it changes (a numeric column of that table; for pools, `count`; for "
+                                       "disruptions KIND.duration_h or KIND.rate_per_day, KIND a disruption kind or "
+                                       "* for every kind, with op mul).")
     op: Literal["add", "mul", "set"] = Field("set", description="How `value` changes the cell: add to it, "
                                                                 "multiply it, or set it.")
     value: float = Field(ge=-MAX_CHANGE, le=MAX_CHANGE,

@@ -129,7 +129,7 @@ class World:
         fields = plan.network.airfields
         repair = {str(a): float(f) for a, f in fields["repair_factor"].items() if f is not None and float(f) != 1.0} \
             if "repair_factor" in fields else {}
-        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h, repair), plan.links_of)
+        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h, repair, plan.changes), plan.links_of)
         for o in self.outages.all:
             self._info(o.rid, o.target, 1, f"{o.kind}, capacity x{o.factor:g}")
 
