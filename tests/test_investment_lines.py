@@ -96,3 +96,46 @@ def test_a_bad_change_to_disruptions_is_named(tmp_path: Path, change: dict[str, 
     with pytest.raises(InputError) as exc:
         load_plan(write_scenario(tmp_path / "s.yaml", data))
     assert any(p.field == field and p.value == value for p in exc.value.problems), exc.value.problems
+
+
+# ---- persons waiting at airfields; air terminal operations centre equipment ----------------------------------
+
+def _terminal_case(tmp_path: Path, pax_ph: float, investments: list[str] = (), buses: int = 60) -> Any:
+    """Two flights of 40 persons each land at apod at t = 0 (two stands): its passenger terminal takes one
+    flight at a time, so the first flight's persons wait 40 / pax_ph h and the second's 80 / pax_ph h."""
+    net = tiny_network(tmp_path / "net", airfields=[{"node": "apod", "mog": 2, "turnaround_h": 2, "pax_ph": pax_ph,
+                                                    "cargo_pph": 10}])
+    ato = _custom("air_terminal_ops_equipment",
+                  {"table": "airfields", "key": "apod", "attribute": "pax_ph", "op": "mul", "value": 1.5},
+                  cost=40_946_883)
+    data = scenario(net, templates={"t": [{"unit": "a", "personnel": 80}]}, custom_investments=[ato],
+                    investments=list(investments), pools={"buses": buses})
+    data["forces"][0]["ships"] = []
+    data["forces"][0]["flights"] = [{"airfield": "apod", "at_h": 0, "pax": 40}, {"airfield": "apod", "at_h": 0, "pax": 40}]
+    return _run(tmp_path, data)
+
+
+def test_persons_waiting_at_airfields_halve_when_the_terminal_rate_doubles(tmp_path: Path) -> None:
+    """pax_ph 20: 40 persons x 2 h + 40 persons x 4 h = 240 person-h (buses are plenty: no bus wait).
+    pax_ph 40: 40 x 1 + 40 x 2 = 120 person-h, half."""
+    slow = _terminal_case(tmp_path / "a", 20).summary()
+    fast = _terminal_case(tmp_path / "b", 40).summary()
+    assert slow["airfield_wait_person_h"] == pytest.approx(240.0)
+    assert fast["airfield_wait_person_h"] == pytest.approx(120.0)
+
+
+def test_the_wait_for_a_bus_counts_as_waiting_at_the_airfield(tmp_path: Path) -> None:
+    """A fast terminal (pax_ph 1000: the flights are through at 0.04 and 0.08 h) and one bus of 50 seats: the
+    first flight's 40 persons board at 0.04 h; the bus drives 30 km to the staging area and back empty at
+    80 km/h (0.375 h each way), so the second flight's 40 board at 0.04 + 0.75 = 0.79 h, having waited
+    0.79 - 0.08 = 0.71 h. Person-hours: terminal 40 x 0.04 + 40 x 0.08 = 4.8, bus 40 x 0.71 = 28.4; 33.2."""
+    assert _terminal_case(tmp_path, 1000, buses=1).summary()["airfield_wait_person_h"] == pytest.approx(33.2)
+
+
+def test_air_terminal_ops_equipment_cuts_the_terminal_wait_by_a_third(tmp_path: Path) -> None:
+    """The line's pax_ph x1.5 at the terminal that is the bottleneck: 240 person-h become 240 / 1.5 = 160, and
+    the last person leaves the terminal at 80 / 30 = 2.667 h instead of 4 h: closure 1.333 h sooner."""
+    base = _terminal_case(tmp_path / "a", 20)
+    eq = _terminal_case(tmp_path / "b", 20, ["air_terminal_ops_equipment"])
+    assert eq.summary()["airfield_wait_person_h"] == pytest.approx(160.0)
+    assert base.closure_h - eq.closure_h == pytest.approx(4.0 - 80 / 30)
