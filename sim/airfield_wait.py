@@ -1,7 +1,7 @@
-"""Persons waiting at airfields: the person-hours from deplaning to boarding a bus (the passenger terminal's
-queue and processing, then the wait for a bus), from the movement table of one run. It is what air terminal
-equipment and buses act on; a closure of the airfield holds the aircraft in the air and is counted with the
-disruptions, not here."""
+"""Persons waiting at airfields: the person-hours from their aircraft's arrival at the airfield to boarding a
+bus (holding while the airfield is closed, waiting for a stand, the passenger terminal's queue and processing,
+then the wait for a bus), from the movement table of one run. It is what air terminal equipment, stands (MOG),
+counter-drone systems and buses act on."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from .ids import Stage
 
 
 def airfield_wait_person_h(moves: pd.DataFrame, flow_names: set[str] | frozenset[str] = frozenset()) -> float:
-    """Person-hours persons who landed spent at their airfield: each terminal record counts its persons times
-    its time from deplaning to leaving the terminal (t_end - t_in, queue included), each bus load leaving an
+    """Person-hours persons who flew in spent at their airfield: each terminal record counts its persons times
+    its time from the aircraft's arrival to leaving the terminal (t_end - t_in), each bus load leaving an
     airfield whose terminal received persons counts its persons times its wait for the bus (t_start - t_in).
     Persons of sustainment flows (`flow_names`, which enter by bus at their origin) are left out: they did not
-    land."""
+    fly in."""
     pax = moves[moves["kind"] == "pax"]
     if not len(pax):
         return 0.0

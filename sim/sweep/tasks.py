@@ -90,7 +90,7 @@ def metrics(s: dict[str, Any]) -> dict[str, float]:
     """A replication's figures beside closure: combat-power closure (h: every unit of every force closed; NaN
     while one is not), units late against their RDD, the hours they are late together, the nights persons
     spent without a bed (hosted troops short of one, transit troops waiting for their unit's), the
-    person-hours persons waited at airfields (deplaning to boarding a bus: airfield_wait), and the piece-hours
+    person-hours persons waited at airfields (arrival over it to boarding a bus: airfield_wait), and the piece-hours
     pieces waited for disruptions."""
     cp = [b.get("combat_power_closure_h") for b in s["brigades"].values()]
     units = s.get("units") or []
