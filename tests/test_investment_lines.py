@@ -111,7 +111,7 @@ def test_harbour_sensors_space_the_same_random_sabotage_further_apart_and_shorte
     assert (base["end_h"] - base["start_h"]).to_numpy() == pytest.approx(2.0)
 
 
-@pytest.mark.parametrize("change, field, value", [
+@pytest.mark.parametrize(("change", "field", "value"), [
     ({"key": "nowhere"}, "c_uas: disruptions.nowhere.drone.duration_h", "nowhere"),
     ({"attribute": "drones.duration_h"}, "c_uas: disruptions.apod.drones.duration_h", "drones.duration_h"),
     ({"attribute": "drone.length"}, "c_uas: disruptions.apod.drone.length", "drone.length"),
@@ -228,7 +228,7 @@ def test_rail_wagons_let_one_train_carry_what_the_pool_split_in_two(tmp_path: Pa
     base, line = _tanks_by_rail(tmp_path, 8, _line("rail_wagons", {}), heavy_flats=4)
     assert base.closure_h == pytest.approx(15.4)
     assert line.closure_h == pytest.approx(6.8)
-    assert len(base.trains) == 2 and len(line.trains) == 1
+    assert (len(base.trains), len(line.trains)) == (2, 1)
 
 
 def test_heavy_loading_platforms_load_two_trains_at_once(tmp_path: Path) -> None:
