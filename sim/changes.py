@@ -11,7 +11,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from .errors import InputError, Problem, skipped
-from .investments import Change, Investment, apply_to_pools, apply_to_tables, check_changes
+from .investments import OPTIONAL_POOLS, Change, Investment, apply_to_pools, apply_to_tables, check_changes
 from .network import DISCHARGE_COLUMNS, TABLES, Network, catalogue
 from .scenario import MODULE_BEDS, Pools, Scenario
 from .windows import subtract
@@ -55,6 +55,11 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
         except ValidationError as exc:  # the pools: civil traffic, on the tables, is checked all the same
             problems += [Problem(file, f"pools.{'.'.join(str(x) for x in e['loc'])}", e.get("input"),
                                  f"after investments and parameters: {e['msg']}") for e in exc.errors()]
+    problems += [Problem(file, "pools." + ch.key, None, f"{ch}: the scenario sets no {ch.key} pool, so this change "
+                                                        f"does nothing (set pools.{ch.key} to represent the pool)",
+                         "warning")
+                 for ch in changes if ch.table == "pools" and ch.key in OPTIONAL_POOLS
+                 and getattr(scenario.pools, ch.key) is None]
     tables["links"] = _windows(scenario, tables["links"])
     tables["links"], tables["seaports"], civil, civil_problems = _civil_traffic(scenario, file, tables["links"],
                                                                                 tables["seaports"])

@@ -20,7 +20,8 @@ OPS = ("add", "mul", "set")
 # random ones start; its attribute is KIND.EFFECT, KIND a disruption kind or * (every kind)
 DISRUPTION_EFFECTS = ("duration_h", "rate_per_day")
 ANY = "*"  # a disruption change's key or kind that matches every target or kind
-POOL_KEYS = ("train_sets", "hets", "buses", "barges", "reassembly_teams", "bus_seats")
+POOL_KEYS = ("train_sets", "hets", "trucks", "buses", "barges", "reassembly_teams", "bus_seats")
+OPTIONAL_POOLS = ("trucks",)  # pools a scenario may leave unset (no such pool): a change to one then does nothing
 
 
 @dataclass(frozen=True)
@@ -271,14 +272,17 @@ def apply_to_tables(tables: dict[str, pd.DataFrame], changes: list[Change]) -> d
 
 
 def apply_to_pools(pools: dict, changes: list[Change]) -> dict:
-    """A pools mapping (as in the scenario) with pool changes applied. Raises InputError when a change leaves
-    a pool at a number that is not finite (the scenario's own bounds on pool sizes are checked by the caller,
+    """A pools mapping (as in the scenario) with pool changes applied; a change to an optional pool the scenario
+    does not set (OPTIONAL_POOLS) is left out. Raises InputError when a change leaves a pool at a number that is
+    not finite (the scenario's own bounds on pool sizes are checked by the caller,
     which validates the result as Pools)."""
     out = {**pools, "wagons": dict(pools["wagons"])}
     for ch in changes:
         if ch.table != "pools":
             continue
         wagons = ch.key.startswith("wagons.")
+        if not wagons and out.get(ch.key) is None and ch.key in OPTIONAL_POOLS:
+            continue  # the scenario has no such pool: what it would buy is not represented (changes.py warns)
         old = float(out["wagons"].get(ch.key.split(".", 1)[1], 0)) if wagons else float(out[ch.key])
         new = ch.apply(old)
         if not math.isfinite(new):

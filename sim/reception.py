@@ -197,6 +197,9 @@ def hand_over(w: World, pid: int, port_token: Token | None) -> None:
     if p.het_shuttle:  # a HET to its railhead first
         env.process(road.het_piece(w, item, key, movement.join))
         return
+    if key is not None and key.kind is Batch.TRUCK:  # on a truck of the pool to its staging area or exit
+        env.process(road.truck_piece(w, item, key, staging.piece_at_staging))
+        return
     if key is None:  # road piece whose entry is its staging area
         w.leave_port([item])
         staging.piece_at_staging(w, pid)

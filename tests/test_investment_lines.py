@@ -292,3 +292,28 @@ def test_field_accommodation_modules_give_the_second_unit_its_beds(tmp_path: Pat
     gate = base.moves[(base.moves["stage"] == "staging_gate") & (base.moves["unit"] == "b")].iloc[0]
     assert gate["t_start"] == pytest.approx(t_a)
     assert base.closure_h - line.closure_h == pytest.approx(t_a - gate["t_in"], abs=1e-4)
+
+
+# ---- trucks for containers ------------------------------------------------------------------------------------
+
+def _containers(tmp_path: Path, pools: dict[str, Any]) -> dict[str, Any]:
+    """Two containers by road straight to the road exit (150 km at 60 km/h, one 15 min halt: 2.75 h)."""
+    return scenario(tiny_network(tmp_path / "net"), templates={"t": [{"unit": "a", "personnel": 0, "container": 2}]},
+                    forces=[{"id": "f", "template": "t", "exits": ["exit_road"], "ships": [{"port": "port", "at_h": 0}]}],
+                    modes={"container": ["road"]}, pools=pools)
+
+
+def test_truck_fleet_lets_both_containers_leave_at_once(tmp_path: Path) -> None:
+    """One truck: the second container waits for the truck's turn and its driver's daily rest and reaches the
+    exit at 20.6 h (tests/test_trucks.py). The line's 400 more trucks: both loaded by 0.45 h (0.2 h discharge,
+    0.25 h loading), one serial, the second 75 m behind: 3.20125 h, 17.39875 h sooner."""
+    base, line = _pair(tmp_path, _containers(tmp_path, {"trucks": 1}), _line("truck_fleet", {}))
+    assert base.closure_h == pytest.approx(20.6)
+    assert line.closure_h == pytest.approx(3.20125)
+
+
+def test_truck_fleet_on_a_case_without_a_truck_pool_does_nothing_and_says_so(tmp_path: Path) -> None:
+    data = {**_containers(tmp_path, {}), "custom_investments": [_line("truck_fleet", {})], "investments": ["truck_fleet"]}
+    plan = load_plan(write_scenario(tmp_path / "s.yaml", data))
+    assert plan.scenario.pools.trucks is None
+    assert any(w.field == "pools.trucks" and "does nothing" in w.message for w in plan.warnings)
