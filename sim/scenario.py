@@ -336,8 +336,8 @@ class Pools(Strict):
                                               "time.")
     trucks: int | None = Field(None, ge=1, le=MAX_POOL, json_schema_extra=_unit("trucks"),
                                description="Trucks of a pool carrying containers (the classes of `truck.classes`) by "
-                                           "road from their entry to their staging area or exit, one each, with "
-                                           "driver hours (see `truck`). Not given: no pool, and such pieces drive "
+                                           "road from their entry (or the railhead where they leave the railway) to "
+                                           "their staging area or exit, one each, with driver hours (see `truck`). Not given: no pool, and such pieces drive "
                                            "in their serials as vehicles of their own.")
 
 

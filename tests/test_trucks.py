@@ -73,3 +73,23 @@ def test_more_trucks_never_lengthen_closure(tmp_path: Path) -> None:
     closures = [_run(tmp_path / str(n), 6, n, staging=True).closure_h for n in (1, 2, 3, 6, 20)]
     assert closures == sorted(closures, reverse=True)
     assert closures[0] > closures[-1]
+
+
+def test_containers_leaving_the_railway_for_the_road_ride_the_trucks(tmp_path: Path) -> None:
+    """Containers that would wait too long for a train (rail.switch_after_h; tanks fill the one path every two
+    days) go on by road: with a truck pool each takes a truck at its railhead, as every container leaving its
+    entry by road does."""
+    from netkit import link, road_links
+
+    links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=0.5),
+             link("r_port_exit", "road", "port", "exit_rail", 100, 80)]
+    net = tiny_network(tmp_path / "net", links=links)
+    data = scenario(net, templates={"t": [{"unit": "a", "personnel": 0, "tracked": 60, "container": 60}]},
+                    forces=[{"id": "f", "template": "t", "exits": ["exit_rail"], "ships": [{"port": "port", "at_h": 0}],
+                             "modes": {"tracked": ["rail"], "container": ["rail", "road"]}}],
+                    rail={"switch_after_h": {"container": 24}}, pools={"trucks": 5})
+    r = run_replication(load_plan(write_scenario(tmp_path / "s.yaml", data)))
+    assert (r.pieces["status"] == "delivered").all()
+    moved = r.pieces[r.pieces["mode"] == "road"]
+    assert len(moved) > 0
+    assert int((r.usage["resource"] == "trucks").sum()) == len(moved)

@@ -194,9 +194,10 @@ def join(w: World, key: BatchKey, item: Item) -> None:
 AtStaging = Callable[[World, int], None]  # a piece arrived at its unit's staging area (staging.piece_at_staging)
 
 
-def truck_piece(w: World, item: Item, key: BatchKey, at_staging: AtStaging) -> Process:
-    """A piece waits at its entry for a truck of the pool and its driver (the one free longest), is loaded, then
-    joins a serial of trucks to its staging area or exit (truck_convoy)."""
+def truck_piece(w: World, item: Item, key: BatchKey, at_staging: AtStaging | None) -> Process:
+    """A piece waits at its entry (or the railhead it left the railway at) for a truck of the pool and its driver
+    (the one free longest), is loaded, then joins a serial of trucks to its staging area or exit (truck_convoy;
+    `at_staging` receives it at its staging area, None for a piece going to its exit)."""
     assert w.trucks is not None  # first_batch gives truck keys only when the scenario sets the pool
     p = w.pieces[item.pid]
     w.ledger.piece(item.pid, "waiting for truck", p.entry)
@@ -234,18 +235,18 @@ def driver_rest_h(driver: list[float], driven_h: float, rules: Any) -> float:
     return breaks * rules.break_h
 
 
-def truck_convoy(w: World, batch: list[Item], at_staging: AtStaging) -> Process:
+def truck_convoy(w: World, batch: list[Item], at_staging: AtStaging | None) -> Process:
     """A serial of loaded trucks from the entry to the unit's staging area (the pieces then wait there for their
     unit) or to the exit (delivered); the trucks unload and drive back empty, and each is free again at the entry
     once its driver has had the rest the turn requires (driver_rest_h)."""
     assert w.trucks is not None
     p = w.pieces[batch[0].pid]
     staging = w.plan.units[(p.force, p.unit)].staging
-    to_staging = bool(p.to_origin) and staging is not None
+    to_staging = bool(p.to_origin) and staging is not None and at_staging is not None
     route = p.to_origin if to_staging else p.route
     speed = road_speed(w, [it.pid for it in batch])
     t0, times = yield from depart(w, batch, "on truck", route, speed)
-    if not to_staging:
+    if not to_staging or at_staging is None:
         deliver(w, [it.pid for it in batch], times, p.exit, Stage.ROAD, [it.t_join for it in batch], t0)
     else:
         for it, t in zip(batch, times, strict=True):
