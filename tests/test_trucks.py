@@ -56,6 +56,10 @@ def test_one_truck_carries_a_container_then_its_driver_rests_for_the_day(tmp_pat
     assert _ends(two, "road") == pytest.approx([3.2, 3.20125])
     stats = one.resource_stats().set_index("resource")
     assert stats.loc["trucks", "wait_h"] > 0
+    from sim.causes import resource_causes
+
+    assert resource_causes(one)["trucks"] == "trucks for containers"
+    assert "trucks for containers" in one.summary()["bottlenecks"][0]["words"]
 
 
 def test_a_driver_takes_a_break_after_four_and_a_half_hours_of_driving(tmp_path: Path) -> None:
