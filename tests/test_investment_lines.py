@@ -317,3 +317,15 @@ def test_truck_fleet_on_a_case_without_a_truck_pool_does_nothing_and_says_so(tmp
     plan = load_plan(write_scenario(tmp_path / "s.yaml", data))
     assert plan.scenario.pools.trucks is None
     assert any(w.field == "pools.trucks" and "does nothing" in w.message for w in plan.warnings)
+
+
+def test_a_line_acting_on_no_disruption_of_the_case_says_so(tmp_path: Path) -> None:
+    """Counter-drone systems where the only disruption is sabotage: a warning says the line changes nothing."""
+    sabotage = {"events": [{**DRONES["events"][0], "kind": "sabotage"}]}
+    data = scenario(tiny_network(tmp_path / "net"), disruptions=sabotage, custom_investments=[C_UAS],
+                    investments=["counter_drone_systems"])
+    plan = load_plan(write_scenario(tmp_path / "s.yaml", data))
+    assert [w.value for w in plan.warnings if w.field == "disruptions"] == ["counter_drone_systems"]
+    data["disruptions"] = DRONES
+    plan = load_plan(write_scenario(tmp_path / "s.yaml", data))
+    assert not [w for w in plan.warnings if w.field == "disruptions"]
