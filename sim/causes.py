@@ -1,5 +1,5 @@
 """What pieces waited for, in the few causes a movement planner recognises: wagons, locomotives, train paths,
-loading ramps, march slots, staging space, port and airfield handling, buses, HETs, barges...
+loading ramps, march slots, staging space, port and airfield handling, buses, HETs, trucks, barges...
 
 The blame table books every wait of a piece to the resource it waited for (piece-hours); a resource's type
 (`Res`, whose `kind` is the resources table's column) says which cause it belongs to, so the mapping holds
@@ -37,6 +37,7 @@ CAUSE_OF: dict[Res, str] = {
     Res.CARGO_TERMINAL: "aircraft parking and air terminals",
     Res.BUSES: "buses",
     Res.HETS: "heavy equipment transporters",
+    Res.TRUCKS: "trucks for containers",
     Res.BARGES: WATER_HEADWAY,
     Res.REASSEMBLY: "helicopter reassembly",
     Res.DISRUPTION: "disruptions",

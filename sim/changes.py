@@ -5,13 +5,14 @@ changed: `apply_changes` returns a new one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from pydantic import ValidationError
 
 from .errors import InputError, Problem, skipped
-from .investments import Change, Investment, apply_to_pools, apply_to_tables, check_changes
+from .investments import ANY, OPTIONAL_POOLS, Change, Investment, apply_to_pools, apply_to_tables, check_changes
 from .network import DISCHARGE_COLUMNS, TABLES, Network, catalogue
 from .scenario import MODULE_BEDS, Pools, Scenario
 from .windows import subtract
@@ -55,6 +56,12 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
         except ValidationError as exc:  # the pools: civil traffic, on the tables, is checked all the same
             problems += [Problem(file, f"pools.{'.'.join(str(x) for x in e['loc'])}", e.get("input"),
                                  f"after investments and parameters: {e['msg']}") for e in exc.errors()]
+    problems += [Problem(file, "pools." + ch.key, None, f"{ch}: the scenario sets no {ch.key} pool, so this change "
+                                                        f"does nothing (set pools.{ch.key} to represent the pool)",
+                         "warning")
+                 for ch in changes if ch.table == "pools" and ch.key in OPTIONAL_POOLS
+                 and getattr(scenario.pools, ch.key) is None]
+    problems += _idle_disruption_changes(scenario, file, [(i.name, i.changes) for i in applied] + [("(parameters)", extra)])
     tables["links"] = _windows(scenario, tables["links"])
     tables["links"], tables["seaports"], civil, civil_problems = _civil_traffic(scenario, file, tables["links"],
                                                                                 tables["seaports"])
@@ -64,6 +71,27 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
     tables["links"], tables["nodes"] = _service(scenario, tables["links"], tables["nodes"])
     return Changed(Network(**{**net.__dict__, **tables}), pools, tuple(applied), tuple(changes), civil,
                    left_out + problems)
+
+
+def _idle_disruption_changes(s: Scenario, file: str, groups: list[tuple[str, Sequence[Change]]]) -> list[Problem]:
+    """A warning per investment (or the parameters) whose changes to disruptions match no disruption of the
+    scenario by kind and target (a rate: no random one): it changes nothing in this case, which a zero saving
+    should be read with."""
+    events = [(e.kind, e.target) for e in s.disruptions.events]
+    random = [(r.kind, t) for r in s.disruptions.random for t in r.targets]
+    out = []
+    for name, changes in groups:
+        mine = [ch for ch in changes if ch.table == "disruptions"]
+
+        def acts(ch: Change) -> bool:
+            kind, _, effect = ch.attribute.partition(".")
+            return any(ch.key in (ANY, t) and kind in (ANY, k)
+                       for k, t in (random + events if effect == "duration_h" else random))
+        if mine and not any(acts(ch) for ch in mine):
+            out.append(Problem(file, "disruptions", name, "its changes to disruptions match no disruption of this "
+                                                          "scenario by kind and target, so it changes nothing here",
+                               "warning"))
+    return out
 
 
 def _service(s: Scenario, links: pd.DataFrame, nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -6,10 +6,11 @@ A scenario's scheduled events and the random ones drawn for a replication become
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .ids import Res, ResourceId
+from .investments import Change, disruption_factor
 from .rng import Streams
 from .scenario import Scenario
 
@@ -43,13 +44,23 @@ def event_name(kind: str, target: str, at_h: float) -> str:
 DAMAGE_KINDS = ("strike", "sabotage")  # disruptions whose duration is a repair, which repair capacity shortens
 
 
-def draw(s: Scenario, streams: Streams, horizon_h: float, repair: Mapping[str, float] | None = None) -> list[Outage]:
+def draw(s: Scenario, streams: Streams, horizon_h: float, repair: Mapping[str, float] | None = None,
+         changes: Sequence[Change] = ()) -> list[Outage]:
     """Scheduled events, then random ones (Poisson starts per target on its own stream), in time order. A
     damage (DAMAGE_KINDS) to a target with a repair factor (`repair`: an airfield's repair_factor) lasts its
-    duration times that factor."""
+    duration times that factor. The changes to disruptions among `changes` (investments such as counter-drone
+    systems: investments.disruption_factor) multiply a disruption's duration and the rate at which random ones
+    start, by kind and target. They scale the scenario's figures, not the draws: each target keeps its own stream
+    and the same draws, so a variant and its baseline stay paired (common random numbers); a lower rate spaces
+    the same exponential draws further apart."""
     fix = repair or {}
+    mine = [c for c in changes if c.table == "disruptions"]
+
+    def factor(kind: str, target: str, effect: str) -> float:
+        return disruption_factor(mine, kind, target, effect) if mine else 1.0
 
     def lasts(kind: str, target: str, hours: float) -> float:
+        hours *= factor(kind, target, "duration_h")
         return hours * fix.get(target, 1.0) if kind in DAMAGE_KINDS else hours
     out = [Outage(e.name or event_name(e.kind, e.target, e.at_h), e.kind, e.target, e.at_h,
                   e.at_h + lasts(e.kind, e.target, e.duration_h), e.capacity_factor) for e in s.disruptions.events]
@@ -57,9 +68,10 @@ def draw(s: Scenario, streams: Streams, horizon_h: float, repair: Mapping[str, f
         end = min(spec.end_h if spec.end_h is not None else horizon_h, horizon_h)
         for target in sorted(set(spec.targets)):
             rng = streams(f"disruption:{j}:{target}")
+            mean_gap_h = 24.0 / (spec.rate_per_day * factor(spec.kind, target, "rate_per_day"))
             t = spec.start_h
             while True:
-                t += rng.exponential(24.0 / spec.rate_per_day)
+                t += rng.exponential(mean_gap_h)
                 if t >= end:
                     break
                 dur = lasts(spec.kind, target, spec.duration_h * spec.duration_factor.sample(rng))

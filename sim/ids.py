@@ -36,6 +36,7 @@ class Res(Enum):
     WAGONS = ("wagons", "wagons")  # one pool per wagon type
     TRAIN_SETS = ("train_sets", "train_sets")
     HETS = ("hets", "hets")
+    TRUCKS = ("trucks", "trucks")
     BUSES = ("buses", "buses")
     BARGES = ("barges", "barges")
     REASSEMBLY = ("reassembly_teams", "reassembly")
@@ -50,7 +51,7 @@ class Res(Enum):
         return self.value[1]
 
 
-_FLEETS = frozenset({Res.TRAIN_SETS, Res.HETS, Res.BUSES, Res.BARGES, Res.REASSEMBLY})
+_FLEETS = frozenset({Res.TRAIN_SETS, Res.HETS, Res.TRUCKS, Res.BUSES, Res.BARGES, Res.REASSEMBLY})
 _TYPED = frozenset({Res.WAGONS, Res.DISRUPTION})  # name is prefix:what (a wagon type, a disruption's name)
 
 
@@ -108,6 +109,7 @@ class Stage(StrEnum):
     RAIL = "rail"
     ROAD = "road"
     HET = "het"
+    TRUCK = "truck"  # pieces on the trucks of the pool, to their staging area or exit
     BARGE = "barge"
     REASSEMBLY = "reassembly"
     AIR = "air"
@@ -115,7 +117,8 @@ class Stage(StrEnum):
 
 class Batch(StrEnum):
     """The kinds of group pieces move in: a train, a serial to a railhead (shuttle), to a staging area or
-    straight to the exit, a HET serial to the exit or to a railhead (HET shuttle), a barge load."""
+    straight to the exit, a HET serial to the exit or to a railhead (HET shuttle), a serial of trucks to the
+    staging area or the exit, a barge load."""
 
     TRAIN = "train"
     SHUTTLE = "shuttle"
@@ -123,6 +126,7 @@ class Batch(StrEnum):
     TO_STAGING = "to_staging"
     ROAD = "road"
     HET = "het"
+    TRUCK = "truck"  # pieces on the trucks of the pool, to their staging area or exit
     BARGE = "barge"
 
 

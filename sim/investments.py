@@ -1,9 +1,10 @@
-"""Planned investments as data: each is a cost, a first year and a list of changes to network cells or to
-resource pools. Applying one returns changed copies; nothing is modified in place."""
+"""Planned investments as data: each is a cost, a first year and a list of changes to network cells, to
+resource pools or to the scenario's disruptions (a factor on their durations or on the rate of random ones). Applying one returns changed copies; nothing is modified in place."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,9 +14,14 @@ from .errors import InputError, Problem
 from .tables import Column, schema, violates
 
 NETWORK_TARGETS = ("seaports", "airfields", "railheads", "staging", "links", "nodes")
-TARGETS = (*NETWORK_TARGETS, "corridor", "pools")
+TARGETS = (*NETWORK_TARGETS, "corridor", "pools", "disruptions")
 OPS = ("add", "mul", "set")
-POOL_KEYS = ("train_sets", "hets", "buses", "barges", "reassembly_teams", "bus_seats")
+# what a change to disruptions multiplies: each one's duration (scheduled and random), or the rate at which
+# random ones start; its attribute is KIND.EFFECT, KIND a disruption kind or * (every kind)
+DISRUPTION_EFFECTS = ("duration_h", "rate_per_day")
+ANY = "*"  # a disruption change's key or kind that matches every target or kind
+POOL_KEYS = ("train_sets", "hets", "trucks", "buses", "barges", "reassembly_teams", "bus_seats")
+OPTIONAL_POOLS = ("trucks",)  # pools a scenario may leave unset (no such pool): a change to one then does nothing
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,52 @@ def _pool_change_problems(ch: Change, tables: dict[str, pd.DataFrame], file: str
     return []
 
 
+def _disruption_kinds() -> tuple[str, ...]:
+    """The disruption kinds a scenario may name (scenario.DisruptionKind)."""
+    from typing import get_args
+
+    from .scenario import DisruptionKind
+
+    return tuple(get_args(DisruptionKind))
+
+
+def _disruption_change_problems(ch: Change, tables: dict[str, pd.DataFrame], file: str, where: str) -> list[Problem]:
+    """A change to disruptions names a target (a node, a corridor or a link id of the network, or * for every
+    target), an attribute KIND.EFFECT (KIND a disruption kind or *, EFFECT duration_h or rate_per_day), op mul
+    and a factor above 0 (a factor of 0 would make a disruption last no time or never start: say so by leaving
+    the disruption out of the scenario instead)."""
+    out = []
+    links = tables["links"]
+    targets = {ANY, *map(str, tables["nodes"].index), *map(str, links.index), *map(str, links["corridor"])}
+    if ch.key not in targets:
+        out.append(Problem(file, where, ch.key, "unknown target of disruptions; use a node id, a corridor name, a "
+                                                "link id or * (every target)"))
+    kind, _, effect = ch.attribute.partition(".")
+    kinds = _disruption_kinds()
+    if kind not in (ANY, *kinds) or effect not in DISRUPTION_EFFECTS:
+        out.append(Problem(file, where, ch.attribute, f"use KIND.EFFECT with KIND one of {[ANY, *kinds]} and EFFECT "
+                                                      f"one of {list(DISRUPTION_EFFECTS)}, e.g. drone.duration_h"))
+    if ch.op != "mul":
+        out.append(Problem(file, where, ch.op, "a change to disruptions takes op mul (a factor on durations or rates)"))
+    elif not ch.value > 0:
+        out.append(Problem(file, where, ch.value, "a factor on disruptions must be above 0"))
+    return out
+
+
+def disruption_factor(changes: Iterable[Change], kind: str, target: str, effect: str) -> float:
+    """The product of the factors the changes to disruptions put on `effect` (duration_h or rate_per_day) of a
+    disruption of `kind` at `target` (a change matches by its key, the target's name as the scenario gives it, or
+    *, and by its kind or *); 1 when none matches."""
+    f = 1.0
+    for ch in changes:
+        if ch.table != "disruptions" or ch.key not in (ANY, target):
+            continue
+        k, _, e = ch.attribute.partition(".")
+        if e == effect and k in (ANY, kind):
+            f *= ch.value
+    return f
+
+
 def check_changes(invs: dict[str, Investment], tables: dict[str, pd.DataFrame], file: str) -> list[Problem]:
     """Every change names a known target, row, attribute and operation, and leaves the cells it changes
     within the network schema's bounds when its investment is applied alone to these tables (several
@@ -136,6 +188,9 @@ def check_changes(invs: dict[str, Investment], tables: dict[str, pd.DataFrame], 
                 continue
             if ch.table == "pools":
                 out += _pool_change_problems(ch, tables, file, where)
+                continue
+            if ch.table == "disruptions":
+                out += _disruption_change_problems(ch, tables, file, where)
                 continue
             is_numeric = ch.attribute in numeric[ch.table]
             if not is_numeric:
@@ -183,7 +238,7 @@ def apply_to_tables(tables: dict[str, pd.DataFrame], changes: list[Change]) -> d
     integer = {(c.table, c.attribute) for t in NETWORK_TARGETS for c in schema()[t] if c.type == "int"}
     touched: dict[tuple[str, object, str], list[Change]] = {}
     for ch in changes:
-        if ch.table == "pools":
+        if ch.table in ("pools", "disruptions"):  # the scenario's pools and disruptions: not network tables
             continue
         name = "links" if ch.table == "corridor" else ch.table
         if name not in copied:
@@ -217,14 +272,17 @@ def apply_to_tables(tables: dict[str, pd.DataFrame], changes: list[Change]) -> d
 
 
 def apply_to_pools(pools: dict, changes: list[Change]) -> dict:
-    """A pools mapping (as in the scenario) with pool changes applied. Raises InputError when a change leaves
-    a pool at a number that is not finite (the scenario's own bounds on pool sizes are checked by the caller,
+    """A pools mapping (as in the scenario) with pool changes applied; a change to an optional pool the scenario
+    does not set (OPTIONAL_POOLS) is left out. Raises InputError when a change leaves a pool at a number that is
+    not finite (the scenario's own bounds on pool sizes are checked by the caller,
     which validates the result as Pools)."""
     out = {**pools, "wagons": dict(pools["wagons"])}
     for ch in changes:
         if ch.table != "pools":
             continue
         wagons = ch.key.startswith("wagons.")
+        if not wagons and out.get(ch.key) is None and ch.key in OPTIONAL_POOLS:
+            continue  # the scenario has no such pool: what it would buy is not represented (changes.py warns)
         old = float(out["wagons"].get(ch.key.split(".", 1)[1], 0)) if wagons else float(out[ch.key])
         new = ch.apply(old)
         if not math.isfinite(new):

@@ -46,6 +46,7 @@ PHRASES: dict[Res, Phrase] = {
     Res.WAGONS: Phrase("wagons", "trains"),
     Res.TRAIN_SETS: Phrase("locomotives with crews", "trains"),
     Res.HETS: Phrase("heavy equipment transporters (HETs)", "pieces"),
+    Res.TRUCKS: Phrase("trucks for containers", "pieces"),
     Res.BUSES: Phrase("buses for personnel", "bus loads"),
     Res.BARGES: Phrase("inland barges", "barge loads"),
     Res.REASSEMBLY: Phrase("helicopter reassembly teams", "helicopters"),

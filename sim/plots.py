@@ -83,6 +83,7 @@ CAUSE_COLORS = {  # waiting, by cause (sim.causes): warm and dark colours, apart
     "train paths": OKABE_ITO["purple"], "locomotives and crews": "#882255", "loading ramps": "#999933",
     "staging space and beds": "#332288", "convoy support centre space": "#8c564b", "berths and discharge": "#000000",
     "aircraft parking and air terminals": "#44AA99", "buses": "#DDCC77", "heavy equipment transporters": "#997700",
+    "trucks for containers": "#CC6677",
     "barges and locks": "#88CCEE", "helicopter reassembly": "#AA4499", "disruptions": "#661100",
     causes.OTHER: "#b4b4b4",
 }

@@ -94,6 +94,7 @@ def flight(w: World, fp: FlightPlan) -> Process:
     yield w.env.timeout(fp.at_h)
     fp = _alternate(w, fp)
     env, af, led = w.env, fp.airfield, w.ledger
+    t_arrived = env.now  # over the airfield: from here its persons wait there (hold, stand, terminal, bus)
     for unit, n in fp.parties:
         led.move_pax(fp.force, unit, n, (NOT_ARRIVED, ""), ("on aircraft", af), env.now)
     for pid in fp.pids:
@@ -103,13 +104,15 @@ def flight(w: World, fp: FlightPlan) -> Process:
     share = (yield from w.gate(af, pax + len(fp.pids), fp.pids)) if af in w.outages.by_node else 1.0
     token = yield from w.mog[af].acquire(weight=pax + len(fp.pids), pids=fp.pids)
     row = w.airfield[af]
-    env.process(_deplane(w, fp, row))
+    env.process(_deplane(w, fp, row, t_arrived))
     yield env.timeout(row["turnaround_h"] * w.factor("turnaround", af) / share)
     w.mog[af].release(token)
 
 
-def _deplane(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
-    """Passengers through the terminal, then by bus to their staging area (or the nearest exit); cargo apart."""
+def _deplane(w: World, fp: FlightPlan, row: dict[str, Any], t_arrived: float) -> Process:
+    """Passengers through the terminal, then by bus to their staging area (or the nearest exit); cargo apart.
+    The terminal's record runs from the aircraft's arrival over the airfield (`t_arrived`, h: holding and the
+    wait for a stand before it) through deplaning (its start) to leaving the terminal."""
     env, af, led = w.env, fp.airfield, w.ledger
     if fp.pids:
         env.process(_unload_cargo(w, fp, row))
@@ -121,7 +124,7 @@ def _deplane(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
     t0 = env.now
     yield from w.terminal[af].use(pax / row["pax_ph"] * w.factor("pax_processing", af), weight=pax)
     for unit, n in fp.parties:
-        led.record("pax", fp.fid, fp.force, unit, "", n, Stage.TERMINAL, af, t0, t0, env.now)
+        led.record("pax", fp.fid, fp.force, unit, "", n, Stage.TERMINAL, af, t_arrived, t0, env.now)
         u = w.plan.units[(fp.force, unit)]
         if u.staging:
             route = w.plan.router.route("road", af, u.staging)
@@ -193,6 +196,9 @@ def hand_over(w: World, pid: int, port_token: Token | None) -> None:
     key = w.first_keys[pid] if pid < len(w.first_keys) else movement.first_batch(w, pid)
     if p.het_shuttle:  # a HET to its railhead first
         env.process(road.het_piece(w, item, key, movement.join))
+        return
+    if key is not None and key.kind is Batch.TRUCK:  # on a truck of the pool to its staging area or exit
+        env.process(road.truck_piece(w, item, key, staging.piece_at_staging))
         return
     if key is None:  # road piece whose entry is its staging area
         w.leave_port([item])

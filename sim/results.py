@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import output
+from .airfield_wait import airfield_wait_person_h
 from .closure import combat_power, unit_table
 from .dates import Calendar
 from .ids import paths_of
@@ -563,6 +564,7 @@ class Results:
                                                                     na_position="last").to_dict("records")],
             "late_units": int((units["timing"] == "late").sum()),
             "person_nights_without_bed": self.person_nights_without_bed(stats),
+            "airfield_wait_person_h": airfield_wait_person_h(self.moves, set(self.flows["flow"])),
             "pieces": acc["pieces"],
             "personnel": acc["personnel"],
             "throughput_per_day": self.throughput_per_day(),

@@ -276,12 +276,18 @@ class Force(Strict):
 class ChangeSpec(Strict):
     """One change an investment makes (see the investments table in the schema)."""
 
-    table: Literal["seaports", "airfields", "railheads", "staging", "links", "nodes", "corridor", "pools"] = Field(
-        description="What it changes: a network table, `corridor` (every link of a corridor) or `pools` (the "
-                    "scenario's resource pools).")
+    table: Literal["seaports", "airfields", "railheads", "staging", "links", "nodes", "corridor", "pools",
+                   "disruptions"] = Field(
+        description="What it changes: a network table, `corridor` (every link of a corridor), `pools` (the "
+                    "scenario's resource pools) or `disruptions` (the scenario's disruptions: a factor on their "
+                    "durations or on the rate of random ones, by kind and target).")
     key: str = Field(description="Row it changes: node id, link id, corridor name, or pool name (hets, train_sets, "
-                                 "buses, barges, reassembly_teams, bus_seats, wagons.TYPE).")
-    attribute: str = Field(description="Column it changes (a numeric column of that table; for pools, `count`).")
+                                 "buses, barges, reassembly_teams, bus_seats, wagons.TYPE); for disruptions the "
+                                 "target as the disruptions name it (node id, corridor name or link id) or * "
+                                 "(every target).")
+    attribute: str = Field(description="Column it changes (a numeric column of that table; for pools, `count`; for "
+                                       "disruptions KIND.duration_h or KIND.rate_per_day, KIND a disruption kind or "
+                                       "* for every kind, with op mul).")
     op: Literal["add", "mul", "set"] = Field("set", description="How `value` changes the cell: add to it, "
                                                                 "multiply it, or set it.")
     value: float = Field(ge=-MAX_CHANGE, le=MAX_CHANGE,
@@ -337,6 +343,11 @@ class Pools(Strict):
     reassembly_teams: int = Field(4, ge=1, le=MAX_POOL, json_schema_extra=_unit("teams"),
                                   description="Teams reassembling helicopters at the port, each one helicopter at a "
                                               "time.")
+    trucks: int | None = Field(None, ge=1, le=MAX_POOL, json_schema_extra=_unit("trucks"),
+                               description="Trucks of a pool carrying containers (the classes of `truck.classes`) by "
+                                           "road from their entry (or the railhead where they leave the railway) to "
+                                           "their staging area or exit, one each, with driver hours (see `truck`). Not given: no pool, and such pieces drive "
+                                           "in their serials as vehicles of their own.")
 
 
 class Convoy(Strict):
@@ -432,6 +443,38 @@ class Het(Strict):
                     "there under escort when it is shorter.")
     # ASSUMPTION: tracked vehicles do not march on Belgian public roads in these moves (all tracked by rail, DEF20:
     # europeafrica.army.mil 2092998); a move inside a port estate (Zeebrugge quay to its yard, 2.3 km) is driven
+
+
+def _truck_classes() -> list[PieceClass]:
+    """The classes a truck of the pool carries by default: containers."""
+    return ["container"]
+
+
+class Truck(Strict):
+    """Trucks of the pool (`pools.trucks`): each carries one piece of the classes named from its entry to its
+    staging area or exit in a serial, unloads and drives back empty; its driver keeps the driving and rest rules
+    of Regulation (EC) No 561/2006 (Art. 6: at most 9 h driving a day; Art. 7: a 45 min break after 4.5 h of
+    driving; Art. 8: a daily rest of 11 h)."""
+
+    classes: list[PieceClass] = Field(default_factory=_truck_classes,
+                                      description="Piece classes that ride a truck when they go by road from their "
+                                                  "entry.")
+    # ASSUMPTION: a reach stacker or straddle carrier puts a container on a chassis in about a quarter hour
+    load_h: float = Field(0.25, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                          description="Time to load a piece onto a truck, in hours.")
+    unload_h: float = Field(0.25, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                            description="Time to unload a piece from a truck, in hours.")
+    break_after_h: float = Field(4.5, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                                 description="Driving after which a driver takes a break, in hours (Reg. 561/2006 "
+                                             "Art. 7).")
+    break_h: float = Field(0.75, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
+                           description="Length of that break, in hours (Reg. 561/2006 Art. 7: 45 min).")
+    daily_driving_h: float = Field(9.0, gt=0, le=24, json_schema_extra=_unit("h"),
+                                   description="Most driving in a driver's day, in hours (Reg. 561/2006 Art. 6: 9 h, "
+                                               "10 h twice a week).")
+    daily_rest_h: float = Field(11.0, ge=0, le=24, json_schema_extra=_unit("h"),
+                                description="Daily rest before the next day's driving, in hours (Reg. 561/2006 "
+                                            "Art. 8: 11 h).")
 
 
 class Barge(Strict):
@@ -817,6 +860,7 @@ class Scenario(Strict):
     rail: Rail = Field(Rail(), description="Rules of the railway: train formation, rolling stock, train paths, far "
                                            "ends.")
     het: Het = Field(Het(), description="Heavy equipment transporters.")
+    truck: Truck = Field(Truck(), description="Trucks of the pool (pools.trucks) and their drivers' hours.")
     barge: Barge = Field(Barge(), description="Barge loading and unloading.")
     air: Air = Field(Air(), description="Helicopter reassembly.")
     times: Times = Field(Times(), description="Factor distributions on the table times.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import math
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ class World:
         fields = plan.network.airfields
         repair = {str(a): float(f) for a, f in fields["repair_factor"].items() if f is not None and float(f) != 1.0} \
             if "repair_factor" in fields else {}
-        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h, repair), plan.links_of)
+        self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h, repair, plan.changes), plan.links_of)
         for o in self.outages.all:
             self._info(o.rid, o.target, 1, f"{o.kind}, capacity x{o.factor:g}")
 
@@ -190,6 +191,13 @@ class World:
                 self.beds[node] = self._pool(ResourceId(Res.BEDS, node), node, r["beds"], "persons")
         self.stock = self._fleet()
         self.hets = self._pool(ResourceId(Res.HETS), "", s.pools.hets, "HETs")
+        # the truck pool only when the scenario sets one (else pieces drive as vehicles of their serials)
+        self.trucks: Pool | None = self._pool(ResourceId(Res.TRUCKS), "", s.pools.trucks, "trucks") \
+            if s.pools.trucks else None
+        # each free truck's driver: [free since (h), driving in the driver's day (h), driving since the last break
+        # (h)], longest free first; and the driver of each piece on a truck
+        self.truck_drivers: deque[list[float]] = deque([0.0, 0.0, 0.0] for _ in range(s.pools.trucks or 0))
+        self.truck_driver: dict[int, list[float]] = {}
         self.buses = self._pool(ResourceId(Res.BUSES), "", s.pools.buses, "buses")
         self.barges = self._pool(ResourceId(Res.BARGES), "", s.pools.barges, "barges")
         self.reassembly = self._station(Res.REASSEMBLY, "", s.pools.reassembly_teams, "teams")
@@ -368,6 +376,8 @@ class World:
     def _all_resources(self) -> list[Station | Pool | Slots | PathBook | Fleet]:
         out: list[Station | Pool | Slots | PathBook | Fleet] = [self.stock, self.hets, self.buses, self.barges,
                                                                 self.reassembly]
+        if self.trucks is not None:
+            out.append(self.trucks)
         out += [self._slots[k] for k in sorted(self._slots)]
         out += [self._paths[k] for k in sorted(self._paths)]
         for group in (self.berths, self.marshalling, self.mog, self.terminal, self.cargo, self.ramps, self.spaces,

@@ -47,7 +47,7 @@ def test_every_kind_of_resource_has_words() -> None:
         if rid.res is not Res.DISRUPTION and "_" in rid.where:  # no node, link or wagon type id left in the words
             assert rid.where.rstrip("<>") not in said, (name, said)
     for r in Res:  # without a network too (results loaded from disk): still words
-        rid = ResourceId(r, "" if r in (Res.TRAIN_SETS, Res.HETS, Res.BUSES, Res.BARGES, Res.REASSEMBLY)
+        rid = ResourceId(r, "" if r in (Res.TRAIN_SETS, Res.HETS, Res.TRUCKS, Res.BUSES, Res.BARGES, Res.REASSEMBLY)
                          else ("l_x>" if r in (Res.PATHS, Res.ENTRY) else "x"))
         said, waiters = phrase(rid)
         assert waiters

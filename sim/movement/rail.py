@@ -314,12 +314,16 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
                                    het_shuttle=False)
         w.diversions.append((now, it.pid, "rail", mode, railhead, why))
         w.ledger.piece(it.pid, f"diverted to {mode}", railhead)
-        moved.setdefault(BatchKey(Batch(mode), railhead, p.force, x), []).append(it._replace(t_join=now))
+        trucked = mode == "road" and w.trucks is not None and p.cls in w.s.truck.classes  # on a truck of the pool
+        kind = Batch.TRUCK if trucked else Batch(mode)
+        moved.setdefault(BatchKey(kind, railhead, p.force, x), []).append(it._replace(t_join=now))
     for key, items in sorted(moved.items()):
         w.expect(key, len(items))
         for it in items:
             if key.kind is Batch.HET:
                 w.env.process(road.het_piece(w, it))
+            elif key.kind is Batch.TRUCK:
+                w.env.process(road.truck_piece(w, it, key, None))
             else:
                 road.join(w, key, it)
     return keep

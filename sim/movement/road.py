@@ -1,10 +1,13 @@
 """Movement by road: serials of vehicles (with entry windows, headways, rest halts and convoy support
-centre stops), HET lifts of tracked pieces, and buses for personnel."""
+centre stops), HET lifts of tracked pieces, trucks of a pool carrying containers (with their drivers' hours),
+and buses for personnel."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
 
 from ..batching import Additive, Batcher
 from ..ids import Batch, BatchKey, Stage
@@ -96,6 +99,8 @@ def serial_batcher(w: World, key: BatchKey, then: Callable[[list[Item]], Process
     size = w.s.convoy.max_vehicles
     if key.kind in (Batch.HET, Batch.HET_SHUTTLE):
         size = min(size, w.hets.capacity)
+    if key.kind is Batch.TRUCK and w.trucks is not None:  # likewise for the trucks of the pool
+        size = min(size, w.trucks.capacity)
     return w.batcher(key, Additive(size), dispatch, w.s.convoy.max_wait_h)
 
 
@@ -183,6 +188,87 @@ def join(w: World, key: BatchKey, item: Item) -> None:
         else:
             raise ValueError(f"not a road batch: {key}")
     b.put(item)
+
+
+# ---- trucks of the pool (pools.trucks) --------------------------------------------------------------------
+AtStaging = Callable[[World, int], None]  # a piece arrived at its unit's staging area (staging.piece_at_staging)
+
+
+def truck_piece(w: World, item: Item, key: BatchKey, at_staging: AtStaging | None) -> Process:
+    """A piece waits at its entry (or the railhead it left the railway at) for a truck of the pool and its driver
+    (the one free longest), is loaded, then joins a serial of trucks to its staging area or exit (truck_convoy;
+    `at_staging` receives it at its staging area, None for a piece going to its exit)."""
+    assert w.trucks is not None  # first_batch gives truck keys only when the scenario sets the pool
+    p = w.pieces[item.pid]
+    w.ledger.piece(item.pid, "waiting for truck", p.entry)
+    token = yield from w.trucks.take(1, weight=1, pids=(item.pid,))
+    driver = w.truck_drivers.popleft()
+    rules = w.s.truck
+    idle = w.env.now - driver[0]
+    if idle >= rules.daily_rest_h:  # rested a day's rest while the truck stood: a new day's driving
+        driver[1] = driver[2] = 0.0
+    elif idle >= rules.break_h:  # or at least a break
+        driver[2] = 0.0
+    w.truck_driver[item.pid] = driver
+    yield w.env.timeout(rules.load_h)
+    w.ledger.piece(item.pid, "on truck, waiting for serial", p.entry)
+    b = w.batchers.get(key)
+    if b is None:
+        b = serial_batcher(w, key, lambda batch: truck_convoy(w, batch, at_staging))
+    b.put(item._replace(asset=token))
+
+
+def driver_rest_h(driver: list[float], driven_h: float, rules: Any) -> float:
+    """The rest a driver owes after a turn of `driven_h` hours' driving, the driver's day updated in place (Reg.
+    (EC) No 561/2006): a break of `break_h` each time the driving since the last break reaches `break_after_h`
+    (Art. 7; taken at the turn's end, where the truck is parked, the serial's halts not counted as such breaks);
+    and the daily rest (Art. 8) when one more such turn would take the day's driving past `daily_driving_h`
+    (Art. 6), a rest that also stands for a break falling due as the turn ends."""
+    since = driver[2] + driven_h
+    driver[1] += driven_h
+    if driver[1] + driven_h > rules.daily_driving_h + 1e-9:
+        inside = max(math.ceil(since / rules.break_after_h - 1e-9) - 1, 0)  # breaks due before the driving ended
+        driver[1] = driver[2] = 0.0
+        return inside * rules.break_h + rules.daily_rest_h
+    breaks = math.floor(since / rules.break_after_h + 1e-9)
+    driver[2] = since - breaks * rules.break_after_h
+    return breaks * rules.break_h
+
+
+def truck_convoy(w: World, batch: list[Item], at_staging: AtStaging | None) -> Process:
+    """A serial of loaded trucks from the entry to the unit's staging area (the pieces then wait there for their
+    unit) or to the exit (delivered); the trucks unload and drive back empty, and each is free again at the entry
+    once its driver has had the rest the turn requires (driver_rest_h)."""
+    assert w.trucks is not None
+    p = w.pieces[batch[0].pid]
+    staging = w.plan.units[(p.force, p.unit)].staging
+    to_staging = bool(p.to_origin) and staging is not None and at_staging is not None
+    route = p.to_origin if to_staging else p.route
+    speed = road_speed(w, [it.pid for it in batch])
+    t0, times = yield from depart(w, batch, "on truck", route, speed)
+    if not to_staging or at_staging is None:
+        deliver(w, [it.pid for it in batch], times, p.exit, Stage.ROAD, [it.t_join for it in batch], t0)
+    else:
+        for it, t in zip(batch, times, strict=True):
+            q = w.pieces[it.pid]
+            w.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, Stage.TO_STAGING, route[-1].to, it.t_join, t0, t)
+            at_staging(w, it.pid)
+    one_way = sum(leg.hours(speed) for leg in route)
+    yield w.env.timeout(w.s.truck.unload_h + one_way)
+    for it in batch:
+        driver = w.truck_driver.pop(it.pid)
+        rest = driver_rest_h(driver, 2 * one_way, w.s.truck)
+        w.env.timeout(rest, (driver, it.asset)).callbacks.append(partial(_truck_free, w))
+
+
+def _truck_free(w: World, ev: Any) -> None:
+    """A truck's driver has rested: the truck is free at the entry (the callback of the rest's timeout, whose
+    value is (driver, truck token))."""
+    driver, token = ev.value
+    driver[0] = w.env.now
+    w.truck_drivers.append(driver)
+    assert w.trucks is not None
+    w.trucks.give(token)
 
 
 # ---- personnel by bus ------------------------------------------------------------------------------------
