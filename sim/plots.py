@@ -1026,6 +1026,22 @@ def plot_situation(s: Situation) -> Figure:
     counts = here.groupby("node").size()
     waiting = here[here["status"].str.contains("waiting", regex=False)].groupby("node").size()
     counts = counts[counts.index.isin(nodes.index)]
+    links = s.outcome.network.links
+    for d in s.disrupted:  # what is closed or slowed at t: its links crossed, its facility ringed
+        hit = links[(links["corridor"] == d["target"]) | (links.index == d["target"])]
+        for _, r in hit.iterrows():
+            if r["from"] in nodes.index and r["to"] in nodes.index:
+                x = [float(nodes.at[r["from"], "lon"]), float(nodes.at[r["to"], "lon"])]
+                y = [float(nodes.at[r["from"], "lat"]), float(nodes.at[r["to"], "lat"])]
+                ax.plot(x, y, color="black", linewidth=1.4, linestyle=(0, (1, 1)), zorder=7)
+                ax.plot(sum(x) / 2, sum(y) / 2, marker="x", color="black", markersize=9, mew=2.2, zorder=7)
+        if d["target"] in nodes.index:
+            ax.plot(float(nodes.at[d["target"], "lon"]), float(nodes.at[d["target"], "lat"]), marker="X",
+                    color="black", markersize=11, zorder=8)
+    if s.disrupted:
+        ax.text(0.01, 0.99, "closed or slowed now (black crosses):\n" + "\n".join(d["name"] for d in s.disrupted),
+                transform=ax.transAxes, ha="left", va="top", fontsize=7.5, zorder=8,
+                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "black"}).set_in_layout(False)
     if len(counts):
         lon = nodes.loc[counts.index, "lon"].astype(float)
         lat = nodes.loc[counts.index, "lat"].astype(float)

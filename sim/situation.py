@@ -37,6 +37,7 @@ class Situation:
     units: pd.DataFrame  # per unit: pieces and persons delivered by t, the forecast closure against the RDD
     words: list[str] = field(default_factory=list)
     outcome: Results | None = None  # the replication run on to its end (the forecast)
+    disrupted: list[dict[str, Any]] = field(default_factory=list)  # disruptions in force at t: name, kind, target, ...
 
     def accounting(self) -> dict[str, int]:
         """Pieces and persons by where they are at t: every one is counted exactly once."""
@@ -53,6 +54,7 @@ class Situation:
             return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                     for r in df.to_dict("records")]
         return {"t_h": self.t_h, "when": self.when, "words": self.words, "accounting": self.accounting(),
+                "disrupted": self.disrupted,
                 "queues": records(self.queues), "trains": records(self.trains), "units": records(self.units)}
 
 
@@ -79,6 +81,8 @@ def situation(plan: Plan, t_h: float, seed: int | None = None, replication: int 
     delivered = pieces[pieces["status"] == DELIVERED].groupby(["force", "unit"]).size()
     total = pieces.groupby(["force", "unit"]).size()
     pax_in = persons[persons["status"] == DELIVERED].groupby(["force", "unit"])["persons"].sum()
+    disrupted = [{"name": o.name, "kind": o.kind, "target": o.target, "start_h": o.start, "end_h": o.end,
+                  "capacity_factor": o.factor} for o in w.outages.all if o.start <= t_h < o.end]
     outcome = None
     if forecast:
         from .results import Results
@@ -87,7 +91,7 @@ def situation(plan: Plan, t_h: float, seed: int | None = None, replication: int 
     units = _units(plan, total, delivered, pax_in, outcome)
     cal = Calendar.of(plan.scenario.model_dump(mode="json"))
     when = cal.words(t_h) if cal else f"t = {t_h:,.1f} h"
-    s = Situation(t_h, when, pieces, persons, queues, trains, units, outcome=outcome)
+    s = Situation(t_h, when, pieces, persons, queues, trains, units, outcome=outcome, disrupted=disrupted)
     s.words = _words(s, names, cal)
     return s
 
@@ -161,6 +165,10 @@ def _words(s: Situation, names: dict[str, str], cal: Calendar | None) -> list[st
     out = [f"{s.when}: {a['pieces_delivered']:,} of {a['pieces']:,} pieces delivered, {a['pieces_in_country']:,} "
            f"in the country, {a['pieces_not_arrived']:,} not yet arrived; {a['persons_delivered']:,} of "
            f"{a['persons']:,} persons delivered."]
+    for d in s.disrupted:
+        until = cal.words(d["end_h"]) if cal else f"{d['end_h']:,.1f} h"
+        state = "closed" if d["capacity_factor"] == 0 else f"at {d['capacity_factor']:.0%} of capacity"
+        out.append(f"{names.get(d['target'], d['target'])} is {state} until {until} ({d['name']}).")
     st = s.pieces["status"]
     moving = {"on trains": int((st == "on train").sum()), "marching by road": int((st == "road march").sum()),
               "on HETs": int(st.str.startswith("on HET").sum() - st.str.startswith("on HET, waiting").sum()),

@@ -262,7 +262,7 @@ def test_state_command_writes_tables_and_map(tmp_path):
     out = tmp_path / "state"
     r = runner.invoke(app, ["exercise", "state", str(EXAMPLE), "--at", "C+4", "--out", str(out)])
     assert r.exit_code == 0, r.output
-    assert "wait" in r.output
+    assert "L24 is closed until C+7 Mon 08 Feb 06:00 (sabotage:L24@C+3 06:00)." in r.output.splitlines()
     assert {p.name for p in out.iterdir()} == {"pieces.csv", "persons.csv", "queues.csv", "trains.csv", "units.csv", "map.png"}
 
 
