@@ -14,6 +14,7 @@ through Results as before."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -246,17 +247,35 @@ def figures(world: World, end_h: float) -> dict[str, Any]:
     return out
 
 
-def _blame_frame(world: World) -> pd.DataFrame:
-    """One row per piece and wait (as results._blame_frame)."""
-    records = world.ledger.blame
-    if not records:
-        return pd.DataFrame({"resource": pd.Series([], dtype=object), "pid": pd.Series([], dtype=np.int64),
-                             "wait_h": pd.Series([], dtype=float)})
-    names, groups, waits = zip(*records)
-    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
-    return pd.DataFrame({"resource": np.repeat(np.array(names, dtype=object), sizes),
-                         "pid": np.fromiter((p for g in groups for p in g), dtype=np.int64, count=int(sizes.sum())),
-                         "wait_h": np.repeat(np.array(waits, dtype=float), sizes)})
+class _Blame:
+    """The waits of pieces, one row per piece and wait (as results._blame_frame), the resource as a code into
+    `names`: grouping by a number sums each group's rows in the same order as grouping by the name, and costs
+    a fraction of hashing tens of thousands of strings."""
+
+    def __init__(self, records: list[tuple[str, tuple[int, ...], float]]):
+        code: dict[str, int] = {}
+        self.names: list[str] = []
+        for name, _, _ in records:
+            if name not in code:
+                code[name] = len(self.names)
+                self.names.append(name)
+        sizes = np.fromiter((len(g) for _, g, _ in records), dtype=np.int64, count=len(records))
+        self.code = np.repeat(np.fromiter((code[n] for n, _, _ in records), dtype=np.int64, count=len(records)), sizes)
+        self.pid = np.fromiter(itertools.chain.from_iterable(g for _, g, _ in records), dtype=np.int64,
+                               count=int(sizes.sum()))
+        self.wait_h = np.repeat(np.fromiter((w for _, _, w in records), dtype=float, count=len(records)), sizes)
+
+    def sums(self, keep: np.ndarray | None = None) -> dict[str, float]:
+        """Piece-hours per resource name (of the rows `keep`, a mask; all rows without it)."""
+        code, wait = (self.code, self.wait_h) if keep is None else (self.code[keep], self.wait_h[keep])
+        s = pd.Series(wait).groupby(code).sum()
+        return {self.names[int(k)]: float(v) for k, v in s.items()}
+
+    def pieces_held(self) -> dict[str, int]:
+        """Pieces that waited for each resource at least once."""
+        keep = self.wait_h > 0
+        s = pd.Series(self.pid[keep]).groupby(self.code[keep]).nunique()
+        return {self.names[int(k)]: int(v) for k, v in s.items()}
 
 
 def _tail_pieces(world: World) -> list[int]:
@@ -276,16 +295,17 @@ def _tail_pieces(world: World) -> list[int]:
     return out
 
 
-def _blame_sums(world: World) -> tuple[dict[str, float], dict[str, float], pd.DataFrame]:
+def _blame_sums(world: World) -> tuple[dict[str, float], dict[str, float], _Blame]:
     """Piece-hours waited per resource: by all pieces, by the pieces that set closure; and the blame rows.
-    Summed by the same groupby as the results tables, so the sums agree to the last digit."""
+    Summed by the same groupby sum as the results tables, rows in the same order, so the sums agree to the
+    last digit."""
     cached = getattr(world, "_blame_sums", None)
     if cached is not None:
         return cached
-    blame = _blame_frame(world)
-    piece = blame.groupby("resource")["wait_h"].sum()
-    tail = blame[blame["pid"].isin(_tail_pieces(world))].groupby("resource")["wait_h"].sum()
-    out = (piece.to_dict(), tail.to_dict(), blame)
+    blame = _Blame(world.ledger.blame)
+    tail = np.zeros(len(world.pieces), dtype=bool)
+    tail[_tail_pieces(world)] = True
+    out = (blame.sums(), blame.sums(tail[blame.pid]), blame)
     world._blame_sums = out  # type: ignore[attr-defined]  # asked for twice: ranking and disruptions
     return out
 
@@ -297,23 +317,26 @@ def _resource_figures(world: World, end: float, facts: _PlanFacts,
     (person-days)."""
     infos = sorted(world.resources.values(), key=lambda r: r.name)
     u = world.ledger.usage
+    code: dict[str, int] = {}
+    for r in u:
+        code.setdefault(r[0], len(code))
+    names = list(code)
     if u:
         cols = list(zip(*u))
-        res = np.array(cols[0], dtype=object)
+        res = np.fromiter((code[n] for n in cols[0]), dtype=np.int64, count=len(u))
         t_req, t_grant, t_rel = (np.array(c, dtype=float) for c in cols[1:4])
         amount, weight = np.array(cols[4], dtype=float), np.array(cols[5], dtype=float)
     else:
-        res = np.array([], dtype=object)
-        t_req = t_grant = t_rel = amount = weight = np.array([], dtype=float)
+        res = np.zeros(0, dtype=np.int64)
+        t_req = t_grant = t_rel = amount = weight = np.zeros(0)
     rel, grant = pd.Series(t_rel), pd.Series(t_grant)
-    g = pd.DataFrame({"resource": res,
-                      "held": (rel.clip(upper=end) - grant.clip(upper=end)).clip(lower=0) * amount,
-                      "wait": (grant - pd.Series(t_req)) * weight}).groupby("resource")
-    sums = g[["held", "wait"]].sum()
-    held_by, wait_by = sums["held"].to_dict(), sums["wait"].to_dict()
-    waits = Counter(res[t_grant > t_req].tolist())
+    sums = pd.DataFrame({"held": (rel.clip(upper=end) - grant.clip(upper=end)).clip(lower=0) * amount,
+                         "wait": (grant - pd.Series(t_req)) * weight}).groupby(res).sum()
+    held_by = {names[int(k)]: float(v) for k, v in sums["held"].items()}
+    wait_by = {names[int(k)]: float(v) for k, v in sums["wait"].items()}
+    waits = Counter(names[int(k)] for k in res[t_grant > t_req])
     piece, tail, blame = _blame_sums(world)
-    pieces_held = blame[blame["wait_h"] > 0].groupby("resource")["pid"].nunique().to_dict()
+    pieces_held = blame.pieces_held()
     rows = []
     for info in infos:
         name = info.name

@@ -91,3 +91,17 @@ def test_a_run_cut_short_agrees_where_nothing_closed(builtin):
 def test_run_figures_is_the_run_of_run_replication(builtin):
     fast = run_figures(builtin, None, 1)
     assert same(summary_row(fast, BOUND), summary_row(run_replication(builtin, None, 1).summary(), BOUND))
+
+
+def test_the_version_constant_is_the_installed_metadata():
+    """sim.version is a constant (no metadata read at start-up); pyproject.toml takes it from there, so an
+    installed package says the same."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from sim import __version__
+
+    try:
+        installed = version("belgium-rsom")
+    except PackageNotFoundError:  # a source tree that is not installed
+        pytest.skip("the package is not installed")
+    assert __version__ == installed
