@@ -109,18 +109,10 @@ def _needed_time(arrivals: list[tuple[float, int]], need: float) -> float | None
     return None
 
 
-def figures(world: World, end_h: float) -> dict[str, Any]:
-    """The summary figures of a finished replication (FIGURE_KEYS), each equal to Results.summary()'s."""
-    from .version import __version__
-
-    plan, led = world.plan, world.ledger
-    facts = _facts(plan)
-    ps = world.pieces
-    delivered = led.delivered
-    status = led.status
-    pax_rows = [(f, u, st, n) for (f, u, st, _node), n in led.pax.items() if n]
-
-    # ---- units (closure.unit_table) ----------------------------------------------------------------------
+def _units(world: World, facts: _PlanFacts, pax_rows: list[tuple[str, str, str, int]]) -> list[dict[str, Any]]:
+    """Per unit of the forces, as closure.unit_table: when it closed (h; None while its critical equipment or
+    its personnel are not all in), its RDD, hours late and timing."""
+    ps, delivered, led = world.pieces, world.ledger.delivered, world.ledger
     persons: Counter[tuple[str, str]] = Counter()
     for f, u, _st, n in pax_rows:
         persons[(f, u)] += n
@@ -146,10 +138,16 @@ def figures(world: World, end_h: float) -> dict[str, Any]:
         late = max(closed - r, 0.0) if closed is not None and r is not None else None
         units.append({"force": key[0], "unit": key[1], "closed_h": closed, "rdd_h": r, "late_h": late,
                       "timing": timing(closed, r, rule.on_time_h)})
+    return units
 
-    # ---- brigades (Results.closure, closure.combat_power, containers) ----------------------------------
+
+def _brigades(world: World, facts: _PlanFacts, units: list[dict[str, Any]],
+              pax_rows: list[tuple[str, str, str, int]]) -> dict[str, dict[str, Any]]:
+    """Per force, as Results.brigades and the summary: closure, 50 % and 90 % of its pieces, combat power and
+    half its units closed, its containers in (h, rounded; None where not reached); with a calendar, the dates."""
+    ps, delivered, led = world.pieces, world.ledger.delivered, world.ledger
     pax_forces = {f for f, *_ in pax_rows}
-    forces = sorted((set(f.id for f in plan.scenario.forces) | {p.force for p in ps} | pax_forces) - facts.flows)
+    forces = sorted(({f.id for f in world.plan.scenario.forces} | {p.force for p in ps} | pax_forces) - facts.flows)
     times: dict[str, list[float]] = {}
     containers: dict[str, list[float]] = {}
     for p in ps:
@@ -163,50 +161,43 @@ def figures(world: World, end_h: float) -> dict[str, Any]:
     for f, _u, st, n in pax_rows:
         if st != DELIVERED:
             pax_left[f] += n
-    closures: dict[str, dict[str, Any]] = {}
+    brigades: dict[str, dict[str, Any]] = {}
     for force in forces:
-        t = times.get(force, [])
-        done = sorted(x for x in t if not math.isnan(x))
-        complete = len(done) == len(t) and pax_left[force] == 0
+        mine = times.get(force, [])
+        done = sorted(x for x in mine if not math.isnan(x))
+        complete = len(done) == len(mine) and pax_left[force] == 0
         last = max(done[-1] if done else 0.0, max(pax_t[force]) if pax_t.get(force) else 0.0)
-        closures[force] = {"closure_h": last if complete else None,
-                           "closure_50_h": _share_time(done, len(t), 0.5), "closure_90_h": _share_time(done, len(t), 0.9)}
-    brigades: dict[str, dict[str, Any]] = {
-        f: {k: _num(v) for k, v in c.items()} for f, c in closures.items()}
+        brigades[force] = {"closure_h": _num(last if complete else None),
+                           "closure_50_h": _num(_share_time(done, len(mine), 0.5)),
+                           "closure_90_h": _num(_share_time(done, len(mine), 0.9))}
     unit_times: dict[str, list[float | None]] = {}
     for u in units:
         unit_times.setdefault(u["force"], []).append(u["closed_h"])
     for force in sorted(unit_times):
         t_all = unit_times[force]
-        done = sorted(float(x) for x in t_all if x is not None and not math.isnan(x))
+        closed = sorted(float(x) for x in t_all if x is not None and not math.isnan(x))
         n = len(t_all)
         half = math.ceil(0.5 * n)
-        cp = {"units_closed_50_h": float(done[half - 1]) if half and len(done) >= half else None,
-              "combat_power_closure_h": float(done[-1]) if n and len(done) == n else None,
-              "units": n, "units_closed": len(done)}
+        cp = {"units_closed_50_h": float(closed[half - 1]) if half and len(closed) >= half else None,
+              "combat_power_closure_h": float(closed[-1]) if n and len(closed) == n else None,
+              "units": n, "units_closed": len(closed)}
         if force in brigades:
             brigades[force].update({k: _num(v) if isinstance(v, float) else v for k, v in cp.items()})
     for force in sorted(containers):
         c = containers[force]
         if force in brigades:
             brigades[force]["containers_closure_h"] = None if any(math.isnan(x) for x in c) else _num(max(c))
-    complete_all = all(b["closure_h"] is not None for b in brigades.values())
-    cal = facts.cal
-    if cal is not None:
+    if facts.cal is not None:
         for b in brigades.values():
-            b["closure_at"] = cal.iso(b["closure_h"])
-            b["combat_power_closure_at"] = cal.iso(b.get("combat_power_closure_h"))
+            b["closure_at"] = facts.cal.iso(b["closure_h"])
+            b["combat_power_closure_at"] = facts.cal.iso(b.get("combat_power_closure_h"))
+    return brigades
 
-    # ---- resources (Results.resource_stats, the columns the ranking and the figures need) -------------
-    end = max(float(end_h), 1e-9)
-    stats, housing_short = _resource_figures(world, end, facts, units)
 
-    beds = [r["person_wait_h"] for r in stats if r["kind"] == "beds"]
-    beds_h = float(np.array(beds, dtype=float).sum()) if beds else 0.0
-    nights = round(housing_short + beds_h / 24.0, 3)
-
-    # ---- accounting and throughput (Results.accounting, throughput_per_day) ----------------------------
-    force_pids = [p.pid for p in ps if not p.flow]
+def _accounting(world: World, facts: _PlanFacts, pax_rows: list[tuple[str, str, str, int]]) -> dict[str, dict[str, int]]:
+    """The forces' pieces and persons planned, entered, delivered, in the system, not arrived (Results.accounting)."""
+    status = world.ledger.status
+    force_pids = [p.pid for p in world.pieces if not p.flow]
     not_arrived = sum(1 for i in force_pids if status[i] == NOT_ARRIVED)
     done_n = sum(1 for i in force_pids if status[i] == DELIVERED)
     planned = len(force_pids)
@@ -214,27 +205,45 @@ def figures(world: World, end_h: float) -> dict[str, Any]:
     pax_planned = sum(n for _, n in pers)
     pax_not = sum(n for st, n in pers if st == NOT_ARRIVED)
     pax_del = sum(n for st, n in pers if st == DELIVERED)
-    days = max(float(end_h) / 24.0, 1e-9)
-    by_mode = Counter(ps[i].mode for i in force_pids if status[i] == DELIVERED)
+    return {"pieces": {"planned": planned, "entered": planned - not_arrived, "delivered": done_n,
+                       "in_system": planned - not_arrived - done_n, "not_arrived": not_arrived},
+            "personnel": {"planned": pax_planned, "entered": pax_planned - pax_not, "delivered": pax_del,
+                          "in_system": pax_planned - pax_not - pax_del, "not_arrived": pax_not}}
 
+
+def figures(world: World, end_h: float) -> dict[str, Any]:
+    """The summary figures of a finished replication (FIGURE_KEYS), each equal to Results.summary()'s."""
+    from .version import __version__
+
+    plan, status = world.plan, world.ledger.status
+    facts = _facts(plan)
+    pax_rows = [(f, u, st, n) for (f, u, st, _node), n in world.ledger.pax.items() if n]
+    units = _units(world, facts, pax_rows)
+    brigades = _brigades(world, facts, units, pax_rows)
+    complete = all(b["closure_h"] is not None for b in brigades.values())
+    stats, housing_short = _resource_figures(world, max(float(end_h), 1e-9))
+    beds = [r["person_wait_h"] for r in stats if r["kind"] == "beds"]  # in rank order, summed as the table's column
+    beds_h = float(np.array(beds, dtype=float).sum()) if beds else 0.0
+    acc = _accounting(world, facts, pax_rows)
+    days = max(float(end_h) / 24.0, 1e-9)
+    by_mode = Counter(p.mode for p in world.pieces if not p.flow and status[p.pid] == DELIVERED)
     unit_order = sorted(units, key=lambda u: (u["late_h"] is None, -(u["late_h"] or 0.0), u["force"], u["unit"]))
+    cal = facts.cal
     out: dict[str, Any] = {
         "scenario": plan.scenario.name,
         "seed": world.seed,
         "replication": world.replication,
         "version": __version__,
-        "closure_h": _num(max(float(b["closure_h"] or 0.0) for b in brigades.values())) if complete_all and brigades else None,
+        "closure_h": _num(max(float(b["closure_h"] or 0.0) for b in brigades.values())) if complete and brigades else None,
         "brigades": brigades,
         "start_date": None if cal is None else cal.start.isoformat(timespec="minutes"),
         "c_day": None if cal is None else cal.c_day.isoformat(),
         "units": [{"force": u["force"], "unit": u["unit"], "closed_h": _num(u["closed_h"]), "rdd_h": _num(u["rdd_h"]),
                    "late_h": _num(u["late_h"]), "timing": u["timing"]} for u in unit_order],
         "late_units": sum(1 for u in units if u["timing"] == "late"),
-        "person_nights_without_bed": nights,
-        "pieces": {"planned": planned, "entered": planned - not_arrived, "delivered": done_n,
-                   "in_system": planned - not_arrived - done_n, "not_arrived": not_arrived},
-        "personnel": {"planned": pax_planned, "entered": pax_planned - pax_not, "delivered": pax_del,
-                      "in_system": pax_planned - pax_not - pax_del, "not_arrived": pax_not},
+        "person_nights_without_bed": round(housing_short + beds_h / 24.0, 3),
+        "pieces": acc["pieces"],
+        "personnel": acc["personnel"],
         "throughput_per_day": {mode: round(float(n) / days, 3) for mode, n in sorted(by_mode.items())},
         "bottlenecks": _bottlenecks(stats[:TOP_BOTTLENECKS], world, facts),
         "end_h": round(float(end_h), 4),
@@ -310,8 +319,7 @@ def _blame_sums(world: World) -> tuple[dict[str, float], dict[str, float], _Blam
     return out
 
 
-def _resource_figures(world: World, end: float, facts: _PlanFacts,
-                      units: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float]:
+def _resource_figures(world: World, end: float) -> tuple[list[dict[str, Any]], float]:
     """Per resource, ranked as Results.resource_stats (closure wait, piece wait, person wait, utilisation
     descending, then name): kind, node, utilisation, the waits; and the persons short of a bed at hosting sites
     (person-days)."""
@@ -337,7 +345,7 @@ def _resource_figures(world: World, end: float, facts: _PlanFacts,
     waits = Counter(names[int(k)] for k in res[t_grant > t_req])
     piece, tail, blame = _blame_sums(world)
     pieces_held = blame.pieces_held()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in infos:
         name = info.name
         cap = 1.0 if info.kind in SLOT_KINDS else float(info.capacity)

@@ -122,7 +122,7 @@ def load_cached(path: Path | str) -> Plan:
         with contextlib.suppress(OSError):
             os.utime(entry)  # recently used: kept longest
         return plan
-    except Exception:  # noqa: BLE001 - no entry, or one that cannot be read: compiled as without a cache
+    except Exception:  # no entry, or one that cannot be read: compiled as without a cache
         pass
     plan = load_plan(path)
     with contextlib.suppress(Exception):  # a cache that cannot be written only costs the time it would save

@@ -13,8 +13,8 @@ from sim import plancache
 from sim.cli import app
 from sim.errors import InputError
 from sim.paths import builtin_scenario, networks_dir
-from sim.plancache import load_cached, plan_key
 from sim.plan import load_plan
+from sim.plancache import load_cached, plan_key
 from sim.runner import run_figures
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
@@ -35,7 +35,8 @@ def case(tmp_path):
     for f in SCENARIOS.glob("belgium_two_brigades_list*.csv"):
         shutil.copy(f, tmp_path / f.name)
     text = builtin_scenario().read_text(encoding="utf-8")
-    assert "\nnetwork: belgium\n" in text and "\nhorizon_h: 1440" in text
+    assert "\nnetwork: belgium\n" in text
+    assert "\nhorizon_h: 1440" in text
     scen = tmp_path / "s.yaml"
     scen.write_text(text.replace("\nnetwork: belgium\n", "\nnetwork: net\n"), encoding="utf-8")
     return scen
@@ -51,7 +52,8 @@ def test_a_cached_plan_runs_as_the_compiled_one(cache, case):
 
 def test_every_input_is_in_the_key(case, tmp_path):
     key = plan_key(case)
-    assert key is not None and plan_key(case) == key
+    assert key is not None
+    assert plan_key(case) == key
     case.write_text(case.read_text(encoding="utf-8").replace("\nhorizon_h: 1440", "\nhorizon_h: 1500"), encoding="utf-8")
     changed_scenario = plan_key(case)
     assert changed_scenario != key
