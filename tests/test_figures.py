@@ -67,7 +67,8 @@ def test_builtin_figures_equal_the_summary(builtin, seed, replication):
     check(fast, full)
 
 
-@pytest.mark.parametrize("name", ["belgium_hybrid_attack", "belgium_stationing"])
+@pytest.mark.parametrize("name", ["belgium_hybrid_attack", "belgium_stationing", "belgium_aps_draw",
+                                  "belgium_civil_traffic", "belgium_outload"])
 @pytest.mark.parametrize("replication", [0, 2])
 def test_scenario_set_figures_equal_the_summary(name, replication):
     plan = load_plan(SCENARIOS / f"{name}.yaml")
