@@ -3,10 +3,10 @@
 Compiling the built-in scenario (reading its network and tables, checking and building the plan) costs about
 0.2 s of a 1.4 s run; reading the compiled plan back costs about 0.02 s. A plan is stored under a key that is
 the SHA-256 of everything it is compiled from: the scenario file's YAML with every scenario it extends (as
-read_data merges them), the file and folder it was read from, the deployment list it names, every file of its
-network folder, the package's data tables and its source code, the package version and the Python version. A
-change to any of them gives another key, so a stale plan is never read; old entries are removed beyond
-MAX_ENTRIES.
+read_data merges them), its path as given (with the working folder when that path is relative: the plan keeps
+the path), the deployment list it names, every file of its network folder, the package's data tables and its
+source code, the package version and the Python version. A change to any of them gives another key, so a stale
+plan is never read; the least recently used entries beyond MAX_ENTRIES are removed.
 
 The cache is the folder named by the environment variable RSOM_PLAN_CACHE, by default rsom/plans under
 XDG_CACHE_HOME (~/.cache); RSOM_PLAN_CACHE=off (or 0, no, false, or empty) turns it off. Anything that goes
@@ -70,7 +70,8 @@ def plan_key(path: Path) -> str | None:
 
     add("version", f"{__version__} {sys.version}".encode())
     add("scenario", json.dumps(data, sort_keys=True, default=str).encode())
-    add("file", str(path.resolve()).encode())
+    # the path as given, and where from when it is relative: the plan keeps it (a deployment list's `deployment_from`)
+    add("file", f"{path}\0{path.resolve()}\0{'' if path.is_absolute() else os.getcwd()}".encode())
     listed = data.get("deployment_list")
     if listed:
         listing = path.parent / str(listed)
