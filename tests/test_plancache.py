@@ -111,3 +111,12 @@ def test_rsom_run_gives_the_same_summary_from_the_cache(cache, case):
     assert all(r.exit_code == 0 for r in runs), runs[0].output
     assert len(list(cache.glob("*.pickle"))) == 1
     assert json.loads(runs[0].stdout) == json.loads(runs[1].stdout)
+
+
+def test_a_relative_path_is_keyed_with_the_folder_it_is_given_from(case, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    here = plan_key(Path("s.yaml"))
+    assert here not in (None, plan_key(case))  # the plan keeps the path as given
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert plan_key(Path("../s.yaml")) != here
