@@ -120,3 +120,4 @@ def test_a_relative_path_is_keyed_with_the_folder_it_is_given_from(case, tmp_pat
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     assert plan_key(Path("../s.yaml")) != here
+
