@@ -110,12 +110,15 @@ def _scenario_path(scenario: Optional[Path]) -> Path:
     return scenario if scenario is not None else builtin_scenario()
 
 
-def _load(path: Path, show: bool) -> Plan:
+def _load(path: Path, show: bool, cached: bool = False) -> Plan:
     """The compiled plan of a scenario file, with a spinner while it and its network are read (a few seconds
-    for the built-in one); its problems end the command, printed once the spinner is gone."""
+    for the built-in one); its problems end the command, printed once the spinner is gone. `cached`: read
+    from the cache of compiled plans when the same inputs were compiled before (sim/plancache.py)."""
+    from .plancache import load_cached
+
     try:
         with status(show, f"Reading {path.name} and its network ..."):
-            return load_plan(path)
+            return load_cached(path) if cached else load_plan(path)
     except InputError as exc:
         _fail(exc.reported)
 
@@ -143,7 +146,7 @@ def run(
     if fmt not in FORMATS:
         _fail([Problem("(command line)", "--format", fmt, f"unknown table format; use one of {', '.join(FORMATS)}")])
     show = wanted(as_json)
-    plan = _load(path, show)
+    plan = _load(path, show, cached=True)
     try:
         seed, n = resolve_run(plan.scenario, seed, replications)
     except InputError as exc:

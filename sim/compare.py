@@ -26,7 +26,7 @@ from .network import load_network
 from .paths import find_scenario
 from .plan import Plan, resolve_network
 from .progress import status, wanted
-from .runner import run_replication
+from .runner import run_figures
 from .scenario import read_scenario
 from .statistics import ci95
 from .sweep import Task, execute
@@ -197,7 +197,7 @@ def _plan_rows(plans: Mapping[str, Plan], seed: int, n: int) -> pd.DataFrame:
     for name, plan in plans.items():
         bound = closure_bound(plan).as_dict()
         rows += [{"variant": name, "seed": seed, "replication": r,
-                  **summary_row(run_replication(plan, seed, r).summary(), bound)} for r in range(n)]
+                  **summary_row(run_figures(plan, seed, r), bound)} for r in range(n)]
     return pd.DataFrame(rows)
 
 

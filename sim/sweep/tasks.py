@@ -17,7 +17,7 @@ from typing import Any
 from ..bound import closure_bound
 from ..defaults import resolve_run
 from ..errors import InputError, Problem
-from ..runner import run_replication
+from ..runner import run_figures
 from ..variants import Value, cached_variant, parse_assignment
 
 
@@ -47,7 +47,7 @@ def _bound(scenario: str, params: tuple, investments: tuple) -> dict[str, Any]:
 def run_task(task: Task) -> dict[str, Any]:
     """Run one task and return its row: the task's fields, each parameter as a column, and the results."""
     plan = cached_variant(task.scenario, task.params, task.investments)
-    s = run_replication(plan, seed=task.seed, replication=task.replication).summary()
+    s = run_figures(plan, seed=task.seed, replication=task.replication)  # the row's figures, no tables
     bound = _bound(task.scenario, task.params, task.investments)
     return {"key": task.key(), "variant": task.variant, "scenario": s["scenario"],
             "investments": ",".join(task.investments), "seed": task.seed, "replication": task.replication,
