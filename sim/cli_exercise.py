@@ -175,7 +175,7 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout"),
 ) -> None:
     """The courses side by side: as planned, as played and each branch, on common random numbers: closure,
-    hours saved against the plan with 95 % intervals, units late, hours late, disruption waits."""
+    days lost and hours saved against the plan with 95 % intervals, units late, hours late, disruption waits."""
     from .compare import as_json as to_json
     from .tabletop import compare_branches
 
@@ -187,14 +187,15 @@ def compare(
         typer.echo(json.dumps(to_json(frame)))
         return
     table = Table(title=f"{exercise.name}: the courses against the plan")
-    for col in ("course", "closure (h)", "saved (h)", "95 % interval", "units late", "hours late",
+    for col in ("course", "closure (h)", "days lost", "saved (h)", "95 % interval", "units late", "hours late",
                 "disruption waits (piece-h)", "top bottleneck"):
         table.add_column(col, justify="left" if col in ("course", "top bottleneck") else "right")
 
     def f(x: Any, d: int = 1) -> str:
         return "-" if x is None or math.isnan(float(x)) else f"{x:,.{d}f}"
     for _, r in frame.iterrows():
-        table.add_row(r["name"], f(r["closure_h_mean"]), f(r["saved_h_mean"]),
+        table.add_row(r["name"], f(r["closure_h_mean"]), f(max(0.0, -float(r["saved_h_mean"])) / 24.0),
+                      f(r["saved_h_mean"]),
                       f"{f(r['saved_h_ci95_lo'])} to {f(r['saved_h_ci95_hi'])}",
                       f(r.get("late_units_mean"), 1), f(r.get("late_h_total_mean")),
                       f(r.get("disruption_wait_piece_h_mean"), 0), str(r["top_bottleneck_words"]))
