@@ -141,17 +141,19 @@ def inject(
 def decide(
     exercise: Path = typer.Argument(..., help="Exercise file"),
     kind: str = typer.Argument(..., help="priority (--unit, --priority), close (--target, --duration), reserve "
-                                         "(--pool, --count, --lead) or paths (--target, --count)"),
+                                         "(--pool, --count, --lead), paths (--target, --count) or discharge "
+                                         "(--target, --factor, --lead)"),
     branch: Optional[str] = typer.Option(None, help="Branch the decision is taken on (default: every branch)"),
     at: Optional[str] = typer.Option(None, help="When (default: the exercise clock): hours, C+day or a date"),
     unit: Optional[str] = typer.Option(None, help="priority: FORCE/UNIT or a force id"),
     priority: Optional[int] = typer.Option(None, help="priority: the new priority (1 first)"),
     target: Optional[str] = typer.Option(None, help="close: a corridor, link or node with a facility; paths: a rail "
-                                                     "corridor or link"),
+                                                     "corridor or link; discharge: a sea port"),
     duration: Optional[float] = typer.Option(None, "--duration", metavar="H", help="close: hours (default: to the end)"),
-    pool: Optional[str] = typer.Option(None, help="reserve: hets, buses, barges, train_sets or wagons.TYPE"),
+    pool: Optional[str] = typer.Option(None, help="reserve: hets, buses, barges, train_sets, trucks or wagons.TYPE"),
+    factor: Optional[float] = typer.Option(None, help="discharge: what the port's discharge rates are multiplied by"),
     count: Optional[int] = typer.Option(None, help="reserve: how many; paths: train paths a day added each way"),
-    lead: float = typer.Option(0.0, "--lead", metavar="H", help="reserve: hours until the assets are there"),
+    lead: float = typer.Option(0.0, "--lead", metavar="H", help="reserve, discharge: hours until the assets are there"),
     name: Optional[str] = typer.Option(None, help="Name in the results and the log"),
     note: str = typer.Option("", help="The staff's reasoning"),
 ) -> None:
@@ -160,8 +162,8 @@ def decide(
 
     try:
         d = add(exercise, {"kind": kind, "at": at, "unit": unit, "priority": priority, "target": target,
-                           "duration_h": duration, "pool": pool, "count": count,
-                           "lead_h": lead if kind == "reserve" else None, "name": name, "note": note or None}, branch)
+                           "duration_h": duration, "pool": pool, "count": count, "factor": factor,
+                           "lead_h": lead if kind in ("reserve", "discharge") else None, "name": name, "note": note or None}, branch)
     except InputError as exc:
         _fail(exc.reported)
     typer.echo(f"decided {d.name or d.kind} at {d.at}" + (f" on branch {branch}" if branch else ""))

@@ -136,7 +136,7 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
         if v in (None, ""):
             continue
         try:
-            out[k] = float(v) if k in ("duration_h", "capacity_factor", "lead_h") else int(v) if k in ("count", "priority") \
+            out[k] = float(v) if k in ("duration_h", "capacity_factor", "lead_h", "factor") else int(v) if k in ("count", "priority") \
                 else v
         except (TypeError, ValueError):
             raise InputError([Problem("(console form)", k, v, "not a number")]) from None

@@ -52,7 +52,7 @@ def inject_name(i: Inject) -> str:
 def decision_name(d: Decision) -> str:
     """The decision's name in the results: given, or "<kind>:<what>@<time as written>"."""
     what = {"priority": f"{d.unit}={d.priority}", "close": str(d.target), "reserve": f"{d.pool}+{d.count}",
-            "paths": f"{d.target}+{d.count}"}[d.kind]
+            "paths": f"{d.target}+{d.count}", "discharge": f"{d.target}x{d.factor:g}" if d.factor else str(d.target)}[d.kind]
     return d.name or f"{d.kind}:{what}@{when_text(d.at)}"
 
 
@@ -92,6 +92,11 @@ def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corrid
                 out += disruption_target_problems(file, f"{here}.target", str(d.target), net, nodes, corridors)
             elif d.kind == "paths":
                 out += _rail_line_problems(file, f"{here}.target", str(d.target), net)
+            elif d.kind == "discharge" and d.target not in net.seaports.index:
+                hint = suggest(str(d.target), net.seaports.index)
+                out.append(Problem(file, f"{here}.target", d.target, "not a sea port" + (f"; {hint}" if hint else "")))
+            elif d.kind == "reserve" and d.pool == "trucks" and not s.pools.trucks:
+                out.append(Problem(file, f"{here}.pool", d.pool, "the scenario has no truck pool to add to (pools.trucks)"))
             elif d.kind == "priority" and str(d.unit).split("/")[0] not in forces:
                 hint = suggest(str(d.unit).split("/")[0], forces)
                 out.append(Problem(file, f"{here}.unit", d.unit, "unknown force (give FORCE/UNIT or a force id)"
@@ -165,6 +170,8 @@ class Action:
     pool: str = ""
     count: int = 0
     links: tuple[str, ...] = ()  # paths: the rail links given more paths
+    target: str = ""  # discharge: the sea port
+    factor: float = 1.0  # discharge: what its rates are multiplied by
 
 
 def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
@@ -191,6 +198,9 @@ def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
             rail = plan.network.links["mode"] == "rail"
             links = tuple(sorted(lid for lid in plan.links_of.get(str(d.target), ()) if rail.get(lid, False)))
             out.append(Action(decision_name(d), "paths", t, t, count=int(d.count or 0), links=links))
+        elif d.kind == "discharge":
+            out.append(Action(decision_name(d), "discharge", t, t + d.lead_h, target=str(d.target),
+                              factor=float(d.factor or 1.0)))
     return sorted(out, key=lambda a: (a.effective_h, a.name)), problems
 
 
@@ -224,10 +234,12 @@ def _act(w: World, a: Action) -> None:
             for r in w.rail_desk.pending:
                 r.priority = new_rank(r.pids) or r.priority
     elif a.kind == "reserve":
-        if a.pool in ("hets", "buses", "barges"):
+        if a.pool in ("hets", "buses", "barges", "trucks"):
             pool = getattr(w, a.pool)
             pool.add(a.count)
             w.resources[pool.info.name] = pool.info
+            if a.pool == "trucks":  # each new truck comes with a rested driver
+                w.truck_drivers.extend([w.env.now, 0.0, 0.0] for _ in range(a.count))
         else:
             kind = TRAIN if a.pool == "train_sets" else a.pool.removeprefix("wagons.")
             info = w.stock.add(kind, a.count, w.s.rail.yards.get(a.pool.removeprefix("wagons."), ""))
@@ -235,6 +247,8 @@ def _act(w: World, a: Action) -> None:
     elif a.kind == "paths":
         for link in a.links:
             w.add_paths(link, a.count)
+    elif a.kind == "discharge":
+        w.discharge_factor[a.target] = w.discharge_factor.get(a.target, 1.0) * a.factor
     w.decided.append((a.name, a.kind, w.env.now))
 
 
@@ -244,4 +258,4 @@ def pool_resource(pool: str) -> str:
         return ResourceId(Res.TRAIN_SETS).name
     if pool.startswith("wagons."):
         return ResourceId(Res.WAGONS, pool[7:]).name
-    return ResourceId({"hets": Res.HETS, "buses": Res.BUSES, "barges": Res.BARGES}[pool]).name
+    return ResourceId({"hets": Res.HETS, "buses": Res.BUSES, "barges": Res.BARGES, "trucks": Res.TRUCKS}[pool]).name

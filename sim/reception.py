@@ -52,6 +52,8 @@ def ship(w: World, sp: ShipPlan) -> Process:
         led.piece(pid, "discharging", port)
         p = pieces[pid]
         work_h = discharge() / pph[p.cls] / share
+        if port in w.discharge_factor:  # more stevedores or cranes, from a decision on
+            work_h /= w.discharge_factor[port]
         if shifts:  # discharge only inside the port's shifts: it stops at a shift's end, resumes at the next
             now = env.now
             t1 = next_open(shifts, now, clock)

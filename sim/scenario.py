@@ -582,8 +582,8 @@ def _when_text(value: Any) -> Any:
 
 When = Annotated[str, BeforeValidator(_when_text)]
 InjectKind = Literal["sabotage", "drone", "cyber", "strike", "weather", "accident", "custom"]
-DecisionKind = Literal["priority", "close", "reserve", "paths"]
-RESERVE_POOLS = ("hets", "buses", "barges", "train_sets")  # pools a reserve or contract adds to (and wagons.TYPE)
+DecisionKind = Literal["priority", "close", "reserve", "paths", "discharge"]
+RESERVE_POOLS = ("hets", "buses", "barges", "train_sets", "trucks")  # pools a reserve or contract adds to (and wagons.TYPE)
 
 
 class Inject(Strict):
@@ -609,24 +609,27 @@ class Decision(Strict):
     requests included; `close` closes a corridor, link or facility for `duration_h` (to the horizon when not
     given); `reserve` activates a reserve or host-nation contract that adds `count` to a pool; `paths` gives the
     military `count` more train paths a day on a rail corridor or link (the paths civil traffic gives up when
-    the military is given priority on the line)."""
+    the military is given priority on the line); `discharge` multiplies a sea port's discharge rates by
+    `factor` from `lead_h` after the decision (more stevedore gangs or cranes hired)."""
 
     at: When = Field(description="When it is taken: hours after the start, a C+day with an optional clock time, or "
                                  "a date and time.")
-    kind: DecisionKind = Field(description="What is decided: priority, close, reserve or paths.")
+    kind: DecisionKind = Field(description="What is decided: priority, close, reserve, paths or discharge.")
     name: str | None = Field(None, description='Name in the results and the log. Not given: "<kind>:<what>@<at>".')
     unit: str | None = Field(None, description="priority: the unit, as FORCE/UNIT, or a force id for all its units.")
     priority: int | None = Field(None, ge=1, le=9, description="priority: the new priority (1 first).")
     target: str | None = Field(None, description="close: a corridor name, link id or node with a facility; paths: a "
-                                                 "rail corridor or link.")
+                                                 "rail corridor or link; discharge: a sea port.")
     duration_h: float | None = Field(None, gt=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
                                      description="close: how long, in hours. Not given: to the horizon.")
     pool: str | None = Field(None, description=f"reserve: the pool it adds to: {', '.join(RESERVE_POOLS)} or "
                                                "wagons.TYPE.")
     count: int | None = Field(None, ge=1, le=MAX_POOL, description="reserve: how many it adds; paths: train paths a "
                                                                     "day added in each direction.")
+    factor: float | None = Field(None, gt=0, le=MAX_FACTOR, json_schema_extra=_unit("factor"),
+                                 description="discharge: what the port's discharge rates are multiplied by.")
     lead_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"),
-                          description="reserve: hours from the decision until the assets are there (the "
+                          description="reserve, discharge: hours from the decision until the assets are there (the "
                                       "contract's or reserve's notice).")
     note: str = Field("", description="The staff's reasoning.")
 
@@ -634,12 +637,12 @@ class Decision(Strict):
     def _fields_of_kind(self) -> Decision:
         """Each kind names what it acts on; fields of another kind are refused."""
         need = {"priority": ("unit", "priority"), "close": ("target",), "reserve": ("pool", "count"),
-                "paths": ("target", "count")}[self.kind]
+                "paths": ("target", "count"), "discharge": ("target", "factor")}[self.kind]
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
             raise ValueError(f"a {self.kind} decision needs {' and '.join(missing)}")
         own = {"priority": {"unit", "priority"}, "close": {"target", "duration_h"}, "reserve": {"pool", "count"},
-               "paths": {"target", "count"}}
+               "paths": {"target", "count"}, "discharge": {"target", "factor"}}
         other = [f for f in sorted(set().union(*own.values()) - own[self.kind]) if getattr(self, f) is not None]
         if other:
             raise ValueError(f"{', '.join(other)} belong to another kind of decision than {self.kind}")

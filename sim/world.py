@@ -120,6 +120,7 @@ class World:
         self._step_to: float | None = None  # the end of the step of the run loop under way (advance)
         self._finished = False  # everything delivered: the run loop is over
         self.added_paths: dict[str, list[tuple[float, int]]] = {}  # link -> (from when, paths a day added)
+        self.discharge_factor: dict[str, float] = {}  # sea port -> its discharge rates multiplied by a decision
         self.ranks: dict[tuple[str, str], tuple[int, float]] = {}  # units' priorities changed by a decision
         self.decided: list[tuple[str, str, float]] = []  # (name, kind, time) of each decision acted on
         net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop

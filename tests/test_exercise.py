@@ -321,3 +321,42 @@ def test_paths_decision_keeps_paths_booked_before_it(tmp_path):
     assert d1[:2] == d0[:2] == [pytest.approx(4.4), pytest.approx(28.4)]
     assert d1[2] < d0[2]
     assert d1[2] - d1[1] >= 12.0 - 1e-9
+
+
+def test_reserve_trucks_come_with_rested_drivers(tmp_path):
+    """One truck for two containers: its driver must rest after the first turn, and container 1 reaches the exit
+    at 20.6 h (tests/test_trucks.py). A second truck from a contract decided at 0 h with 0.5 h notice is there at
+    0.5 h with a rested driver: container 1 is loaded by 0.75 h and at the exit at 0.75 + 2.75 = 3.5 h."""
+    from test_trucks import _ends
+    from test_trucks import _run as run_trucks
+
+    alone = run_trucks(tmp_path / "a", 2, 1)
+    helped = run_trucks(tmp_path / "b", 2, 1, exercise={"decisions": [
+        {"at": 0, "kind": "reserve", "pool": "trucks", "count": 1, "lead_h": 0.5}]})
+    assert _ends(alone, "road") == pytest.approx([3.1, 20.6])
+    assert _ends(helped, "road") == pytest.approx([3.1, 3.5])
+    with pytest.raises(InputError, match=r"exercise\.decisions\[0\]\.pool.*no truck pool"):
+        run_trucks(tmp_path / "c", 2, None, exercise={"decisions": [{"at": 0, "kind": "reserve", "pool": "trucks",
+                                                                       "count": 1}]})
+
+
+def test_discharge_decision_speeds_up_the_pieces_discharged_after_it(tmp_path):
+    """Ten pieces discharged one after the other at the port's rates; stevedores hired at 0.35 h double the rates
+    from then: every piece whose discharge starts after 0.35 h takes half as long, those before as long."""
+    base = _run(load_plan(_tiny(tmp_path)))
+    fast = _run(load_plan(_tiny(tmp_path, exercise={"decisions": [
+        {"at": 0.3, "kind": "discharge", "target": "port", "factor": 2, "lead_h": 0.05}]})))
+
+    def spans(r):
+        m = r.moves[(r.moves["kind"] == "piece") & (r.moves["stage"] == "discharge")].sort_values("t_start")
+        return list(zip(m["t_start"], m["t_end"] - m["t_start"], strict=True))
+    b, f = spans(base), spans(fast)
+    assert len(b) == len(f) == 10
+    t = 0.35
+    before = [d for s, d in b if s < t - 1e-9]
+    assert [d for s, d in f if s < t - 1e-9] == before
+    assert before
+    for (_, d0), (s1, d1) in zip(b[len(before):], f[len(before):], strict=True):
+        assert s1 >= t - 1e-9
+        assert d1 == pytest.approx(d0 / 2)
+    assert max(s + d for s, d in f) < max(s + d for s, d in b)  # the ship is empty sooner
