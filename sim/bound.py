@@ -19,9 +19,10 @@ import networkx as nx
 
 from .bands import band_length, band_paths
 from .ids import Res, ResourceId
+from .modes import after_rail, mode_rules
 from .naming import name_words
 from .network import discharge_rates
-from .plan import PiecePlan, Plan, after_rail, mode_rules
+from .plan import PiecePlan, Plan
 from .routing import Leg, Route
 from .windows import DAY_H, WEEK_H, AnyWindow, Weekly
 

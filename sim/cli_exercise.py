@@ -141,11 +141,12 @@ def inject(
 def decide(
     exercise: Path = typer.Argument(..., help="Exercise file"),
     kind: str = typer.Argument(..., help="priority (--unit, --priority), close (--target, --duration), reserve "
-                                         "(--pool, --count, --lead), paths (--target, --count) or discharge "
-                                         "(--target, --factor, --lead)"),
+                                         "(--pool, --count, --lead), paths (--target, --count), discharge "
+                                         "(--target, --factor, --lead) or mode (--unit FORCE, --class)"),
     branch: Optional[str] = typer.Option(None, help="Branch the decision is taken on (default: every branch)"),
     at: Optional[str] = typer.Option(None, help="When (default: the exercise clock): hours, C+day or a date"),
-    unit: Optional[str] = typer.Option(None, help="priority: FORCE/UNIT or a force id"),
+    unit: Optional[str] = typer.Option(None, help="priority: FORCE/UNIT or a force id; mode: a force id"),
+    piece_class: Optional[str] = typer.Option(None, "--class", help="mode: the class of piece that leaves the railway"),
     priority: Optional[int] = typer.Option(None, help="priority: the new priority (1 first)"),
     target: Optional[str] = typer.Option(None, help="close: a corridor, link or node with a facility; paths: a rail "
                                                      "corridor or link; discharge: a sea port"),
@@ -163,6 +164,7 @@ def decide(
     try:
         d = add(exercise, {"kind": kind, "at": at, "unit": unit, "priority": priority, "target": target,
                            "duration_h": duration, "pool": pool, "count": count, "factor": factor,
+                           "piece_class": piece_class,
                            "lead_h": lead if kind in ("reserve", "discharge") else None, "name": name, "note": note or None}, branch)
     except InputError as exc:
         _fail(exc.reported)

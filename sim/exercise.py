@@ -16,6 +16,7 @@ from .checks import disruption_target_problems
 from .dates import when_hours
 from .errors import Problem, suggest
 from .ids import TRAIN, Rank, Res, ResourceId
+from .modes import after_rail, mode_rules
 from .scenario import Decision, DisruptionEvent, Exercise, Inject, Scenario
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def inject_name(i: Inject) -> str:
 def decision_name(d: Decision) -> str:
     """The decision's name in the results: given, or "<kind>:<what>@<time as written>"."""
     what = {"priority": f"{d.unit}={d.priority}", "close": str(d.target), "reserve": f"{d.pool}+{d.count}",
-            "paths": f"{d.target}+{d.count}", "discharge": f"{d.target}x{d.factor:g}" if d.factor else str(d.target)}[d.kind]
+            "paths": f"{d.target}+{d.count}", "mode": f"{d.unit}.{d.piece_class}", "discharge": f"{d.target}x{d.factor:g}" if d.factor else str(d.target)}[d.kind]
     return d.name or f"{d.kind}:{what}@{when_text(d.at)}"
 
 
@@ -97,6 +98,14 @@ def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corrid
                 out.append(Problem(file, f"{here}.target", d.target, "not a sea port" + (f"; {hint}" if hint else "")))
             elif d.kind == "reserve" and d.pool == "trucks" and not s.pools.trucks:
                 out.append(Problem(file, f"{here}.pool", d.pool, "the scenario has no truck pool to add to (pools.trucks)"))
+            elif d.kind == "mode" and str(d.unit) not in forces:
+                hint = suggest(str(d.unit), forces)
+                out.append(Problem(file, f"{here}.unit", d.unit, "a mode decision names a force (its id)"
+                                   + (f"; {hint}" if hint else "")))
+            elif d.kind == "mode" and not after_rail(mode_rules(s, next(f for f in s.forces if f.id == d.unit))
+                                                    .get(str(d.piece_class), [])):
+                out.append(Problem(file, f"{here}.piece_class", d.piece_class, f"the mode rules of force {d.unit} "
+                                   "give this class no road or HET after rail to switch to"))
             elif d.kind == "priority" and str(d.unit).split("/")[0] not in forces:
                 hint = suggest(str(d.unit).split("/")[0], forces)
                 out.append(Problem(file, f"{here}.unit", d.unit, "unknown force (give FORCE/UNIT or a force id)"
@@ -172,6 +181,7 @@ class Action:
     links: tuple[str, ...] = ()  # paths: the rail links given more paths
     target: str = ""  # discharge: the sea port
     factor: float = 1.0  # discharge: what its rates are multiplied by
+    cls: str = ""  # mode: the class of piece
 
 
 def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
@@ -198,6 +208,8 @@ def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
             rail = plan.network.links["mode"] == "rail"
             links = tuple(sorted(lid for lid in plan.links_of.get(str(d.target), ()) if rail.get(lid, False)))
             out.append(Action(decision_name(d), "paths", t, t, count=int(d.count or 0), links=links))
+        elif d.kind == "mode":
+            out.append(Action(decision_name(d), "mode", t, t, target=str(d.unit), cls=str(d.piece_class)))
         elif d.kind == "discharge":
             out.append(Action(decision_name(d), "discharge", t, t + d.lead_h, target=str(d.target),
                               factor=float(d.factor or 1.0)))
@@ -247,6 +259,9 @@ def _act(w: World, a: Action) -> None:
     elif a.kind == "paths":
         for link in a.links:
             w.add_paths(link, a.count)
+    elif a.kind == "mode":  # from now on, trains formed leave this class's pieces to their next mode
+        w.switch_limits[(a.target, a.cls)] = 0.0
+        w.switched = True
     elif a.kind == "discharge":
         w.discharge_factor[a.target] = w.discharge_factor.get(a.target, 1.0) * a.factor
     w.decided.append((a.name, a.kind, w.env.now))

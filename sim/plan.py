@@ -32,6 +32,7 @@ from .errors import InputError, Problem, skipped
 from .forces import Template, Unit, load_templates
 from .ids import PIECE_CLASSES
 from .investments import Change, Investment
+from .modes import mode_rules
 from .network import Network, build_graph, corridor_names, links_by_name, load_network
 from .paths import find_scenario, networks_dir
 from .routing import Route, Router
@@ -203,21 +204,6 @@ def random_sources(s: Scenario) -> list[str]:
     out = [f"times.{name}" for name in type(s.times).model_fields
            if getattr(s.times, name).dist != "deterministic"]
     return out + (["disruptions.random"] if s.disruptions.random else [])
-
-
-def mode_rules(s: Scenario, force: Force | None = None) -> dict[str, list[str]]:
-    """The modes each piece class may take, in order of preference: the scenario's, with the force's own
-    rules for the classes it names."""
-    out: dict[str, list[str]] = {str(c): [str(m) for m in modes] for c, modes in s.modes.items()}
-    if force is not None and force.modes:
-        out.update({str(c): [str(m) for m in modes] for c, modes in force.modes.items()})
-    return out
-
-
-def after_rail(modes: list[str]) -> list[str]:
-    """The modes a rail piece may take instead of its train, in the order its rules list them: HET or road,
-    after rail (a diversion around closures, or a switch after a long wait)."""
-    return [m for m in modes[modes.index("rail") + 1:] if m in ("het", "road")] if "rail" in modes else []
 
 
 def great_circle_km(net: Network, a: str, b: str) -> float:

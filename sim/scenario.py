@@ -582,7 +582,7 @@ def _when_text(value: Any) -> Any:
 
 When = Annotated[str, BeforeValidator(_when_text)]
 InjectKind = Literal["sabotage", "drone", "cyber", "strike", "weather", "accident", "custom"]
-DecisionKind = Literal["priority", "close", "reserve", "paths", "discharge"]
+DecisionKind = Literal["priority", "close", "reserve", "paths", "discharge", "mode"]
 RESERVE_POOLS = ("hets", "buses", "barges", "train_sets", "trucks")  # pools a reserve or contract adds to (and wagons.TYPE)
 
 
@@ -610,13 +610,17 @@ class Decision(Strict):
     given); `reserve` activates a reserve or host-nation contract that adds `count` to a pool; `paths` gives the
     military `count` more train paths a day on a rail corridor or link (the paths civil traffic gives up when
     the military is given priority on the line); `discharge` multiplies a sea port's discharge rates by
-    `factor` from `lead_h` after the decision (more stevedore gangs or cranes hired)."""
+    `factor` from `lead_h` after the decision (more stevedore gangs or cranes hired); `mode` sends a force's
+    pieces of a class on by the next mode their rules allow after rail (road or HET) when their train is formed
+    from then on."""
 
     at: When = Field(description="When it is taken: hours after the start, a C+day with an optional clock time, or "
                                  "a date and time.")
-    kind: DecisionKind = Field(description="What is decided: priority, close, reserve, paths or discharge.")
+    kind: DecisionKind = Field(description="What is decided: priority, close, reserve, paths, discharge or mode.")
     name: str | None = Field(None, description='Name in the results and the log. Not given: "<kind>:<what>@<at>".')
-    unit: str | None = Field(None, description="priority: the unit, as FORCE/UNIT, or a force id for all its units.")
+    unit: str | None = Field(None, description="priority: the unit, as FORCE/UNIT, or a force id for all its units; "
+                                               "mode: a force id.")
+    piece_class: PieceClass | None = Field(None, description="mode: the class of piece that leaves the railway.")
     priority: int | None = Field(None, ge=1, le=9, description="priority: the new priority (1 first).")
     target: str | None = Field(None, description="close: a corridor name, link id or node with a facility; paths: a "
                                                  "rail corridor or link; discharge: a sea port.")
@@ -637,12 +641,12 @@ class Decision(Strict):
     def _fields_of_kind(self) -> Decision:
         """Each kind names what it acts on; fields of another kind are refused."""
         need = {"priority": ("unit", "priority"), "close": ("target",), "reserve": ("pool", "count"),
-                "paths": ("target", "count"), "discharge": ("target", "factor")}[self.kind]
+                "paths": ("target", "count"), "discharge": ("target", "factor"), "mode": ("unit", "piece_class")}[self.kind]
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
             raise ValueError(f"a {self.kind} decision needs {' and '.join(missing)}")
         own = {"priority": {"unit", "priority"}, "close": {"target", "duration_h"}, "reserve": {"pool", "count"},
-               "paths": {"target", "count"}, "discharge": {"target", "factor"}}
+               "paths": {"target", "count"}, "discharge": {"target", "factor"}, "mode": {"unit", "piece_class"}}
         other = [f for f in sorted(set().union(*own.values()) - own[self.kind]) if getattr(self, f) is not None]
         if other:
             raise ValueError(f"{', '.join(other)} belong to another kind of decision than {self.kind}")

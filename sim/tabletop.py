@@ -254,6 +254,8 @@ def _what(spec: Inject | Decision) -> str:
         return f"{spec.target} {cap} for {spec.duration_h:g} h"
     if spec.kind == "priority":
         return f"{spec.unit} to priority {spec.priority}"
+    if spec.kind == "mode":
+        return f"{spec.unit}'s {spec.piece_class} pieces off the railway (next mode) from then"
     if spec.kind == "discharge":
         return f"discharge at {spec.target} x{spec.factor:g}" + (f" after {spec.lead_h:g} h" if spec.lead_h else "")
     if spec.kind == "paths":

@@ -26,7 +26,8 @@ from .distributions import Distribution, Sampler
 from .equipment import tare_of
 from .ids import TRAIN, BatchKey, Res, ResourceId
 from .ledger import Ledger
-from .plan import PiecePlan, Plan, UnitPlan, mode_rules
+from .modes import mode_rules
+from .plan import PiecePlan, Plan, UnitPlan
 from .resources import BandedPathBook, Counting, Fleet, PathBook, Pool, ResourceInfo, Slots, Station, blame_group
 from .rng import Streams
 from .routing import Leg, Route
@@ -121,6 +122,7 @@ class World:
         self._finished = False  # everything delivered: the run loop is over
         self.added_paths: dict[str, list[tuple[float, int]]] = {}  # link -> (from when, paths a day added)
         self.discharge_factor: dict[str, float] = {}  # sea port -> its discharge rates multiplied by a decision
+        self.switched = False  # an exercise's decision sent a class from rail to its next mode (switch_limits)
         self.ranks: dict[tuple[str, str], tuple[int, float]] = {}  # units' priorities changed by a decision
         self.decided: list[tuple[str, str, float]] = []  # (name, kind, time) of each decision acted on
         net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop

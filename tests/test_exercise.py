@@ -360,3 +360,19 @@ def test_discharge_decision_speeds_up_the_pieces_discharged_after_it(tmp_path):
         assert s1 >= t - 1e-9
         assert d1 == pytest.approx(d0 / 2)
     assert max(s + d for s, d in f) < max(s + d for s, d in b)  # the ship is empty sooner
+
+
+def test_mode_decision_sends_the_class_by_its_next_mode_from_its_time(tmp_path):
+    """Three units' tracked pieces reach the port railhead; their trains are formed at 0.4, 0.8 and 1.2 h. Tracked
+    go by HET when the staff decide at 1.0 h to stop sending them by rail: units a and b keep their trains, unit c's
+    pieces go by HET."""
+    base = _run(load_plan(_rail_tiny(tmp_path, 24)))
+    assert sorted(base.trains["unit"]) == ["a", "b", "c"]
+    r = _run(load_plan(_rail_tiny(tmp_path, 24, exercise={"decisions": [
+        {"at": 1.0, "kind": "mode", "unit": "f", "piece_class": "tracked"}]})))
+    assert sorted(r.trains["unit"]) == ["a", "b"]
+    modes = r.pieces[r.pieces["cls"] == "tracked"].groupby("unit")["mode"].agg(set).to_dict()
+    assert modes == {"a": {"rail"}, "b": {"rail"}, "c": {"het"}}
+    with pytest.raises(InputError, match=r"piece_class.*no road or HET after rail"):
+        load_plan(_rail_tiny(tmp_path, 24, modes={"tracked": ["rail"]}, exercise={"decisions": [
+            {"at": 1.0, "kind": "mode", "unit": "f", "piece_class": "tracked"}]}))

@@ -13,7 +13,8 @@ import simpy
 from ..batching import Batcher
 from ..equipment import train_mass_t, wagons_for
 from ..ids import Batch, BatchKey, Rank, Stage
-from ..plan import after_rail, changed
+from ..modes import after_rail
+from ..plan import changed
 from ..routing import Leg, Route
 from ..world import TRAIN, Item, Token, World
 from . import road, timetable
@@ -181,13 +182,12 @@ def _train_batcher(w: World, key: BatchKey) -> Batcher:
     railhead, force, planned = key.origin, key.force, key.dest
     options = rail_options(w, railhead, force, key.unit)
     cap_m, cap_t = train_limits(w, railhead, planned, w.plan.router.route("rail", railhead, planned) or ())
-    prio = rank(w, force, key.unit)
-
     def dispatch(batch: list[Item]) -> Process:
         if w.outages.by_link:
             batch = divert(w, batch, railhead, options)
         batch = switch_late(w, batch, railhead, options)
         t0 = w.env.now
+        prio = rank(w, force, key.unit)  # asked now: an exercise's decision may have changed it
         patient = False  # no piece left that could still switch mode
         while batch:
             pids = [it.pid for it in batch]
@@ -258,7 +258,7 @@ def switch_late(w: World, batch: list[Item], railhead: str, options: list[tuple[
     or road) where their mode rules allow it. The wait is judged from the piece's arrival at the railhead: to now
     (`waited_only`, when its wait for wagons ran out), else to the earliest departure the paths booked so far
     leave (after loading, the next allocation and its lead time). Returns the pieces staying on rail."""
-    if not w.s.rail.switch_after_h or not options or all(math.isinf(_limit(w, it.pid)) for it in batch):
+    if not (w.s.rail.switch_after_h or w.switched) or not options or all(math.isinf(_limit(w, it.pid)) for it in batch):
         return batch
     now = w.env.now
     if waited_only:
@@ -358,7 +358,8 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
     t_load = env.now
     load_h = float(w.railhead[railhead]["load_h"]) * w.factor("rail_load", railhead) / share
     factor = w.factor("travel", f"rail:{railhead}")
-    req = timetable.Request(options, t_load + load_h, prio, oog, factor, n, tuple(pids))
+    p0 = w.pieces[pids[0]]
+    req = timetable.Request(options, t_load + load_h, rank(w, p0.force, p0.unit), oog, factor, n, tuple(pids))
     booking = env.process(timetable.desk(w).request(req))
     w.leave_port(batch)
     set_status_items(w, batch, "loading", railhead)
