@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 from .errors import InputError, Problem
-from .exercise import at_h, decision_name, inject_name, when_text
+from .exercise import at_h, decision_name, inject_name
 from .scenario import read_scenario
 
 PAGE = Path(__file__).resolve().parent / "data" / "console.html"
@@ -63,11 +63,11 @@ def make_app(exercise: Path) -> Flask:
         x = s.exercise
         assert x is not None
         return jsonify({
-            "name": s.name, "file": str(path), "now": when_text(x.now), "now_h": at_h(x.now, s),
+            "name": s.name, "file": str(path), "now": x.now, "now_h": at_h(x.now, s),
             "horizon_h": s.horizon_h, "start": s.start.isoformat() if s.start else None,
-            "injects": [{"name": inject_name(i), "at": when_text(i.at), "kind": i.kind, "target": i.target,
+            "injects": [{"name": inject_name(i), "at": i.at, "kind": i.kind, "target": i.target,
                          "duration_h": i.duration_h, "note": i.note} for i in x.injects],
-            "decisions": [{"name": decision_name(d), "at": when_text(d.at), "kind": d.kind, "branch": b, "note": d.note}
+            "decisions": [{"name": decision_name(d), "at": d.at, "kind": d.kind, "branch": b, "note": d.note}
                           for b, ds in [("", x.decisions), *sorted(x.branches.items())] for d in ds],
             "branches": sorted(x.branches)})
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .checks import disruption_target_problems
 from .dates import when_hours
 from .errors import Problem, suggest
-from .ids import TRAIN, Rank, Res, ResourceId
+from .ids import TRAIN, Rank
 from .modes import after_rail, mode_rules
 from .scenario import Decision, DisruptionEvent, Exercise, Inject, Scenario
 
@@ -40,21 +40,16 @@ def played(x: Exercise) -> list[tuple[str, Decision]]:
     return out
 
 
-def when_text(at: str) -> str:
-    """An exercise time as written."""
-    return str(at)
-
-
 def inject_name(i: Inject) -> str:
     """The inject's name in the results: given, or "<kind>:<target>@<time as written>"."""
-    return i.name or f"{i.kind}:{i.target}@{when_text(i.at)}"
+    return i.name or f"{i.kind}:{i.target}@{i.at}"
 
 
 def decision_name(d: Decision) -> str:
     """The decision's name in the results: given, or "<kind>:<what>@<time as written>"."""
     what = {"priority": f"{d.unit}={d.priority}", "close": str(d.target), "reserve": f"{d.pool}+{d.count}",
             "paths": f"{d.target}+{d.count}", "mode": f"{d.unit}.{d.piece_class}", "discharge": f"{d.target}x{d.factor:g}" if d.factor else str(d.target)}[d.kind]
-    return d.name or f"{d.kind}:{what}@{when_text(d.at)}"
+    return d.name or f"{d.kind}:{what}@{d.at}"
 
 
 def check_exercise(s: Scenario, file: str, net: Network, nodes: set[str], corridors: set[str]) -> list[Problem]:
@@ -167,8 +162,9 @@ def expand(s: Scenario) -> Scenario:
 
 @dataclass(frozen=True)
 class Action:
-    """A decision that acts on the running model: at `at_h` (h), new priorities for `units`, or `count` more
-    of `pool` from `effective_h` (the decision's time plus its lead time)."""
+    """A decision that acts on the running model, taken at `at_h` (h) and acting from `effective_h` (its time
+    plus its lead time): new priorities for `units`, `count` more of `pool` or train paths on `links`, the
+    discharge rates of a port times `factor`, or a force's class `cls` off the railway."""
 
     name: str
     kind: str
@@ -179,14 +175,14 @@ class Action:
     pool: str = ""
     count: int = 0
     links: tuple[str, ...] = ()  # paths: the rail links given more paths
-    target: str = ""  # discharge: the sea port
+    target: str = ""  # discharge: the sea port; mode: the force
     factor: float = 1.0  # discharge: what its rates are multiplied by
     cls: str = ""  # mode: the class of piece
 
 
 def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
-    """The played decisions that act on the running model (priority, reserve), in time order; and problems
-    with the units they name."""
+    """The played decisions that act on the running model (all but close, which is a disruption), in time
+    order; and problems with the units they name."""
     s, out, problems = plan.scenario, [], []
     if s.exercise is None:
         return [], []
@@ -264,13 +260,3 @@ def _act(w: World, a: Action) -> None:
         w.switched = True
     elif a.kind == "discharge":
         w.discharge_factor[a.target] = w.discharge_factor.get(a.target, 1.0) * a.factor
-    w.decided.append((a.name, a.kind, w.env.now))
-
-
-def pool_resource(pool: str) -> str:
-    """The resource name a reserve's pool is booked to in the results."""
-    if pool == "train_sets":
-        return ResourceId(Res.TRAIN_SETS).name
-    if pool.startswith("wagons."):
-        return ResourceId(Res.WAGONS, pool[7:]).name
-    return ResourceId({"hets": Res.HETS, "buses": Res.BUSES, "barges": Res.BARGES, "trucks": Res.TRUCKS}[pool]).name

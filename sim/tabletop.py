@@ -18,9 +18,9 @@ from .compare import compare_plans
 from .dates import Calendar
 from .defaults import resolve_run
 from .errors import InputError, Problem
-from .exercise import at_h, decision_name, inject_name, played, when_text
+from .exercise import at_h, decision_name, inject_name, played
 from .plan import Plan, compile_plan, resolve_network
-from .scenario import Decision, Exercise, Inject, Scenario, read_data, read_scenario
+from .scenario import Decision, Exercise, Inject, Scenario, read_scenario
 
 WITHOUT = "as planned"  # the scenario without the exercise's injects and decisions
 PLAYED = "as played"  # the injects and the decisions taken on every branch
@@ -159,9 +159,9 @@ def items(s: Scenario) -> list[Item]:
     x = s.exercise
     if x is None:
         return []
-    out = [Item("inject", f"exercise.injects[{j}]", inject_name(i), i.kind, when_text(i.at), at_h(i.at, s))
+    out = [Item("inject", f"exercise.injects[{j}]", inject_name(i), i.kind, i.at, at_h(i.at, s))
            for j, i in enumerate(x.injects)]
-    out += [Item("decision", field, decision_name(d), d.kind, when_text(d.at), at_h(d.at, s)) for field, d in played(x)]
+    out += [Item("decision", field, decision_name(d), d.kind, d.at, at_h(d.at, s)) for field, d in played(x)]
     return sorted(out, key=lambda i: (i.at_h, i.kind != "inject", i.name))
 
 
@@ -281,10 +281,3 @@ def write_log(frame: pd.DataFrame, out: Path) -> Path:
         return out
     output.write_text(out, frame.to_csv(index=False))
     return out
-
-
-def data_of(path: Path) -> dict[str, Any]:
-    """The exercise file with its base merged in (what a run reads)."""
-    data = read_data(path)
-    assert isinstance(data, dict)
-    return data

@@ -124,7 +124,6 @@ class World:
         self.discharge_factor: dict[str, float] = {}  # sea port -> its discharge rates multiplied by a decision
         self.switched = False  # an exercise's decision sent a class from rail to its next mode (switch_limits)
         self.ranks: dict[tuple[str, str], tuple[int, float]] = {}  # units' priorities changed by a decision
-        self.decided: list[tuple[str, str, float]] = []  # (name, kind, time) of each decision acted on
         net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop
         self.classes = rows(net.piece_classes)
         self.seaport = rows(net.seaports)
