@@ -32,12 +32,18 @@ def at_h(value: str, s: Scenario) -> float:
     return when_hours(value, s.start, s.c_day, s.start_clock_h)
 
 
-def played(x: Exercise) -> list[tuple[str, Decision]]:
-    """The decisions a run plays, with the field each was given in: those on every branch, then the branch's."""
-    out = [(f"exercise.decisions[{j}]", d) for j, d in enumerate(x.decisions)]
+def played(x: Exercise) -> list[tuple[str | None, int, Decision]]:
+    """The decisions a run plays, each with where it stands (its branch, None for those on every branch, and its
+    place in that list): those on every branch, then the branch's."""
+    out: list[tuple[str | None, int, Decision]] = [(None, j, d) for j, d in enumerate(x.decisions)]
     if x.branch is not None:
-        out += [(f"exercise.branches.{x.branch}[{j}]", d) for j, d in enumerate(x.branches.get(x.branch, []))]
+        out += [(x.branch, j, d) for j, d in enumerate(x.branches.get(x.branch, []))]
     return out
+
+
+def decision_field(branch: str | None, j: int) -> str:
+    """Where a decision stands in the file, for messages: exercise.decisions[j] or exercise.branches.B[j]."""
+    return f"exercise.decisions[{j}]" if branch is None else f"exercise.branches.{branch}[{j}]"
 
 
 def inject_name(i: Inject) -> str:
@@ -149,7 +155,7 @@ def expand(s: Scenario) -> Scenario:
     events = [DisruptionEvent(name=inject_name(i), kind=INJECT_KINDS.get(i.kind, i.kind), target=i.target,
                               at_h=at_h(i.at, s), duration_h=i.duration_h, capacity_factor=i.capacity_factor)
               for i in x.injects]
-    for _, d in played(x):
+    for _, _, d in played(x):
         if d.kind == "close":
             start = at_h(d.at, s)
             events.append(DisruptionEvent(name=decision_name(d), kind="closure", target=str(d.target), at_h=start,
@@ -186,7 +192,8 @@ def actions(plan: Plan) -> tuple[list[Action], list[Problem]]:
     s, out, problems = plan.scenario, [], []
     if s.exercise is None:
         return [], []
-    for field, d in played(s.exercise):
+    for branch, j, d in played(s.exercise):
+        field = decision_field(branch, j)
         t = at_h(d.at, s)
         if d.kind == "priority":
             force, _, unit = str(d.unit).partition("/")

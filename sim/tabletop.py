@@ -18,7 +18,7 @@ from .compare import compare_plans
 from .dates import Calendar
 from .defaults import resolve_run
 from .errors import InputError, Problem
-from .exercise import at_h, decision_name, inject_name, played
+from .exercise import at_h, decision_field, decision_name, inject_name, played
 from .plan import Plan, compile_plan, resolve_network
 from .scenario import Decision, Exercise, Inject, Scenario, read_scenario
 
@@ -144,14 +144,26 @@ def compare_branches(path: Path, replications: int | None = None, seed: int | No
 
 @dataclass(frozen=True)
 class Item:
-    """An inject or decision of the course played, where it stands in the file, and when."""
+    """An inject or decision of the course played: itself, where it stands in the file (an inject, a decision
+    on every branch, or one of `branch`; its place `index` in that list), and when."""
 
-    kind: str  # inject or decision
-    field: str  # where in the file: exercise.injects[0], exercise.branches.B[1]
-    name: str
-    what: str  # the inject's or decision's kind
-    at: str  # as written
+    spec: Inject | Decision
+    branch: str | None  # the branch a decision belongs to; None for injects and decisions on every branch
+    index: int
     at_h: float
+
+    @property
+    def kind(self) -> str:
+        return "inject" if isinstance(self.spec, Inject) else "decision"
+
+    @property
+    def name(self) -> str:
+        return inject_name(self.spec) if isinstance(self.spec, Inject) else decision_name(self.spec)
+
+    @property
+    def field(self) -> str:
+        """Where it stands in the file: exercise.injects[0], exercise.branches.B[1]."""
+        return f"exercise.injects[{self.index}]" if self.kind == "inject" else decision_field(self.branch, self.index)
 
 
 def items(s: Scenario) -> list[Item]:
@@ -159,24 +171,20 @@ def items(s: Scenario) -> list[Item]:
     x = s.exercise
     if x is None:
         return []
-    out = [Item("inject", f"exercise.injects[{j}]", inject_name(i), i.kind, i.at, at_h(i.at, s))
-           for j, i in enumerate(x.injects)]
-    out += [Item("decision", field, decision_name(d), d.kind, d.at, at_h(d.at, s)) for field, d in played(x)]
+    out = [Item(i, None, j, at_h(i.at, s)) for j, i in enumerate(x.injects)]
+    out += [Item(d, branch, j, at_h(d.at, s)) for branch, j, d in played(x)]
     return sorted(out, key=lambda i: (i.at_h, i.kind != "inject", i.name))
 
 
 def _without(x: Exercise, item: Item) -> Exercise:
     """The exercise without one of its injects or decisions."""
-    if item.field.startswith("exercise.injects["):
-        j = int(item.field.split("[")[1].rstrip("]"))
-        return x.model_copy(update={"injects": [i for k, i in enumerate(x.injects) if k != j]})
-    if item.field.startswith("exercise.decisions["):
-        j = int(item.field.split("[")[1].rstrip("]"))
-        return x.model_copy(update={"decisions": [d for k, d in enumerate(x.decisions) if k != j]})
-    branch, index = item.field.removeprefix("exercise.branches.").rsplit("[", 1)
-    k0 = int(index.rstrip("]"))
-    return x.model_copy(update={"branches": {**x.branches, branch: [d for k, d in enumerate(x.branches[branch])
-                                                                     if k != k0]}})
+    def drop(seq: list[Any]) -> list[Any]:
+        return [e for k, e in enumerate(seq) if k != item.index]
+    if item.kind == "inject":
+        return x.model_copy(update={"injects": drop(x.injects)})
+    if item.branch is None:
+        return x.model_copy(update={"decisions": drop(x.decisions)})
+    return x.model_copy(update={"branches": {**x.branches, item.branch: drop(x.branches[item.branch])}})
 
 
 def effects(path: Path, replications: int | None = None, seed: int | None = None,
@@ -197,7 +205,7 @@ def effects(path: Path, replications: int | None = None, seed: int | None = None
         frame = compare_plans({"with": course, "without": compile_plan(s.model_copy(update={"exercise": _without(x, it)}),
                                                                          str(path), net)}, n, seed_)
         without = frame.iloc[1]  # its saving against the course with the item is what the item added
-        out.append({"kind": it.kind, "name": it.name, "type": it.what, "at": it.at, "at_h": round(it.at_h, 4),
+        out.append({"kind": it.kind, "name": it.name, "type": it.spec.kind, "at": it.spec.at, "at_h": round(it.at_h, 4),
                     "when": cal.words(it.at_h) if cal else None, "field": it.field,
                     "closure_h_added": _num(without["saved_h_mean"]),
                     "closure_h_added_ci95": [_num(without["saved_h_ci95_lo"]), _num(without["saved_h_ci95_hi"])],
@@ -225,26 +233,16 @@ def exercise_log(path: Path, replications: int | None = None, seed: int | None =
         sc = s.model_copy(update={"exercise": x.model_copy(update={"branch": course})})
         effect = {e["field"]: e for e in effects(path, replications, seed, sc)}
         for it in items(sc):
-            if course is not None and not it.field.startswith(f"exercise.branches.{course}["):
+            if it.branch != course:  # a branch's log holds its own decisions; the common course, the rest
                 continue
-            spec: Inject | Decision = _spec(x, it.field)
             e = effect[it.field]
-            rows.append({"branch": course or "(every branch)", "kind": it.kind, "name": it.name, "type": it.what,
-                         "at": it.at, "at_h": round(it.at_h, 4), "date": cal.iso(it.at_h) if cal else None,
-                         "c_day": f"C{cal.c_plus(it.at_h):+d}" if cal else None, "what": _what(spec),
-                         "note": spec.note, "closure_h_added": e["closure_h_added"],
+            rows.append({"branch": course or "(every branch)", "kind": it.kind, "name": it.name, "type": it.spec.kind,
+                         "at": it.spec.at, "at_h": round(it.at_h, 4), "date": cal.iso(it.at_h) if cal else None,
+                         "c_day": f"C{cal.c_plus(it.at_h):+d}" if cal else None, "what": _what(it.spec),
+                         "note": it.spec.note, "closure_h_added": e["closure_h_added"],
                          "units_late_added": e["units_late_added"], "hours_late_added": e["hours_late_added"],
                          "replications": e["replications"], "seed": e["seed"]})
     return pd.DataFrame(rows)
-
-
-def _spec(x: Exercise, field: str) -> Inject | Decision:
-    if field.startswith("exercise.injects["):
-        return x.injects[int(field.split("[")[1].rstrip("]"))]
-    if field.startswith("exercise.decisions["):
-        return x.decisions[int(field.split("[")[1].rstrip("]"))]
-    branch, j = field.removeprefix("exercise.branches.").rsplit("[", 1)
-    return x.branches[branch][int(j.rstrip("]"))]
 
 
 def _what(spec: Inject | Decision) -> str:
