@@ -21,6 +21,7 @@ HOST = "127.0.0.1"  # the console serves this machine only: an exercise file is 
 
 
 def _problems(exc: InputError) -> tuple[Response, int]:
+    """A refused request: its problems, each naming file, field and value."""
     return jsonify({"problems": [str(p) for p in exc.reported]}), 400
 
 
@@ -35,6 +36,7 @@ def make_app(exercise: Path) -> Flask:
     path = Path(exercise)
     tabletop.load_exercise(path)  # a file that is not an exercise is refused before anything is served
     cache: dict[tuple[float, str, float], Situation] = {}
+    app.register_error_handler(InputError, _problems)  # every route: bad input is a 400 with its problems
 
     def state(t: float | None, branch: str | None) -> Situation:
         s = read_scenario(path)
@@ -73,56 +75,37 @@ def make_app(exercise: Path) -> Flask:
 
     @app.get("/api/state")
     def api_state() -> Any:
-        try:
-            st = state(t_arg(), request.args.get("branch") or None)
-        except InputError as exc:
-            return _problems(exc)
-        return jsonify(_clean(st.as_dict()))
+        return jsonify(_clean(state(t_arg(), request.args.get("branch") or None).as_dict()))
 
     @app.get("/map.png")
     def map_png() -> Any:
-        try:
-            st = state(t_arg(), request.args.get("branch") or None)
-        except InputError as exc:
-            return _problems(exc)
+        st = state(t_arg(), request.args.get("branch") or None)
         buf = io.BytesIO()
         plot_situation(st).savefig(buf, format="png", dpi=80)
         return Response(buf.getvalue(), mimetype="image/png")
 
     @app.post("/api/advance")
     def api_advance() -> Any:
-        try:
-            tabletop.advance(path, str((request.get_json(silent=True) or {}).get("to", "")))
-        except InputError as exc:
-            return _problems(exc)
+        tabletop.advance(path, str((request.get_json(silent=True) or {}).get("to", "")))
         return info()
 
     @app.post("/api/inject")
     def api_inject() -> Any:
-        try:
-            tabletop.inject(path, _fields(request.get_json(silent=True) or {}))
-        except InputError as exc:
-            return _problems(exc)
+        tabletop.inject(path, _fields(request.get_json(silent=True) or {}))
         return info()
 
     @app.post("/api/decide")
     def api_decide() -> Any:
-        try:
-            body = _fields(request.get_json(silent=True) or {})
-            branch = body.pop("branch", None) or None
-            tabletop.decide(path, body, branch)
-        except InputError as exc:
-            return _problems(exc)
+        body = _fields(request.get_json(silent=True) or {})
+        branch = body.pop("branch", None) or None
+        tabletop.decide(path, body, branch)
         return info()
 
     @app.get("/api/compare")
     def api_compare() -> Any:
         from .compare import as_json
 
-        try:
-            frame = tabletop.compare_branches(path, int(request.args.get("replications", 1)))
-        except InputError as exc:
-            return _problems(exc)
+        frame = tabletop.compare_branches(path, int(request.args.get("replications", 1)))
         return jsonify(_clean(as_json(frame)))
 
     return app
