@@ -164,7 +164,7 @@ def run(
         from .tabletop import effects
 
         try:  # what each inject cost and each decision saved, against the same course without it
-            found = effects(path, n, seed, plan.scenario_as_written)
+            found = effects(path, n, seed, course=plan)
         except InputError as exc:
             _fail(exc.reported)
         summary["injects"] = [e for e in found if e["kind"] == "inject"]

@@ -475,7 +475,7 @@ def write_report(scenario_file: Path | str, out: Path | str, seed: int | None = 
         from .tabletop import compare_branches, effects
 
         with status(progress, "Running the exercise's courses ..."):
-            exercise = {"effects": effects(path, n, seed, plan.scenario_as_written),
+            exercise = {"effects": effects(path, n, seed, course=plan),
                         "branches": compare_branches(path, n, seed)}
     with status(progress, "Drawing the figures and writing the report ..."):
         html = render(results, bound, comparison, plan, str(path), ranked, exercise)

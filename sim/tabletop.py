@@ -188,17 +188,18 @@ def _without(x: Exercise, item: Item) -> Exercise:
 
 
 def effects(path: Path, replications: int | None = None, seed: int | None = None,
-            scenario: Scenario | None = None) -> list[dict[str, Any]]:
-    """Each inject and decision of the course the file plays, with its time and what it did: closure, units
-    late and hours late of the course against the same course without it (positive `closure_h_added`: it
-    cost time; negative: it saved time), as means over replications on common random numbers."""
-    s = scenario or read_scenario(path)
+            scenario: Scenario | None = None, course: Plan | None = None) -> list[dict[str, Any]]:
+    """Each inject and decision of the course the file plays (or `scenario`, the file's scenario with another
+    branch), with its time and what it did: closure, units late and hours late of the course against the same
+    course without it (positive `closure_h_added`: it cost time; negative: it saved time), as means over
+    replications on common random numbers. `course`: the course's plan when the caller has compiled it."""
+    s = scenario or (course.scenario_as_written if course is not None else None) or read_scenario(path)
     x = s.exercise
     if x is None:
         return []
     cal = Calendar.of(s.model_dump(mode="json"))
     net = resolve_network(s, path)
-    course = compile_plan(s, str(path), net)
+    course = course or compile_plan(s, str(path), net)
     seed_, n = resolve_run(course.scenario, seed, replications)
     out = []
     for it in items(s):
