@@ -1,56 +1,53 @@
 """Persons waiting at airfields: the person-hours from their aircraft's arrival at the airfield to boarding a
 bus (holding while the airfield is closed, waiting for a stand, the passenger terminal's queue and processing,
-then the wait for a bus), from the movement table of one run. It is what air terminal equipment, stands (MOG),
+then the wait for a bus), from the movements of one run. It is what air terminal equipment, stands (MOG),
 counter-drone systems and buses act on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from .ids import Stage
+from .ledger import MOVE_FIELDS
+
+_COLUMNS = ("kind", "force", "count", "stage", "node", "t_in", "t_start", "t_end")  # what the figure reads
 
 
 def airfield_wait_person_h(moves: pd.DataFrame, flow_names: set[str] | frozenset[str] = frozenset()) -> float:
-    """Person-hours persons who flew in spent at their airfield: each terminal record counts its persons times
-    its time from the aircraft's arrival to leaving the terminal (t_end - t_in), each bus load leaving an
-    airfield whose terminal received persons counts its persons times its wait for the bus (t_start - t_in).
-    Persons of sustainment flows (`flow_names`, which enter by bus at their origin) are left out: they did not
-    fly in."""
-    pax = moves[moves["kind"] == "pax"]
-    if not len(pax):
-        return 0.0
-    term = pax[pax["stage"] == Stage.TERMINAL.value]
-    airfields = set(term["node"])
-    total = float((term["count"].astype(float) * (term["t_end"] - term["t_in"])).sum())
-    bus = pax[pax["stage"] == Stage.BUS.value]
-    if len(bus) and airfields:
-        origin = bus["node"].astype(str).str.split("->", n=1).str[0]
-        mine = bus[origin.isin(airfields) & ~bus["force"].isin(flow_names)]
-        total += float((mine["count"].astype(float) * (mine["t_start"] - mine["t_in"])).sum())
-    return round(total, 3)
+    """Person-hours persons who flew in spent at their airfield, from the movement table (see `_person_hours`)."""
+    return _person_hours({c: moves[c].tolist() for c in _COLUMNS}, flow_names)
 
 
 def airfield_wait_from_records(moves: list, flow_names: set[str] | frozenset[str] = frozenset()) -> float:
-    """The same figure as airfield_wait_person_h, from the ledger's flat list of Moves (ledger.MOVE_FIELDS per
-    record), without building the movement table: the products are summed as numpy arrays in record order, as
-    the table's sum does, so the two agree to the last digit."""
-    import numpy as np
+    """The same figure from the ledger's flat list of Moves (ledger.MOVE_FIELDS per record), without building
+    the movement table."""
+    at = {"kind": 0, "force": 2, "count": 5, "stage": 6, "node": 7, "t_in": 8, "t_start": 9, "t_end": 10}
+    return _person_hours({c: moves[at[c]::MOVE_FIELDS] for c in _COLUMNS}, flow_names)
 
-    from .ledger import MOVE_FIELDS
 
-    kinds, counts, stages, nodes, forces = (moves[0::MOVE_FIELDS], moves[5::MOVE_FIELDS], moves[6::MOVE_FIELDS],
-                                            moves[7::MOVE_FIELDS], moves[2::MOVE_FIELDS])
-    t_in, t_start, t_end = moves[8::MOVE_FIELDS], moves[9::MOVE_FIELDS], moves[10::MOVE_FIELDS]
-    term = [i for i, (k, st) in enumerate(zip(kinds, stages, strict=True)) if k == "pax" and st == Stage.TERMINAL.value]
+def _person_hours(col: dict[str, Sequence[Any]], flow_names: set[str] | frozenset[str]) -> float:
+    """From the movements' columns (_COLUMNS), in record order: each terminal record counts its persons times its time from the aircraft's arrival to leaving the
+    terminal (t_end - t_in); each bus load leaving an airfield whose terminal received persons counts its
+    persons times its wait for the bus (t_start - t_in). Persons of sustainment flows (`flow_names`, which
+    enter by bus at their origin) are left out: they did not fly in. Summed as arrays in record order (h)."""
+    kinds, forces, counts, stages, nodes = col["kind"], col["force"], col["count"], col["stage"], col["node"]
+    t_in, t_start, t_end = col["t_in"], col["t_start"], col["t_end"]
     if not any(k == "pax" for k in kinds):
         return 0.0
+    term = [i for i, (k, st) in enumerate(zip(kinds, stages, strict=True)) if k == "pax" and st == Stage.TERMINAL.value]
     airfields = {nodes[i] for i in term}
-    total = float((np.array([counts[i] for i in term], dtype=float)
-                   * (np.array([t_end[i] for i in term], dtype=float) - np.array([t_in[i] for i in term], dtype=float))).sum())
+
+    def total(rows: list[int], start: Sequence[float], end: Sequence[float]) -> float:
+        n = np.array([counts[i] for i in rows], dtype=float)
+        return float((n * (np.array([end[i] for i in rows], dtype=float)
+                           - np.array([start[i] for i in rows], dtype=float))).sum())
+    out = total(term, t_in, t_end)
     bus = [i for i, (k, st) in enumerate(zip(kinds, stages, strict=True)) if k == "pax" and st == Stage.BUS.value
            and str(nodes[i]).split("->", 1)[0] in airfields and forces[i] not in flow_names]
-    if bus and airfields:
-        total += float((np.array([counts[i] for i in bus], dtype=float)
-                        * (np.array([t_start[i] for i in bus], dtype=float)
-                           - np.array([t_in[i] for i in bus], dtype=float))).sum())
-    return round(total, 3)
+    if bus:
+        out += total(bus, t_in, t_start)
+    return round(out, 3)
