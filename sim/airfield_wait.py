@@ -30,10 +30,11 @@ def airfield_wait_from_records(moves: list, flow_names: set[str] | frozenset[str
 
 
 def _person_hours(col: dict[str, Sequence[Any]], flow_names: set[str] | frozenset[str]) -> float:
-    """From the movements' columns (_COLUMNS), in record order: each terminal record counts its persons times its time from the aircraft's arrival to leaving the
-    terminal (t_end - t_in); each bus load leaving an airfield whose terminal received persons counts its
-    persons times its wait for the bus (t_start - t_in). Persons of sustainment flows (`flow_names`, which
-    enter by bus at their origin) are left out: they did not fly in. Summed as arrays in record order (h)."""
+    """From the movements' columns (_COLUMNS), in record order: each terminal record counts its persons times
+    its time from the aircraft's arrival to leaving the terminal (t_end - t_in); each bus load leaving an
+    airfield whose terminal received persons counts its persons times its wait for the bus (t_start - t_in).
+    Persons of sustainment flows (`flow_names`, which enter by bus at their origin) are left out: they did not
+    fly in. Summed as arrays in record order (person-hours)."""
     kinds, forces, counts, stages, nodes = col["kind"], col["force"], col["count"], col["stage"], col["node"]
     t_in, t_start, t_end = col["t_in"], col["t_start"], col["t_end"]
     if not any(k == "pax" for k in kinds):
