@@ -616,6 +616,11 @@ class Fleet:
             self._serve()
         return info
 
+    def awaited(self, kinds: Iterable[str]) -> bool:
+        """Whether a waiting take needs stock of any of `kinds`."""
+        wanted = set(kinds)
+        return any(n > 0 and k in wanted for e in self.waiting for k, n in e.need.items())
+
     def reprioritise(self, rank: Callable[[tuple[int, ...]], Rank | None]) -> None:
         """Give waiting takes a new priority (`rank` of their pieces; None keeps it) and serve in the new order."""
         for e in self.waiting:

@@ -207,3 +207,39 @@ def test_a_move_inside_the_port_estate_is_driven_and_one_allowed_by_road_is_marc
     assert {p.het_shuttle for p in by_road.pieces} == {False}  # its rules let it march
     r = run_replication(short)
     assert "hets" not in set(r.usage["resource"])
+
+
+def two_exits() -> dict:
+    """The tiny network with a second rail exit, exit_east, 50 km from the port (1 h at 50 km/h; exit_rail is
+    100 km, 2 h): trains reach the border there first, but run on beyond it (its far end, in the scenario)."""
+    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
+             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("exit_east", "exit", 50.9, 6.1)]
+    links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24),
+             link("l_port_east", "rail", "port", "exit_east", 50, 50, paths_per_day=24)]
+    return {"nodes": nodes, "links": links}
+
+
+def test_a_train_whose_stock_is_awaited_takes_the_route_that_brings_it_back_first(tmp_path):
+    """With one train set, unit b's train waits for unit a's stock. a's train could cross the border first at
+    exit_east, but the stock would run on to the far end (10 h each way, 2 h there); through exit_rail it is
+    unloaded at the exit and back 2 h later. A rail planner sends stock that others wait for on the shorter
+    turn; b's train, which nobody waits behind, takes the route that arrives first (and so would a's without b)."""
+    templates = {"t": [{"unit": "a", "personnel": 0, "tracked": 4}, {"unit": "b", "personnel": 0, "tracked": 4}]}
+    forces = [{"id": "f", "template": "t", "exits": ["exit_rail", "exit_east"], "ships": [{"port": "port", "at_h": 0}]}]
+    # paths allocated each hour: a's request (at 0.4 h) is decided at 1 h, when b's train already waits
+    rail = {"far_ends": {"exit_east": {"transit_h": 10, "turnaround_h": 2}}, "allocation_every_h": 1, "path_lead_h": 0}
+    pools = {"wagons": {"heavy_flat": 120, "flat": 160, "container_flat": 60}, "train_sets": 1}
+    plan = plan_for(tmp_path, two_exits(), rail, templates=templates, forces=forces, pools=pools)
+    r = run_replication(plan)
+    tr = r.trains.sort_values("train")
+    got = [(row.unit, row.exit, round(row.t_stock, 6), round(row.t_depart, 6), round(row.t_exit, 6))
+           for row in tr.itertuples()]
+    # a: stock at 0.4 h (its last piece discharged), loaded 0.4-4.4 h, 2 h to exit_rail (6.4 h), unloaded
+    # there (1 h, 7.4 h) and 2 h back: its train set is back at 9.4 h for b, loaded by 13.4 h, at exit_east
+    # 1 h later. Through exit_east, a's stock would have been back only at 4.4 + 1 + 22 + 1 = 28.4 h.
+    assert got == [("a", "exit_rail", 0.4, 4.4, 6.4), ("b", "exit_east", 9.4, 13.4, 14.4)]
+    assert r.summary()["closure_h"] == pytest.approx(14.4)
+    alone = run_replication(plan_for(tmp_path / "alone", two_exits(), rail, templates={"t": templates["t"][:1]},
+                                     forces=forces, pools=pools))
+    assert list(alone.trains["exit"]) == ["exit_east"]
+    assert alone.summary()["closure_h"] == pytest.approx(5.4)

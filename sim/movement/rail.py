@@ -178,7 +178,8 @@ def het_shuttle(w: World, batch: list[Item]) -> Process:
 def _train_batcher(w: World, key: BatchKey) -> Batcher:
     """Trains of one unit at one railhead. A train is as long and heavy as the planned route allows; its stock
     is taken by the unit's priority; it leaves on the booked path (to any of the force's exits whose route
-    accepts it) that arrives first."""
+    accepts it) that arrives first, or, when other trains wait for stock of its kinds, that brings its stock
+    back first (timetable._best)."""
     railhead, force, planned = key.origin, key.force, key.dest
     options = rail_options(w, railhead, force, key.unit)
     cap_m, cap_t = train_limits(w, railhead, planned, w.plan.router.route("rail", railhead, planned) or ())
@@ -359,7 +360,8 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
     load_h = float(w.railhead[railhead]["load_h"]) * w.factor("rail_load", railhead) / share
     factor = w.factor("travel", f"rail:{railhead}")
     p0 = w.pieces[pids[0]]
-    req = timetable.Request(options, t_load + load_h, rank(w, p0.force, p0.unit), oog, factor, n, tuple(pids))
+    req = timetable.Request(options, t_load + load_h, rank(w, p0.force, p0.unit), oog, factor, n, tuple(pids),
+                            tuple(sorted(k for k, v in need.items() if v > 0)))
     booking = env.process(timetable.desk(w).request(req))
     w.leave_port(batch)
     set_status_items(w, batch, "loading", railhead)

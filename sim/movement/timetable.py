@@ -18,7 +18,7 @@ from ..ids import Rank
 from ..resources import PathBook, blame_group
 from ..routing import Leg, Route
 from ..world import World
-from .legs import Process, reverse
+from .legs import Process, back, reverse
 
 EPS = 1e-9
 
@@ -130,6 +130,7 @@ class Request:
     factor: float
     weight: float
     pids: tuple[int, ...]
+    stock: tuple[str, ...] = ()  # the kinds of rolling stock the train runs with (wagon types, train sets)
     t: float = 0.0
     seq: int = 0
     event: simpy.Event | None = None
@@ -170,7 +171,7 @@ class Desk:
         earliest = earliest_departure(w, now)
         for r in todo:
             t_ready = max(r.ready, earliest)
-            best = _best(w, r, t_ready)
+            best = _best(w, r, t_ready, cycle=bool(r.stock) and w.stock.awaited(r.stock))
             if math.isfinite(best.depart):
                 book(w, best, r.out_of_gauge, r.weight)
                 for name, h in best.held:
@@ -183,20 +184,41 @@ class Desk:
             r.event.succeed(best)
 
 
-def _best(w: World, r: Request, t_ready: float) -> Timetable:
+def turn_h(w: World, exit_: str) -> float:
+    """Hours from a train's arrival at an exit until its stock starts back: the run to the far end, unloading
+    there and the run back when the exit has one, else unloading at the exit's ramps (0 without ramps)."""
+    far = w.s.rail.far_ends.get(exit_)
+    if far is not None:
+        return 2 * far.transit_h + far.turnaround_h
+    if exit_ in w.ramps:
+        return float(w.railhead[exit_]["unload_h"]) * w.factor("rail_unload", exit_)
+    return 0.0
+
+
+def _best(w: World, r: Request, t_ready: float, cycle: bool = False) -> Timetable:
     """The run that arrives first over the request's route options (then leaves first, then by leg ids). Routes
-    are tried fastest first, and one that could not arrive before the best found even on free lines is skipped."""
+    are tried fastest first, and one that could not arrive before the best found even on free lines is skipped.
+
+    With `cycle` (other trains wait for stock of the kinds this one runs with), the run whose stock is back at
+    the railhead first: arrival, the turn at the exit (turn_h) and the empty return on free lines. When wagons
+    are short, a rail planner sends them on the shorter turn, not on the route that reaches the border first
+    and keeps them away longer."""
     def run_h(route: Route) -> float:
         return sum(leg.hours(factor=r.factor) for leg in route)
 
+    def back_h(route: Route) -> float:  # after arrival: the turn and the empty run home
+        return turn_h(w, route[-1].to) + run_h(back(w, route)) if cycle and route else 0.0
+
     best: Timetable | None = None
-    for route in sorted(r.options, key=lambda rt: (run_h(rt), [leg.key for leg in rt])):
-        if best is not None and t_ready + run_h(route) > best.arrive + EPS:
+    best_key: tuple = ()
+    for route in sorted(r.options, key=lambda rt: (run_h(rt) + back_h(rt), [leg.key for leg in rt])):
+        extra = back_h(route)
+        if best is not None and t_ready + run_h(route) + extra > best_key[0] + EPS:
             continue
         tt = plan(w, route, t_ready, r.factor, r.out_of_gauge)
-        if best is None or (tt.arrive, tt.depart, [leg.key for leg in tt.route]) < (
-                best.arrive, best.depart, [leg.key for leg in best.route]):
-            best = tt
+        key = (tt.arrive + extra, tt.arrive, tt.depart, [leg.key for leg in tt.route])
+        if best is None or key < best_key:
+            best, best_key = tt, key
     assert best is not None
     return best
 
