@@ -97,6 +97,7 @@ class FlightPlan:
     at_h: float
     parties: tuple[tuple[str, int], ...]  # (unit, persons)
     pids: tuple[int, ...]
+    aircraft: str = ""  # its aircraft type (a key of Plan.aircraft), "" when not given
 
 
 @dataclass(frozen=True)
@@ -504,6 +505,9 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
     """Ship calls and flights with their manifests, each piece's mode and routes, and each unit's marry-up."""
     here = f"forces[{i}]"
     template = plan.templates[str(force.template)]
+    out = lift.flight_types(force, here, plan.file, plan.aircraft)
+    if out:
+        return out
     pieces = [(u.name, c) for u in template for c, n in u.pieces for _ in range(n)]  # (unit, class) in unit order
     kinds = [eq for u in template for eq in deal(u.pieces, plan.split.get((str(force.template), u.name)), plan.equipment,
                                                   plan.generic)]  # equipment of each piece, in the same order
@@ -589,7 +593,10 @@ def _compile_listed(plan: Plan, i: int, force: Force) -> list[Problem]:
     at_home = [p for p in got.parties if p.pod not in plan.network.airfields.index]
     ships, out = (lift.given_ships(force, here, plan.file, sea) if force.ships
                   else lift.planned_ships(force.lift, here, plan.file, sea))
-    flights, more = (lift.given_flights(force, here, plan.file, air, parties) if force.flights
+    out += lift.flight_types(force, here, plan.file, plan.aircraft)
+    if out:
+        return out
+    flights, more = (lift.given_flights(force, here, plan.file, air, parties, plan.aircraft) if force.flights
                      else lift.planned_flights(force.lift, plan.aircraft, here, plan.file, air, parties))
     out += more
     if out:
@@ -610,7 +617,8 @@ def _compile_listed(plan: Plan, i: int, force: Force) -> list[Problem]:
         if not c.pieces and not c.parties:
             continue
         plan.flights.append(FlightPlan(len(plan.flights), force.id, c.node, c.at_h, tuple(c.parties),
-                                       tuple(range(pid0 + len(order), pid0 + len(order) + len(c.pieces)))))
+                                       tuple(range(pid0 + len(order), pid0 + len(order) + len(c.pieces))),
+                                       c.aircraft))
         order += [air[k] for k in c.pieces]
     for c in lift.land_arrivals(land, at_home):
         plan.land.append(LandPlan(force.id, c.node, c.at_h, tuple(c.parties),
@@ -702,7 +710,7 @@ def _deal(plan: Plan, here: str, force: Force, template: Template, counts: list[
                     seats_left -= take
             if parties or pids:
                 plan.flights.append(FlightPlan(len(plan.flights), force.id, fl.airfield, fl.at_h + k * fl.every_h,
-                                               tuple(parties), pids))
+                                               tuple(parties), pids, fl.aircraft or ""))
     return arrivals
 
 

@@ -90,9 +90,16 @@ def _alternate(w: World, fp: FlightPlan) -> FlightPlan:
     return replace(fp, airfield=alt)
 
 
+def ground_time_h(w: World, fp: FlightPlan, row: dict[str, Any]) -> float:
+    """A flight's stand time before the turnaround factor: its aircraft type's planned ground time where the
+    aircraft table gives one, else the airfield's turnaround_h."""
+    ac = w.plan.aircraft.get(fp.aircraft) if fp.aircraft else None
+    return row["turnaround_h"] if ac is None or ac.ground_time_h is None else ac.ground_time_h
+
+
 def flight(w: World, fp: FlightPlan) -> Process:
     """A flight: divert when its airfield is closed for long (_alternate), else hold while it is closed, land
-    within MOG, deplane, turn round."""
+    within MOG, deplane, turn round (its type's ground time, else the airfield's turnaround)."""
     yield w.env.timeout(fp.at_h)
     fp = _alternate(w, fp)
     env, af, led = w.env, fp.airfield, w.ledger
@@ -107,7 +114,7 @@ def flight(w: World, fp: FlightPlan) -> Process:
     token = yield from w.mog[af].acquire(weight=pax + len(fp.pids), pids=fp.pids)
     row = w.airfield[af]
     env.process(_deplane(w, fp, row, t_arrived))
-    yield env.timeout(row["turnaround_h"] * w.factor("turnaround", af) / share)
+    yield env.timeout(ground_time_h(w, fp, row) * w.factor("turnaround", af) / share)
     w.mog[af].release(token)
 
 
