@@ -124,7 +124,7 @@ def _deplane(w: World, fp: FlightPlan, row: dict[str, Any], t_arrived: float) ->
     wait for a stand before it) through deplaning (its start) to leaving the terminal."""
     env, af, led = w.env, fp.airfield, w.ledger
     if fp.pids:
-        env.process(_unload_cargo(w, fp, row))
+        env.process(_unload_cargo(w, fp, row, t_arrived))
     pax = sum(n for _, n in fp.parties)
     if not pax:
         return
@@ -167,9 +167,18 @@ def land(w: World, lp: LandPlan) -> Process:
             road.bus_move(w, lp.force, unit, n, state, dest, way, arrived=None)
 
 
-def _unload_cargo(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
-    for pid in fp.pids:
-        yield from w.cargo[fp.airfield].use(w.factor("cargo_processing", fp.airfield) / row["cargo_pph"])
+def _unload_cargo(w: World, fp: FlightPlan, row: dict[str, Any], t_arrived: float) -> Process:
+    """A flight's pieces (vehicles, 463L pallets) one after the other through the airfield's cargo terminal at
+    its cargo_pph, each then handed on. Each piece's record runs from its aircraft's arrival over the airfield
+    (`t_arrived`, h) through the start of its processing to leaving the terminal."""
+    env, af, led, pieces, terminal, n = w.env, fp.airfield, w.ledger, w.pieces, w.cargo[fp.airfield], len(fp.pids)
+    for k, pid in enumerate(fp.pids):
+        token = yield from terminal.acquire(weight=n - k, pids=fp.pids[k:])  # the flight's pieces left wait for it
+        t0 = env.now
+        yield env.timeout(w.factor("cargo_processing", af) / row["cargo_pph"])
+        terminal.release(token)
+        p = pieces[pid]
+        led.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.TERMINAL, af, t_arrived, t0, env.now)
         received(w, pid, None, 0.0)
 
 
