@@ -717,21 +717,28 @@ def _deal(plan: Plan, here: str, force: Force, template: Template, counts: list[
 def _choose_modes(plan: Plan, force: Force, pieces: list[tuple[str, str]], kinds: list[str],
                   arrivals: list[tuple[str, str]], rules: dict[str, list[str]],
                   listed: list[tuple[Force, str, bool]] | None = None) -> list[Problem]:
-    """Each piece takes the first mode of its class's rules that can serve it from its entry. A listed piece
-    (`listed`: the force as its line sees it, with its exits narrowed to the line's destination, its unit
-    line number and whether it is critical) goes where its line says."""
+    """Each piece takes the first mode of its class's rules that can serve it from its entry; an equipment type
+    without a wagon type (equipment.csv: not by rail, a 463L pallet say) skips rail. A listed piece (`listed`:
+    the force as its line sees it, with its exits narrowed to the line's destination, its unit line number and
+    whether it is critical) goes where its line says."""
     out = []
-    cache: dict[tuple[str, str, tuple[str, ...]], tuple[str, Option] | None] = {}
+    cache: dict[tuple[str, str, tuple[str, ...], bool], tuple[str, Option] | None] = {}
     critical = set(plan.scenario.unit_closure.critical_classes)
     for n, ((unit, cls), eq, (entry, where)) in enumerate(zip(pieces, kinds, arrivals, strict=True)):
         view, uln, crit = listed[n] if listed is not None else (force, "", cls in critical)
-        key = (entry, cls, tuple(view.exits))
+        kind = plan.equipment.get(eq)
+        generic = plan.generic.get(cls)
+        railed = kind is None or bool(kind.wagon_type) or (generic is not None and eq == generic.id)  # generic: class wagon
+        key = (entry, cls, tuple(view.exits), railed)
         if key not in cache:
-            options = ((mode, _mode_options(plan, view, entry, cls, mode)) for mode in rules.get(cls, []))
+            modes = [m for m in rules.get(cls, []) if railed or m != "rail"]
+            options = ((mode, _mode_options(plan, view, entry, cls, mode)) for mode in modes)
             cache[key] = next(((mode, opt) for mode, opt in options if opt is not None), None)
             if cache[key] is None:
                 out.append(Problem(plan.file, where, f"{cls} from {entry}", f"no path to any of the exits "
-                                   f"{view.exits} by the modes allowed for {cls}: {rules.get(cls, [])}"))
+                                   f"{view.exits} by the modes allowed for {cls}"
+                                   + ("" if railed else f" other than rail ({eq} has no wagon type)")
+                                   + f": {rules.get(cls, [])}"))
         choice = cache[key]
         if choice is not None:
             plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, choice[0], entry, equipment=eq,

@@ -179,3 +179,19 @@ def test_pallets_on_an_airliner_are_named(tmp_path: Path) -> None:
     net = tiny_network(tmp_path / "net")
     p = _problems(_airlift(net, [], [_pallets(5)], lift={"aircraft": "charter_300"}))
     assert any(x.field == "forces[0].lift.aircraft" and x.value == "charter_300" for x in p), p
+
+
+def test_pallets_go_on_by_road_where_containers_go_by_rail(tmp_path: Path) -> None:
+    """A 463L pallet has no wagon type (sim/data/equipment.csv): under rules that send containers by rail
+    first, the pallets take the next mode, road, to the staging area and the exit, while the line's 20 ft
+    containers take the train."""
+    net = tiny_network(tmp_path / "net")
+    lines = [_pallets(18), {"uln": "a-box", "force": "f", "unit": "a", "pod": "apod", "ead": "2027-02-01",
+                            "equipment": "container_20ft=2"}]
+    data = listed(net, lines, ships=[], flights=[{"airfield": "apod", "at_h": 0, "pieces": 18, "aircraft": "c17"},
+                                                 {"airfield": "apod", "at_h": 0, "pieces": 2, "aircraft": "c17"}])
+    data["modes"] = {**ROAD, "container": ["rail", "road"]}
+    data["pools"] = {"wagons": {"container_flat": 2}}
+    plan = plan_of(data)
+    modes = {(p.equipment, p.mode) for p in plan.pieces}
+    assert modes == {(PALLET, "road"), ("container_20ft", "rail")}
