@@ -96,7 +96,8 @@ def test_pallet_hours_at_the_airfield_halve_when_the_pallet_rate_doubles(tmp_pat
     assert slow.summary()["airfield_cargo_piece_h"] == pytest.approx(66.6)
     assert fast.summary()["airfield_cargo_piece_h"] == pytest.approx(33.3)
     out = slow.moves[(slow.moves["kind"] == "piece") & (slow.moves["stage"] == "terminal")]
-    assert len(out) == 36 and out["t_end"].max() == pytest.approx(3.6)
+    assert len(out) == 36
+    assert out["t_end"].max() == pytest.approx(3.6)
 
 
 def test_air_terminal_equipment_multiplies_the_pallet_rate_by_one_and_a_half(tmp_path: Path) -> None:
@@ -105,7 +106,8 @@ def test_air_terminal_equipment_multiplies_the_pallet_rate_by_one_and_a_half(tmp
     closure 1.2 h sooner (the road beyond is the same for both)."""
     base, eq = _terminal(tmp_path / "a", 10), _terminal(tmp_path / "b", 10, ["air_terminal_ops_equipment"])
     assert eq.summary()["airfield_cargo_piece_h"] == pytest.approx(666 / 15)
-    assert base.closure_h is not None and eq.closure_h is not None
+    assert base.closure_h is not None
+    assert eq.closure_h is not None
     assert base.closure_h - eq.closure_h == pytest.approx(3.6 - 2.4)
     for r in (base, eq):
         _accounted(r)
