@@ -1,7 +1,9 @@
 """Persons waiting at airfields: the person-hours from their aircraft's arrival at the airfield to boarding a
 bus (holding while the airfield is closed, waiting for a stand, the passenger terminal's queue and processing,
 then the wait for a bus), from the movements of one run. It is what air terminal equipment, stands (MOG),
-counter-drone systems and buses act on."""
+counter-drone systems and buses act on. Beside it, the piece-hours pieces flown in (vehicles, 463L pallets) spent
+at their airfield from their aircraft's arrival to leaving its cargo terminal: what the terminal's cargo rate
+and its equipment act on."""
 
 from __future__ import annotations
 
@@ -52,3 +54,26 @@ def _person_hours(col: dict[str, Sequence[Any]], flow_names: set[str] | frozense
     if bus:
         out += total(bus, t_in, t_start)
     return round(out, 3)
+
+
+def airfield_cargo_piece_h(moves: pd.DataFrame) -> float:
+    """Piece-hours pieces flown in spent at their airfield, from the movement table (see `_piece_hours`)."""
+    return _piece_hours({c: moves[c].tolist() for c in _COLUMNS})
+
+
+def airfield_cargo_from_records(moves: list) -> float:
+    """The same figure from the ledger's flat list of Moves (ledger.MOVE_FIELDS per record)."""
+    at = {"kind": 0, "force": 2, "count": 5, "stage": 6, "node": 7, "t_in": 8, "t_start": 9, "t_end": 10}
+    return _piece_hours({c: moves[at[c]::MOVE_FIELDS] for c in _COLUMNS})
+
+
+def _piece_hours(col: dict[str, Sequence[Any]]) -> float:
+    """Each piece's cargo terminal record counts its time from the aircraft's arrival over the airfield
+    (holding, the wait for a stand, the wait for the terminal) to leaving the terminal (t_end - t_in)."""
+    rows = [i for i, (k, st) in enumerate(zip(col["kind"], col["stage"], strict=True))
+            if k == "piece" and st == Stage.TERMINAL.value]
+    if not rows:
+        return 0.0
+    n = np.array([col["count"][i] for i in rows], dtype=float)
+    d = np.array([col["t_end"][i] for i in rows], dtype=float) - np.array([col["t_in"][i] for i in rows], dtype=float)
+    return round(float((n * d).sum()), 3)

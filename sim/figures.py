@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .airfield_wait import airfield_wait_from_records
+from .airfield_wait import airfield_cargo_from_records, airfield_wait_from_records
 from .closure import line_rdds, timing
 from .dates import Calendar
 from .ledger import DELIVERED, NOT_ARRIVED
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 SLOT_KINDS = ("paths", "headway")  # as results.SLOT_KINDS: capacity counted per slot, not at once
 TAIL_SHARE = 0.10  # as results.TAIL_SHARE: the last 10 % of each force's pieces set its closure
 FIGURE_KEYS = ("scenario", "seed", "replication", "version", "closure_h", "brigades", "start_date", "c_day",
-               "late_units", "person_nights_without_bed", "airfield_wait_person_h", "pieces", "personnel",
+               "late_units", "person_nights_without_bed", "airfield_wait_person_h", "airfield_cargo_piece_h", "pieces",
+               "personnel",
                "throughput_per_day", "bottlenecks",
                "end_h", "events", "disruptions")
 """The entries of Results.summary() that `figures` gives (`disruptions` only when the scenario has some, as there);
@@ -245,6 +246,7 @@ def figures(world: World, end_h: float) -> dict[str, Any]:
         "late_units": sum(1 for u in units if u["timing"] == "late"),
         "person_nights_without_bed": round(housing_short + beds_h / 24.0, 3),
         "airfield_wait_person_h": airfield_wait_from_records(world.ledger.moves, {f.name for f in plan.flows}),
+        "airfield_cargo_piece_h": airfield_cargo_from_records(world.ledger.moves),
         "pieces": acc["pieces"],
         "personnel": acc["personnel"],
         "throughput_per_day": {mode: round(float(n) / days, 3) for mode, n in sorted(by_mode.items())},

@@ -25,22 +25,39 @@ AIRCRAFT_FILE = DATA_DIR / "aircraft.csv"
 AIRCRAFT_SOURCES = DATA_DIR / "aircraft_sources.csv"
 
 
+PALLET = "pallet_463l"  # the equipment type of a 463L pallet: it takes one pallet position of an aircraft's hold
+
+
 @dataclass(frozen=True)
 class Aircraft:
-    """One aircraft type: persons it seats, hold length for vehicles (m, ramp included; 0: none) and payload (t)."""
+    """One aircraft type: persons it seats, hold length for vehicles (m, ramp included; 0: none), payload (t),
+    463L pallet positions (0: none) and planned ground time at its airfield (h; None: the airfield's
+    turnaround_h)."""
 
     id: str
     seats: int
     cargo_length_m: float
     payload_t: float
+    pallets: int = 0
+    ground_time_h: float | None = None
+
+
+def _number(value: object) -> float | None:
+    """A cell of the table as a number, None when empty."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)  # type: ignore[arg-type]
 
 
 def load_aircraft(path: Path = AIRCRAFT_FILE, problems: list[Problem] | None = None) -> dict[str, Aircraft]:
     """The aircraft table, by type."""
     problems = [] if problems is None else problems
     frame = read_table(path, "aircraft", problems)
+    cols = set(frame.columns)
     return {str(r["aircraft"]): Aircraft(str(r["aircraft"]), int(r["seats"] or 0), float(r["cargo_length_m"] or 0.0),
-                                         float(r["payload_t"] or 0.0))
+                                         float(r["payload_t"] or 0.0),
+                                         int(_number(r["pallets"]) or 0) if "pallets" in cols else 0,
+                                         _number(r["ground_time_h"]) if "ground_time_h" in cols else None)
             for _, r in frame.iterrows() if r["aircraft"]}
 
 
@@ -86,6 +103,7 @@ class Carrier:
     pieces: list[int] = field(default_factory=list)
     parties: list[tuple[str, int]] = field(default_factory=list)
     lines: set[int] = field(default_factory=set)
+    aircraft: str = ""  # a flight's aircraft type ("" when not given; a ship call's is always "")
 
 
 def lane_m(eq: EquipmentType, lane_width_m: float) -> float:
@@ -182,21 +200,65 @@ def planned_ships(lift: Lift | None, here: str, file: str, cargo: list[Cargo]) -
     return carriers, []
 
 
+def hold_m(aircraft: Aircraft, eq: EquipmentType) -> float:
+    """Hold length one piece takes: a vehicle its length (it takes the hold's width), a 463L pallet the share
+    1 / pallets of the hold (more than the hold when the aircraft takes no pallets)."""
+    if eq.id == PALLET:
+        return aircraft.cargo_length_m / aircraft.pallets if aircraft.pallets else math.inf
+    return eq.length_m
+
+
 def _fits(aircraft: Aircraft, eqs: list[EquipmentType], eq: EquipmentType) -> bool:
-    """One more piece fits the hold: vehicles stand one behind the other (each takes the hold's width), within
-    the hold's length and the payload."""
-    return (sum(e.length_m for e in eqs) + eq.length_m <= aircraft.cargo_length_m + 1e-9
+    """One more piece fits the hold: vehicles stand one behind the other (each takes the hold's width) and
+    pallets take their positions, within the hold's length and the payload."""
+    return (sum(hold_m(aircraft, e) for e in eqs) + hold_m(aircraft, eq) <= aircraft.cargo_length_m + 1e-9
             and sum(e.mass_t for e in eqs) + eq.mass_t <= aircraft.payload_t + 1e-9)
 
 
-def given_flights(force: Force, here: str, file: str, cargo: list[Cargo], parties: list[Party]) -> tuple[list[Carrier], list[Problem]]:
+def flight_types(force: Force, here: str, file: str, aircraft: dict[str, Aircraft]) -> list[Problem]:
+    """Each given flight's aircraft type (`flights[].aircraft`, when given) is a row of the aircraft table and
+    seats the flight's persons."""
+    out: list[Problem] = []
+    for j, fl in enumerate(force.flights):
+        if fl.aircraft is None:
+            continue
+        ac = aircraft.get(fl.aircraft)
+        if ac is None:
+            out.append(Problem(file, f"{here}.flights[{j}].aircraft", fl.aircraft, "unknown aircraft type; "
+                               + (suggest(fl.aircraft, aircraft) or "`rsom list aircraft` lists them")))
+        elif fl.pax > ac.seats:
+            out.append(Problem(file, f"{here}.flights[{j}].pax", fl.pax,
+                               f"a {ac.id} seats {ac.seats} persons (sim/data/aircraft.csv)"))
+    return out
+
+
+def load_problems(c: Carrier, eqs: list[EquipmentType], aircraft: dict[str, Aircraft], where: str,
+                  file: str) -> list[Problem]:
+    """The pieces of a flight of a given type fit its hold (hold length, pallet positions) and payload."""
+    ac = aircraft.get(c.aircraft)
+    if ac is None:
+        return []
+    on: list[EquipmentType] = []
+    for eq in eqs:
+        if not _fits(ac, on, eq):
+            return [Problem(file, where, len(eqs), f"{len(eqs)} pieces ({', '.join(sorted({e.id for e in eqs}))}) do "
+                            f"not fit a {ac.id} (hold {ac.cargo_length_m:g} m, {ac.pallets} pallet positions, "
+                            f"{ac.payload_t:g} t; sim/data/aircraft.csv)")]
+        on.append(eq)
+    return []
+
+
+def given_flights(force: Force, here: str, file: str, cargo: list[Cargo], parties: list[Party],
+                  aircraft: dict[str, Aircraft] | None = None) -> tuple[list[Carrier], list[Problem]]:
     """The force's air-borne persons and pieces on its given flights: each airfield's persons fill that
-    airfield's flights' seats, and its pieces their `pieces`, in order of arrival."""
+    airfield's flights' seats, and its pieces their `pieces`, in order of arrival; a flight of a given
+    aircraft type must hold what it carries."""
     out: list[Problem] = []
     flights: dict[str, list[Carrier]] = {}
     for j, fl in enumerate(force.flights):
         for k in range(fl.count):
-            flights.setdefault(fl.airfield, []).append(Carrier(fl.airfield, fl.at_h + k * fl.every_h, (j, k)))
+            flights.setdefault(fl.airfield, []).append(Carrier(fl.airfield, fl.at_h + k * fl.every_h, (j, k),
+                                                               aircraft=fl.aircraft or ""))
     seats: dict[tuple[int, ...], int] = {(j, k): fl.pax for j, fl in enumerate(force.flights) for k in range(fl.count)}
     holds: dict[tuple[int, ...], int] = {(j, k): fl.pieces for j, fl in enumerate(force.flights) for k in range(fl.count)}
     need_p: dict[str, list[Party]] = {}
@@ -227,6 +289,9 @@ def given_flights(force: Force, here: str, file: str, cargo: list[Cargo], partie
             c.pieces = pieces[cursor:cursor + n]
             c.lines |= {cargo[k].line for k in c.pieces}
             cursor += n
+            if aircraft and c.aircraft and not any(p.field == f"{here}.flights[{c.index[0]}].pieces" for p in out):
+                out += load_problems(c, [cargo[k].equipment for k in c.pieces], aircraft,
+                                     f"{here}.flights[{c.index[0]}].pieces", file)
     carriers = sorted((c for fls in flights.values() for c in fls), key=lambda c: c.index)
     return carriers, out
 
@@ -292,7 +357,7 @@ def planned_flights(lift: Lift | None, aircraft: dict[str, Aircraft], here: str,
         pieces = [k for k, item in sorted(enumerate(cargo), key=lambda kc: kc[1].order) if item.pod == field_]
         prev = -math.inf
         while queue or pieces:
-            c = Carrier(field_, 0.0, (len(carriers),))
+            c = Carrier(field_, 0.0, (len(carriers),), aircraft=ac.id)
             due = _board(c, queue, ac.seats)
             eqs: list[EquipmentType] = []
             while pieces and _fits(ac, eqs, cargo[pieces[0]].equipment):

@@ -243,17 +243,20 @@ def equipment() -> Table:
 
 
 def aircraft() -> Table:
-    """Aircraft types (sim/data/aircraft.csv) that a force's `lift` may plan flights of: seats, hold, payload."""
+    """Aircraft types (sim/data/aircraft.csv) that a force's `lift` may plan flights of and its flights may
+    name: seats, hold, payload, 463L pallet positions, ground time (empty: the airfield's turnaround)."""
     problems: list[Problem] = []
     types = load_aircraft(problems=problems)
     if problems:
         raise InputError(problems)
-    cols = ["seats", "cargo_length_m", "payload_t"]
-    labels = {"seats": "seats", "cargo_length_m": "hold", "payload_t": "payload"}
+    cols = ["seats", "cargo_length_m", "payload_t", "pallets", "ground_time_h"]
+    labels = {"seats": "seats", "cargo_length_m": "hold", "payload_t": "payload", "pallets": "pallets",
+              "ground_time_h": "ground time"}
     t = _table("Aircraft types", _note("aircraft", cols, labels), "aircraft",
                [(labels[c], _unit("aircraft", c)) for c in cols])
     for key, a in types.items():
-        t.add_row(Text(key, style="bold"), _num(a.seats), _num(a.cargo_length_m), _num(a.payload_t))
+        t.add_row(Text(key, style="bold"), _num(a.seats), _num(a.cargo_length_m), _num(a.payload_t), _num(a.pallets),
+                  "" if a.ground_time_h is None else _num(a.ground_time_h))
     return t
 
 

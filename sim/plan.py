@@ -97,6 +97,7 @@ class FlightPlan:
     at_h: float
     parties: tuple[tuple[str, int], ...]  # (unit, persons)
     pids: tuple[int, ...]
+    aircraft: str = ""  # its aircraft type (a key of Plan.aircraft), "" when not given
 
 
 @dataclass(frozen=True)
@@ -504,6 +505,9 @@ def _compile_force(plan: Plan, i: int, force: Force) -> list[Problem]:
     """Ship calls and flights with their manifests, each piece's mode and routes, and each unit's marry-up."""
     here = f"forces[{i}]"
     template = plan.templates[str(force.template)]
+    out = lift.flight_types(force, here, plan.file, plan.aircraft)
+    if out:
+        return out
     pieces = [(u.name, c) for u in template for c, n in u.pieces for _ in range(n)]  # (unit, class) in unit order
     kinds = [eq for u in template for eq in deal(u.pieces, plan.split.get((str(force.template), u.name)), plan.equipment,
                                                   plan.generic)]  # equipment of each piece, in the same order
@@ -589,7 +593,10 @@ def _compile_listed(plan: Plan, i: int, force: Force) -> list[Problem]:
     at_home = [p for p in got.parties if p.pod not in plan.network.airfields.index]
     ships, out = (lift.given_ships(force, here, plan.file, sea) if force.ships
                   else lift.planned_ships(force.lift, here, plan.file, sea))
-    flights, more = (lift.given_flights(force, here, plan.file, air, parties) if force.flights
+    out += lift.flight_types(force, here, plan.file, plan.aircraft)
+    if out:
+        return out
+    flights, more = (lift.given_flights(force, here, plan.file, air, parties, plan.aircraft) if force.flights
                      else lift.planned_flights(force.lift, plan.aircraft, here, plan.file, air, parties))
     out += more
     if out:
@@ -610,7 +617,8 @@ def _compile_listed(plan: Plan, i: int, force: Force) -> list[Problem]:
         if not c.pieces and not c.parties:
             continue
         plan.flights.append(FlightPlan(len(plan.flights), force.id, c.node, c.at_h, tuple(c.parties),
-                                       tuple(range(pid0 + len(order), pid0 + len(order) + len(c.pieces)))))
+                                       tuple(range(pid0 + len(order), pid0 + len(order) + len(c.pieces))),
+                                       c.aircraft))
         order += [air[k] for k in c.pieces]
     for c in lift.land_arrivals(land, at_home):
         plan.land.append(LandPlan(force.id, c.node, c.at_h, tuple(c.parties),
@@ -702,28 +710,35 @@ def _deal(plan: Plan, here: str, force: Force, template: Template, counts: list[
                     seats_left -= take
             if parties or pids:
                 plan.flights.append(FlightPlan(len(plan.flights), force.id, fl.airfield, fl.at_h + k * fl.every_h,
-                                               tuple(parties), pids))
+                                               tuple(parties), pids, fl.aircraft or ""))
     return arrivals
 
 
 def _choose_modes(plan: Plan, force: Force, pieces: list[tuple[str, str]], kinds: list[str],
                   arrivals: list[tuple[str, str]], rules: dict[str, list[str]],
                   listed: list[tuple[Force, str, bool]] | None = None) -> list[Problem]:
-    """Each piece takes the first mode of its class's rules that can serve it from its entry. A listed piece
-    (`listed`: the force as its line sees it, with its exits narrowed to the line's destination, its unit
-    line number and whether it is critical) goes where its line says."""
+    """Each piece takes the first mode of its class's rules that can serve it from its entry; an equipment type
+    without a wagon type (equipment.csv: not by rail, a 463L pallet say) skips rail. A listed piece (`listed`:
+    the force as its line sees it, with its exits narrowed to the line's destination, its unit line number and
+    whether it is critical) goes where its line says."""
     out = []
-    cache: dict[tuple[str, str, tuple[str, ...]], tuple[str, Option] | None] = {}
+    cache: dict[tuple[str, str, tuple[str, ...], bool], tuple[str, Option] | None] = {}
     critical = set(plan.scenario.unit_closure.critical_classes)
     for n, ((unit, cls), eq, (entry, where)) in enumerate(zip(pieces, kinds, arrivals, strict=True)):
         view, uln, crit = listed[n] if listed is not None else (force, "", cls in critical)
-        key = (entry, cls, tuple(view.exits))
+        kind = plan.equipment.get(eq)
+        generic = plan.generic.get(cls)
+        railed = kind is None or bool(kind.wagon_type) or (generic is not None and eq == generic.id)  # generic: class wagon
+        key = (entry, cls, tuple(view.exits), railed)
         if key not in cache:
-            options = ((mode, _mode_options(plan, view, entry, cls, mode)) for mode in rules.get(cls, []))
+            modes = [m for m in rules.get(cls, []) if railed or m != "rail"]
+            options = ((mode, _mode_options(plan, view, entry, cls, mode)) for mode in modes)
             cache[key] = next(((mode, opt) for mode, opt in options if opt is not None), None)
             if cache[key] is None:
                 out.append(Problem(plan.file, where, f"{cls} from {entry}", f"no path to any of the exits "
-                                   f"{view.exits} by the modes allowed for {cls}: {rules.get(cls, [])}"))
+                                   f"{view.exits} by the modes allowed for {cls}"
+                                   + ("" if railed else f" other than rail ({eq} has no wagon type)")
+                                   + f": {rules.get(cls, [])}"))
         choice = cache[key]
         if choice is not None:
             plan.pieces.append(PiecePlan(len(plan.pieces), force.id, unit, cls, choice[0], entry, equipment=eq,

@@ -90,9 +90,16 @@ def _alternate(w: World, fp: FlightPlan) -> FlightPlan:
     return replace(fp, airfield=alt)
 
 
+def ground_time_h(w: World, fp: FlightPlan, row: dict[str, Any]) -> float:
+    """A flight's stand time before the turnaround factor: its aircraft type's planned ground time where the
+    aircraft table gives one, else the airfield's turnaround_h."""
+    ac = w.plan.aircraft.get(fp.aircraft) if fp.aircraft else None
+    return row["turnaround_h"] if ac is None or ac.ground_time_h is None else ac.ground_time_h
+
+
 def flight(w: World, fp: FlightPlan) -> Process:
     """A flight: divert when its airfield is closed for long (_alternate), else hold while it is closed, land
-    within MOG, deplane, turn round."""
+    within MOG, deplane, turn round (its type's ground time, else the airfield's turnaround)."""
     yield w.env.timeout(fp.at_h)
     fp = _alternate(w, fp)
     env, af, led = w.env, fp.airfield, w.ledger
@@ -107,7 +114,7 @@ def flight(w: World, fp: FlightPlan) -> Process:
     token = yield from w.mog[af].acquire(weight=pax + len(fp.pids), pids=fp.pids)
     row = w.airfield[af]
     env.process(_deplane(w, fp, row, t_arrived))
-    yield env.timeout(row["turnaround_h"] * w.factor("turnaround", af) / share)
+    yield env.timeout(ground_time_h(w, fp, row) * w.factor("turnaround", af) / share)
     w.mog[af].release(token)
 
 
@@ -117,7 +124,7 @@ def _deplane(w: World, fp: FlightPlan, row: dict[str, Any], t_arrived: float) ->
     wait for a stand before it) through deplaning (its start) to leaving the terminal."""
     env, af, led = w.env, fp.airfield, w.ledger
     if fp.pids:
-        env.process(_unload_cargo(w, fp, row))
+        env.process(_unload_cargo(w, fp, row, t_arrived))
     pax = sum(n for _, n in fp.parties)
     if not pax:
         return
@@ -160,9 +167,18 @@ def land(w: World, lp: LandPlan) -> Process:
             road.bus_move(w, lp.force, unit, n, state, dest, way, arrived=None)
 
 
-def _unload_cargo(w: World, fp: FlightPlan, row: dict[str, Any]) -> Process:
-    for pid in fp.pids:
-        yield from w.cargo[fp.airfield].use(w.factor("cargo_processing", fp.airfield) / row["cargo_pph"])
+def _unload_cargo(w: World, fp: FlightPlan, row: dict[str, Any], t_arrived: float) -> Process:
+    """A flight's pieces (vehicles, 463L pallets) one after the other through the airfield's cargo terminal at
+    its cargo_pph, each then handed on. Each piece's record runs from its aircraft's arrival over the airfield
+    (`t_arrived`, h) through the start of its processing to leaving the terminal."""
+    env, af, led, pieces, terminal, n = w.env, fp.airfield, w.ledger, w.pieces, w.cargo[fp.airfield], len(fp.pids)
+    for k, pid in enumerate(fp.pids):
+        token = yield from terminal.acquire(weight=n - k, pids=fp.pids[k:])  # the flight's pieces left wait for it
+        t0 = env.now
+        yield env.timeout(w.factor("cargo_processing", af) / row["cargo_pph"])
+        terminal.release(token)
+        p = pieces[pid]
+        led.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.TERMINAL, af, t_arrived, t0, env.now)
         received(w, pid, None, 0.0)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import output
-from .airfield_wait import airfield_wait_person_h
+from .airfield_wait import airfield_cargo_piece_h, airfield_wait_person_h
 from .closure import combat_power, unit_table
 from .dates import Calendar
 from .ids import paths_of
@@ -565,6 +565,7 @@ class Results:
             "late_units": int((units["timing"] == "late").sum()),
             "person_nights_without_bed": self.person_nights_without_bed(stats),
             "airfield_wait_person_h": airfield_wait_person_h(self.moves, set(self.flows["flow"])),
+            "airfield_cargo_piece_h": airfield_cargo_piece_h(self.moves),
             "pieces": acc["pieces"],
             "personnel": acc["personnel"],
             "throughput_per_day": self.throughput_per_day(),

@@ -124,7 +124,13 @@ class Flights(Strict):
     pax: int = Field(0, ge=0, le=MAX_PERSONS, json_schema_extra=_unit("persons"),
                      description="Seats on each flight (the force's flights together must seat all its personnel).")
     pieces: int = Field(0, ge=0, le=MAX_PIECES, json_schema_extra=_unit("pieces"),
-                        description="Pieces each flight carries (airlifted; the rest of the force comes by sea).")
+                        description="Pieces each flight carries (airlifted; the rest of the force comes by sea): "
+                                    "vehicles, or 463L pallets (equipment pallet_463l) of a deployment list's lines.")
+    aircraft: str | None = Field(None, description=(
+        "Aircraft type of the flights: a row of the aircraft table (`rsom list aircraft`). Given, the flights "
+        "seat at most its seats, hold what they carry (hold length, 463L pallet positions, payload), and stand "
+        "at their airfield for its ground_time_h (times the `times.turnaround` factor); not given, they stand "
+        "for the airfield's turnaround_h."))
 
 
 class UnitSpec(Strict):
@@ -235,7 +241,8 @@ class Lift(Strict):
         "queue for berths)."))
     aircraft: str | None = Field(None, description=(
         "Aircraft type of the planned flights: a row of the aircraft table (`rsom list aircraft`). Give it when the "
-        "force's air lines have no flights."))
+        "force's air lines have no flights. Its pieces fill the hold by length and 463L pallet positions; a "
+        "planned flight stands at its airfield for the type's ground_time_h (else the airfield's turnaround_h)."))
     flights_every_h: float = Field(0.0, ge=0, le=MAX_TIME_H, json_schema_extra=_unit("h"), description=(
         "Least hours between two planned flights' arrivals at one airfield (0: as their load is due; the "
         "airfield's aircraft stands queue them)."))
@@ -515,7 +522,7 @@ class Times(Strict):
 
     discharge: Dist = _factor("the discharge time of a piece (seaports discharge_pph)")
     tech_check: Dist = _factor("the technical check of a piece at the port (seaports tech_check_h)")
-    turnaround: Dist = _factor("an aircraft's ground time (airfields turnaround_h)")
+    turnaround: Dist = _factor("an aircraft's ground time (its type's ground_time_h, else airfields turnaround_h)")
     pax_processing: Dist = _factor("the passenger processing time (airfields pax_ph)")
     cargo_processing: Dist = _factor("the cargo processing time of an airlifted piece (airfields cargo_pph)")
     rail_load: Dist = _factor("the time to load a train (railheads load_h)")
