@@ -532,13 +532,13 @@ def compare(
 
 def _metrics_table(frame: Any) -> Table:
     """What each variant saves beside closure, per scenario of a set: combat-power closure (h), units late,
-    hours late, person-nights without a bed, person-hours waiting at airfields, piece-hours waiting for
-    disruptions; each a mean saving over its 95 % interval."""
+    hours late, person-nights without a bed, person-hours waiting at airfields, piece-hours of cargo at
+    airfields, piece-hours waiting for disruptions; each a mean saving over its 95 % interval."""
     from .sweep.tasks import METRICS
 
     heads = {"combat_power_closure_h": "combat power h", "late_units": "units late", "late_h_total": "hours late",
              "person_nights_without_bed": "nights no bed", "airfield_wait_person_h": "airfield person-h",
-             "disruption_wait_piece_h": "disrupted piece-h"}
+             "airfield_cargo_piece_h": "airfield cargo piece-h", "disruption_wait_piece_h": "disrupted piece-h"}
     t = Table(title="Saved beside closure", caption="mean saving over its 95 % interval; a negative saving is a loss",
               padding=(0, 1))
     t.add_column("variant", overflow="fold", min_width=8)

@@ -74,7 +74,7 @@ def test_compare_two_scenario_files_against_the_first(tmp_path: Path) -> None:
     assert rows[1]["saved_h_mean"] == pytest.approx(ca - cb, abs=1e-3)
     assert rows[0]["saved_h_mean"] == 0
     assert set(rows[1]["metrics"]) == {"combat_power_closure_h", "late_units", "late_h_total", "person_nights_without_bed",
-                                       "airfield_wait_person_h", "disruption_wait_piece_h"}
+                                       "airfield_wait_person_h", "airfield_cargo_piece_h", "disruption_wait_piece_h"}
     bad = CliRunner().invoke(app, ["compare", str(a), str(b), "--investments", "berth_2026"])
     assert bad.exit_code == 2
     assert "give each file its investments" in bad.output

@@ -83,15 +83,16 @@ def summary_row(s: dict[str, Any], bound: dict[str, Any]) -> dict[str, Any]:
 
 
 METRICS = ("combat_power_closure_h", "late_units", "late_h_total", "person_nights_without_bed",
-           "airfield_wait_person_h", "disruption_wait_piece_h")  # what an investment may act on, beside closure
+           "airfield_wait_person_h", "airfield_cargo_piece_h", "disruption_wait_piece_h")  # what an investment may act on, beside closure
 
 
 def metrics(s: dict[str, Any]) -> dict[str, float]:
     """A replication's figures beside closure: combat-power closure (h: every unit of every force closed; NaN
     while one is not), units late against their RDD, the hours they are late together, the nights persons
     spent without a bed (hosted troops short of one, transit troops waiting for their unit's), the
-    person-hours persons waited at airfields (arrival over it to boarding a bus: airfield_wait), and the piece-hours
-    pieces waited for disruptions."""
+    person-hours persons waited at airfields (arrival over it to boarding a bus: airfield_wait), the piece-hours
+    pieces and pallets flown in spent at airfields (arrival over it to leaving the cargo terminal), and the
+    piece-hours pieces waited for disruptions."""
     cp = [b.get("combat_power_closure_h") for b in s["brigades"].values()]
     units = s.get("units") or []
     return {"combat_power_closure_h": max(cp) if cp and all(x is not None for x in cp) else math.nan,
@@ -99,6 +100,7 @@ def metrics(s: dict[str, Any]) -> dict[str, float]:
             "late_h_total": float(sum(u["late_h"] or 0.0 for u in units)),
             "person_nights_without_bed": float(s.get("person_nights_without_bed") or 0.0),
             "airfield_wait_person_h": float(s.get("airfield_wait_person_h") or 0.0),
+            "airfield_cargo_piece_h": float(s.get("airfield_cargo_piece_h") or 0.0),
             "disruption_wait_piece_h": float(sum(d["delay_piece_h"] for d in s.get("disruptions") or []))}
 
 
