@@ -111,6 +111,21 @@ class Batcher(Generic[T]):
             if self._closed:
                 return
 
+    def fitting(self, fits: Callable[[T], bool]) -> int:
+        """How many items at the front of the queue `fits` accepts, in order, up to the first it refuses (for a
+        group that is leaving with room left)."""
+        n = 0
+        while n < len(self.queue) and fits(self.queue[n][1]):
+            n += 1
+        return n
+
+    def take(self, n: int) -> list[T]:
+        """Take the first n items of the queue; the group forming at the head is counted again."""
+        taken = [item for _, item in self.queue[:n]]
+        del self.queue[:n]
+        self._regroup()
+        return taken
+
     def _run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         while True:

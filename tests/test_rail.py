@@ -243,3 +243,34 @@ def test_a_train_whose_stock_is_awaited_takes_the_route_that_brings_it_back_firs
                                      forces=forces, pools=pools))
     assert list(alone.trains["exit"]) == ["exit_east"]
     assert alone.summary()["closure_h"] == pytest.approx(5.4)
+
+
+def test_a_train_whose_containers_went_by_road_takes_the_pieces_queued_behind_it(tmp_path):
+    """A train formed with containers that then go by road (they waited past rail.switch_after_h) has room
+    again: the unit's pieces queued behind it fill it (refill), those that would switch too go by road, and no
+    second train runs for the pieces left behind."""
+    from sim.batching import Batcher
+    from sim.movement import rail as rail_mod
+    from sim.world import Item
+
+    templates = {"t": [{"unit": "a", "personnel": 0, "tracked": 3, "container": 2}]}
+    plan = plan_for(tmp_path, None, {"switch_after_h": {"container": 1}}, templates=templates,
+                    forces=[{"id": "f", "template": "t", "exits": ["exit_rail", "exit_road"],
+                             "ships": [{"port": "port", "at_h": 0}]}],
+                    modes={**RAIL_ONLY, "container": ["rail", "road"]})
+    m = Model(plan)
+    w = m.world
+    cls = {p.pid: p.cls for p in plan.pieces}
+    tracked = [pid for pid in sorted(cls) if cls[pid] == "tracked"]
+    boxes = [pid for pid in sorted(cls) if cls[pid] == "container"]
+    options = rail_mod.rail_options(w, "port", "f", "a")
+    batcher = Batcher(w.env, 0, 12.0, rail_mod.TrainLoad(w, 1000.0, 10_000.0), lambda batch: iter(()))
+    # queued behind the train: a container that has waited 5 h (past the 1 h limit), then two tracked vehicles
+    batcher.queue = [(-5.0, Item(boxes[1], None, -5.0)), (-5.0, Item(tracked[1], None, -5.0)),
+                     (-5.0, Item(tracked[2], None, -5.0))]
+    left = [Item(tracked[0], None, -5.0)]  # what stayed of the train when its own container went by road
+    filled = rail_mod.refill(w, batcher, left, "port", options, 1000.0, 10_000.0)
+    assert [it.pid for it in filled] == tracked
+    assert batcher.queue == []
+    assert [it.pid for it in rail_mod.refill(w, batcher, [Item(boxes[0], None, 0.0)], "port", options, 1000.0,
+                                             10_000.0)] == [boxes[0]]  # nothing queued: the train as it was

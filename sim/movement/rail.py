@@ -186,7 +186,7 @@ def _train_batcher(w: World, key: BatchKey) -> Batcher:
     def dispatch(batch: list[Item]) -> Process:
         if w.outages.by_link:
             batch = divert(w, batch, railhead, options)
-        batch = switch_late(w, batch, railhead, options)
+        batch = refill(w, batcher, switch_late(w, batch, railhead, options), railhead, options, cap_m, cap_t)
         t0 = w.env.now
         prio = rank(w, force, key.unit)  # asked now: an exercise's decision may have changed it
         patient = False  # no piece left that could still switch mode
@@ -212,6 +212,27 @@ def _train_batcher(w: World, key: BatchKey) -> Batcher:
 
     batcher = w.batcher(key, TrainLoad(w, cap_m, cap_t), dispatch, w.s.rail.max_wait_h)
     return batcher
+
+
+def refill(w: World, batcher: Batcher, batch: list[Item], railhead: str, options: list[tuple[str, Route]],
+           cap_m: float, cap_t: float) -> list[Item]:
+    """A train left with room when pieces counted in it went on by road (switch_late: containers that waited
+    too long): the unit's pieces queued behind it take that room, in their order, as far as they fit its length
+    and mass (those that would switch too go by road). A rail planner fills the train rather than run another,
+    with a locomotive and a path, for the pieces left behind."""
+    while batch and batcher.queue:
+        load = TrainLoad(w, cap_m, cap_t)
+        for it in batch:
+            load.add(it)
+        n = batcher.fitting(load.add)
+        if not n:
+            break
+        more = batcher.take(n)
+        kept = switch_late(w, more, railhead, options)
+        batch = [*batch, *kept]
+        if len(kept) == len(more):
+            break
+    return batch
 
 
 def _fits(w: World, railhead: str, exit_: str, route: Route, length: float, mass: float) -> bool:
