@@ -9,6 +9,7 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import queue
 import sys
 import threading
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..bound import closure_bound
 from ..errors import InputError, Problem
 from ..progress import bar, wanted
-from ..variants import build_variant, cached_variant
+from ..variants import PREBUILT, build_variant, cached_variant
 from .store import _atomic_write, _frame, _normalise, _read_row, _run_path, _save_parquet
 from .tasks import Task, run_task, variant_label
 from .twins import fingerprint, twin_row, twins, variant_key
@@ -66,9 +67,9 @@ def _check(tasks: Iterable[Task], progress: bool = False,
     """Build one variant per distinct set of parameter names and investments, here, so a bad name or a bad
     scenario ends the sweep before any run; and return each variant's fingerprint (twins.fingerprint, by
     twins.variant_key) with the analytic bound of each variant whose plan an earlier one has (its runs may be
-    taken from the earlier one's: twins). `build` compiles a task's variant (default: build_variant, the plan
-    not kept: workers forked from this process run faster on plans they compiled themselves, inherited ones
-    being copied page by page as they are touched). `progress`: a bar over the variants, gone (its drawing
+    taken from the earlier one's: twins). `build` compiles a task's variant; by default build_variant, the plan
+    kept pickled in variants.PREBUILT for the workers forked from this process to read back (a plan of their
+    own: an inherited one would be copied page by page as it is touched, which slows its runs). `progress`: a bar over the variants, gone (its drawing
     thread ended) before any worker forks."""
     first: dict[tuple, Task] = {}
     for t in tasks:
@@ -76,13 +77,21 @@ def _check(tasks: Iterable[Task], progress: bool = False,
     prints: dict[tuple, str] = {}
     bounds: dict[tuple, dict[str, Any]] = {}
     seen: set[str] = set()
+    keep = build is None  # plans compiled here for workers: kept for them, pickled (variants.PREBUILT)
+    PREBUILT.clear()
     with bar(progress, "checking the variants", len(first)) as tell:
         for k, (key, t) in enumerate(first.items()):
             try:
                 plan = build(t) if build is not None else build_variant(t.scenario, dict(t.params), t.investments)
             except (ValueError, TypeError) as exc:
+                PREBUILT.clear()
                 raise _variant_error(t, exc) from None
+            except BaseException:
+                PREBUILT.clear()
+                raise
             fp = prints[key] = fingerprint(plan)
+            if keep:
+                PREBUILT[key] = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
             if fp in seen:
                 bounds[key] = closure_bound(plan).as_dict()
             seen.add(fp)
@@ -293,6 +302,7 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
         close = getattr(results, "close", None)
         if close is not None:  # stops the pool or the Dask client also when a run failed
             close()
+        PREBUILT.clear()  # the workers have ended: their plans are not kept in this process
 
     if runs is not None:  # the files are the record: read every row back
         loaded = {}
