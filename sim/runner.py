@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .defaults import resolve_run
-from .model import Model
+from .model import Model, few_collections
 from .paths import find_scenario
 from .plan import Plan, load_plan
 from .results import Replications, Results
@@ -31,8 +31,9 @@ def run_figures(plan: Plan, seed: int | None = None, replication: int = 0) -> di
     from .figures import figures
 
     seed, _ = resolve_run(plan.scenario, seed)
-    m = Model(plan, seed=seed, replication=replication)
-    return figures(m.world, m.simulate())
+    with few_collections():  # building the run and its figures too make objects that mostly live to its end
+        m = Model(plan, seed=seed, replication=replication)
+        return figures(m.world, m.simulate())
 
 
 def run(scenario: Plan | Path | str | None = None, seed: int | None = None, replications: int | None = None,
