@@ -21,7 +21,8 @@ def run_replication(plan: Plan, seed: int | None = None, replication: int = 0,
                     progress: Callable[[float], None] | None = None) -> Results:
     """One replication: seed (default: the scenario's) and replication index select the random streams."""
     seed, _ = resolve_run(plan.scenario, seed)
-    return Model(plan, seed=seed, replication=replication).run(progress=progress)
+    with few_collections():  # the run's tables too are made of objects that live as long as the results
+        return Model(plan, seed=seed, replication=replication).run(progress=progress)
 
 
 def run_figures(plan: Plan, seed: int | None = None, replication: int = 0) -> dict[str, Any]:
