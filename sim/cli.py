@@ -498,8 +498,8 @@ def compare(
                    + ", ".join(f"{n} ({y})" for n, y in out_of_service), err=True)
     shared = frame.attrs.get("shared_runs", 0)
     if shared:  # variants whose plan is the same as an earlier one's: their figures are that variant's, exactly
-        typer.echo(f"{shared:,} runs not made again: their variant compiles to the same plan as an earlier one "
-                   "(its investments change nothing this scenario uses), so their figures are that one's", err=True)
+        typer.echo(f"{shared:,} runs not made again: their figures are those of a variant with the same plan",
+                   err=True)
     if as_json:
         typer.echo(json.dumps(compare_json(frame)))
         return

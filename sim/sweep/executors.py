@@ -25,7 +25,7 @@ from ..errors import InputError, Problem
 from ..progress import bar, wanted
 from ..variants import PREBUILT, build_variant, cached_variant
 from .store import _atomic_write, _frame, _normalise, _read_row, _run_path, _save_parquet
-from .tasks import Task, run_task, variant_label
+from .tasks import BOUNDS, Task, run_task, variant_label
 from .twins import fingerprint, twin_row, twins, variant_key
 
 if TYPE_CHECKING:
@@ -62,40 +62,86 @@ def _unwrap(result: tuple[str, Any]) -> dict[str, Any]:
     return value
 
 
-def _check(tasks: Iterable[Task], progress: bool = False,
+def _compiled(task: Task) -> tuple[str, Any]:
+    """A task's variant compiled for the check (_check): ("ok", (its fingerprint, the plan pickled, its analytic
+    bound)), or ("input", problems) (InputError itself does not survive pickling)."""
+    try:
+        try:
+            plan = build_variant(task.scenario, dict(task.params), task.investments)
+        except (ValueError, TypeError) as exc:
+            raise _variant_error(task, exc) from None
+    except InputError as exc:
+        return "input", exc.reported
+    return "ok", (fingerprint(plan), pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL), closure_bound(plan).as_dict())
+
+
+def _compile_all(tasks: list[Task], workers: int) -> Iterator[tuple[str, Any]]:
+    """_compiled for each task, in order: in `workers` forked processes when there are several tasks, else here.
+    The processes fork at once, before the caller starts any thread such as the progress bar's."""
+    ctx = _mp_context()
+    if workers <= 1 or len(tasks) <= 1 or ctx is None:
+        return map(_compiled, tasks)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx)
+    futures = [pool.submit(_compiled, t) for t in tasks]
+
+    def results() -> Iterator[tuple[str, Any]]:
+        try:
+            for f in futures:
+                yield f.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    return results()
+
+
+def _check(tasks: Iterable[Task], progress: bool = False, workers: int = 1,
            build: Callable[[Task], Plan] | None = None) -> tuple[dict[tuple, str], dict[tuple, dict[str, Any]]]:
-    """Build one variant per distinct set of parameter names and investments, here, so a bad name or a bad
-    scenario ends the sweep before any run; and return each variant's fingerprint (twins.fingerprint, by
-    twins.variant_key) with the analytic bound of each variant whose plan an earlier one has (its runs may be
-    taken from the earlier one's: twins). `build` compiles a task's variant; by default build_variant, the plan
-    kept pickled in variants.PREBUILT for the workers forked from this process to read back (a plan of their
-    own: an inherited one would be copied page by page as it is touched, which slows its runs). `progress`: a bar over the variants, gone (its drawing
-    thread ended) before any worker forks."""
+    """Build every variant of the tasks before any run, so that a bad name or a bad scenario ends the sweep
+    first; and return each variant's fingerprint (twins.fingerprint, by twins.variant_key) with the analytic
+    bounds of the variants. `build` compiles a task's variant here (the runs then made here use the plan), and
+    the bounds are those of the variants whose plan an earlier one has (their runs may be taken from the earlier
+    one's: twins). Without it the variants are compiled in `workers` forked processes (build_variant), each plan
+    kept pickled in variants.PREBUILT and each bound in tasks.BOUNDS for the workers that run them, forked
+    later from this process, to read back instead of compiling: a plan of their own (an inherited one would be
+    copied page by page as it is touched, which slows its runs). `progress`: a bar over the variants, gone (its
+    drawing thread ended) before any worker forks."""
     first: dict[tuple, Task] = {}
     for t in tasks:
         first.setdefault(variant_key(t), t)
     prints: dict[tuple, str] = {}
     bounds: dict[tuple, dict[str, Any]] = {}
-    seen: set[str] = set()
-    keep = build is None  # plans compiled here for workers: kept for them, pickled (variants.PREBUILT)
     PREBUILT.clear()
-    with bar(progress, "checking the variants", len(first)) as tell:
-        for k, (key, t) in enumerate(first.items()):
-            try:
-                plan = build(t) if build is not None else build_variant(t.scenario, dict(t.params), t.investments)
-            except (ValueError, TypeError) as exc:
-                PREBUILT.clear()
-                raise _variant_error(t, exc) from None
-            except BaseException:
-                PREBUILT.clear()
-                raise
-            fp = prints[key] = fingerprint(plan)
-            if keep:
-                PREBUILT[key] = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
-            if fp in seen:
-                bounds[key] = closure_bound(plan).as_dict()
-            seen.add(fp)
-            tell(k + 1, len(first))
+    BOUNDS.clear()
+    compiled = _compile_all(list(first.values()), workers) if build is None else iter(())
+    try:
+        with bar(progress, "checking the variants", len(first)) as tell:
+            if build is not None:
+                seen: set[str] = set()
+                for k, (key, t) in enumerate(first.items()):
+                    try:
+                        plan = build(t)
+                    except (ValueError, TypeError) as exc:
+                        raise _variant_error(t, exc) from None
+                    fp = prints[key] = fingerprint(plan)
+                    if fp in seen:
+                        bounds[key] = closure_bound(plan).as_dict()
+                    seen.add(fp)
+                    tell(k + 1, len(first))
+                return prints, bounds
+            for k, (key, (status, value)) in enumerate(zip(first, compiled)):
+                if status == "input":
+                    raise InputError(list(value))
+                prints[key], PREBUILT[key], bounds[key] = value
+                tell(k + 1, len(first))
+    except BaseException:
+        PREBUILT.clear()
+        BOUNDS.clear()
+        raise
+    finally:
+        close = getattr(compiled, "close", None)
+        if close is not None:  # the processes end also when a variant did not build
+            close()
+    BOUNDS.update(bounds)
     return prints, bounds
 
 
@@ -244,14 +290,15 @@ def _done(runs: Path, tasks: list[Task]) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def _shared_runs(pending: list[Task], here: bool, progress: bool) -> tuple[dict[str, Task], dict[tuple, dict[str, Any]]]:
+def _shared_runs(pending: list[Task], here: bool, progress: bool,
+                 workers: int) -> tuple[dict[str, Task], dict[tuple, dict[str, Any]]]:
     """The variants checked (_check) and, of the pending tasks, those whose run another one makes (twins), with
     the bounds of their variants. `here`: the runs are made in this process, whose compiled plans then serve them
     (and one variant alone needs no check)."""
     if not pending or (here and len({variant_key(t) for t in pending}) < 2):
         return {}, {}
     build = (lambda t: cached_variant(t.scenario, t.params, t.investments)) if here else None
-    prints, bounds = _check(pending, progress, build)
+    prints, bounds = _check(pending, progress, workers, build)
     return twins(pending, prints), bounds
 
 
@@ -272,8 +319,8 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
         if t.key() not in seen:
             seen.add(t.key())
             pending.append(t)
-    shared, bounds = _shared_runs(pending, not scheduler and (workers or os.cpu_count() or 1) <= 1,
-                                  progress and wanted())
+    n = workers or os.cpu_count() or 1
+    shared, bounds = _shared_runs(pending, not scheduler and n <= 1, progress and wanted(), 1 if scheduler else n)
     copies = [t for t in pending if t.key() in shared]
     pending = [t for t in pending if t.key() not in shared]
 
@@ -302,7 +349,8 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
         close = getattr(results, "close", None)
         if close is not None:  # stops the pool or the Dask client also when a run failed
             close()
-        PREBUILT.clear()  # the workers have ended: their plans are not kept in this process
+        PREBUILT.clear()  # the workers have ended: their plans and bounds are not kept in this process
+        BOUNDS.clear()
 
     if runs is not None:  # the files are the record: read every row back
         loaded = {}
