@@ -31,7 +31,6 @@ from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX, read_scenario
 from .story import bottleneck_story
 from .tables_io import FORMATS, Format
-from .world import few_collections
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")
@@ -217,8 +216,7 @@ def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: F
                 res.save(out if n == 1 else out / f"rep_{r:03d}", fmt)
                 if plots:
                     res.plot.save_all(out if n == 1 else out / f"rep_{r:03d}")
-    with few_collections():  # the summaries' tables live until they are aggregated
-        summary = aggregate([r.summary() for r in results])
+    summary = aggregate([r.summary() for r in results])
     summary.update(cached_bound(plan))
     if out is not None and n > 1:
         output.write_text(output.folder(out) / "summary.json", json.dumps({**summary, **results[0].provenance()}, indent=2))

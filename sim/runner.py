@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .defaults import resolve_run
-from .model import Model, few_collections
+from .model import Model
 from .paths import find_scenario
 from .plan import Plan, load_plan
 from .results import Replications, Results
@@ -21,8 +21,7 @@ def run_replication(plan: Plan, seed: int | None = None, replication: int = 0,
                     progress: Callable[[float], None] | None = None) -> Results:
     """One replication: seed (default: the scenario's) and replication index select the random streams."""
     seed, _ = resolve_run(plan.scenario, seed)
-    with few_collections():  # the run's tables too are made of objects that live as long as the results
-        return Model(plan, seed=seed, replication=replication).run(progress=progress)
+    return Model(plan, seed=seed, replication=replication).run(progress=progress)
 
 
 def run_figures(plan: Plan, seed: int | None = None, replication: int = 0) -> dict[str, Any]:
@@ -32,9 +31,8 @@ def run_figures(plan: Plan, seed: int | None = None, replication: int = 0) -> di
     from .figures import figures
 
     seed, _ = resolve_run(plan.scenario, seed)
-    with few_collections():  # building the run and its figures too make objects that mostly live to its end
-        m = Model(plan, seed=seed, replication=replication)
-        return figures(m.world, m.simulate())
+    m = Model(plan, seed=seed, replication=replication)
+    return figures(m.world, m.simulate())
 
 
 def run(scenario: Plan | Path | str | None = None, seed: int | None = None, replications: int | None = None,
