@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -328,7 +329,7 @@ def _resource_figures(world: World, end: float) -> tuple[list[dict[str, Any]], f
     (person-days)."""
     infos = sorted(world.resources.values(), key=lambda r: r.name)
     u = world.ledger.usage
-    cols = list(zip(*u))
+    cols = [list(map(itemgetter(i), u)) for i in range(6)]  # the Usage fields (resources.Usage) as columns
     names = list(dict.fromkeys(cols[0])) if u else []  # in the order first used
     code = {n: i for i, n in enumerate(names)}
     if u:
