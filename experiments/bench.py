@@ -21,7 +21,8 @@ in turn in one run so that load on the machine slows both alike:
   collections over the loop's time, gc.callbacks), with the collections by generation;
 - replications: N replications on 1 process and on 2 processes, and the parallel efficiency;
 - with --study: the investment study over the scenario set, `rsom compare --scenarios all --replications 30
-  --workers 2`, wall s and CPU s per run.
+  --workers 2`, wall s and CPU s per run; the runs it took from a variant with the same plan instead of making
+  them (sweep.twins), and CPU s per run made.
 
     python experiments/bench.py [--repeat 3] [--sizes 1,2,4,8,16] [--spread-sizes 1,2,4,8,16,32] [--gc-size 32]
                                 [--replications 100] [--study] [--out bench.json]
@@ -35,6 +36,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -244,8 +246,11 @@ def study(replications: int, workers: int) -> dict:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     variants = json.loads(done.stdout)["variants"]
     runs = sum(v["replications"] for v in variants if v.get("scenario") != "overall")
+    told = re.search(r"([\d,]+) runs not made again", done.stderr)
+    shared = int(told.group(1).replace(",", "")) if told else 0
     return {"command": " ".join(["rsom", *cmd[3:]]), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "runs": runs,
-            "cpu_s_per_run": round(cpu / runs, 4), "target_wall_s": 120.0}
+            "runs_shared": shared, "runs_made": runs - shared, "cpu_s_per_run": round(cpu / runs, 4),
+            "cpu_s_per_run_made": round(cpu / max(runs - shared, 1), 4), "target_wall_s": 120.0}
 
 
 def exponent(rows: list[dict], key: str) -> float:

@@ -41,7 +41,8 @@ def _person_hours(col: dict[str, Sequence[Any]], flow_names: set[str] | frozense
     t_in, t_start, t_end = col["t_in"], col["t_start"], col["t_end"]
     if not any(k == "pax" for k in kinds):
         return 0.0
-    term = [i for i, (k, st) in enumerate(zip(kinds, stages, strict=True)) if k == "pax" and st == Stage.TERMINAL.value]
+    terminal, by_bus = Stage.TERMINAL.value, Stage.BUS.value  # looked up once: the loops pass every record
+    term = [i for i, (k, st) in enumerate(zip(kinds, stages, strict=True)) if k == "pax" and st == terminal]
     airfields = {nodes[i] for i in term}
 
     def total(rows: list[int], start: Sequence[float], end: Sequence[float]) -> float:
@@ -49,7 +50,7 @@ def _person_hours(col: dict[str, Sequence[Any]], flow_names: set[str] | frozense
         return float((n * (np.array([end[i] for i in rows], dtype=float)
                            - np.array([start[i] for i in rows], dtype=float))).sum())
     out = total(term, t_in, t_end)
-    bus = [i for i, (k, st) in enumerate(zip(kinds, stages, strict=True)) if k == "pax" and st == Stage.BUS.value
+    bus = [i for i, (k, st) in enumerate(zip(kinds, stages, strict=True)) if k == "pax" and st == by_bus
            and str(nodes[i]).split("->", 1)[0] in airfields and forces[i] not in flow_names]
     if bus:
         out += total(bus, t_in, t_start)

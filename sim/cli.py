@@ -24,6 +24,7 @@ from .errors import InputError, Problem
 from .output import OutputError
 from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
+from .plancache import cached_bound
 from .progress import bar, status, wanted
 from .results import format_hours
 from .runner import aggregate, run_replication
@@ -190,7 +191,7 @@ def _run_to_precision(plan: Plan, seed: int, half_width_h: float, cap: int, out:
     with Console(stderr=True).status(f"replications until closure is within +-{half_width_h:g} h",
                                      spinner="dots") if show else nullcontext():
         results, reached = run_to_precision(plan, half_width_h, cap, seed, save)
-    summary = {**aggregate([r.summary() for r in results]), **closure_bound(plan).as_dict(), "precision": reached}
+    summary = {**aggregate([r.summary() for r in results]), **cached_bound(plan), "precision": reached}
     if out is not None:
         output.write_text(output.folder(out) / "summary.json",
                           json.dumps({**summary, **results[0].provenance(), "replications": len(results)}, indent=2))
@@ -216,7 +217,7 @@ def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: F
                 if plots:
                     res.plot.save_all(out if n == 1 else out / f"rep_{r:03d}")
     summary = aggregate([r.summary() for r in results])
-    summary.update(closure_bound(plan).as_dict())
+    summary.update(cached_bound(plan))
     if out is not None and n > 1:
         output.write_text(output.folder(out) / "summary.json", json.dumps({**summary, **results[0].provenance()}, indent=2))
         if plots:
@@ -493,6 +494,10 @@ def compare(
     if out_of_service:
         typer.echo(f"Not in service on {when or read_scenario(path).as_of}: "
                    + ", ".join(f"{n} ({y})" for n, y in out_of_service), err=True)
+    shared = frame.attrs.get("shared_runs", 0)
+    if shared:  # variants whose plan is the same as an earlier one's: their figures are that variant's, exactly
+        typer.echo(f"{shared:,} runs not made again: their figures are those of a variant with the same plan",
+                   err=True)
     if as_json:
         typer.echo(json.dumps(compare_json(frame)))
         return

@@ -103,7 +103,15 @@ def compare(scenario: Plan | Path | str, investments: list[str] | None = None, r
         variants = variants_for(path, investments, as_of)
     params = tuple(when.items())
     tasks = [Task(str(path), params, inv, seed, r, name) for name, inv, _ in variants for r in range(n)]
-    return _frame(execute(tasks, workers=workers, scheduler=scheduler, progress=progress), variants, seed)
+    rows = execute(tasks, workers=workers, scheduler=scheduler, progress=progress)
+    return _shared(_frame(rows, variants, seed), rows)
+
+
+def _shared(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with attrs["shared_runs"] of its runs (sweep.execute): the runs taken from a variant with
+    the same plan instead of being run again."""
+    frame.attrs["shared_runs"] = rows.attrs.get("shared_runs", 0)
+    return frame
 
 
 def scenario_set(folder: Path | None = None) -> list[Path]:
@@ -173,7 +181,7 @@ def compare_set(scenarios: Sequence[Path | str], investments: list[str] | None =
                         "closure_h_ci95_hi": math.nan, "saved_h_mean": sm, "saved_h_ci95_lo": slo, "saved_h_ci95_hi": shi,
                         "days_saved_per_100m_eur": (sm / 24.0) / (d["cost"] / 1e8) if d["cost"] > 0 else math.nan,
                         "replications": len(d["saved"]), **_pooled_metrics(d)})
-    return pd.concat([out, pd.DataFrame(overall)], ignore_index=True)
+    return _shared(pd.concat([out, pd.DataFrame(overall)], ignore_index=True), rows)
 
 
 def compare_plans(plans: Mapping[str, Plan], replications: int | None = None, seed: int | None = None) -> pd.DataFrame:

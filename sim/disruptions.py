@@ -54,10 +54,10 @@ def draw(s: Scenario, streams: Streams, horizon_h: float, repair: Mapping[str, f
     and the same draws, so a variant and its baseline stay paired (common random numbers); a lower rate spaces
     the same exponential draws further apart."""
     fix = repair or {}
-    mine = [c for c in changes if c.table == "disruptions"]
+    factors = change_factors(s, changes)
 
     def factor(kind: str, target: str, effect: str) -> float:
-        return disruption_factor(mine, kind, target, effect) if mine else 1.0
+        return factors[kind, target, effect]
 
     def lasts(kind: str, target: str, hours: float) -> float:
         hours *= factor(kind, target, "duration_h")
@@ -78,6 +78,19 @@ def draw(s: Scenario, streams: Streams, horizon_h: float, repair: Mapping[str, f
                 out.append(Outage(event_name(spec.kind, target, round(t, 2)), spec.kind, target, t, t + max(dur, 1e-6),
                                   spec.capacity_factor))
     return sorted(out, key=lambda o: (o.start, o.name))
+
+
+def change_factors(s: Scenario, changes: Sequence[Change]) -> dict[tuple[str, str, str], float]:
+    """The factor the changes to disruptions among `changes` put on each figure `draw` scales, by (kind, target,
+    effect): the duration of each scheduled event, the rate and duration of each random disruption's targets (1
+    where no change matches). `draw` reads the changes through this alone, so two plans with the same factors
+    draw the same outages from the same streams (sweep.twins relies on it)."""
+    mine = [c for c in changes if c.table == "disruptions"]
+    wanted = [(e.kind, e.target, "duration_h") for e in s.disruptions.events]
+    for spec in s.disruptions.random:
+        for target in sorted(set(spec.targets)):
+            wanted += [(spec.kind, target, "rate_per_day"), (spec.kind, target, "duration_h")]
+    return {k: disruption_factor(mine, *k) if mine else 1.0 for k in wanted}
 
 
 class Outages:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -330,13 +331,11 @@ def _resource_figures(world: World, end: float) -> tuple[list[dict[str, Any]], f
     (person-days)."""
     infos = sorted(world.resources.values(), key=lambda r: r.name)
     u = world.ledger.usage
-    code: dict[str, int] = {}
-    for r in u:
-        code.setdefault(r[0], len(code))
-    names = list(code)
+    cols = [list(map(itemgetter(i), u)) for i in range(6)]  # the Usage fields (resources.Usage) as columns
+    names = list(dict.fromkeys(cols[0])) if u else []  # in the order first used
+    code = {n: i for i, n in enumerate(names)}
     if u:
-        cols = list(zip(*u))
-        res = np.fromiter((code[n] for n in cols[0]), dtype=np.int64, count=len(u))
+        res = np.fromiter(map(code.__getitem__, cols[0]), dtype=np.int64, count=len(u))
         t_req, t_grant, t_rel = (np.array(c, dtype=float) for c in cols[1:4])
         amount, weight = np.array(cols[4], dtype=float), np.array(cols[5], dtype=float)
     else:

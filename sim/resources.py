@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 import simpy
+from simpy.core import BoundClass
 
 from .bands import open_hours
 from .disruptions import Outage, Outages
@@ -76,6 +77,15 @@ class Counting(simpy.Environment):
     id from SimPy's counter and is either processed or still queued (no per-step overhead)."""
 
     stops_skipped = 0  # run(until=...) calls the run loop left out (steps with nothing to do)
+
+    def __init__(self, initial_time: float = 0):
+        """SimPy binds `process`, `timeout`, `event`, `all_of` and `any_of` to the environment when it is made, so
+        that each call makes no bound method first, but only those its class defines itself (BoundClass.bind_early):
+        a subclass's are bound here."""
+        super().__init__(initial_time)
+        for name, obj in vars(simpy.Environment).items():
+            if type(obj) is BoundClass:
+                setattr(self, name, getattr(self, name))
 
     @property
     def events_processed(self) -> int:

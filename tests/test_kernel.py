@@ -160,3 +160,33 @@ def test_collector_thresholds_are_restored_after_the_event_loop():
     with pytest.raises(RuntimeError, match="a run that fails"):
         failing_run()
     assert gc.get_threshold() == before
+
+
+def test_announcements_are_worked_out_once_per_plan_and_equal_to_fresh_ones():
+    from sim import movement
+    from sim.model import Model
+    from sim.paths import builtin_scenario
+    from sim.plan import load_plan
+
+    plan = load_plan(builtin_scenario())
+    movement._ANNOUNCED.clear()
+    fresh = Model(plan, replication=0).world
+    again = Model(plan, replication=3).world  # from the plan's announcements kept
+    assert id(plan) in movement._ANNOUNCED
+    assert again.first_keys == fresh.first_keys == [movement.first_batch(fresh, p.pid) for p in plan.pieces]
+    assert list(again.expected.items()) == list(fresh.expected.items())
+    expected: dict = {}
+    for p, key in zip(plan.pieces, fresh.first_keys, strict=True):  # one expect() a piece, as announced
+        if key is not None:
+            expected[key] = expected.get(key, 0) + 1
+        if p.mode == "rail" and p.to_origin:
+            train = movement.rail.train_key(fresh, p.pid)
+            expected[train] = expected.get(train, 0) + 1
+    assert list(fresh.expected.items()) == list(expected.items())
+
+
+def test_counting_binds_simpys_event_makers_to_itself():
+    env = Counting()
+    for name in ("process", "timeout", "event", "all_of", "any_of"):
+        assert name in vars(env)
+    assert env.timeout(2.0).env is env

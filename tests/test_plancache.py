@@ -121,3 +121,14 @@ def test_a_relative_path_is_keyed_with_the_folder_it_is_given_from(case, tmp_pat
     monkeypatch.chdir(tmp_path / "sub")
     assert plan_key(Path("../s.yaml")) != here
 
+
+
+def test_the_bound_is_kept_beside_the_entry(cache, case):
+    from sim.bound import closure_bound
+
+    plan = load_cached(case)
+    computed = plancache.cached_bound(plan)  # computed, and stored beside the entry
+    assert computed == closure_bound(load_plan(case)).as_dict()
+    assert len(list(cache.glob("*.bound"))) == 1
+    assert plancache.cached_bound(load_cached(case)) == computed  # read back with the plan
+    assert plancache.cached_bound(load_plan(case)) == computed  # a plan not from the cache: computed

@@ -9,24 +9,29 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import queue
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..bound import closure_bound
 from ..errors import InputError, Problem
 from ..progress import bar, wanted
-from ..variants import build_variant, cached_variant
+from ..variants import PREBUILT, build_variant, cached_variant
 from .store import _atomic_write, _frame, _normalise, _read_row, _run_path, _save_parquet
-from .tasks import Task, run_task, variant_label
+from .tasks import BOUNDS, Task, run_task, variant_label
+from .twins import fingerprint, twin_row, twins, variant_key
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..plan import Plan
 
 
 def _variant_error(task: Task, exc: Exception) -> InputError:
@@ -57,21 +62,87 @@ def _unwrap(result: tuple[str, Any]) -> dict[str, Any]:
     return value
 
 
-def _check(tasks: Iterable[Task], progress: bool = False) -> None:
-    """Build one variant per distinct set of parameter names and investments, here, so a bad name or a bad
-    scenario ends the sweep before any run. The plan is not kept: workers forked from this process run faster
-    on plans they compiled themselves (inherited ones are copied page by page as they are touched).
-    `progress`: a bar over the variants, gone (its drawing thread ended) before any worker forks."""
+def _compiled(task: Task) -> tuple[str, Any]:
+    """A task's variant compiled for the check (_check): ("ok", (its fingerprint, the plan pickled, its analytic
+    bound)), or ("input", problems) (InputError itself does not survive pickling)."""
+    try:
+        try:
+            plan = build_variant(task.scenario, dict(task.params), task.investments)
+        except (ValueError, TypeError) as exc:
+            raise _variant_error(task, exc) from None
+    except InputError as exc:
+        return "input", exc.reported
+    return "ok", (fingerprint(plan), pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL), closure_bound(plan).as_dict())
+
+
+def _compile_all(tasks: list[Task], workers: int) -> Iterator[tuple[str, Any]]:
+    """_compiled for each task, in order: in `workers` forked processes when there are several tasks, else here.
+    The processes fork at once, before the caller starts any thread such as the progress bar's."""
+    ctx = _mp_context()
+    if workers <= 1 or len(tasks) <= 1 or ctx is None:
+        return map(_compiled, tasks)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx)
+    futures = [pool.submit(_compiled, t) for t in tasks]
+
+    def results() -> Iterator[tuple[str, Any]]:
+        try:
+            for f in futures:
+                yield f.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    return results()
+
+
+def _check(tasks: Iterable[Task], progress: bool = False, workers: int = 1,
+           build: Callable[[Task], Plan] | None = None) -> tuple[dict[tuple, str], dict[tuple, dict[str, Any]]]:
+    """Build every variant of the tasks before any run, so that a bad name or a bad scenario ends the sweep
+    first; and return each variant's fingerprint (twins.fingerprint, by twins.variant_key) with the analytic
+    bounds of the variants. `build` compiles a task's variant here (the runs then made here use the plan), and
+    the bounds are those of the variants whose plan an earlier one has (their runs may be taken from the earlier
+    one's: twins). Without it the variants are compiled in `workers` forked processes (build_variant), each plan
+    kept pickled in variants.PREBUILT and each bound in tasks.BOUNDS for the workers that run them, forked
+    later from this process, to read back instead of compiling: a plan of their own (an inherited one would be
+    copied page by page as it is touched, which slows its runs). `progress`: a bar over the variants, gone (its
+    drawing thread ended) before any worker forks."""
     first: dict[tuple, Task] = {}
     for t in tasks:
-        first.setdefault((t.scenario, tuple(n for n, _ in t.params), t.investments), t)
-    with bar(progress, "checking the variants", len(first)) as tell:
-        for k, t in enumerate(first.values()):
-            try:
-                build_variant(t.scenario, dict(t.params), t.investments)
-            except (ValueError, TypeError) as exc:
-                raise _variant_error(t, exc) from None
-            tell(k + 1, len(first))
+        first.setdefault(variant_key(t), t)
+    prints: dict[tuple, str] = {}
+    bounds: dict[tuple, dict[str, Any]] = {}
+    PREBUILT.clear()
+    BOUNDS.clear()
+    compiled = _compile_all(list(first.values()), workers) if build is None else iter(())
+    try:
+        with bar(progress, "checking the variants", len(first)) as tell:
+            if build is not None:
+                seen: set[str] = set()
+                for k, (key, t) in enumerate(first.items()):
+                    try:
+                        plan = build(t)
+                    except (ValueError, TypeError) as exc:
+                        raise _variant_error(t, exc) from None
+                    fp = prints[key] = fingerprint(plan)
+                    if fp in seen:
+                        bounds[key] = closure_bound(plan).as_dict()
+                    seen.add(fp)
+                    tell(k + 1, len(first))
+                return prints, bounds
+            for k, (key, (status, value)) in enumerate(zip(first, compiled)):
+                if status == "input":
+                    raise InputError(list(value))
+                prints[key], PREBUILT[key], bounds[key] = value
+                tell(k + 1, len(first))
+    except BaseException:
+        PREBUILT.clear()
+        BOUNDS.clear()
+        raise
+    finally:
+        close = getattr(compiled, "close", None)
+        if close is not None:  # the processes end also when a variant did not build
+            close()
+    BOUNDS.update(bounds)
+    return prints, bounds
 
 
 def _mp_context() -> Any:
@@ -219,13 +290,27 @@ def _done(runs: Path, tasks: list[Task]) -> dict[str, dict[str, Any]]:
     return rows
 
 
+def _shared_runs(pending: list[Task], here: bool, progress: bool,
+                 workers: int) -> tuple[dict[str, Task], dict[tuple, dict[str, Any]]]:
+    """The variants checked (_check) and, of the pending tasks, those whose run another one makes (twins), with
+    the bounds of their variants. `here`: the runs are made in this process, whose compiled plans then serve them
+    (and one variant alone needs no check)."""
+    if not pending or (here and len({variant_key(t) for t in pending}) < 2):
+        return {}, {}
+    build = (lambda t: cached_variant(t.scenario, t.params, t.investments)) if here else None
+    prints, bounds = _check(pending, progress, workers, build)
+    return twins(pending, prints), bounds
+
+
 def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None = None, scheduler: str | None = None,
             progress: bool = True) -> pd.DataFrame:
     """Run the tasks and return one row per task, in task order.
 
     With `out`, each row is written atomically to OUT/runs/KEY.json as its run finishes; tasks already there are
     not run again, and all rows are also saved to OUT/sweep.parquet. Runs go to local processes (`workers`,
-    default one per core; 1 = in this process) or, given `scheduler`, to a Dask cluster."""
+    default one per core; 1 = in this process) or, given `scheduler`, to a Dask cluster. A run whose variant
+    has the same plan as an earlier task's (twins) takes that task's figures instead of being run again: the
+    frame's attrs["shared_runs"] counts them."""
     tasks = list(tasks)
     runs = None if out is None else Path(out) / "runs"
     rows = {} if runs is None else _done(runs, tasks)
@@ -234,8 +319,10 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
         if t.key() not in seen:
             seen.add(t.key())
             pending.append(t)
-    if pending and (scheduler or (workers or os.cpu_count() or 1) > 1):
-        _check(pending, progress and wanted())
+    n = workers or os.cpu_count() or 1
+    shared, bounds = _shared_runs(pending, not scheduler and n <= 1, progress and wanted(), 1 if scheduler else n)
+    copies = [t for t in pending if t.key() in shared]
+    pending = [t for t in pending if t.key() not in shared]
 
     if not pending:
         results: Iterator[tuple[Task, tuple[str, Any]]] = iter(())
@@ -245,9 +332,15 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
         results = _local_results(pending, workers or os.cpu_count() or 1)
     try:
         with _progress_bar(progress) as shown:
-            job = shown.add_task("runs", total=len(tasks), completed=len(tasks) - len(pending))
+            job = shown.add_task("runs", total=len(tasks), completed=len(tasks) - len(pending) - len(copies))
             for task, result in results:
                 row = _unwrap(result)
+                if runs is not None:
+                    _atomic_write(_run_path(runs, task), partial(json.dump, row))
+                rows[task.key()] = row
+                shown.advance(job)
+            for task in copies:
+                row = _normalise(twin_row(task, rows[shared[task.key()].key()], bounds[variant_key(task)]))
                 if runs is not None:
                     _atomic_write(_run_path(runs, task), partial(json.dump, row))
                 rows[task.key()] = row
@@ -256,6 +349,8 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
         close = getattr(results, "close", None)
         if close is not None:  # stops the pool or the Dask client also when a run failed
             close()
+        PREBUILT.clear()  # the workers have ended: their plans and bounds are not kept in this process
+        BOUNDS.clear()
 
     if runs is not None:  # the files are the record: read every row back
         loaded = {}
@@ -268,4 +363,5 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
     df = _frame([rows[t.key()] for t in tasks])
     if out is not None:
         _save_parquet(df, Path(out) / "sweep.parquet")
+    df.attrs["shared_runs"] = len(shared)
     return df

@@ -38,9 +38,17 @@ class Task:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
+BOUNDS: dict[tuple[str, tuple, tuple[str, ...]], dict[str, Any]] = {}
+"""Analytic bounds of variants computed already, by (scenario file, parameters, investments): a sweep's process
+fills it, with variants.PREBUILT, before its workers fork."""
+
+
 @lru_cache(maxsize=16)
 def _bound(scenario: str, params: tuple, investments: tuple) -> dict[str, Any]:
-    """The analytic bound of a variant, once per process."""
+    """The analytic bound of a variant, once per process (from BOUNDS when computed there)."""
+    known = BOUNDS.get((scenario, params, investments))
+    if known is not None:
+        return known
     return closure_bound(cached_variant(scenario, params, investments)).as_dict()
 
 
