@@ -35,7 +35,8 @@ def test_excel_reads_back_to_fifteen_digits(results, tmp_path):
     for name in SAVED_TABLES:
         pd.testing.assert_frame_equal(getattr(back, name), getattr(results, name), rtol=1e-14, obj=name)
     assert back.summary() == results.summary()
-    sheets = pd.ExcelFile(tmp_path / "tables.xlsx").sheet_names
+    with pd.ExcelFile(tmp_path / "tables.xlsx") as book:  # closed here, not whenever the collector runs
+        sheets = book.sheet_names
     assert {"moves", "units", "trains", "resource_stats"} <= set(sheets)
 
 
