@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn, Optional, cast
+from typing import Any, Optional, cast
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ from . import output
 from .bound import closure_bound
 from .dates import Calendar
 from .defaults import resolve_run
-from .errors import InputError, Problem
+from .errors import InputError, Problem, fail
 from .output import OutputError
 from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
@@ -35,11 +35,6 @@ from .tables_io import FORMATS, Format
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")
 
-
-def _fail(problems: list[Problem]) -> NoReturn:
-    for p in problems:
-        typer.echo(str(p), err=True)
-    raise typer.Exit(2)
 
 
 @contextmanager
@@ -86,7 +81,7 @@ def _date_option(option: str, text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail([Problem("(command line)", option, text, "not a date: give YYYY-MM-DD")])
+        fail([Problem("(command line)", option, text, "not a date: give YYYY-MM-DD")])
 
 
 def _bounded(option: str, low: int, high: int) -> Callable[[Optional[int]], Optional[int]]:
@@ -95,7 +90,7 @@ def _bounded(option: str, low: int, high: int) -> Callable[[Optional[int]], Opti
 
     def check(value: Optional[int]) -> Optional[int]:
         if value is not None and not low <= value <= high:
-            _fail([Problem("(command line)", option, value, f"must lie between {low:,} and {high:,}")])
+            fail([Problem("(command line)", option, value, f"must lie between {low:,} and {high:,}")])
         return value
 
     return check
@@ -121,7 +116,7 @@ def _load(path: Path, show: bool, cached: bool = False) -> Plan:
         with status(show, f"Reading {path.name} and its network ..."):
             return load_cached(path) if cached else load_plan(path)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
 
 
 @app.command()
@@ -143,17 +138,17 @@ def run(
     """Run a scenario and print its closure, throughput and bottlenecks."""
     path = _scenario_path(scenario)
     if plots and out is None:
-        _fail([Problem("(command line)", "--plots", "", "needs --out DIR for the PNG files")])
+        fail([Problem("(command line)", "--plots", "", "needs --out DIR for the PNG files")])
     if fmt not in FORMATS:
-        _fail([Problem("(command line)", "--format", fmt, f"unknown table format; use one of {', '.join(FORMATS)}")])
+        fail([Problem("(command line)", "--format", fmt, f"unknown table format; use one of {', '.join(FORMATS)}")])
     show = wanted(as_json)
     plan = _load(path, show, cached=True)
     try:
         seed, n = resolve_run(plan.scenario, seed, replications)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     if precision is not None and replications is not None:
-        _fail([Problem("(command line)", "--precision", precision, "give --precision or --replications, not both")])
+        fail([Problem("(command line)", "--precision", precision, "give --precision or --replications, not both")])
     with _writing():
         if out is not None:
             output.folder(out)  # before the run: a bad --out is told at once
@@ -167,7 +162,7 @@ def run(
         try:  # what each inject cost and each decision saved, against the same course without it
             found = effects(path, n, seed, course=plan)
         except InputError as exc:
-            _fail(exc.reported)
+            fail(exc.reported)
         summary["injects"] = [e for e in found if e["kind"] == "inject"]
         summary["decisions"] = [e for e in found if e["kind"] == "decision"]
     if as_json:
@@ -374,7 +369,7 @@ def replay(
         before = json.loads(json.dumps(read_saved(saved)))
         again = json.loads(json.dumps(run_again(saved, progress=wanted(as_json))))
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     diff = differences(before, again)
     if as_json:
         typer.echo(json.dumps(again))
@@ -406,7 +401,7 @@ def report(
             path = write_report(_scenario_path(scenario), out, seed, replications, names or None, progress=wanted(),
                                 sensitivity=sensitivity)
         except InputError as exc:
-            _fail(exc.reported)
+            fail(exc.reported)
     typer.echo(f"Report written to {path}")
 
 
@@ -465,7 +460,7 @@ def compare(
     path = _scenario_path(files[0] if files else None)
     out_of_service: list[tuple[str, int]] = []
     if precision is not None and replications is not None:
-        _fail([Problem("(command line)", "--precision", precision, "give --precision or --replications, not both")])
+        fail([Problem("(command line)", "--precision", precision, "give --precision or --replications, not both")])
     try:
         if precision is not None:
             from .runner import run_to_precision
@@ -490,7 +485,7 @@ def compare(
             out_of_service = left_out(available_investments(path), when or read_scenario(path).as_of) \
                 if not names or names == ["all"] else []
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     if out_of_service:
         typer.echo(f"Not in service on {when or read_scenario(path).as_of}: "
                    + ", ".join(f"{n} ({y})" for n, y in out_of_service), err=True)
@@ -586,7 +581,7 @@ def sweep(
             cli_sweep(_scenario_path(scenario), param, [i for i in investments.split(",") if i], replications, seed,
                       out, workers, scheduler, progress=wanted())
         except InputError as exc:
-            _fail(exc.reported)
+            fail(exc.reported)
 
 
 @app.command()
@@ -626,7 +621,7 @@ def list_(
         with status(wanted(), f"Reading the {kind} ..."):
             table = listing(kind, network, builtin_scenario())
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     Console(highlight=False).print(table)
 
 
@@ -658,7 +653,7 @@ def sensitivity(
         else:
             base, ranked = run_sensitivity(plan, groups, replications, seed)
     except InputError as exc:
-        _fail(exc.problems)
+        fail(exc.problems)
     if plot is not None:
         from .plots import save_png
 
@@ -697,7 +692,7 @@ def deployment_list(
     show = wanted()
     plan = _load(scenario, show)
     if plan.scenario.start is None:
-        _fail([Problem(str(scenario), "start", None, "a deployment list has dates: give the scenario's start "
+        fail([Problem(str(scenario), "start", None, "a deployment list has dates: give the scenario's start "
                                                      "(start: YYYY-MM-DDTHH:MM) to write one")])
     with _writing():
         if out.exists() and not force:

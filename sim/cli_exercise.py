@@ -6,24 +6,19 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, fail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Play a table-top exercise: start, advance, state, inject, decide, compare, log, console.")
 
 INJECT_KINDS = "sabotage, drone, cyber, strike, weather, accident or custom"
 
-
-def _fail(problems: list[Problem]) -> NoReturn:
-    for p in problems:
-        typer.echo(str(p), err=True)
-    raise typer.Exit(2)
 
 
 def _state_words(path: Path, at: Optional[str], branch: Optional[str]) -> Any:
@@ -61,7 +56,7 @@ def start(
     try:
         begin(scenario, out, name)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     typer.echo(f"exercise written to {out}; its clock stands at C+0")
 
 
@@ -77,7 +72,7 @@ def advance(
         move(exercise, to)
         s = _state_words(exercise, None, None)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     for line in s.words:
         typer.echo(line)
 
@@ -98,7 +93,7 @@ def state(
     try:
         s = _state_words(exercise, at, branch)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     if out is not None:
         folder = output.folder(out)
         for name in ("pieces", "persons", "queues", "trains", "units"):
@@ -133,7 +128,7 @@ def inject(
         i = add(exercise, {"kind": kind, "target": target, "duration_h": duration, "capacity_factor": factor,
                            "at": at, "name": name, "note": note or None})
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     typer.echo(f"injected {i.name or i.kind} at {i.at}")
 
 
@@ -167,7 +162,7 @@ def decide(
                            "piece_class": piece_class,
                            "lead_h": lead if kind in ("reserve", "discharge") else None, "name": name, "note": note or None}, branch)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     typer.echo(f"decided {d.name or d.kind} at {d.at}" + (f" on branch {branch}" if branch else ""))
 
 
@@ -186,7 +181,7 @@ def compare(
     try:
         frame = compare_branches(exercise, replications, seed)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     if as_json:
         typer.echo(json.dumps(to_json(frame)))
         return
@@ -219,11 +214,11 @@ def log(
     from .tabletop import exercise_log, write_log
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
-        _fail([Problem("(command line)", "--out", str(out), "the log is written as .csv or .xlsx")])
+        fail([Problem("(command line)", "--out", str(out), "the log is written as .csv or .xlsx")])
     try:
         write_log(exercise_log(exercise, replications, seed), out)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)
     except OutputError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
@@ -242,4 +237,4 @@ def console(
     try:
         serve(exercise, port)
     except InputError as exc:
-        _fail(exc.reported)
+        fail(exc.reported)

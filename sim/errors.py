@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 LIST_UP_TO = 12  # a field with at most this many valid values lists them all in its message
 
@@ -74,6 +74,16 @@ class InputError(Exception):
     def reported(self) -> list[Problem]:
         """What the command line prints: every problem, then the notes on what was not checked."""
         return [*self.problems, *self.notes]
+
+
+def fail(problems: list[Problem]) -> NoReturn:
+    """End a command on bad input: each problem on its own line on stderr (file, field and value), exit code 2.
+    Shared by `rsom` and `rsom exercise`."""
+    import typer  # the command line's; the model never calls this
+
+    for p in problems:
+        typer.echo(str(p), err=True)
+    raise typer.Exit(2)
 
 
 def _merged(notes: list[Problem]) -> list[Problem]:
