@@ -32,6 +32,12 @@ def link(id: str, mode: str, a: str, b: str, km: float, kmh: float, **kw: Any) -
     return {"id": id, "corridor": kw.pop("corridor", id), "mode": mode, "from": a, "to": b, "length_km": km, "speed_kmh": kmh, **kw}
 
 
+def tiny_nodes() -> list[dict[str, Any]]:
+    """The tiny network's nodes: a port with a railhead, an airfield, a staging area and two exits (road and rail)."""
+    return [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
+            node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1)]
+
+
 def road_links() -> list[dict[str, Any]]:
     """The tiny network's roads: port and airfield to the staging area (50 and 30 km), on to exit_road (100 km),
     all at 80 km/h."""
@@ -43,8 +49,7 @@ def tiny_network(folder: Path, **tables: list[dict[str, Any]]) -> Path:
     """A port with a railhead, an airfield, a staging area and two exits (road and rail); override any table."""
     folder.mkdir(parents=True, exist_ok=True)
     base: dict[str, list[dict[str, Any]]] = {
-        "nodes": [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-                  node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1)],
+        "nodes": tiny_nodes(),
         "links": [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24)],
         "seaports": [{"node": "port", "berths": 1, "discharge_pph": 10, "marshalling_spaces": 1000, "tech_check_h": 0}],
         "airfields": [{"node": "apod", "mog": 2, "turnaround_h": 2, "pax_ph": 1000, "cargo_pph": 10}],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from netkit import link, node, scenario, tiny_network, write_scenario
+from netkit import link, node, scenario, tiny_network, tiny_nodes, write_scenario
 
 from sim.plan import load_plan
 from sim.runner import run_replication
@@ -21,9 +21,7 @@ def _net(tmp_path: Path, repair: float | None = None) -> Path:
               {"node": "apod2", "mog": 2, "turnaround_h": 2, "pax_ph": 1000, "cargo_pph": 10}]
     return tiny_network(
         tmp_path / "net",
-        nodes=[node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-               node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1),
-               node("apod2", "airfield", 50.9, 4.785)],
+        nodes=[*tiny_nodes(), node("apod2", "airfield", 50.9, 4.785)],
         links=[link("r_port_stage", "road", "port", "stage", 50, 80), link("r_apod_stage", "road", "apod", "stage", 30, 80),
                link("r_stage_exit", "road", "stage", "exit_road", 100, 80),
                link("r_apod2_stage", "road", "apod2", "stage", 30, 80),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netkit import link, node, road_links, scenario, tiny_network
+from netkit import link, node, road_links, scenario, tiny_network, tiny_nodes
 
 from sim.plan import compile_plan
 from sim.runner import run_replication
@@ -18,8 +18,7 @@ RAIL = {"tracked": ["rail"], "wheeled": ["road"], "trailer": ["road"], "containe
 
 
 def closure(folder: Path, p: dict) -> float:
-    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("mid", "junction", 51.0, 5.0),
+    nodes = [*tiny_nodes(), node("mid", "junction", 51.0, 5.0),
              node("yard", "yard", 51.3, 4.4)]
     links = [*road_links(), link("l_port_mid", "rail", "port", "mid", 40, 50, paths_per_day=p["paths_a"]),
              link("l_mid_exit", "rail", "mid", "exit_rail", 60, 50, paths_per_day=p["paths_b"]),

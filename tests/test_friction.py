@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netkit import link, node, scenario, tiny_network
+from netkit import link, node, scenario, tiny_network, tiny_nodes
 
 from sim.disruptions import draw
 from sim.model import Model
@@ -109,8 +109,7 @@ def test_half_capacity_doubles_the_discharge_time_while_it_lasts(tmp_path: Path)
 
 # ---- re-routing around a closed link --------------------------------------------------------------------
 def test_trains_take_the_surviving_route_while_the_direct_line_is_closed(tmp_path: Path) -> None:
-    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("mid", "junction", 51.0, 5.5)]
+    nodes = [*tiny_nodes(), node("mid", "junction", 51.0, 5.5)]
     links = [link("r_port_stage", "road", "port", "stage", 50, 80), link("r_apod_stage", "road", "apod", "stage", 30, 80),
              link("r_stage_exit", "road", "stage", "exit_road", 100, 80),
              link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24),

@@ -1,15 +1,14 @@
 """Each mode of onward movement on a tiny network, and the accounting when the horizon cuts a run short."""
 
 import pytest
-from netkit import link, node, scenario, tiny_network
+from netkit import link, node, scenario, tiny_network, tiny_nodes
 
 from sim.errors import InputError
 from sim.plan import compile_plan
 from sim.runner import run_replication
 from sim.scenario import parse_scenario
 
-WATER_NODES = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-               node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("exit_water", "exit", 50.8, 5.7)]
+WATER_NODES = [*tiny_nodes(), node("exit_water", "exit", 50.8, 5.7)]
 WATER_LINKS = [link("r_port_stage", "road", "port", "stage", 50, 80), link("r_apod_stage", "road", "apod", "stage", 30, 80),
                link("r_stage_exit", "road", "stage", "exit_road", 100, 80),
                link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24),

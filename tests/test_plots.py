@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from netkit import node, scenario, tiny_network, write_scenario
+from netkit import node, scenario, tiny_network, tiny_nodes, write_scenario
 from typer.testing import CliRunner
 
 from sim import causes, load_plan, run
@@ -224,9 +224,7 @@ def test_crowded_labels_are_pushed_apart_the_same_way_every_time(figs):
 
 
 def test_unused_ports_airfields_and_exits_are_drawn_pale(res, tmp_path, figs):
-    net = tiny_network(tmp_path / "net", nodes=[
-        node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-        node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("idle_port", "seaport", 51.3, 3.2)])
+    net = tiny_network(tmp_path / "net", nodes=[*tiny_nodes(), node("idle_port", "seaport", 51.3, 3.2)])
     r = run(load_plan(write_scenario(tmp_path / "s.yaml", scenario(net))), replications=1)[0]
     fig = check(P.plot_map(r), figs)
     ax = fig.axes[0]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from netkit import link, node, scenario, tiny_network
+from netkit import link, node, scenario, tiny_network, tiny_nodes
 
 from sim.errors import InputError
 from sim.ledger import DELIVERED, NOT_ARRIVED
@@ -38,8 +38,7 @@ def networks(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
     plus a few random extra links; some road links have a night-only window."""
     n_junctions = draw(st.integers(0, 3))
     junctions = [f"j{i}" for i in range(n_junctions)]
-    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1)]
+    nodes = tiny_nodes()
     nodes += [node(j, "junction", 51.0 - 0.05 * i, 5.0 + 0.2 * i) for i, j in enumerate(junctions)]
     windows = st.sampled_from(["", "", "", "21:00-05:00", "06:00-18:00", "22:00-06:00;12:00-13:00"])
     links: list[dict[str, Any]] = []

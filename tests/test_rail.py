@@ -5,7 +5,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from netkit import link, node, road_links, scenario, tiny_network
+from netkit import link, node, road_links, scenario, tiny_network, tiny_nodes
 
 from sim.bound import closure_bound
 from sim.model import Model
@@ -26,8 +26,7 @@ def plan_for(tmp_path: Path, net_tables: dict | None = None, rail: dict | None =
 
 def with_yard(km: float = 50.0) -> dict:
     """The tiny network with a yard 50 km (1 h at 50 km/h) from the port by rail."""
-    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("yard", "yard", 51.3, 4.4)]
+    nodes = [*tiny_nodes(), node("yard", "yard", 51.3, 4.4)]
     links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24),
              link("l_yard_port", "rail", "yard", "port", km, 50, paths_per_day=24)]
     return {"nodes": nodes, "links": links}
@@ -84,8 +83,7 @@ def test_the_first_train_leaves_no_earlier_than_the_lead_times(tmp_path):
 
 def two_lines() -> dict:
     """The rail route port -> mid -> exit_rail: 24 paths a day, then 3 a day."""
-    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("mid", "junction", 51.0, 5.0)]
+    nodes = [*tiny_nodes(), node("mid", "junction", 51.0, 5.0)]
     links = [*road_links(), link("l_port_mid", "rail", "port", "mid", 50, 50, paths_per_day=24),
              link("l_mid_exit", "rail", "mid", "exit_rail", 50, 50, paths_per_day=3)]
     return {"nodes": nodes, "links": links}
@@ -168,8 +166,7 @@ def test_no_serial_marches_before_its_convoy_clearance(tmp_path):
 
 def het_network(km: float) -> dict:
     """The tiny network with its railhead `km` km by road from the port (50 km/h), 100 km of rail to the exit."""
-    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("rh", "railhead", 51.0, 4.6)]
+    nodes = [*tiny_nodes(), node("rh", "railhead", 51.0, 4.6)]
     links = [*road_links(), link("r_port_rh", "road", "port", "rh", km, 50),
              link("l_rh_exit", "rail", "rh", "exit_rail", 100, 50, paths_per_day=24)]
     heads = [{"node": "rh", "ramps": 1, "load_h": 4, "unload_h": 1, "max_train_m": 740},
@@ -212,8 +209,7 @@ def test_a_move_inside_the_port_estate_is_driven_and_one_allowed_by_road_is_marc
 def two_exits() -> dict:
     """The tiny network with a second rail exit, exit_east, 50 km from the port (1 h at 50 km/h; exit_rail is
     100 km, 2 h): trains reach the border there first, but run on beyond it (its far end, in the scenario)."""
-    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1), node("exit_east", "exit", 50.9, 6.1)]
+    nodes = [*tiny_nodes(), node("exit_east", "exit", 50.9, 6.1)]
     links = [*road_links(), link("l_port_exit", "rail", "port", "exit_rail", 100, 50, paths_per_day=24),
              link("l_port_east", "rail", "port", "exit_east", 50, 50, paths_per_day=24)]
     return {"nodes": nodes, "links": links}

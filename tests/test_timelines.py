@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from netkit import link, node, scenario, tiny_network
+from netkit import link, node, scenario, tiny_network, tiny_nodes
 
 from sim.model import Model
 from sim.movement import halt_time, march
@@ -107,8 +107,7 @@ def test_train_waits_for_the_next_path(tmp_path):
 
 
 def test_zero_capacity_node_out_of_service_is_not_routed(tmp_path):
-    nodes = [node("port", "seaport", 51.2, 4.3), node("apod", "airfield", 50.9, 4.5), node("stage", "staging", 51.1, 4.8),
-             node("exit_road", "exit", 50.7, 6.1), node("exit_rail", "exit", 50.8, 6.1)]
+    nodes = tiny_nodes()
     plan = plan_for(tmp_path, {"nodes": nodes}, corridors={"out_of_service": ["l_port_exit"]},
                     modes={"tracked": ["rail", "het"], "wheeled": ["road"]})
     assert {p.mode for p in plan.pieces if p.cls == "tracked"} == {"het"}
@@ -117,7 +116,6 @@ def test_zero_capacity_node_out_of_service_is_not_routed(tmp_path):
 def test_a_serial_follows_a_detour_shorter_than_its_planned_route(tmp_path):
     # planned: stage -> j1 -> j2 -> exit_road (3 legs, 3 h); at j1 the link to j2 is closed for 100 h, and the
     # way round is the direct j1 -> exit_road link (1 leg, 4 h): the rest of the route shrinks from 2 legs to 1
-    from netkit import node
 
     nodes = [node("port", "seaport"), node("apod", "airfield"), node("stage", "staging"), node("j1", "junction"),
              node("j2", "junction"), node("exit_road", "exit"), node("exit_rail", "exit")]
