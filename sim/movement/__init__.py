@@ -23,7 +23,7 @@ def first_batch(w: World, pid: int) -> BatchKey | None:
         return rail.train_key(w, pid)
     if p.mode == "road":
         staging = w.plan.units[(p.force, p.unit)].staging
-        trucked = w.trucks is not None and p.cls in w.s.truck.classes  # on a truck of the pool (road.truck_piece)
+        trucked = road.on_truck(w, p.cls)
         if p.to_origin and staging is not None:
             return BatchKey(Batch.TRUCK if trucked else Batch.TO_STAGING, p.entry, p.force, staging)
         if staging is None:

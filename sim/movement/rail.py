@@ -336,8 +336,7 @@ def _by_road(w: World, batch: list[Item], railhead: str, avoid: frozenset[str], 
                                    het_shuttle=False)
         w.diversions.append((now, it.pid, "rail", mode, railhead, why))
         w.ledger.piece(it.pid, f"diverted to {mode}", railhead)
-        trucked = mode == "road" and w.trucks is not None and p.cls in w.s.truck.classes  # on a truck of the pool
-        kind = Batch.TRUCK if trucked else Batch(mode)
+        kind = Batch.TRUCK if mode == "road" and road.on_truck(w, p.cls) else Batch(mode)
         moved.setdefault(BatchKey(kind, railhead, p.force, x), []).append(it._replace(t_join=now))
     for key, items in sorted(moved.items()):
         w.expect(key, len(items))
@@ -405,13 +404,11 @@ def train(w: World, batch: list[Item], railhead: str, options: list[Route], stoc
     rec["exit"], rec["t_exit"] = exit_, env.now
     set_status_items(w, batch, "on train", exit_)
     deliver(w, pids, [env.now] * n, exit_, Stage.RAIL, [t_loaded] * n, t_loaded)
-    far = w.s.rail.far_ends.get(exit_)
-    if far is not None:
-        yield env.timeout(2 * far.transit_h + far.turnaround_h)
-    elif exit_ in w.ramps:
+    if exit_ in w.s.rail.far_ends:  # the run beyond the border and back (timetable.turn_h)
+        yield env.timeout(timetable.turn_h(w, exit_))
+    elif exit_ in w.ramps:  # unloaded at the exit's ramps (timetable.turn_h), slowed by what holds the exit
         share = (yield from w.gate(exit_)) if exit_ in w.outages.by_node else 1.0
-        yield from w.ramps[exit_].use(float(w.railhead[exit_]["unload_h"]) * w.factor("rail_unload", exit_) / share,
-                                      weight=0)
+        yield from w.ramps[exit_].use(timetable.turn_h(w, exit_) / share, weight=0)
     rec["t_far_back"] = env.now
     home = back(w, driven)
     empty = timetable.plan(w, home, env.now, factor)  # empty wagons are within gauge

@@ -194,6 +194,12 @@ def join(w: World, key: BatchKey, item: Item) -> None:
 AtStaging = Callable[[World, int], None]  # a piece arrived at its unit's staging area (staging.piece_at_staging)
 
 
+def on_truck(w: World, cls: str) -> bool:
+    """Whether a piece of the class going by road rides a truck of the pool (truck_piece): the scenario sets
+    the pool and names the class in truck.classes."""
+    return w.trucks is not None and cls in w.s.truck.classes
+
+
 def truck_piece(w: World, item: Item, key: BatchKey, at_staging: AtStaging | None) -> Process:
     """A piece waits at its entry (or the railhead it left the railway at) for a truck of the pool and its driver
     (the one free longest), is loaded, then joins a serial of trucks to its staging area or exit (truck_convoy;

@@ -211,9 +211,10 @@ def _best(w: World, r: Request, t_ready: float, cycle: bool = False) -> Timetabl
 
     best: Timetable | None = None
     best_key: tuple = ()
-    for route in sorted(r.options, key=lambda rt: (run_h(rt) + back_h(rt), [leg.key for leg in rt])):
-        extra = back_h(route)
-        if best is not None and t_ready + run_h(route) + extra > best_key[0] + EPS:
+    timed = sorted(((run_h(rt), back_h(rt), rt) for rt in r.options),
+                   key=lambda x: (x[0] + x[1], [leg.key for leg in x[2]]))
+    for run, extra, route in timed:
+        if best is not None and t_ready + run + extra > best_key[0] + EPS:
             continue
         tt = plan(w, route, t_ready, r.factor, r.out_of_gauge)
         key = (tt.arrive + extra, tt.arrive, tt.depart, [leg.key for leg in tt.route])
