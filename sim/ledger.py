@@ -10,7 +10,8 @@ from typing import Protocol
 from .plan import Plan
 
 Move = tuple  # (kind, id, force, unit, cls, count, stage, node, t_in, t_start, t_end)
-MOVE_FIELDS = 11  # the fields of a Move
+MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]
+MOVE_FIELDS = len(MOVE_COLUMNS)  # the fields of a Move
 NOT_ARRIVED = "not arrived"
 DELIVERED = "delivered"
 

@@ -20,7 +20,7 @@ from .airfield_wait import airfield_cargo_piece_h, airfield_wait_person_h
 from .closure import combat_power, unit_table
 from .dates import Calendar
 from .ids import paths_of
-from .ledger import DELIVERED, NOT_ARRIVED
+from .ledger import DELIVERED, MOVE_COLUMNS, NOT_ARRIVED
 from .naming import name_words
 from .statistics import TOP_BOTTLENECKS, aggregate, closure_frame, replications_frame, spread
 from .tables_io import Format, read_tables, write_tables
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from .statistics import StatsAccessor
     from .world import World
 
-MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]
 BLAME_COLUMNS = ["resource", "pid", "wait_h"]
 USAGE_COLUMNS = ["resource", "t_request", "t_grant", "t_release", "amount", "weight"]
 SLOT_KINDS = ("paths", "headway")
