@@ -59,7 +59,7 @@ class EquipmentType:
         return max(1, math.floor(self.per_wagon + 1e-9))
 
 
-def _missing(value: object) -> bool:
+def missing(value: object) -> bool:
     """A cell that could not be read (None, or NaN once pandas made the column numeric)."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -73,7 +73,7 @@ def load_equipment(path: Path | None = None, problems: list[Problem] | None = No
     out: dict[str, EquipmentType] = {}
     for i, row in frame.iterrows():
         key = str(row["equipment"])
-        if any(_missing(row[c]) for c in ("equipment", "class", "length_m", "width_m", "mass_t", "per_wagon")) \
+        if any(missing(row[c]) for c in ("equipment", "class", "length_m", "width_m", "mass_t", "per_wagon")) \
                 or row["per_wagon"] <= 0:
             continue  # the bad cell is already a Problem
         if row["class"] not in PIECE_CLASSES:
@@ -100,7 +100,7 @@ def load_split(path: Path | None = None, problems: list[Problem] | None = None) 
     frame = read_table(path, "force_equipment", problems)
     out: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for _, row in frame.iterrows():
-        if any(_missing(row[c]) for c in ("template", "unit", "equipment", "count")):
+        if any(missing(row[c]) for c in ("template", "unit", "equipment", "count")):
             continue  # the bad cell is already a Problem
         out.setdefault((str(row["template"]), str(row["unit"])), []).append((str(row["equipment"]), int(row["count"])))
     return {k: tuple(v) for k, v in out.items()}

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .equipment import EquipmentType
+from .equipment import EquipmentType, missing
 from .errors import Problem, suggest
 from .network import table_source_problems
 from .scenario import Force, Lift
@@ -43,10 +43,8 @@ class Aircraft:
 
 
 def _number(value: object) -> float | None:
-    """A cell of the table as a number, None when empty."""
-    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(value)  # type: ignore[arg-type]
+    """A cell of the table as a number, None when empty (equipment.missing, or an empty text)."""
+    return None if missing(value) or value == "" else float(value)  # type: ignore[arg-type]
 
 
 def load_aircraft(path: Path = AIRCRAFT_FILE, problems: list[Problem] | None = None) -> dict[str, Aircraft]:
