@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import output
+from . import output, startup
 from .bound import closure_bound
 from .dates import Calendar
 from .defaults import resolve_run
@@ -31,6 +31,8 @@ from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX, read_scenario
 from .story import bottleneck_story
 from .tables_io import FORMATS, Format
+
+startup.settled()  # the imports done: what they made frozen, the collector running again (sim/startup.py)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")

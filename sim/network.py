@@ -5,20 +5,27 @@ routes and event order never depend on hash order."""
 
 from __future__ import annotations
 
+import math
+import pickle
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import lazy_loader
 import networkx as nx
-import pandas as pd
 
 from .bands import parse_bands
 from .errors import Problem
 from .ids import PIECE_CLASSES
 from .tables import NUMERIC, read_table, schema
 from .windows import parse_window
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 TABLES = ("nodes", "seaports", "airfields", "railheads", "staging", "links", "piece_classes", "wagon_types")
 KEYS = {
@@ -41,8 +48,18 @@ def discharge_rates(row: Mapping[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     for cls, col in DISCHARGE_COLUMNS.items():
         v: Any = row.get(col)
-        out[cls] = float(row["discharge_pph"]) if pd.isna(v) else float(v)  # None or NaN: an empty cell
+        out[cls] = float(row["discharge_pph"]) if empty(v) else float(v)
     return out
+
+
+def empty(v: Any) -> bool:
+    """Whether a numeric cell read from a table is empty: None or NaN (what pandas gives for an empty cell)."""
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _no_rows() -> pd.DataFrame:
+    """An empty table (a network folder without investments.csv); pandas is named only when one is made."""
+    return pd.DataFrame()
 
 
 MODES = ("road", "rail", "water")
@@ -64,10 +81,43 @@ class Network:
     piece_classes: pd.DataFrame
     wagon_types: pd.DataFrame
     sources: pd.DataFrame
-    investments: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per change (investments.csv)
+    investments: pd.DataFrame = field(default_factory=_no_rows)  # one row per change (investments.csv)
     problems: list[Problem] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    def rows(self, table: str) -> dict[str, dict[str, Any]]:
+        """A table as plain dicts by key, in the table's order (Python values; NaN or None for an empty cell):
+        what a run reads of the network. Row lookups in pandas are far too slow for the event loop, and a
+        network read back from a pickle answers these without loading pandas (see __getstate__). Made once
+        per table and shared: never modify them."""
+        made: dict[str, dict[str, dict[str, Any]]] = self.__dict__.setdefault("_rows", {})
+        found = made.get(table)
+        if found is None:
+            found = made[table] = {str(k): {str(c): v for c, v in r.items()}
+                                   for k, r in self.table(table).to_dict("index").items()}
+        return found
+
+    # A network is pickled with its tables as one nested pickle, read back on the first access of a table, and
+    # with their plain rows beside it: `rsom run` on a plan from the cache of compiled plans (sim/plancache.py)
+    # reads only the rows, and so does not import pandas (about a third of its start-up).
+    def __getstate__(self) -> dict[str, Any]:
+        rows = {t: self.rows(t) for t in TABLES}
+        tables = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("name", "folder")}
+        return {"name": self.name, "folder": self.folder, "_rows": rows,
+                "_tables": pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __getattr__(self, name: str) -> Any:
+        """A table (or `problems`) of a network read back from a pickle: all its tables, unpickled now."""
+        frozen = self.__dict__.get("_tables")
+        if frozen is None or name.startswith("__"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        del self.__dict__["_tables"]
+        self.__dict__.update(pickle.loads(frozen))
         return getattr(self, name)
 
     def file(self, table: str) -> str:

@@ -854,7 +854,7 @@ def _trains_fit(plan: Plan, field: str, pieces: list[PiecePlan]) -> list[Problem
     of no wagon could never leave)."""
     net, rail = plan.network, plan.scenario.rail
     loco, loco_t = rail.locomotive_m, rail.locomotive_t
-    tare = tare_of(net.wagon_types)
+    tare = tare_of(net.rows("wagon_types"))
     seen: set[tuple[str, str, str]] = set()
     out = []
     for p in pieces:

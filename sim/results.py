@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import lazy_loader
 import numpy as np
-import pandas as pd
 
 from . import output
 from .airfield_wait import airfield_cargo_piece_h, airfield_wait_person_h
@@ -26,8 +26,12 @@ from .statistics import TOP_BOTTLENECKS, aggregate, closure_frame, replications_
 from .tables_io import Format, read_tables, write_tables
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .statistics import StatsAccessor
     from .world import World
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 BLAME_COLUMNS = ["resource", "pid", "wait_h"]
 USAGE_COLUMNS = ["resource", "t_request", "t_grant", "t_release", "amount", "weight"]
