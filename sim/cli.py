@@ -17,8 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import output, startup
-from .bound import closure_bound
-from .dates import Calendar
+from .dates import Calendar, format_hours
 from .defaults import resolve_run
 from .errors import InputError, Problem, fail
 from .output import OutputError
@@ -26,7 +25,6 @@ from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
 from .plancache import cached_bound
 from .progress import bar, status, wanted
-from .results import format_hours
 from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX, read_scenario
 from .story import bottleneck_story
@@ -415,6 +413,8 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
     show = wanted()
     plan = _load(scenario, show)
     with status(show, "Computing the bound from the capacities ..."):
+        from .bound import closure_bound
+
         bound = closure_bound(plan)
     warnings = list(plan.warnings)
     if not bound.closes and bound.binding is not None:  # the capacities alone say it: no run needed to find out

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import lazy_loader
 import numpy as np
-import pandas as pd
 
 from .dates import Calendar, rdd_hours
 from .scenario import UnitClosure
 
 UNIT_COLUMNS = ["force", "unit", "lines", "pieces", "critical", "personnel", "equipment_h", "personnel_h", "closed_h",
                 "last_piece_h", "rdd_h", "late_h", "timing", "waited_longest_for", "waited_h"]
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")
 
 
 def _needed_time(times: np.ndarray, counts: np.ndarray, need: float) -> float | None:

@@ -20,8 +20,8 @@ from collections import Counter
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+import lazy_loader
 import numpy as np
-import pandas as pd
 
 from .airfield_wait import airfield_cargo_from_records, airfield_wait_from_records
 from .closure import line_rdds, timing
@@ -32,9 +32,13 @@ from .scenario import UnitClosure
 from .statistics import TOP_BOTTLENECKS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .network import Network
     from .plan import Plan
     from .world import World
+else:
+    pd = lazy_loader.load("pandas")
 
 SLOT_KINDS = ("paths", "headway")  # as results.SLOT_KINDS: capacity counted per slot, not at once
 TAIL_SHARE = 0.10  # as results.TAIL_SHARE: the last 10 % of each force's pieces set its closure

@@ -18,7 +18,7 @@ import numpy as np
 from . import output
 from .airfield_wait import airfield_cargo_piece_h, airfield_wait_person_h
 from .closure import combat_power, unit_table
-from .dates import Calendar
+from .dates import Calendar, format_hours
 from .ids import paths_of
 from .ledger import DELIVERED, MOVE_COLUMNS, NOT_ARRIVED
 from .naming import name_words
@@ -83,13 +83,6 @@ def with_dates(tables: dict[str, pd.DataFrame], cal: Calendar | None) -> dict[st
 
 def _num(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
-
-
-def format_hours(h: float | None) -> str:
-    """Hours with days, '392.8 h (16.4 d)'; 'not closed' when there is no figure (None or NaN)."""
-    if h is None or (isinstance(h, float) and math.isnan(h)):
-        return "not closed"
-    return f"{h:,.1f} h ({h / 24:.1f} d)"
 
 
 def _share_time(done: np.ndarray, total: int, share: float) -> float | None:

@@ -26,10 +26,14 @@ import statistics as stdstats
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import lazy_loader
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .results import Results
+else:
+    pd = lazy_loader.load("pandas")
 
 TOP_BOTTLENECKS = 5  # bottlenecks a summary lists (one replication's and the aggregate of several)
 CLOSURE_KEYS = ("closure_h", "closure_50_h", "closure_90_h")
