@@ -19,7 +19,9 @@ One import for notebooks and scripts, `import sim as rsom`:
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from . import startup
@@ -88,3 +90,18 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(ModuleType):
+    """The package's module: `bound`, `compare` and `sensitivity` are functions here, though modules of the same
+    names exist. Importing such a module sets the package's attribute of that name to the module (the import
+    system does so once it has run the module); here that attribute is left to the function, which __getattr__
+    then reads. The modules stay importable (`from sim.compare import ...`)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and _LAZY.get(name, ("",))[0] == "." + name:
+            return  # the module `sim.<name>` was imported: the package's `<name>` stays the function
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

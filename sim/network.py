@@ -6,25 +6,26 @@ routes and event order never depend on hash order."""
 from __future__ import annotations
 
 import math
-import pickle
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import lazy_loader
-import networkx as nx
 
 from .bands import parse_bands
 from .errors import Problem
 from .ids import PIECE_CLASSES
+from .nested import Nested
 from .tables import NUMERIC, read_table, schema
 from .windows import parse_window
 
 if TYPE_CHECKING:
+    import networkx as nx
     import pandas as pd
 else:
+    nx = lazy_loader.load("networkx")
     pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 TABLES = ("nodes", "seaports", "airfields", "railheads", "staging", "links", "piece_classes", "wagon_types")
@@ -67,7 +68,7 @@ NODE_KINDS = ("seaport", "airfield", "railhead", "yard", "staging", "csc", "exit
 
 
 @dataclass
-class Network:
+class Network(Nested):
     """All tables of one network folder, indexed by their key."""
 
     name: str
@@ -84,13 +85,16 @@ class Network:
     investments: pd.DataFrame = field(default_factory=_no_rows)  # one row per change (investments.csv)
     problems: list[Problem] = field(default_factory=list)
 
+    # pickled nested (sim/nested.py): a run from a cached plan reads the rows, not the tables, nor pandas
+    NESTED: ClassVar[tuple[str, ...]] = (*TABLES, "sources", "investments", "problems")
+
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
     def rows(self, table: str) -> dict[str, dict[str, Any]]:
         """A table as plain dicts by key, in the table's order (Python values; NaN or None for an empty cell):
         what a run reads of the network. Row lookups in pandas are far too slow for the event loop, and a
-        network read back from a pickle answers these without loading pandas (see __getstate__). Made once
+        network read back from a pickle answers these without loading pandas (prepare). Made once
         per table and shared: never modify them."""
         made: dict[str, dict[str, dict[str, Any]]] = self.__dict__.setdefault("_rows", {})
         found = made.get(table)
@@ -99,29 +103,11 @@ class Network:
                                    for k, r in self.table(table).to_dict("index").items()}
         return found
 
-    # A network is pickled with its tables as one nested pickle, read back on the first access of a table, and
-    # with their plain rows beside it: `rsom run` on a plan from the cache of compiled plans (sim/plancache.py)
-    # reads only the rows, and so does not import pandas (about a third of its start-up).
-    def __getstate__(self) -> dict[str, Any]:
-        rows = {t: self.rows(t) for t in TABLES}
-        tables = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("name", "folder")}
-        return {"name": self.name, "folder": self.folder, "_rows": rows,
-                "_tables": pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    def __getattr__(self, name: str) -> Any:
-        """A table (or `problems`) of a network read back from a pickle: all its tables, unpickled now."""
-        frozen = self.__dict__.get("_tables")
-        if frozen is None or name.startswith("__"):
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        del self.__dict__["_tables"]
-        self.__dict__.update(pickle.loads(frozen))
-        return getattr(self, name)
-
-    def file(self, table: str) -> str:
-        return str(self.folder / f"{table}.csv")
+    def prepare(self) -> None:
+        """Before pickling: the rows of every table, which a run reads instead of the (nested) tables."""
+        if "_nested" not in self.__dict__:
+            for t in TABLES:
+                self.rows(t)
 
 
 def load_network(folder: Path) -> Network:

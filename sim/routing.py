@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING, ClassVar
 
-import networkx as nx
+import lazy_loader
 
 from .bands import Bands
+from .nested import Nested
 from .windows import AnyWindow
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_loader.load("networkx")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 
 @dataclass(frozen=True)
@@ -48,11 +55,15 @@ class Leg:
 Route = tuple[Leg, ...]
 
 
-class Router:
-    """Shortest-time routes per mode; results cached so repeated questions cost nothing."""
+class Router(Nested):
+    """Shortest-time routes per mode; results cached so repeated questions cost nothing. Pickled with its graphs
+    nested (sim/nested.py): a run from a cached plan whose routes were all found before needs no networkx."""
+
+    NESTED: ClassVar[tuple[str, ...]] = ("graph", "_views")
 
     def __init__(self, graph: nx.MultiDiGraph):
         self.graph = graph
+        self.nodes: frozenset[str] = frozenset(graph.nodes)  # the graph's nodes, for a reader without the graph
         self._views: dict[str, nx.DiGraph] = {}
         self._trees: dict[tuple[str, str, float], tuple[dict, dict]] = {}
         self._alternatives: dict[tuple[str, str, str, int, float], list[Route]] = {}

@@ -152,7 +152,7 @@ class World:
         return Pool(self.env, self.log, self._info(rid, node, capacity, unit), self.ledger.blame)
 
     def _build_resources(self) -> None:
-        g, s = self.plan.graph, self.s
+        g, s = self.plan.nodes, self.s
         self.berths: dict[str, Station] = {}
         self.marshalling: dict[str, Pool] = {}
         for port in sorted(self.seaport):
