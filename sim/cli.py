@@ -23,7 +23,7 @@ from .errors import InputError, Problem, fail
 from .output import OutputError
 from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
-from .plancache import cached_bound
+from .plancache import cached_bound, keep_routes
 from .progress import bar, status, wanted
 from .runner import aggregate, run_replication
 from .scenario import MAX_REPLICATIONS, SEED_MAX, read_scenario
@@ -156,6 +156,7 @@ def run(
             summary = _run_to_precision(plan, seed, precision, max_replications, out, plots, cast(Format, fmt), show)
         else:
             summary = _run(plan, seed, n, out, plots, cast(Format, fmt), show)
+    keep_routes(plan)  # the next run of this plan finds its routes in the cache
     if plan.scenario_as_written is not None and plan.scenario_as_written.exercise is not None:
         from .tabletop import effects
 

@@ -91,6 +91,9 @@ class Network(Nested):
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
+    def file(self, table: str) -> str:
+        return str(self.folder / f"{table}.csv")
+
     def rows(self, table: str) -> dict[str, dict[str, Any]]:
         """A table as plain dicts by key, in the table's order (Python values; NaN or None for an empty cell):
         what a run reads of the network. Row lookups in pandas are far too slow for the event loop, and a
