@@ -223,8 +223,8 @@ def random_sources(s: Scenario) -> list[str]:
 
 def great_circle_km(net: Network, a: str, b: str) -> float:
     """Great-circle distance between two nodes (km)."""
-    la1, lo1, la2, lo2 = (math.radians(float(net.nodes.at[n, c])) for n, c in ((a, "lat"), (a, "lon"), (b, "lat"),
-                                                                                  (b, "lon")))
+    nodes = net.rows("nodes")
+    la1, lo1, la2, lo2 = (math.radians(float(nodes[n][c])) for n, c in ((a, "lat"), (a, "lon"), (b, "lat"), (b, "lon")))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * EARTH_KM * math.asin(math.sqrt(h))
 
