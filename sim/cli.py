@@ -25,7 +25,7 @@ from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
 from .plancache import cached_bound, keep_routes
 from .progress import bar, status, wanted
-from .runner import aggregate, run_replication
+from .runner import aggregate, run_replication, run_summary
 from .scenario import MAX_REPLICATIONS, SEED_MAX, read_scenario
 from .story import bottleneck_story
 from .tables_io import FORMATS, Format
@@ -197,22 +197,29 @@ def _run_to_precision(plan: Plan, seed: int, half_width_h: float, cap: int, out:
 def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: Format = "parquet",
          show: bool = False) -> dict:
     """Run the replications (with a progress bar in simulated hours when `show`); write each one's tables (and
-    plots) and the summary."""
+    plots) and the summary. Without `out` no table is built: each summary comes straight from the run's records
+    (runner.run_summary, equal to the tables' to the last digit), which is what keeps `rsom run` from importing
+    pandas."""
     horizon = plan.scenario.horizon_h
     results = []
+    summaries = []
     with bar(show, plan.scenario.name, n * horizon) as tell:
         for r in range(n):
             def shown(t: float, r: int = r) -> None:
                 tell(r * horizon + t, n * horizon)
 
+            if out is None:  # nothing to save: the summary straight from the run's records, without the tables
+                summaries.append(run_summary(plan, seed, r, shown))
+                tell((r + 1) * horizon, n * horizon)
+                continue
             res = run_replication(plan, seed, r, shown)
             tell((r + 1) * horizon, n * horizon)
             results.append(res)
-            if out is not None:
-                res.save(out if n == 1 else out / f"rep_{r:03d}", fmt)
-                if plots:
-                    res.plot.save_all(out if n == 1 else out / f"rep_{r:03d}")
-    summary = aggregate([r.summary() for r in results])
+            summaries.append(res.summary())
+            res.save(out if n == 1 else out / f"rep_{r:03d}", fmt)
+            if plots:
+                res.plot.save_all(out if n == 1 else out / f"rep_{r:03d}")
+    summary = aggregate(summaries)
     summary.update(cached_bound(plan))
     if out is not None and n > 1:
         output.write_text(output.folder(out) / "summary.json", json.dumps({**summary, **results[0].provenance()}, indent=2))
