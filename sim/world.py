@@ -12,9 +12,8 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
 import simpy
 
 from .bands import band_intervals
@@ -33,6 +32,9 @@ from .rng import Streams
 from .routing import Leg, Route
 from .scenario import Scenario
 from .windows import Anchored, AnyWindow, anchor
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Token = tuple[Any, ...]  # what a Station, Pool or fleet hands out and takes back
 
