@@ -1,4 +1,4 @@
-"""The summary figures of one replication straight from the run's flat records, without the results tables.
+"""The summary of one replication straight from the run's flat records, without the results tables.
 
 A comparison or a sweep needs of each replication only the figures of its row (sweep.tasks.summary_row):
 closure and end (h), the forces' and their units' closures, the accounting of pieces and persons, throughput
@@ -6,11 +6,13 @@ per mode, the top bottlenecks, the metrics beside closure. Building every result
 and the whole summary from them costs about as much CPU as the simulation itself; `figures` computes those
 entries of `Results.summary()` from the World's records alone, with the same arithmetic in the same order, so
 each figure equals the summary's to the last digit (tests/test_figures.py holds the two side by side; the
-tables stay the reference).
+tables stay the reference). `summary` (figures with `full`) gives the whole of `Results.summary()` the same
+way: every key in the same order, the units' rows with their lines, last piece, longest wait and dates, the
+bottlenecks' peak use, the waiting pieces and persons, the rail summary and friction (disruptions' costs,
+civil traffic displaced, sustainment flows, accommodation) - what `rsom run` prints of one replication.
 
-Left out: the units' rows beyond their closure and lateness, the bottlenecks' peak use, the waiting pieces,
-the rail summary, and friction beyond the disruptions' delay; a replication whose tables are wanted runs
-through Results as before."""
+Where the tables sum floats by group, pandas adds each group's rows in order with Kahan's compensation
+(its group_sum); `group_sums` does the same, so neither this module nor what it imports needs pandas."""
 
 from __future__ import annotations
 
@@ -42,8 +44,9 @@ FIGURE_KEYS = ("scenario", "seed", "replication", "version", "closure_h", "briga
                "personnel",
                "throughput_per_day", "bottlenecks",
                "end_h", "events", "disruptions")
-"""The entries of Results.summary() that `figures` gives (`disruptions` only when the scenario has some, as there);
-`units` holds each unit's force, unit, closed_h, rdd_h, late_h and timing."""
+"""The entries of Results.summary() that `figures` gives without `full` (`disruptions` only when the scenario has
+some, as there, with each one's name and delay_piece_h); `units` holds each unit's force, unit, closed_h, rdd_h,
+late_h and timing, `bottlenecks` all their fields but peak_utilization. `summary` gives every entry."""
 
 
 class _PlanFacts:
