@@ -10,18 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import lazy_loader
 import numpy as np
 
 from .ids import Stage
 from .ledger import MOVE_COLUMNS, MOVE_FIELDS
 
-_COLUMNS = ("kind", "force", "count", "stage", "node", "t_in", "t_start", "t_end")  # what the figures read
-
 if TYPE_CHECKING:
     import pandas as pd
-else:
-    pd = lazy_loader.load("pandas")
+
+_COLUMNS = ("kind", "force", "count", "stage", "node", "t_in", "t_start", "t_end")  # what the figures read
 
 
 def _table_columns(moves: pd.DataFrame) -> dict[str, Sequence[Any]]:
