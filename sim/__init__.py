@@ -19,61 +19,89 @@ One import for notebooks and scripts, `import sim as rsom`:
 
 from __future__ import annotations
 
-import gc
-import os
 import sys
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-# The package's imports (pandas, networkx, pydantic models...) make a few hundred thousand objects that live as
-# long as the process; the cyclic collector scans them again and again while they are made, and again in every
-# later full collection. In a command's own process (`rsom`, `python -m sim.cli`) the collector is paused for
-# the imports and what they made is then frozen (gc.freeze: never scanned again, as before a fork), which takes
-# about 0.1-0.2 s off every command's start-up. A program that imports the package (a notebook, a test) keeps
-# its collector as it is: freezing would keep its own garbage of that moment for good.
-_collecting = gc.isenabled()
-_command = bool(getattr(sys, "argv", None)) and os.path.basename(sys.argv[0]) in ("rsom", "-m")
-if _command:
-    gc.disable()
-try:
+from . import startup
+
+startup.begin()  # in the command line's own process only: the collector paused while it imports
+
+# Every public name is read from its module when first asked for (PEP 562): `rsom run` imports only what a run
+# needs, not the comparison, the sensitivity study, the sweep or the plots. `import sim as rsom` stays one import.
+_LAZY: dict[str, tuple[str, str]] = {
+    "BoundReport": (".bound", "BoundReport"),
+    "bound": (".bound", "closure_bound"),
+    "available_investments": (".compare", "available_investments"),
+    "compare": (".compare", "compare"),
+    "compare_plans": (".compare", "compare_plans"),
+    "InputError": (".errors", "InputError"),
+    "Problem": (".errors", "Problem"),
+    "builtin_scenarios": (".paths", "builtin_scenarios"),
+    "Plan": (".plan", "Plan"),
+    "load": (".plan", "load"),
+    "load_plan": (".plan", "load_plan"),
+    "Replications": (".results", "Replications"),
+    "Results": (".results", "Results"),
+    "aggregate": (".runner", "aggregate"),
+    "run": (".runner", "run"),
+    "run_replication": (".runner", "run_replication"),
+    "run_to_precision": (".runner", "run_to_precision"),
+    "sensitivity": (".sensitivity", "sensitivity"),
+    "variant": (".variants", "variant"),
+    "__version__": (".version", "__version__"),
+    **{name: (".plots", name) for name in
+       ("plot_closure", "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput")},
+    "plot_tornado": (".sensitivity", "plot_tornado"),
+}
+
+if TYPE_CHECKING:
     from .bound import BoundReport
     from .bound import closure_bound as bound
     from .compare import available_investments, compare, compare_plans
     from .errors import InputError, Problem
     from .paths import builtin_scenarios
     from .plan import Plan, load, load_plan
+    from .plots import plot_closure, plot_congestion, plot_gantt, plot_investments, plot_map, plot_throughput
     from .results import Replications, Results
     from .runner import aggregate, run, run_replication, run_to_precision
-    from .sensitivity import sensitivity
+    from .sensitivity import plot_tornado, sensitivity
     from .variants import variant
     from .version import __version__
-finally:
-    if _command and _collecting:
-        gc.freeze()
-        gc.enable()
-
-if TYPE_CHECKING:
-    from .plots import plot_closure, plot_congestion, plot_gantt, plot_investments, plot_map, plot_throughput
-    from .sensitivity import plot_tornado
-
-_PLOTS = ("plot_closure", "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput")
-_SENSITIVITY_PLOTS = ("plot_tornado",)
 
 __all__ = ["BoundReport", "InputError", "Plan", "Problem", "Replications", "Results", "__version__", "aggregate",
-           "available_investments", "bound", "builtin_scenarios", "compare", "compare_plans", "load", "load_plan", "plot_closure",
-           "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput", "plot_tornado", "run",
-           "run_replication", "run_to_precision", "sensitivity", "variant"]
+           "available_investments", "bound", "builtin_scenarios", "compare", "compare_plans", "load", "load_plan",
+           "plot_closure", "plot_congestion", "plot_gantt", "plot_investments", "plot_map", "plot_throughput",
+           "plot_tornado", "run", "run_replication", "run_to_precision", "sensitivity", "variant"]
 
 
 def __getattr__(name: str) -> Any:
-    """The plot functions, from sim.plots when first asked for (importing matplotlib costs start-up time that
-    the command line's runs without plots need not pay)."""
-    if name in _PLOTS:
-        return getattr(import_module(".plots", __name__), name)
-    if name in _SENSITIVITY_PLOTS:
-        return getattr(import_module(".sensitivity", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """A public name, from its module when first asked for (importing the comparison, the sweep or matplotlib
+    costs start-up time that a command which does not use them need not pay)."""
+    found = _LAZY.get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(found[0], __name__), found[1])
+    if found[0] != ".plots":  # kept once read; the plots stay behind the call (matplotlib loads on first use)
+        globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PLOTS) | set(_SENSITIVITY_PLOTS))
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(ModuleType):
+    """The package's module: `bound`, `compare` and `sensitivity` are functions here, though modules of the same
+    names exist. Importing such a module sets the package's attribute of that name to the module (the import
+    system does so once it has run the module); here that attribute is left to the function, which __getattr__
+    then reads. The modules stay importable (`from sim.compare import ...`)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and _LAZY.get(name, ("",))[0] == "." + name:
+            return  # the module `sim.<name>` was imported: the package's `<name>` stays the function
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -8,13 +8,15 @@ and its equipment act on."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .ids import Stage
 from .ledger import MOVE_COLUMNS, MOVE_FIELDS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _COLUMNS = ("kind", "force", "count", "stage", "node", "t_in", "t_start", "t_end")  # what the figures read
 

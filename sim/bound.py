@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import lazy_loader
 
 from .bands import band_length, band_paths
 from .ids import Res, ResourceId
@@ -25,6 +25,11 @@ from .network import discharge_rates
 from .plan import PiecePlan, Plan
 from .routing import Leg, Route
 from .windows import DAY_H, WEEK_H, AnyWindow, Weekly
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_loader.load("networkx")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 INF = math.inf
 

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import lazy_loader
 import numpy as np
-import pandas as pd
 
 from .ids import Res
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .results import Results
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 OTHER = "forming trains and serials, handling"
 WATER_HEADWAY = "barges and locks"  # a headway on a waterway is a barge passage, not a march slot

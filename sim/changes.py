@@ -6,9 +6,10 @@ changed: `apply_changes` returns a new one."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import lazy_loader
 from pydantic import ValidationError
 
 from .errors import InputError, Problem, skipped
@@ -16,6 +17,11 @@ from .investments import ANY, OPTIONAL_POOLS, Change, Investment, apply_to_pools
 from .network import DISCHARGE_COLUMNS, TABLES, Network, catalogue
 from .scenario import MODULE_BEDS, Pools, Scenario
 from .windows import subtract
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     tables["links"], tables["nodes"] = _service(scenario, tables["links"], tables["nodes"])
-    return Changed(Network(**{**net.__dict__, **tables}), pools, tuple(applied), tuple(changes), civil,
+    return Changed(Network(**{**{f.name: getattr(net, f.name) for f in fields(Network)}, **tables}), pools, tuple(applied), tuple(changes), civil,
                    left_out + problems)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import pandas as pd
+import lazy_loader
 
 from .bands import open_hours, parse_bands
 from .errors import Problem, suggest
@@ -17,7 +17,11 @@ from .scenario import WEEKDAYS_NEED_START, Force, Scenario
 from .windows import Weekly, parse_window
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .plan import UnitPlan
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 
 def _unknown(file: str, field: str, names: list[str], known: set[str] | pd.Index, message: str,

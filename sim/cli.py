@@ -16,21 +16,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import output
-from .bound import closure_bound
-from .dates import Calendar
+from . import output, startup
+from .dates import Calendar, format_hours
 from .defaults import resolve_run
 from .errors import InputError, Problem, fail
 from .output import OutputError
 from .paths import builtin_scenario
 from .plan import NOTHING_RANDOM, Plan, load_plan
-from .plancache import cached_bound
+from .plancache import cached_bound, keep_routes
 from .progress import bar, status, wanted
-from .results import format_hours
-from .runner import aggregate, run_replication
+from .runner import aggregate, run_replication, run_summary
 from .scenario import MAX_REPLICATIONS, SEED_MAX, read_scenario
 from .story import bottleneck_story
 from .tables_io import FORMATS, Format
+
+startup.settled()  # the imports done: what they made frozen, the collector running again (sim/startup.py)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reception, staging and onward movement of allied forces through Belgium.")
@@ -156,6 +156,7 @@ def run(
             summary = _run_to_precision(plan, seed, precision, max_replications, out, plots, cast(Format, fmt), show)
         else:
             summary = _run(plan, seed, n, out, plots, cast(Format, fmt), show)
+    keep_routes(plan)  # the next run of this plan finds its routes in the cache
     if plan.scenario_as_written is not None and plan.scenario_as_written.exercise is not None:
         from .tabletop import effects
 
@@ -196,22 +197,29 @@ def _run_to_precision(plan: Plan, seed: int, half_width_h: float, cap: int, out:
 def _run(plan: Plan, seed: int, n: int, out: Optional[Path], plots: bool, fmt: Format = "parquet",
          show: bool = False) -> dict:
     """Run the replications (with a progress bar in simulated hours when `show`); write each one's tables (and
-    plots) and the summary."""
+    plots) and the summary. Without `out` no table is built: each summary comes straight from the run's records
+    (runner.run_summary, equal to the tables' to the last digit), which is what keeps `rsom run` from importing
+    pandas."""
     horizon = plan.scenario.horizon_h
     results = []
+    summaries = []
     with bar(show, plan.scenario.name, n * horizon) as tell:
         for r in range(n):
             def shown(t: float, r: int = r) -> None:
                 tell(r * horizon + t, n * horizon)
 
+            if out is None:  # nothing to save: the summary straight from the run's records, without the tables
+                summaries.append(run_summary(plan, seed, r, shown))
+                tell((r + 1) * horizon, n * horizon)
+                continue
             res = run_replication(plan, seed, r, shown)
             tell((r + 1) * horizon, n * horizon)
             results.append(res)
-            if out is not None:
-                res.save(out if n == 1 else out / f"rep_{r:03d}", fmt)
-                if plots:
-                    res.plot.save_all(out if n == 1 else out / f"rep_{r:03d}")
-    summary = aggregate([r.summary() for r in results])
+            summaries.append(res.summary())
+            res.save(out if n == 1 else out / f"rep_{r:03d}", fmt)
+            if plots:
+                res.plot.save_all(out if n == 1 else out / f"rep_{r:03d}")
+    summary = aggregate(summaries)
     summary.update(cached_bound(plan))
     if out is not None and n > 1:
         output.write_text(output.folder(out) / "summary.json", json.dumps({**summary, **results[0].provenance()}, indent=2))
@@ -413,6 +421,8 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML to check")
     show = wanted()
     plan = _load(scenario, show)
     with status(show, "Computing the bound from the capacities ..."):
+        from .bound import closure_bound
+
         bound = closure_bound(plan)
     warnings = list(plan.warnings)
     if not bound.closes and bound.binding is not None:  # the capacities alone say it: no run needed to find out

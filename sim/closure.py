@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .dates import Calendar, rdd_hours
 from .scenario import UnitClosure
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNIT_COLUMNS = ["force", "unit", "lines", "pieces", "critical", "personnel", "equipment_h", "personnel_h", "closed_h",
                 "last_piece_h", "rdd_h", "late_h", "timing", "waited_longest_for", "waited_h"]
@@ -64,6 +66,8 @@ def unit_table(pieces: pd.DataFrame, personnel: pd.DataFrame, pax_delivered: pd.
     its personnel were in (h), when it closed (the later of the two; None while either is missing), its last
     piece (containers included), RDD, hours late (0 when not late), early/on time/late, and the resource its
     pieces waited for longest (in a planner's words) with those hours."""
+    import pandas as pd
+
     rule = UnitClosure(**(scenario.get("unit_closure") or {}))
     rdd = {f["id"]: f.get("rdd_h") for f in scenario.get("forces", [])}
     unit_rdd = line_rdds(scenario)

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import lazy_loader
 
 from .bound import closure_bound
 from .changes import known_investments
@@ -32,6 +32,11 @@ from .statistics import ci95
 from .sweep import Task, execute
 from .sweep.tasks import METRICS, summary_row
 from .variants import variant
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 BASELINE, PORTFOLIO = "baseline", "portfolio"
 

@@ -128,3 +128,10 @@ def when_hours(value: object, start: datetime | None, c_day: date | None, start_
     if h < -1e-9:
         raise ValueError("before the start of the run")
     return max(h, 0.0)
+
+
+def format_hours(h: float | None) -> str:
+    """Hours with days, '392.8 h (16.4 d)'; 'not closed' when there is no figure (None or NaN)."""
+    if h is None or (isinstance(h, float) and math.isnan(h)):
+        return "not closed"
+    return f"{h:,.1f} h ({h / 24:.1f} d)"

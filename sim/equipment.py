@@ -14,13 +14,19 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import lazy_loader
 
 from .errors import Problem
 from .ids import PIECE_CLASSES
 from .network import source_problems
 from .tables import DATA_DIR, read_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 EQUIPMENT_FILE = DATA_DIR / "equipment.csv"
 FORCE_EQUIPMENT_FILE = DATA_DIR / "force_equipment.csv"
@@ -225,7 +231,6 @@ def max_wagons(usable_m: float, usable_t: float, eq: EquipmentType, wagon_m: flo
     return int(min(by_length, by_mass))
 
 
-def tare_of(wagon_types: pd.DataFrame) -> dict[str, float]:
-    """Tare (t) by wagon type from a network's wagon_types table (0 where not given)."""
-    col = wagon_types["tare_t"] if "tare_t" in wagon_types else pd.Series(0.0, index=wagon_types.index)
-    return {str(k): float(v or 0.0) for k, v in col.items()}
+def tare_of(wagon_types: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """Tare (t) by wagon type from a network's wagon_types rows (Network.rows; 0 where not given)."""
+    return {str(k): float(r.get("tare_t") or 0.0) for k, r in wagon_types.items()}

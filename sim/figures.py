@@ -1,4 +1,4 @@
-"""The summary figures of one replication straight from the run's flat records, without the results tables.
+"""The summary of one replication straight from the run's flat records, without the results tables.
 
 A comparison or a sweep needs of each replication only the figures of its row (sweep.tasks.summary_row):
 closure and end (h), the forces' and their units' closures, the accounting of pieces and persons, throughput
@@ -6,11 +6,13 @@ per mode, the top bottlenecks, the metrics beside closure. Building every result
 and the whole summary from them costs about as much CPU as the simulation itself; `figures` computes those
 entries of `Results.summary()` from the World's records alone, with the same arithmetic in the same order, so
 each figure equals the summary's to the last digit (tests/test_figures.py holds the two side by side; the
-tables stay the reference).
+tables stay the reference). `summary` (figures with `full`) gives the whole of `Results.summary()` the same
+way: every key in the same order, the units' rows with their lines, last piece, longest wait and dates, the
+bottlenecks' peak use, the waiting pieces and persons, the rail summary and friction (disruptions' costs,
+civil traffic displaced, sustainment flows, accommodation) - what `rsom run` prints of one replication.
 
-Left out: the units' rows beyond their closure and lateness, the bottlenecks' peak use, the waiting pieces,
-the rail summary, and friction beyond the disruptions' delay; a replication whose tables are wanted runs
-through Results as before."""
+Where the tables sum floats by group, pandas adds each group's rows in order with Kahan's compensation
+(its group_sum); `group_sums` does the same, so neither this module nor what it imports needs pandas."""
 
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .airfield_wait import airfield_cargo_from_records, airfield_wait_from_records
 from .closure import line_rdds, timing
@@ -43,8 +44,9 @@ FIGURE_KEYS = ("scenario", "seed", "replication", "version", "closure_h", "briga
                "personnel",
                "throughput_per_day", "bottlenecks",
                "end_h", "events", "disruptions")
-"""The entries of Results.summary() that `figures` gives (`disruptions` only when the scenario has some, as there);
-`units` holds each unit's force, unit, closed_h, rdd_h, late_h and timing."""
+"""The entries of Results.summary() that `figures` gives without `full` (`disruptions` only when the scenario has
+some, as there, with each one's name and delay_piece_h); `units` holds each unit's force, unit, closed_h, rdd_h,
+late_h and timing, `bottlenecks` all their fields but peak_utilization. `summary` gives every entry."""
 
 
 class _PlanFacts:
@@ -59,6 +61,9 @@ class _PlanFacts:
         self.rule = UnitClosure(**(self.data.get("unit_closure") or {}))
         self.rdd: dict[str, Any] = {f["id"]: f.get("rdd_h") for f in self.data.get("forces", [])}
         self.unit_rdd = line_rdds(self.data)
+        self.ulns: dict[tuple[str, str], list[str]] = {}  # each unit's deployment list lines, in list order
+        for line in self.data.get("deployment") or []:
+            self.ulns.setdefault((str(line["force"]), str(line["unit"])), []).append(str(line["uln"]))
         self.flows = {f.name for f in plan.flows}
         self._known: dict[tuple[str, ...], dict[str, Any]] = {}
 
@@ -141,7 +146,7 @@ def _units(world: World, facts: _PlanFacts, pax_rows: list[tuple[str, str, str, 
         r = facts.unit_rdd.get(key, facts.rdd.get(key[0]))
         late = max(closed - r, 0.0) if closed is not None and r is not None else None
         units.append({"force": key[0], "unit": key[1], "closed_h": closed, "rdd_h": r, "late_h": late,
-                      "timing": timing(closed, r, rule.on_time_h)})
+                      "timing": timing(closed, r, rule.on_time_h), "personnel_h": personnel_h})
     return units
 
 
@@ -215,8 +220,11 @@ def _accounting(world: World, facts: _PlanFacts, pax_rows: list[tuple[str, str, 
                           "in_system": pax_planned - pax_not - pax_del, "not_arrived": pax_not}}
 
 
-def figures(world: World, end_h: float) -> dict[str, Any]:
-    """The summary figures of a finished replication (FIGURE_KEYS), each equal to Results.summary()'s."""
+def figures(world: World, end_h: float, full: bool = False) -> dict[str, Any]:
+    """The summary figures of a finished replication (`end_h`: the end of the run, h), each equal to
+    Results.summary()'s: FIGURE_KEYS, the units' closure and lateness and the bottlenecks without their peak use,
+    what a comparison or a sweep keeps; with `full`, the whole summary, key by key and in its order (see
+    `summary`)."""
     from .version import __version__
 
     plan, status = world.plan, world.ledger.status
@@ -233,6 +241,16 @@ def figures(world: World, end_h: float) -> dict[str, Any]:
     by_mode = Counter(p.mode for p in world.pieces if not p.flow and status[p.pid] == DELIVERED)
     unit_order = sorted(units, key=lambda u: (u["late_h"] is None, -(u["late_h"] or 0.0), u["force"], u["unit"]))
     cal = facts.cal
+    top = stats[:TOP_BOTTLENECKS]
+    if full:
+        _unit_details(world, facts, units)
+        unit_rows = [_unit_row(u, cal) for u in unit_order]
+        peaks = _peak_utilization(world, [r["resource"] for r in top])
+        for r in top:
+            r["peak_utilization"] = peaks[r["resource"]]
+    else:
+        unit_rows = [{"force": u["force"], "unit": u["unit"], "closed_h": _num(u["closed_h"]), "rdd_h": _num(u["rdd_h"]),
+                      "late_h": _num(u["late_h"]), "timing": u["timing"]} for u in unit_order]
     out: dict[str, Any] = {
         "scenario": plan.scenario.name,
         "seed": world.seed,
@@ -242,8 +260,7 @@ def figures(world: World, end_h: float) -> dict[str, Any]:
         "brigades": brigades,
         "start_date": None if cal is None else cal.start.isoformat(timespec="minutes"),
         "c_day": None if cal is None else cal.c_day.isoformat(),
-        "units": [{"force": u["force"], "unit": u["unit"], "closed_h": _num(u["closed_h"]), "rdd_h": _num(u["rdd_h"]),
-                   "late_h": _num(u["late_h"]), "timing": u["timing"]} for u in unit_order],
+        "units": unit_rows,
         "late_units": sum(1 for u in units if u["timing"] == "late"),
         "person_nights_without_bed": round(housing_short + beds_h / 24.0, 3),
         "airfield_wait_person_h": airfield_wait_from_records(world.ledger.moves, {f.name for f in plan.flows}),
@@ -251,14 +268,82 @@ def figures(world: World, end_h: float) -> dict[str, Any]:
         "pieces": acc["pieces"],
         "personnel": acc["personnel"],
         "throughput_per_day": {mode: round(float(n) / days, 3) for mode, n in sorted(by_mode.items())},
-        "bottlenecks": _bottlenecks(stats[:TOP_BOTTLENECKS], world, facts),
-        "end_h": round(float(end_h), 4),
-        "events": world.env.events_processed,
+        "bottlenecks": _bottlenecks(top, world, facts),
     }
+    if full:
+        out["waiting"] = _waiting(world)
+        out["rail"] = _rail(world)
+    out["end_h"] = round(float(end_h), 4)
+    out["events"] = world.env.events_processed
+    if not full:
+        if world.outages.all:
+            wait = _blame_sums(world)[0]
+            out["disruptions"] = [{"name": o.name, "delay_piece_h": round(float(wait.get(f"disruption:{o.name}", 0.0)), 3)}
+                                  for o in world.outages.all]
+        return out
+    if plan.flows:
+        out.update(_flow_accounting(world, facts, pax_rows))
     if world.outages.all:
-        wait = _blame_sums(world)[0]
-        out["disruptions"] = [{"name": o.name, "delay_piece_h": round(float(wait.get(f"disruption:{o.name}", 0.0)), 3)}
-                              for o in world.outages.all]
+        out["disruptions"] = _disruptions(world)
+    if plan.civil:
+        out["civil_displaced"] = _civil_displaced(world, facts, float(end_h))
+    if plan.flows:
+        out["sustainment"] = _sustainment(world, float(end_h))
+    if world.housing:
+        out["accommodation"] = _accommodation(world)
+    return out
+
+
+def summary(world: World, end_h: float) -> dict[str, Any]:
+    """The whole of Results.summary() of a finished replication (`end_h`: the end of the run, h) from the run's
+    records: every key in the same order, every figure to the last digit (NaN where the summary has NaN), without
+    the results tables (nor pandas). What `rsom run` prints of one replication."""
+    return figures(world, end_h, full=True)
+
+
+def _kahan(xs: list[float]) -> float:
+    """The compensated (Kahan) sum of finite values in order, as pandas' grouped sum adds a group's rows."""
+    s = c = 0.0
+    for x in xs:
+        y = x - c
+        t = s + y
+        c = t - s - y
+        s = t
+    return s
+
+
+def _kahan_guarded(xs: list[float]) -> float:
+    """The same sum where a value is infinite or the sum overflows: pandas then sets the compensation to 0
+    (GH#53606) so that the sum is +-inf, not NaN."""
+    s = c = 0.0
+    for x in xs:
+        y = x - c
+        t = s + y
+        c = t - s - y
+        if not math.isfinite(c):
+            c = 0.0
+        s = t
+    return s
+
+
+def group_sums(code: np.ndarray, values: np.ndarray, n: int) -> list[float]:
+    """Sum of `values` per group `code` (0 .. n-1), each group's rows added in row order with Kahan's
+    compensation and NaN skipped (0.0 for a group with none): what `pd.Series(values).groupby(code).sum()`
+    gives (pandas' group_sum), to the last digit, without pandas."""
+    keep = ~np.isnan(values)
+    code, values = code[keep], values[keep]
+    small = code.astype(np.int16) if n < 2**15 else code  # small integers sort stably by radix, in linear time
+    order = np.argsort(small, kind="stable")  # the rows of each group together, in row order
+    bounds = np.searchsorted(code[order], np.arange(n + 1)).tolist()
+    vals = values[order]
+    fast = bool(np.isfinite(vals).all())
+    xs = vals.tolist()
+    out = [0.0] * n
+    for g in range(n):
+        a, b = bounds[g], bounds[g + 1]
+        if a < b:
+            s = _kahan(xs[a:b]) if fast else _kahan_guarded(xs[a:b])
+            out[g] = s if math.isfinite(s) else _kahan_guarded(xs[a:b])
     return out
 
 
@@ -283,14 +368,19 @@ class _Blame:
     def sums(self, keep: np.ndarray | None = None) -> dict[str, float]:
         """Piece-hours per resource name (of the rows `keep`, a mask; all rows without it)."""
         code, wait = (self.code, self.wait_h) if keep is None else (self.code[keep], self.wait_h[keep])
-        s = pd.Series(wait).groupby(code).sum()
-        return {self.names[int(k)]: float(v) for k, v in s.items()}
+        return dict(zip(self.names, group_sums(code, wait, len(self.names)), strict=True))
 
     def pieces_held(self) -> dict[str, int]:
         """Pieces that waited for each resource at least once."""
         keep = self.wait_h > 0
-        s = pd.Series(self.pid[keep]).groupby(self.code[keep]).nunique()
-        return {self.names[int(k)]: int(v) for k, v in s.items()}
+        if not keep.any():
+            return {}
+        code, pid = self.code[keep], self.pid[keep]
+        width = int(pid.max()) + 1
+        seen = np.zeros(len(self.names) * width, dtype=bool)  # (resource, piece) marked once however often
+        seen[code * width + pid] = True
+        n = seen.reshape(len(self.names), width).sum(axis=1)
+        return {name: int(k) for name, k in zip(self.names, n.tolist(), strict=True) if k}
 
 
 def _tail_pieces(world: World) -> list[int]:
@@ -341,11 +431,9 @@ def _resource_figures(world: World, end: float) -> tuple[list[dict[str, Any]], f
     else:
         res = np.zeros(0, dtype=np.int64)
         t_req = t_grant = t_rel = amount = weight = np.zeros(0)
-    rel, grant = pd.Series(t_rel), pd.Series(t_grant)
-    sums = pd.DataFrame({"held": (rel.clip(upper=end) - grant.clip(upper=end)).clip(lower=0) * amount,
-                         "wait": (grant - pd.Series(t_req)) * weight}).groupby(res).sum()
-    held_by = {names[int(k)]: float(v) for k, v in sums["held"].items()}
-    wait_by = {names[int(k)]: float(v) for k, v in sums["wait"].items()}
+    held = np.maximum(np.minimum(t_rel, end) - np.minimum(t_grant, end), 0.0) * amount  # as Series.clip: NaN stays
+    held_by = dict(zip(names, group_sums(res, held, len(names)), strict=True))
+    wait_by = dict(zip(names, group_sums(res, (t_grant - t_req) * weight, len(names)), strict=True))
     waits = Counter(names[int(k)] for k in res[t_grant > t_req])
     piece, tail, blame = _blame_sums(world)
     pieces_held = blame.pieces_held()
@@ -376,11 +464,346 @@ def _resource_figures(world: World, end: float) -> tuple[list[dict[str, Any]], f
 
 
 def _bottlenecks(top: list[dict[str, Any]], world: World, facts: _PlanFacts) -> list[dict[str, Any]]:
-    """The top bottlenecks as the summary lists them (its figures rounded alike; the peak use left out)."""
+    """The top bottlenecks as the summary lists them (its figures rounded alike; the peak use where `top`
+    has it)."""
     said = facts.words([r["resource"] for r in top], world.plan.network, tuple(o.name for o in world.outages.all))
     return [{"resource": r["resource"], "kind": r["kind"], "node": r["node"], "words": said[r["resource"]][0],
              "waiters": said[r["resource"]][1], "utilization": round(float(r["utilization"]), 4),
+             **({"peak_utilization": round(float(r["peak_utilization"]), 4)} if "peak_utilization" in r else {}),
              "wait_h": round(float(r["wait_h"]), 3), "closure_wait_h": round(float(r["closure_wait_h"]), 3),
              "person_wait_h": round(float(r["person_wait_h"]), 3), "waits": int(r["waits"]),
              "pieces_held": int(r["pieces_held"]), "mean_wait_h": round(float(r["mean_wait_h"]), 3)}
             for r in top]
+
+
+# ---- the rest of the summary: what `summary` adds to the figures ------------------------------------------
+def _unit_details(world: World, facts: _PlanFacts, units: list[dict[str, Any]]) -> None:
+    """Add to each unit (in `_units`' order) what closure.unit_table gives beside its closure: its deployment
+    list lines (';'-joined), its last piece (h: None while a piece or a person is not in) and the resource its
+    pieces waited for longest, in a planner's words, with those piece-hours (summed as unit_table's bincount,
+    rows in the same order)."""
+    ps, delivered = world.pieces, world.ledger.delivered
+    index = {(u["force"], u["unit"]): i for i, u in enumerate(units)}
+    unit_of = np.full(len(ps), -1, dtype=np.int64)  # the index of each force piece's unit
+    last: list[float] = [0.0] * len(units)
+    missing = [False] * len(units)
+    for p in ps:
+        if not p.flow:
+            i = index[(p.force, p.unit)]
+            unit_of[p.pid] = i
+            t = delivered[p.pid]
+            if math.isnan(t):
+                missing[i] = True
+            elif t > last[i]:
+                last[i] = t
+    longest: dict[int, tuple[str, float]] = {}
+    blame = _blame_sums(world)[2]
+    if len(blame.pid) and len(ps):
+        names = sorted(blame.names)  # as pd.factorize(sort=True): resources by name
+        rank = np.array([names.index(n) for n in blame.names], dtype=np.int64)
+        u = unit_of[blame.pid]
+        ok = u >= 0
+        pair = u[ok] * len(names) + rank[blame.code[ok]]
+        hours = np.bincount(pair, weights=blame.wait_h[ok], minlength=len(units) * len(names)).reshape(len(units), len(names))
+        resources = world.resources
+        mine = [n for n in names if n in resources]
+        said = facts.words(mine, world.plan.network, tuple(o.name for o in world.outages.all))
+        for i in range(len(units)):
+            if hours[i].max(initial=0.0) > 0:
+                j = int(np.argmax(hours[i]))  # the first resource (by name) with the most hours
+                name = names[j]
+                longest[i] = (said[name][0] if name in said else name, float(hours[i, j]))
+    for i, unit in enumerate(units):
+        personnel_h = unit["personnel_h"]
+        unit["lines"] = ";".join(facts.ulns.get((unit["force"], unit["unit"]), []))
+        unit["last_piece_h"] = None if missing[i] or personnel_h is None else max(last[i], personnel_h)
+        unit["waited_longest_for"], unit["waited_h"] = longest.get(i, ("", 0.0))
+
+
+def _unit_row(u: dict[str, Any], cal: Calendar | None) -> dict[str, Any]:
+    """A unit's row as the summary gives it (results._unit_row): times rounded (h), None where unknown; with a
+    calendar, when it closed, its C+day and the day its RDD falls due."""
+    row = {"force": u["force"], "unit": u["unit"], "lines": u["lines"], "closed_h": _num(u["closed_h"]),
+           "rdd_h": _num(u["rdd_h"]), "late_h": _num(u["late_h"]), "timing": u["timing"],
+           "last_piece_h": _num(u["last_piece_h"]), "waited_longest_for": u["waited_longest_for"],
+           "waited_h": round(float(u["waited_h"]), 3)}
+    if cal is not None:
+        closed, rdd = row["closed_h"], row["rdd_h"]
+        row["closed_at"] = cal.iso(closed)
+        row["closed_c"] = None if closed is None else cal.c_plus(closed)
+        row["rdd"] = None if rdd is None else cal.at(rdd - 1e-6).date().isoformat()
+    return row
+
+
+def _peak_utilization(world: World, names: list[str]) -> dict[str, float]:
+    """Per resource named: the most in use at once over its capacity (at most 1), as results._queue_peaks
+    finds it: the changes of its uses (requests, grants, releases, in that order) sorted stably by time and
+    then by the change of the queue, the amount in use added up (np.cumsum) and read once all changes at a
+    time are made."""
+    u = world.ledger.usage
+    rows: dict[str, list[int]] = {n: [] for n in names}
+    for i, use in enumerate(u):
+        r = rows.get(use[0])
+        if r is not None:
+            r.append(i)
+    out = {}
+    for name in names:
+        info = world.resources[name]
+        cap = 1.0 if info.kind in SLOT_KINDS else float(info.capacity)
+        if cap <= 0:
+            cap = 1.0
+        idx = rows[name]
+        if not idx:
+            out[name] = min(0.0 / cap, 1.0)
+            continue
+        mine = [u[i] for i in idx]
+        k = len(mine)
+        amount = np.array([m[4] for m in mine], dtype=float)
+        t = np.array([m[1] for m in mine] + [m[2] for m in mine] + [m[3] for m in mine], dtype=float)
+        dq = np.concatenate([np.ones(k), -np.ones(k), np.zeros(k)])
+        du = np.concatenate([np.zeros(k), amount, -amount])
+        order = np.lexsort((dq, t))
+        t, du = t[order], du[order]
+        in_use = np.cumsum(du)
+        settled = np.r_[t[1:] != t[:-1], True]
+        out[name] = float(np.minimum(in_use[settled].max() / cap, 1.0))
+    return out
+
+
+def _nanmin(values: list[float]) -> float:
+    """The least value that is not NaN (as a column's min); NaN when there is none."""
+    there = [v for v in values if not math.isnan(v)]
+    return min(there) if there else math.nan
+
+
+def _missing(x: Any) -> bool:
+    """A key pandas' groupby leaves out: None or NaN."""
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _waiting(world: World) -> list[dict[str, Any]]:
+    """As Results.waiting: undelivered pieces, then persons, by (status, node) in sorted order: how many and
+    since when (h, the earliest time one of them took that status there)."""
+    led = world.ledger
+    pieces: dict[tuple[str, str], list[float]] = {}
+    for pid, st in enumerate(led.status):
+        if st != DELIVERED and not _missing(st) and not _missing(led.node[pid]):
+            pieces.setdefault((st, led.node[pid]), []).append(led.since[pid])
+    out: list[dict[str, Any]] = [{"kind": "pieces", "status": st, "node": node, "count": len(since),
+                                  "since_h": round(float(_nanmin(since)), 4)}
+                                 for (st, node), since in sorted(pieces.items())]
+    persons: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for key, n in sorted(led.pax.items()):
+        _f, _u, st, node = key
+        if n and st != DELIVERED and not _missing(st) and not _missing(node):
+            persons.setdefault((st, node), []).append((n, led.pax_since.get(key, 0.0)))
+    for (st, node), g in sorted(persons.items()):
+        out.append({"kind": "personnel", "status": st, "node": node or "", "count": int(sum(n for n, _ in g)),
+                    "since_h": round(float(_nanmin([s for _, s in g])), 4)})
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    """A column's mean as pandas takes it: NaN left out, the rest summed as one array (numpy's pairwise sum)
+    over how many there are; NaN when none is there."""
+    a = np.array(values, dtype=float)
+    gone = np.isnan(a)
+    a[gone] = 0.0
+    n = len(a) - int(gone.sum())
+    return float(a.sum() / n) if n else math.nan
+
+
+def _rail(world: World) -> dict[str, Any]:
+    """As Results.rail_summary: per force, trains run, pieces and tracked vehicles per train, the first departure
+    after the force's first discharge (h), the mean wagon cycle (stock granted to stock back, h); per railhead,
+    trains per day over the days it dispatched trains."""
+    trains = world.trains
+    if not trains:
+        return {}
+
+    def col(rows: list[dict[str, Any]], c: str) -> list[float]:
+        return [float(r.get(c, math.nan)) for r in rows]
+
+    first_in: dict[str, float] = {}
+    for p in world.pieces:
+        first_in.setdefault(p.force, math.nan)
+        t = world.ledger.entered[p.pid]
+        if not math.isnan(t) and not t >= first_in[p.force]:  # NaN so far, or later
+            first_in[p.force] = t
+    by_force: dict[str, list[dict[str, Any]]] = {}
+    by_head: dict[str, list[dict[str, Any]]] = {}
+    for r in trains:
+        if not _missing(r.get("force", math.nan)):
+            by_force.setdefault(r["force"], []).append(r)
+        if not _missing(r.get("railhead", math.nan)):
+            by_head.setdefault(r["railhead"], []).append(r)
+    forces = {}
+    for force, g in sorted(by_force.items()):
+        dep = [t for t in col(g, "t_depart") if not math.isnan(t)]
+        cycle = [b - s for b, s in zip(col(g, "t_back"), col(g, "t_stock"), strict=True)]
+        cycle = [c for c in cycle if not math.isnan(c)]
+        first = first_in.get(force, 0.0)
+        forces[str(force)] = {
+            "trains": len(g),
+            "pieces_per_train": round(_mean(col(g, "pieces")), 3),
+            "tracked_per_train": round(_mean(col(g, "tracked")), 3),
+            "first_train_after_first_discharge_h": _num(round(float(min(dep) - first), 4) if dep else None),
+            "wagon_cycle_h": _num(round(_mean(cycle), 4) if cycle else None),
+        }
+    heads = {}
+    for head, g in sorted(by_head.items()):
+        dep = [t for t in col(g, "t_depart") if not math.isnan(t)]
+        days = max((max(dep) - min(dep)) / 24.0, 1.0) if dep else 1.0
+        heads[str(head)] = round(len(dep) / days, 3)
+    return {"forces": forces, "trains_per_day": heads}
+
+
+def _disruptions(world: World) -> list[dict[str, Any]]:
+    """As Results.disruption_costs in the summary: each disruption, what it hit and when (h), and what it cost:
+    piece-hours of waiting (all pieces, and those that set closure), pieces diverted, movements re-routed."""
+    wait, tail, _ = _blame_sums(world)
+    diverted = Counter(d[5] for d in world.diversions)
+    rerouted = Counter(r[6] for r in world.reroutes)
+    return [{"name": o.name, "kind": o.kind, "target": o.target, "start_h": round(float(o.start), 3),
+             "end_h": round(float(o.end), 3), "capacity_factor": float(o.factor),
+             "delay_piece_h": round(float(wait.get(f"disruption:{o.name}", 0.0)), 3),
+             "closure_delay_piece_h": round(float(tail.get(f"disruption:{o.name}", 0.0)), 3),
+             "diverted": int(diverted.get(o.name, 0)), "rerouted": int(rerouted.get(o.name, 0))}
+            for o in world.outages.all]
+
+
+def _kahan_cumsum(values: np.ndarray) -> list[float]:
+    """The running sum of `values` as pandas' grouped cumsum adds one group (Kahan's compensation; a NaN
+    stays NaN and is skipped)."""
+    s = c = 0.0
+    out = []
+    for x in values.tolist():
+        if math.isnan(x):
+            out.append(math.nan)
+            continue
+        y = x - c
+        t = s + y
+        c = t - s - y
+        s = t
+        out.append(t)
+    return out
+
+
+def _berth_hours_over(uses: list[tuple[Any, ...]], free: float, end_h: float) -> float:
+    """Berth-hours the military held beyond what commercial ships leave (`free` berths), as
+    Results.civil_displaced reads Results.queue_series of one berth resource: the berths in use after all
+    changes at each time, times the hours to the next change (the last to the end of the run)."""
+    if not uses:
+        return 0.0
+    k = len(uses)
+    amount = np.array([m[4] for m in uses], dtype=float)
+    t = np.array([m[1] for m in uses] + [m[2] for m in uses] + [m[3] for m in uses], dtype=float)
+    dq = np.concatenate([np.ones(k), -np.ones(k), np.zeros(k)])
+    du = np.concatenate([np.zeros(k), amount, -amount])
+    order = np.lexsort((dq, t))  # stable, NaN last: as sort_values(["resource", "t", "dq"], kind="stable")
+    t, in_use = t[order], np.array(_kahan_cumsum(du[order]))
+    keep = ~np.isnan(t)  # a time that is NaN is no group
+    t, in_use = t[keep], in_use[keep]
+    last: dict[float, float] = {}
+    for ti, v in zip(t.tolist(), in_use.tolist(), strict=True):  # the last value not NaN at each time (.last())
+        if ti not in last or not math.isnan(v):
+            last[ti] = v
+    times = sorted(last)
+    if not times:
+        return 0.0
+    tt = np.append(np.array(times, dtype=float), max(end_h, float(times[-1])))
+    over = (np.array([last[x] for x in times], dtype=float) - free).clip(min=0)
+    return float((over * np.diff(tt)).sum())
+
+
+def _civil_displaced(world: World, facts: _PlanFacts, end_h: float) -> dict[str, float]:
+    """As Results.civil_displaced summed per unit in the summary: where the military went first, civil train
+    paths taken beyond what civil trains leave (day by day), berth-hours beyond what commercial ships leave,
+    and serials entering road links in peak hours."""
+    from .dates import week_hour_of
+    from .ids import paths_of
+    from .windows import anchor, parse_window
+
+    usage = world.ledger.usage
+    rows: list[tuple[str, float]] = []
+    for c in world.plan.civil:
+        if not c.get("military_first"):
+            continue
+        kind, key, free = c.get("kind"), c.get("key"), c["free"]
+        if kind == "rail":
+            names = [paths_of(f"{key}{d}").name for d in "><"]
+            per_day = Counter((m[0], int(m[2] // 24)) for m in usage if m[0] in names)
+            short = np.array([per_day[k] - free for k in sorted(per_day)])
+            rows.append(("civil train paths", float(short.clip(min=0).sum()) if len(short) else 0.0))
+        elif kind == "berth":
+            name = f"berths@{key}"
+            rows.append(("berth-hours", _berth_hours_over([m for m in usage if m[0] == name], free, end_h)))
+        elif kind == "road":
+            names = [f"entry@{key}>", f"entry@{key}<"]
+            clock = float(facts.data.get("start_clock_h", 0.0))
+            cal = facts.cal
+            peaks = anchor(parse_window(c.get("unit")), clock, None if cal is None else week_hour_of(cal.start))
+            inside = [peaks.next_open(float(m[2])) == float(m[2]) for m in usage if m[0] in names]
+            rows.append(("serials in peak hours", float(sum(inside))))
+    by_unit: dict[str, list[float]] = {}
+    for unit, displaced in rows:
+        by_unit.setdefault(unit, []).append(displaced)
+    return {unit: round(float(np.array(v, dtype=float).sum()), 3) for unit, v in sorted(by_unit.items())}
+
+
+def _sustainment(world: World, end_h: float) -> dict[str, dict[str, Any]]:
+    """As Results.flow_throughput summed per direction in the summary: the sustainment flows' pieces and
+    persons, delivered, and delivered per day over each flow's window."""
+    led = world.ledger
+    pieces: dict[str, list[int]] = {}
+    for p in world.pieces:
+        pieces.setdefault(p.force, []).append(p.pid)
+    pax_in: Counter[str] = Counter()
+    for force, _u, n, _t in led.pax_delivered:
+        pax_in[force] += n
+    rows: dict[str, list[tuple[int, int, float, int, float]]] = {}
+    for f in world.plan.flows:
+        mine = pieces.get(f.name, [])
+        done = sum(1 for i in mine if led.status[i] == DELIVERED)
+        days = np.float64(f.end_h - f.start_h) / 24.0  # a float64, as the flows' table's column divides
+        rows.setdefault(f.direction, []).append((len(mine), done, float(done / days), pax_in[f.name],
+                                                 float(np.float64(pax_in[f.name]) / days)))
+    return {d: {"pieces": int(sum(r[0] for r in g)), "delivered": int(sum(r[1] for r in g)),
+                "pieces_per_day": round(float(np.array([r[2] for r in g]).sum()), 3),
+                "persons_delivered": int(sum(r[3] for r in g)),
+                "persons_per_day": round(float(np.array([r[4] for r in g]).sum()), 3)}
+            for d, g in sorted(rows.items())}
+
+
+def _accommodation(world: World) -> dict[str, dict[str, int]]:
+    """As Results.housing_shortfall in the summary: per hosting site, the most persons to house on a day, the
+    most short of a bed on a day, and the days some were short."""
+    need: dict[tuple[str, int], list[int]] = {}
+    for site, day, required, housed in world.housing:
+        s = need.setdefault((site, day), [0, 0])
+        s[0] += required
+        s[1] += housed
+    sites: dict[str, list[tuple[int, int]]] = {}
+    for (site, _day), (required, housed) in sorted(need.items()):
+        sites.setdefault(site, []).append((required, required - housed))
+    return {site: {"required": int(max(r for r, _ in g)), "max_short": int(max(s for _, s in g)),
+                   "days_short": sum(1 for _, s in g if s > 0)}
+            for site, g in sorted(sites.items())}
+
+
+def _flow_accounting(world: World, facts: _PlanFacts, pax_rows: list[tuple[str, str, str, int]]) -> dict[str, dict[str, int]]:
+    """The sustainment flows' pieces and persons, as the forces' in _accounting (Results.accounting's
+    `sustainment_` entries)."""
+    status = world.ledger.status
+    flow_pids = [p.pid for p in world.pieces if p.flow]
+    not_arrived = sum(1 for i in flow_pids if status[i] == NOT_ARRIVED)
+    done_n = sum(1 for i in flow_pids if status[i] == DELIVERED)
+    planned = len(flow_pids)
+    pers = [(st, n) for f, _u, st, n in pax_rows if f in facts.flows]
+    pax_planned = sum(n for _, n in pers)
+    pax_not = sum(n for st, n in pers if st == NOT_ARRIVED)
+    pax_del = sum(n for st, n in pers if st == DELIVERED)
+    return {"sustainment_pieces": {"planned": planned, "entered": planned - not_arrived, "delivered": done_n,
+                                   "in_system": planned - not_arrived - done_n, "not_arrived": not_arrived},
+            "sustainment_personnel": {"planned": pax_planned, "entered": pax_planned - pax_not, "delivered": pax_del,
+                                      "in_system": pax_planned - pax_not - pax_del, "not_arrived": pax_not}}

@@ -7,11 +7,17 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import lazy_loader
 
 from .errors import InputError, Problem
 from .tables import Column, schema, violates
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 NETWORK_TARGETS = ("seaports", "airfields", "railheads", "staging", "links", "nodes")
 TARGETS = (*NETWORK_TARGETS, "corridor", "pools", "disruptions")

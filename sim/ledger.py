@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .plan import Plan
+if TYPE_CHECKING:
+    from .plan import Plan
 
 Move = tuple  # (kind, id, force, unit, cls, count, stage, node, t_in, t_start, t_end)
 MOVE_COLUMNS = ["kind", "id", "force", "unit", "cls", "count", "stage", "node", "t_in", "t_start", "t_end"]

@@ -58,9 +58,10 @@ _SITES = {Res.STAGING_SPACES: "staging area", Res.BEDS: "staging area", Res.CSC:
 def place(network: Network | None, node: str) -> str:
     """A node's short name: its `name` up to the first bracket or comma ("Antwerp Euroterminal (AET),
     Verrebroek" is "Antwerp Euroterminal"); the id when the network does not know the node."""
-    if network is None or node not in network.nodes.index:
+    nodes = network.rows("nodes") if network is not None else {}
+    if node not in nodes:
         return node
-    name = str(network.nodes.at[node, "name"] or "").strip()
+    name = str(nodes[node]["name"] or "").strip()
     short = name.split(" (")[0].split(",")[0].strip()
     return short or node
 
@@ -68,9 +69,10 @@ def place(network: Network | None, node: str) -> str:
 def _link(network: Network | None, key: str) -> tuple[str, str, str, str] | None:
     """(from, to, corridor, mode) of a directed link key (link id plus ``>`` or ``<``); None if unknown."""
     lid, direction = key[:-1], key[-1:]
-    if network is None or lid not in network.links.index or direction not in "<>":
+    links = network.rows("links") if network is not None else {}
+    if lid not in links or direction not in "<>":
         return None
-    row = network.links.loc[lid]
+    row = links[lid]
     a, b = str(row["from"]), str(row["to"])
     if direction == "<":
         a, b = b, a
@@ -123,16 +125,16 @@ def catalogue(network: Network, disruptions: Iterable[str] = ()) -> dict[str, Re
     and headways of each link in both directions, the wagon types, the fleets, and the named disruptions."""
     out: dict[str, ResourceId] = {}
     facility = [r for r in Res if PHRASES[r].facility]
-    for node in network.nodes.index:
+    for node in network.rows("nodes"):
         for r in facility:
             rid = ResourceId(r, str(node))
             out[rid.name] = rid
-    for lid in network.links.index:
+    for lid in network.rows("links"):
         for d in "<>":
             for r in (Res.PATHS, Res.ENTRY):
                 rid = ResourceId(r, f"{lid}{d}")
                 out[rid.name] = rid
-    for wt in network.wagon_types.index:
+    for wt in network.rows("wagon_types"):
         rid = ResourceId(Res.WAGONS, str(wt))
         out[rid.name] = rid
     for r in Res:

@@ -5,20 +5,28 @@ routes and event order never depend on hash order."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import networkx as nx
-import pandas as pd
+import lazy_loader
 
 from .bands import parse_bands
 from .errors import Problem
 from .ids import PIECE_CLASSES
+from .nested import Nested
 from .tables import NUMERIC, read_table, schema
 from .windows import parse_window
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+else:
+    nx = lazy_loader.load("networkx")
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 TABLES = ("nodes", "seaports", "airfields", "railheads", "staging", "links", "piece_classes", "wagon_types")
 KEYS = {
@@ -41,8 +49,18 @@ def discharge_rates(row: Mapping[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     for cls, col in DISCHARGE_COLUMNS.items():
         v: Any = row.get(col)
-        out[cls] = float(row["discharge_pph"]) if pd.isna(v) else float(v)  # None or NaN: an empty cell
+        out[cls] = float(row["discharge_pph"]) if empty(v) else float(v)
     return out
+
+
+def empty(v: Any) -> bool:
+    """Whether a numeric cell read from a table is empty: None or NaN (what pandas gives for an empty cell)."""
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _no_rows() -> pd.DataFrame:
+    """An empty table (a network folder without investments.csv); pandas is named only when one is made."""
+    return pd.DataFrame()
 
 
 MODES = ("road", "rail", "water")
@@ -50,7 +68,7 @@ NODE_KINDS = ("seaport", "airfield", "railhead", "yard", "staging", "csc", "exit
 
 
 @dataclass
-class Network:
+class Network(Nested):
     """All tables of one network folder, indexed by their key."""
 
     name: str
@@ -64,14 +82,35 @@ class Network:
     piece_classes: pd.DataFrame
     wagon_types: pd.DataFrame
     sources: pd.DataFrame
-    investments: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per change (investments.csv)
+    investments: pd.DataFrame = field(default_factory=_no_rows)  # one row per change (investments.csv)
     problems: list[Problem] = field(default_factory=list)
+
+    # pickled nested (sim/nested.py): a run from a cached plan reads the rows, not the tables, nor pandas
+    NESTED: ClassVar[tuple[str, ...]] = (*TABLES, "sources", "investments", "problems")
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
     def file(self, table: str) -> str:
         return str(self.folder / f"{table}.csv")
+
+    def rows(self, table: str) -> dict[str, dict[str, Any]]:
+        """A table as plain dicts by key, in the table's order (Python values; NaN or None for an empty cell):
+        what a run reads of the network. Row lookups in pandas are far too slow for the event loop, and a
+        network read back from a pickle answers these without loading pandas (prepare). Made once
+        per table and shared: never modify them."""
+        made: dict[str, dict[str, dict[str, Any]]] = self.__dict__.setdefault("_rows", {})
+        found = made.get(table)
+        if found is None:
+            found = made[table] = {str(k): {str(c): v for c, v in r.items()}
+                                   for k, r in self.table(table).to_dict("index").items()}
+        return found
+
+    def prepare(self) -> None:
+        """Before pickling: the rows of every table, which a run reads instead of the (nested) tables."""
+        if "_nested" not in self.__dict__:
+            for t in TABLES:
+                self.rows(t)
 
 
 def load_network(folder: Path) -> Network:

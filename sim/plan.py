@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-import networkx as nx
+import lazy_loader
 
 from . import deployment, exercise, lift
 from . import equipment as eqdata
@@ -33,10 +33,16 @@ from .forces import Template, Unit, load_templates
 from .ids import PIECE_CLASSES
 from .investments import Change, Investment
 from .modes import mode_rules
+from .nested import Nested
 from .network import Network, build_graph, corridor_names, links_by_name, load_network
 from .paths import find_scenario, networks_dir
 from .routing import Route, Router
 from .scenario import Flow, Force, Scenario, parse_equipment, parse_scenario, read_data
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_loader.load("networkx")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 EARTH_KM = 6371.0
 FLOW_PRIORITY = 10  # sustainment flows' trains come after every force's (force priorities are 1-9)
@@ -149,8 +155,11 @@ class UnitPlan:
 
 
 @dataclass(repr=False)
-class Plan:
-    """Everything the model needs, compiled and checked."""
+class Plan(Nested):
+    """Everything the model needs, compiled and checked. Pickled with its graph nested (sim/nested.py): a run
+    reads which nodes it has (`nodes`), not the graph."""
+
+    NESTED: ClassVar[tuple[str, ...]] = ("graph",)
 
     scenario: Scenario
     file: str
@@ -176,6 +185,11 @@ class Plan:
     generic: dict[str, EquipmentType] = field(default_factory=dict)  # per class, for pieces with no split
     aircraft: dict[str, lift.Aircraft] = field(default_factory=dict)  # aircraft types lift may plan flights of
     actions: list[exercise.Action] = field(default_factory=list)  # an exercise's decisions acting on the run
+
+    @property
+    def nodes(self) -> frozenset[str]:
+        """The nodes of the graph (those of the router's graph, which is the plan's)."""
+        return self.router.nodes
 
     @property
     def personnel_total(self) -> int:
@@ -209,8 +223,8 @@ def random_sources(s: Scenario) -> list[str]:
 
 def great_circle_km(net: Network, a: str, b: str) -> float:
     """Great-circle distance between two nodes (km)."""
-    la1, lo1, la2, lo2 = (math.radians(float(net.nodes.at[n, c])) for n, c in ((a, "lat"), (a, "lon"), (b, "lat"),
-                                                                                  (b, "lon")))
+    nodes = net.rows("nodes")
+    la1, lo1, la2, lo2 = (math.radians(float(nodes[n][c])) for n, c in ((a, "lat"), (a, "lon"), (b, "lat"), (b, "lon")))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * EARTH_KM * math.asin(math.sqrt(h))
 
@@ -854,7 +868,7 @@ def _trains_fit(plan: Plan, field: str, pieces: list[PiecePlan]) -> list[Problem
     of no wagon could never leave)."""
     net, rail = plan.network, plan.scenario.rail
     loco, loco_t = rail.locomotive_m, rail.locomotive_t
-    tare = tare_of(net.wagon_types)
+    tare = tare_of(net.rows("wagon_types"))
     seen: set[tuple[str, str, str]] = set()
     out = []
     for p in pieces:

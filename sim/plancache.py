@@ -12,7 +12,8 @@ The cache is the folder named by the environment variable RSOM_PLAN_CACHE, by de
 XDG_CACHE_HOME (~/.cache); RSOM_PLAN_CACHE=off (or 0, no, false, or empty) turns it off. Anything that goes
 wrong with it (an unreadable entry, a folder that cannot be written) falls back to compiling, silently: the
 cache only ever saves time. A scenario with problems is never stored (compiling it raises them each time).
-Beside an entry, KEY.bound keeps the plan's analytic bound once computed (cached_bound)."""
+Beside an entry, KEY.bound keeps the plan's analytic bound once computed (cached_bound), and KEY.routes the
+routes its runs found (keep_routes)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def _store(folder: Path, key: str, plan: Plan) -> None:
     _write(folder, folder / f"{key}.pickle", plan)
     entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[MAX_ENTRIES:]:
-        for f in (old, _bound_file(old)):
+        for f in (old, _bound_file(old), _routes_file(old)):
             with contextlib.suppress(OSError):
                 f.unlink()
 
@@ -108,6 +109,37 @@ def _remember(plan: Plan, entry: Path) -> Plan:
 
 def _bound_file(entry: Path) -> Path:
     return entry.with_suffix(".bound")
+
+
+def _routes_file(entry: Path) -> Path:
+    return entry.with_suffix(".routes")
+
+
+_HELD: dict[int, int] = {}  # answers each plan's router held when read from the cache, by id of the plan
+
+
+def _learn_routes(plan: Plan, entry: Path) -> None:
+    """Give a plan read from the cache the routes its runs found before (KEY.routes, keep_routes)."""
+    try:
+        with _routes_file(entry).open("rb") as fh:
+            found = pickle.load(fh)
+        if isinstance(found, dict):
+            plan.router.learn(found)
+    except Exception:  # none yet, or one that cannot be read: found again as without a cache
+        pass
+    _HELD[id(plan)] = plan.router.answers()
+
+
+def keep_routes(plan: Plan) -> None:
+    """After a run of a plan load_cached returned: keep the routes its router found beside the cache entry
+    (KEY.routes), so that the next run of the same plan finds them there instead of asking networkx (which
+    then need not even be imported). A route depends on the plan's graph alone, so this changes no result."""
+    kept = _KEYS.get(id(plan))
+    if kept is None or kept[0] is not plan or plan.router.answers() <= _HELD.get(id(plan), 0):
+        return
+    with contextlib.suppress(Exception):
+        _write(kept[1].parent, _routes_file(kept[1]), plan.router.learned())
+        _HELD[id(plan)] = plan.router.answers()
 
 
 def cached_bound(plan: Plan) -> dict[str, Any]:
@@ -164,6 +196,7 @@ def load_cached(path: Path | str) -> Plan:
             plan = pickle.load(fh)
         with contextlib.suppress(OSError):
             os.utime(entry)  # recently used: kept longest
+        _learn_routes(plan, entry)
         return _remember(plan, entry)
     except Exception:  # no entry, or one that cannot be read: compiled as without a cache
         pass

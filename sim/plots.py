@@ -26,8 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+import lazy_loader
 import numpy as np
-import pandas as pd
 from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -44,8 +44,12 @@ from matplotlib.transforms import Bbox
 from . import causes, output
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .results import Results
     from .situation import Situation
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 BASEMAP = Path(__file__).resolve().parent / "data" / "basemap" / "belgium_basemap.geojson"
 EXTENT = (2.45, 6.45, 49.45, 51.55)  # lon min, lon max, lat min, lat max

@@ -81,7 +81,7 @@ def _alternate(w: World, fp: FlightPlan) -> FlightPlan:
         return fp
     from .plan import great_circle_km
 
-    open_now = [a for a in sorted(w.airfield) if a != fp.airfield and a in w.plan.graph
+    open_now = [a for a in sorted(w.airfield) if a != fp.airfield and a in w.plan.nodes
                 and (a not in w.outages.by_node or Outages.up_at(w.outages.by_node[a], now, known_at=now)[1] is None)]
     if not open_now:
         return fp

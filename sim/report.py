@@ -13,9 +13,9 @@ import io
 import math
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import lazy_loader
 from matplotlib.figure import Figure
 
 from . import output, plots
@@ -27,6 +27,11 @@ from .progress import bar, status, wanted
 from .results import Results, format_hours
 from .runner import aggregate, run
 from .story import bottleneck_story
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 REPORT_FILE = "report.html"
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import lazy_loader
 import numpy as np
-import pandas as pd
 
 from . import output
 from .airfield_wait import airfield_cargo_piece_h, airfield_wait_person_h
 from .closure import combat_power, unit_table
-from .dates import Calendar
+from .dates import Calendar, format_hours
 from .ids import paths_of
 from .ledger import DELIVERED, MOVE_COLUMNS, NOT_ARRIVED
 from .naming import name_words
@@ -26,8 +26,12 @@ from .statistics import TOP_BOTTLENECKS, aggregate, closure_frame, replications_
 from .tables_io import Format, read_tables, write_tables
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .statistics import StatsAccessor
     from .world import World
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 BLAME_COLUMNS = ["resource", "pid", "wait_h"]
 USAGE_COLUMNS = ["resource", "t_request", "t_grant", "t_release", "amount", "weight"]
@@ -79,13 +83,6 @@ def with_dates(tables: dict[str, pd.DataFrame], cal: Calendar | None) -> dict[st
 
 def _num(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
-
-
-def format_hours(h: float | None) -> str:
-    """Hours with days, '392.8 h (16.4 d)'; 'not closed' when there is no figure (None or NaN)."""
-    if h is None or (isinstance(h, float) and math.isnan(h)):
-        return "not closed"
-    return f"{h:,.1f} h ({h / 24:.1f} d)"
 
 
 def _share_time(done: np.ndarray, total: int, share: float) -> float | None:

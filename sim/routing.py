@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING, ClassVar
 
-import networkx as nx
+import lazy_loader
 
 from .bands import Bands
+from .nested import Nested
 from .windows import AnyWindow
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy_loader.load("networkx")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 
 @dataclass(frozen=True)
@@ -48,14 +55,34 @@ class Leg:
 Route = tuple[Leg, ...]
 
 
-class Router:
-    """Shortest-time routes per mode; results cached so repeated questions cost nothing."""
+class Router(Nested):
+    """Shortest-time routes per mode; results cached so repeated questions cost nothing. Pickled with its graphs
+    nested (sim/nested.py): a run from a cached plan whose routes were all found before needs no networkx."""
+
+    NESTED: ClassVar[tuple[str, ...]] = ("graph", "_views")
 
     def __init__(self, graph: nx.MultiDiGraph):
         self.graph = graph
+        self.nodes: frozenset[str] = frozenset(graph.nodes)  # the graph's nodes, for a reader without the graph
         self._views: dict[str, nx.DiGraph] = {}
         self._trees: dict[tuple[str, str, float], tuple[dict, dict]] = {}
         self._alternatives: dict[tuple[str, str, str, int, float], list[Route]] = {}
+        self._routes: dict[tuple[str, str, str, float], Route | None] = {}
+
+    def learned(self) -> dict[str, dict]:
+        """The answers found so far (shortest-path trees, fastest routes, alternatives): what the cache of
+        compiled plans keeps beside a plan, so that a later run asks networkx nothing it was asked before."""
+        return {"trees": dict(self._trees), "alternatives": dict(self._alternatives), "routes": dict(self._routes)}
+
+    def learn(self, answers: dict[str, dict]) -> None:
+        """Take answers another router of the same graph found (learned()); each is what this one would find."""
+        self._trees.update(answers.get("trees", {}))
+        self._alternatives.update(answers.get("alternatives", {}))
+        self._routes.update(answers.get("routes", {}))
+
+    def answers(self) -> int:
+        """How many answers the router holds (trees, routes and alternatives)."""
+        return len(self._trees) + len(self._alternatives) + len(self._routes)
 
     def view(self, mode: str) -> nx.DiGraph:
         """Simple digraph of one mode; among parallel links the fastest is kept (ties by link id)."""
@@ -94,12 +121,16 @@ class Router:
 
     def route(self, mode: str, src: str, dst: str, speed_kmh: float = 1e9) -> Route | None:
         """Fastest route from src to dst by one mode at a mover speed, or None when there is none."""
+        key = (mode, src, dst, speed_kmh)
+        if key in self._routes:
+            return self._routes[key]
         dist, paths = self._tree(mode, src, speed_kmh)
-        if dst not in dist:
-            return None
-        nodes = paths[dst]
-        v = self.view(mode)
-        return tuple(v.edges[a, b]["leg"] for a, b in pairwise(nodes))
+        found: Route | None = None
+        if dst in dist:
+            v = self.view(mode)
+            found = tuple(v.edges[a, b]["leg"] for a, b in pairwise(paths[dst]))
+        self._routes[key] = found
+        return found
 
     def alternatives(self, mode: str, src: str, dst: str, k: int = 3, slack: float = 1.5) -> list[Route]:
         """Up to k loop-free routes, fastest first, each within `slack` times the fastest (Yen's algorithm)."""

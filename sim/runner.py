@@ -5,16 +5,29 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .defaults import resolve_run
 from .model import Model
 from .paths import find_scenario
 from .plan import Plan, load_plan
-from .results import Replications, Results
-from .statistics import aggregate
 
-__all__ = ["aggregate", "run", "run_figures", "run_replication", "run_to_precision"]
+if TYPE_CHECKING:
+    from .results import Replications, Results
+    from .statistics import aggregate
+
+__all__ = ["aggregate", "run", "run_figures", "run_replication", "run_summary", "run_to_precision"]
+_LAZY = {"aggregate": "statistics", "Replications": "results", "Results": "results"}  # imported when first asked
+# for: they bring pandas, which a run that only wants its summary (run_summary, run_figures) does without
+
+
+def __getattr__(name: str) -> Any:
+    """`aggregate`, `Results` and `Replications`, still names of this module, imported on first use."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__.rpartition(".")[0]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_replication(plan: Plan, seed: int | None = None, replication: int = 0,
@@ -35,11 +48,26 @@ def run_figures(plan: Plan, seed: int | None = None, replication: int = 0) -> di
     return figures(m.world, m.simulate())
 
 
+def run_summary(plan: Plan, seed: int | None = None, replication: int = 0,
+                progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+    """One replication's whole summary, equal key by key and to the last digit to
+    `run_replication(plan, seed, replication).summary()`, computed from the run's records (figures.summary)
+    without building the results tables or importing pandas: what `rsom run` prints of one replication.
+    `progress` is called with the simulated time (h), as run_replication's."""
+    from .figures import summary
+
+    seed, _ = resolve_run(plan.scenario, seed)
+    m = Model(plan, seed=seed, replication=replication)
+    return summary(m.world, m.simulate(progress=progress))
+
+
 def run(scenario: Plan | Path | str | None = None, seed: int | None = None, replications: int | None = None,
         progress: Callable[[int, float], None] | None = None) -> Replications:
     """Run a scenario for its replications, in this process: a compiled plan, a scenario file or the name of a
     built-in scenario (paths.find_scenario; none: the built-in one). Seed and replications default to the
     scenario's; replication r draws from the streams of (seed, r), so the same call gives the same results."""
+    from .results import Replications
+
     plan = scenario if isinstance(scenario, Plan) else load_plan(find_scenario(scenario))
     seed, n = resolve_run(plan.scenario, seed, replications)
     out = Replications()
@@ -72,6 +100,7 @@ def run_to_precision(plan: Plan, half_width_h: float, cap: int, seed: int | None
     counts at its end (a lower bound). Returns the results and what was reached: target, half-width,
     replications, reached, and why it stopped. `each(r, results)` is called after each replication."""
     from .plan import random_sources
+    from .results import Replications
 
     seed, _ = resolve_run(plan.scenario, seed)
     out = Replications()

@@ -91,7 +91,7 @@ Dist = Annotated[
 class Strict(BaseModel):
     """Unknown keys are errors; numbers must be finite (no .inf or .nan: they would never end a wait)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 class ShipCall(Strict):

@@ -15,15 +15,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import lazy_loader
 
 from .errors import InputError, Problem
 from .plan import Plan
 from .runner import run_figures
 from .statistics import ci95
 from .variants import Value, parse_value, variant
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 Edits = dict[str, dict[str, Value]]  # "set" / "scale" -> parameter -> value, for sim.variants.variant
 

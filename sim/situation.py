@@ -11,15 +11,19 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import lazy_loader
 
 from .dates import Calendar
 from .ledger import DELIVERED, NOT_ARRIVED
 from .model import Model
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .plan import Plan
     from .results import Results
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 WORDS_SHOWN = 8  # queues told in words, longest first: a briefing names the few that matter
 

@@ -26,9 +26,9 @@ import statistics as stdstats
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .results import Results
 
 TOP_BOTTLENECKS = 5  # bottlenecks a summary lists (one replication's and the aggregate of several)
@@ -91,6 +91,8 @@ def _replication(s: dict[str, Any], i: int) -> int:
 def replications_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """One row per replication: its index and seed, closure (h; NaN when not everything closed), end of the
     run (h), events processed, and the accounting of pieces and persons (`pieces_delivered`, ...)."""
+    import pandas as pd
+
     rows = [{"replication": _replication(s, i), "seed": s["seed"], "closure_h": s["closure_h"],
              "end_h": s.get("end_h"), "events": s["events"],
              **{f"{kind}_{k}": v for kind in ("pieces", "personnel") for k, v in s[kind].items()}}
@@ -104,6 +106,8 @@ def replications_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
 def closure_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """One row per replication and force: closure, 50 % and 90 % closure, combat-power closure, half its units
     closed and its containers in (h; NaN where not reached)."""
+    import pandas as pd
+
     keys = (*CLOSURE_KEYS, *UNIT_CLOSURE_KEYS)
     rows = [{"replication": _replication(s, i), "force": force, **{k: v.get(k) for k in keys}}
             for i, s in enumerate(summaries) for force, v in s["brigades"].items()]
@@ -116,6 +120,8 @@ def closure_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
 def throughput_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """One row per replication and mode (every mode any replication used; 0.0 where this one delivered
     nothing by it): the forces' pieces delivered per day over the run."""
+    import pandas as pd
+
     modes = sorted({m for s in summaries for m in s["throughput_per_day"]})
     rows = [(_replication(s, i), m, float(s["throughput_per_day"].get(m, 0.0)))
             for i, s in enumerate(summaries) for m in modes]
@@ -130,6 +136,8 @@ def _mean_wait(wait_h: float, pieces_held: float) -> float:
 def bottleneck_frame(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """One row per replication and resource among its top bottlenecks, with its rank there (1 = top). A
     summary written before resources had words gives the id as words and no counts of waits."""
+    import pandas as pd
+
     rows = [{"replication": _replication(s, i), "rank": j + 1, "resource": b["resource"], "kind": b["kind"],
              "node": b["node"], "words": b.get("words", b["resource"]), "waiters": b.get("waiters", "waits"),
              **{k: b[k] for k in BOTTLENECK_FIGURES}, **{k: b.get(k, 0) for k in WAIT_COUNTS},
@@ -144,6 +152,8 @@ def closure_stats(frame: pd.DataFrame, by: Sequence[str] = (), column: str = "cl
     """Per group of rows (all rows when `by` is empty; e.g. by=["force"] on closure_frame): replications,
     how many did not reach the figure (`incomplete`), and over those that did its mean, sd, min, max and 95 %
     t-interval (h, not rounded)."""
+    import pandas as pd
+
     rows = []
     for key, g in _groups(frame, by):
         vals = present(g[column])
@@ -161,6 +171,8 @@ def closure_stats(frame: pd.DataFrame, by: Sequence[str] = (), column: str = "cl
 
 def throughput_stats(frame: pd.DataFrame) -> pd.DataFrame:
     """Per mode (sorted), over the rows of throughput_frame: mean, min and max pieces per day."""
+    import pandas as pd
+
     rows = [{"mode": m, "mean": stdstats.fmean(g["pieces_per_day"].tolist()), "min": float(g["pieces_per_day"].min()),
              "max": float(g["pieces_per_day"].max())} for (m,), g in _groups(frame, ["mode"])]
     return pd.DataFrame.from_records(rows, columns=["mode", "mean", "min", "max"]).sort_values("mode", ignore_index=True)
@@ -172,6 +184,8 @@ def bottleneck_stats(frame: pd.DataFrame, replications: int, top: int | None = T
     waits, waits counted and pieces held per replication (piece-hours per piece held from those), and how
     many replications listed it. Ranked by the waiting caused to the pieces that set closure, then by all
     piece waiting, then by utilisation; the first `top` (None: all)."""
+    import pandas as pd
+
     n = replications
     rows = []
     for (resource,), g in _groups(frame, ["resource"]):
@@ -279,12 +293,16 @@ class StatsAccessor:
 
     def throughput(self) -> pd.DataFrame:
         """One row per mode the forces' pieces were delivered by: pieces per day over the run."""
+        import pandas as pd
+
         rows = [(self._r.replication, m, v) for m, v in self._r.throughput_per_day().items()]
         return pd.DataFrame.from_records(rows, columns=["replication", "mode", "pieces_per_day"])
 
     def bottlenecks(self, top: int | None = None) -> pd.DataFrame:
         """Every resource (or the first `top`) in bottleneck order with its rank (1 = top), its words, its
         utilisation and the waits it caused (piece-hours, person-hours, waits counted, pieces held)."""
+        import pandas as pd
+
         r = self._r.resource_stats()
         r = r if top is None else r.head(top)
         out = pd.DataFrame({"replication": self._r.replication, "rank": range(1, len(r) + 1)})

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .results import format_hours
+from .dates import format_hours
 
 
 def _n(x: float) -> str:

@@ -9,11 +9,16 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import lazy_loader
 
 from .errors import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 DATA_DIR = Path(__file__).parent / "data"
 SCHEMA_FILE = DATA_DIR / "schema.csv"

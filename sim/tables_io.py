@@ -8,11 +8,16 @@ import json
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+import lazy_loader
 
 from . import output
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 Format = Literal["parquet", "csv", "xlsx"]
 FORMATS: tuple[str, ...] = ("parquet", "csv", "xlsx")

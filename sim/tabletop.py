@@ -9,9 +9,9 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import lazy_loader
 import yaml
 
 from .compare import compare_plans
@@ -21,6 +21,11 @@ from .errors import InputError, Problem
 from .exercise import at_h, decision_field, decision_name, inject_name, played
 from .plan import Plan, compile_plan, resolve_network
 from .scenario import Decision, Exercise, Inject, Scenario, read_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_loader.load("pandas")  # loaded on first use: `rsom run` from a cached plan never needs it
 
 WITHOUT = "as planned"  # the scenario without the exercise's injects and decisions
 PLAYED = "as played"  # the injects and the decisions taken on every branch

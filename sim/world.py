@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import pandas as pd
 import simpy
 
 from .bands import band_intervals
@@ -73,11 +72,6 @@ class UnitState:
     departed: bool = False
 
 
-def rows(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """A network table as plain dicts by key: row lookups in pandas are far too slow for the event loop."""
-    return {str(k): {str(c): v for c, v in r.items()} for k, r in table.to_dict("index").items()}
-
-
 class World:
     """One replication's shared state. Build it from a compiled plan; the phases act on it."""
 
@@ -124,18 +118,18 @@ class World:
         self.discharge_factor: dict[str, float] = {}  # sea port -> its discharge rates multiplied by a decision
         self.switched = False  # an exercise's decision sent a class from rail to its next mode (switch_limits)
         self.ranks: dict[tuple[str, str], tuple[int, float]] = {}  # units' priorities changed by a decision
-        net = plan.network  # plain dicts: row lookups in pandas are far too slow for the event loop
-        self.classes = rows(net.piece_classes)
-        self.seaport = rows(net.seaports)
-        self.airfield = rows(net.airfields)
-        self.railhead = rows(net.railheads)
-        self.staging = rows(net.staging)
-        self.wagon_len: dict[str, float] = {str(k): float(v) for k, v in net.wagon_types["length_m"].items()}
-        self.wagon_tare = tare_of(net.wagon_types)
+        net = plan.network  # plain dicts (Network.rows), shared by every replication of the plan: read only
+        self.classes = net.rows("piece_classes")
+        self.seaport = net.rows("seaports")
+        self.airfield = net.rows("airfields")
+        self.railhead = net.rows("railheads")
+        self.staging = net.rows("staging")
+        wagons = net.rows("wagon_types")
+        self.wagon_len: dict[str, float] = {k: float(r["length_m"]) for k, r in wagons.items()}
+        self.wagon_tare = tare_of(wagons)
         self._build_resources()
-        fields = plan.network.airfields
-        repair = {str(a): float(f) for a, f in fields["repair_factor"].items() if f is not None and float(f) != 1.0} \
-            if "repair_factor" in fields else {}
+        repair = {a: float(r["repair_factor"]) for a, r in self.airfield.items()
+                  if "repair_factor" in r and r["repair_factor"] is not None and float(r["repair_factor"]) != 1.0}
         self.outages = Outages(draw(self.s, self.streams, self.s.horizon_h, repair, plan.changes), plan.links_of)
         for o in self.outages.all:
             self._info(o.rid, o.target, 1, f"{o.kind}, capacity x{o.factor:g}")
@@ -158,34 +152,34 @@ class World:
         return Pool(self.env, self.log, self._info(rid, node, capacity, unit), self.ledger.blame)
 
     def _build_resources(self) -> None:
-        net, g, s = self.plan.network, self.plan.graph, self.s
+        g, s = self.plan.nodes, self.s
         self.berths: dict[str, Station] = {}
         self.marshalling: dict[str, Pool] = {}
-        for port in sorted(net.seaports.index):
+        for port in sorted(self.seaport):
             if port in g:
-                r = net.seaports.loc[port]
+                r = self.seaport[port]
                 self.berths[port] = self._station(Res.BERTHS, port, float(r["berths"]), "berths")
                 self.marshalling[port] = self._pool(ResourceId(Res.MARSHALLING, port), port, r["marshalling_spaces"],
                                                     "pieces")
         self.mog: dict[str, Station] = {}
         self.terminal: dict[str, Station] = {}
         self.cargo: dict[str, Station] = {}
-        for af in sorted(net.airfields.index):
+        for af in sorted(self.airfield):
             if af in g:
-                self.mog[af] = self._station(Res.MOG, af, float(net.airfields.at[af, "mog"]), "aircraft")
+                self.mog[af] = self._station(Res.MOG, af, float(self.airfield[af]["mog"]), "aircraft")
                 self.terminal[af] = self._station(Res.PAX_TERMINAL, af, 1, "lines")
                 self.cargo[af] = self._station(Res.CARGO_TERMINAL, af, 1, "lines")
         self.ramps: dict[str, Station] = {}
-        for rh in sorted(net.railheads.index):
+        for rh in sorted(self.railhead):
             if rh in g:
-                self.ramps[rh] = self._station(Res.RAMPS, rh, float(net.railheads.at[rh, "ramps"]), "ramps")
+                self.ramps[rh] = self._station(Res.RAMPS, rh, float(self.railhead[rh]["ramps"]), "ramps")
         self.spaces: dict[str, Pool] = {}
         self.beds: dict[str, Pool] = {}
         self.csc: dict[str, Pool] = {}
-        for node in sorted(net.staging.index):
+        for node in sorted(self.staging):
             if node not in g:
                 continue
-            r = net.staging.loc[node]
+            r = self.staging[node]
             if r["role"] == "csc":
                 self.csc[node] = self._pool(ResourceId(Res.CSC, node), node, r["vehicle_spaces"], "pieces")
             else:
