@@ -9,8 +9,10 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .nested import SortedFieldsSet
 
-class _Dist(BaseModel):
+
+class _Dist(SortedFieldsSet, BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def sample(self, rng: np.random.Generator) -> float:

@@ -42,3 +42,18 @@ class Nested:
         del self.__dict__["_nested"]
         self.__dict__.update(pickle.loads(nested))
         return self.__dict__[name]
+
+
+class SortedFieldsSet:
+    """Mixin for pydantic models: pickled with the names of the fields set in sorted order. pydantic keeps them
+    as a set, whose order follows the process's string hashes; sorted, a pickled plan's bytes (the cache's
+    entries, the twins' fingerprints) are the same in every process."""
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state: dict[Any, Any] = super().__getstate__()  # type: ignore[assignment]
+        state = dict(state)
+        state["__pydantic_fields_set__"] = sorted(state["__pydantic_fields_set__"])
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__({**state, "__pydantic_fields_set__": set(state["__pydantic_fields_set__"])})  # type: ignore[misc]

@@ -187,8 +187,9 @@ class Plan(Nested):
     actions: list[exercise.Action] = field(default_factory=list)  # an exercise's decisions acting on the run
 
     @property
-    def nodes(self) -> frozenset[str]:
-        """The nodes of the graph (those of the router's graph, which is the plan's)."""
+    def nodes(self) -> dict[str, None]:
+        """The nodes of the graph, in sorted order (those of the router's graph, which is the plan's): ask
+        `node in plan.nodes`."""
         return self.router.nodes
 
     @property

@@ -63,7 +63,9 @@ class Router(Nested):
 
     def __init__(self, graph: nx.MultiDiGraph):
         self.graph = graph
-        self.nodes: frozenset[str] = frozenset(graph.nodes)  # the graph's nodes, for a reader without the graph
+        # the graph's nodes, for a reader without the graph: a dict in sorted order (membership as a set's), so
+        # that a pickled plan's bytes do not depend on the process's string hashes (a frozenset's order does)
+        self.nodes: dict[str, None] = dict.fromkeys(sorted(graph.nodes))
         self._views: dict[str, nx.DiGraph] = {}
         self._trees: dict[tuple[str, str, float], tuple[dict, dict]] = {}
         self._alternatives: dict[tuple[str, str, str, int, float], list[Route]] = {}

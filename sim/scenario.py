@@ -24,6 +24,7 @@ from .dates import clock_of, parse_when, rdd_hours
 from .distributions import Deterministic, Distribution, as_distribution
 from .errors import InputError, Problem, suggest
 from .ids import Mode, PieceClass
+from .nested import SortedFieldsSet
 from .windows import Weekly, parse_window
 
 # Bounds of the scenario's numbers. None is near a real scenario's value: each keeps a number finite and
@@ -88,7 +89,7 @@ Dist = Annotated[
 # all have defaults; the JSON Schema says so (json_schema_input_type)
 
 
-class Strict(BaseModel):
+class Strict(SortedFieldsSet, BaseModel):
     """Unknown keys are errors; numbers must be finite (no .inf or .nan: they would never end a wait)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)

@@ -36,6 +36,11 @@ class Cells(frozenset):
     def __copy__(self) -> Cells:
         return self
 
+    def __reduce__(self) -> tuple[type[Cells], tuple[list[tuple[int, str]]]]:
+        """Pickled in sorted order: a frozenset's own order follows the process's string hashes, and a pickled
+        plan's bytes (the cache's entries, the twins' fingerprints) should not."""
+        return Cells, (sorted(self),)
+
 
 @dataclass(frozen=True)
 class Column:
