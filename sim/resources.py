@@ -222,7 +222,10 @@ class Pool:
         if amount > self.level or self.waiting:
             return None
         self.level -= amount
-        return self._grant(amount, self.env._now, weight)
+        self._next += 1  # self._grant(amount, now, weight), written out
+        now = self.env._now
+        token = self.open[self._next] = (amount, now, now, weight, self._next)
+        return token
 
     def _grant(self, amount: float, t0: float, weight: float) -> Token:
         """The token of a take requested at t0 and granted now, held until give()."""
@@ -254,7 +257,8 @@ class Pool:
         """Log a wait for this pool by someone who holds nothing of it (e.g. a party waiting for its unit's beds)."""
         now = self.env._now
         self.log.append((self.info.name, t_request, now, now, 0.0, weight))
-        blame_group(self.blame, self.info.name, pids, now - t_request)
+        if now > t_request:  # blame_group books no wait of 0 h: no call for the many who did not wait
+            blame_group(self.blame, self.info.name, pids, now - t_request)
 
     def give(self, token: Token) -> None:
         amount, t0, t1, weight, number = token
@@ -328,9 +332,9 @@ class Slots(_Entries):
         and the first closure that held it back (None if none)."""
         t = max(t, self.next_free)
         first = None
-        opens = self.next_open  # a local: calling a function held by the instance is slower
+        opens, window = self.next_open, self.window  # locals: calling a function held by the instance is slower
         while math.isfinite(t):
-            t1 = opens(self.window, t, self.offset)
+            t1 = opens(window, t, self.offset) if window else t  # an empty window is always open: no call
             if not (outages and self.outages):
                 return t1, first
             t2, o = Outages.up_at(self.outages, t1, known_at)
@@ -412,10 +416,11 @@ class PathBook(_Entries):
             return math.inf, None
         first = None
         booked = self.booked
-        opens = self.next_open  # a local: calling a function held by the instance is slower
+        opens, window = self.next_open, self.window  # locals: calling a function held by the instance is slower
         varies = bool(self.outages) or bool(self.changes)
         while math.isfinite(t):
-            t = opens(self.window, t, self.offset)
+            if window:  # an empty window is always open: no call
+                t = opens(window, t, self.offset)
             if outages and self.outages:
                 t2, o = Outages.up_at(self.outages, t, known_at)
                 if t2 != t:
@@ -524,9 +529,10 @@ class BandedPathBook(PathBook):
             return math.inf, None
         first = None
         eps = self.EPS
-        opens = self.next_open  # a local: calling a function held by the instance is slower
+        opens, window = self.next_open, self.window  # locals: calling a function held by the instance is slower
         while math.isfinite(t):
-            t = opens(self.window, t, self.offset)
+            if window:  # an empty window is always open: no call
+                t = opens(window, t, self.offset)
             k, c = self._segment(t)
             iv = self._iv[k]
             if not math.isfinite(iv):  # no path in this band: on to the next band with paths

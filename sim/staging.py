@@ -113,9 +113,10 @@ def depart_unit(w: World, u: UnitState) -> Process:
              if st in w.outages.by_node else 1.0)
     prep = float(w.staging[st]["prep_h"]) * w.factor("staging_prep", st) / share
     yield env.timeout(prep)
+    now = env._now  # SimPy's clock without its property, read once for the unit's pieces
     for pid in u.road_arrived:
         p = w.pieces[pid]
-        w.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.STAGING, st, t0, t0, env.now)
+        w.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.STAGING, st, t0, t0, now)
     riders_left = u.plan.personnel
     groups: dict[str, list[int]] = {}
     for pid in u.road_arrived:

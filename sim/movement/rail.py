@@ -148,12 +148,13 @@ def join(w: World, key: BatchKey, item: Item) -> None:
 def shuttle(w: World, batch: list[Item]) -> Process:
     """Road move from the entry to a railhead elsewhere, then into the train queue there."""
     t0, times = yield from road.depart(w, batch, "road move to railhead", w.pieces[batch[0].pid].to_origin)
+    now = w.env._now  # SimPy's clock without its property, read once for the serial's pieces
     for it, t in zip(batch, times, strict=True):
         q = w.pieces[it.pid]
         head = q.railhead or q.entry
         w.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, Stage.SHUTTLE, head, it.t_join, t0, t)
         w.ledger.piece(it.pid, "waiting for train", head)
-        join(w, train_key(w, it.pid), it._replace(port_token=None, t_join=w.env.now))
+        join(w, train_key(w, it.pid), it._replace(port_token=None, t_join=now))
 
 
 def het_shuttle(w: World, batch: list[Item]) -> Process:
