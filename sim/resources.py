@@ -365,7 +365,8 @@ class Slots(_Entries):
             blame_group(self.blame, self.info.name, pids, t - now - lost)
             return t - now, closure
         self.log.append((self.info.name, now, t, t + interval, 1.0, weight))
-        blame_group(self.blame, self.info.name, pids, t - now)
+        if t > now:  # blame_group books no wait of 0 h: no call for the many serials that find a slot free
+            blame_group(self.blame, self.info.name, pids, t - now)
         return t - now, None
 
 
