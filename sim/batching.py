@@ -132,7 +132,7 @@ class Batcher(Generic[T]):
         return taken
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
-        env = self.env
+        env = self.env  # its clock read as env._now, without the property, as in put()
         while True:
             if not self.queue:
                 if self.expected <= 0:
@@ -142,7 +142,7 @@ class Batcher(Generic[T]):
                 yield self._wake
                 continue
             due = self.queue[0][0] + self.max_wait_h
-            if self._full or self.expected <= 0 or env.now >= due:
+            if self._full or self.expected <= 0 or env._now >= due:
                 batch = [item for _, item in self.queue[: self._n]]
                 del self.queue[: self._n]
                 self._regroup()
@@ -150,6 +150,6 @@ class Batcher(Generic[T]):
                 continue
             if self._timer_due != due:  # one timer per group head
                 self._timer_due = due
-                env.timeout(due - env.now).callbacks.append(self._poke)
+                env.timeout(due - env._now).callbacks.append(self._poke)
             self._wake = env.event()
             yield self._wake

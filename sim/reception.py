@@ -200,8 +200,8 @@ def received(w: World, pid: int, port_token: Token | None, check_h: float, shift
 
 def _checked(ev: Any) -> None:
     """The technical check of a piece is done (the callback of its timeout, whose value is (world, piece,
-    marshalling token))."""
-    hand_over(*ev.value)
+    marshalling token); read without the event's `value` property, as SimPy reads it)."""
+    hand_over(*ev._value)
 
 
 def hand_over(w: World, pid: int, port_token: Token | None) -> None:

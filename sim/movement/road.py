@@ -296,17 +296,17 @@ def bus_move(w: World, force: str, unit: str, persons: int, state: tuple[str, st
 def _bus_trip(w: World, force: str, unit: str, n: int, state: tuple[str, str], to: str, route: Route,
               arrived: Arrived | None) -> Process:
     env, led, frm = w.env, w.ledger, state[1]
-    t0 = env.now
+    t0 = env._now  # SimPy's clock without its property, here and below (a trip per bus load)
     token = yield from w.buses.take(1, weight=n)
-    t1 = env.now
-    led.move_pax(force, unit, n, state, ("on bus", f"{frm}->{to}"), env.now)
+    t1 = env._now
+    led.move_pax(force, unit, n, state, ("on bus", f"{frm}->{to}"), env._now)
     factor = w.factor("travel", f"bus:{frm}")
     hours = sum(leg.hours(w.s.pools.bus_speed_kmh, factor) for leg in route)
     yield env.timeout(hours)
-    led.record("pax", -1, force, unit, "", n, Stage.BUS, f"{frm}->{to}", t0, t1, env.now)
+    led.record("pax", -1, force, unit, "", n, Stage.BUS, f"{frm}->{to}", t0, t1, env._now)
     if arrived is None:
-        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), (DELIVERED, to), env.now)
+        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), (DELIVERED, to), env._now)
     else:
-        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), ("arrived", to), env.now)
+        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), ("arrived", to), env._now)
         arrived(force, unit, n)
     env.timeout(hours).callbacks.append(lambda _ev: w.buses.give(token))  # the bus drives back empty
