@@ -10,12 +10,10 @@ import math
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, replace
 from functools import cache
-from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.core import BoundClass, EmptySchedule, StopSimulation
-from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
+from simpy.core import BoundClass
 
 from .bands import open_hours
 from .disruptions import Outage, Outages
@@ -26,7 +24,6 @@ Usage = tuple[str, float, float, float, float, float]
 Token = tuple[Any, ...]  # what acquire() or take() hands out and release() or give() takes back
 Wait = Generator[simpy.Event, Any, Token]  # a SimPy sub-process that ends with a token
 Blame = tuple[str, tuple[int, ...], float]  # (resource, pieces, hours each of them waited for it)
-_new_event = object.__new__  # an event without its __init__ (Counting.timeout sets its fields)
 
 
 def blame_group(blame: list[Blame], name: str, pids: Iterable[int], wait: float) -> None:
@@ -77,8 +74,7 @@ def _ids_per_stop() -> int:
 
 class Counting(simpy.Environment):
     """A SimPy environment that tells how many events it has processed: every event scheduled gets the next
-    id from SimPy's counter and is either processed or still queued (no per-step overhead). Its run loop and
-    its timeouts are SimPy's with their inner calls written out (the same events, ids and order, fewer calls)."""
+    id from SimPy's counter and is either processed or still queued (no per-step overhead)."""
 
     stops_skipped = 0  # run(until=...) calls the run loop left out (steps with nothing to do)
 
@@ -90,57 +86,6 @@ class Counting(simpy.Environment):
         for name, obj in vars(simpy.Environment).items():
             if type(obj) is BoundClass:
                 setattr(self, name, getattr(self, name))
-
-    def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
-        """SimPy's Timeout, made and scheduled in one call: Timeout.__init__ and schedule() written out, the same
-        fields and the same queue entry (a timeout is most of the events of a run, and each saves two calls)."""
-        if delay < 0:
-            raise ValueError(f"Negative delay {delay}")
-        ev = _new_event(Timeout)
-        ev.env, ev.callbacks, ev._value, ev._delay, ev._ok = self, [], value, delay, True
-        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), ev))
-        return ev
-
-    def run(self, until: float | Event | None = None) -> Any:
-        """SimPy's run(), its step() written out in the loop: one call less per event, the same events in the same
-        order (a StopSimulation raised by a callback, as from the `until` event, is handled as step() does)."""
-        if until is not None:
-            if not isinstance(until, Event):
-                at = until if isinstance(until, int) else float(until)
-                if at <= self._now:
-                    raise ValueError(f"until ({at}) must be greater than the current simulation time")
-                until = Event(self)
-                until._ok = True
-                until._value = None
-                self.schedule(until, URGENT, at - self._now)
-            elif until.callbacks is None:
-                return until.value
-            until.callbacks.append(StopSimulation.callback)
-        queue = self._queue
-        try:
-            while True:
-                try:
-                    self._now, _, _, event = heappop(queue)
-                except IndexError:
-                    raise EmptySchedule from None
-                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as SimPy's step()
-                try:
-                    for callback in callbacks:
-                        callback(event)
-                except StopSimulation:
-                    event.callbacks = callbacks[callbacks.index(callback) + 1:]
-                    self.schedule(event, EventPriority(-1))
-                    raise
-                if not event._ok and not hasattr(event, "_defused"):
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
-        except StopSimulation as exc:
-            return exc.args[0]
-        except EmptySchedule:
-            if until is not None:
-                raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}') from None
-        return None
 
     @property
     def events_processed(self) -> int:
