@@ -79,8 +79,13 @@ class Batcher(Generic[T]):
             self.env.process(self._run())
         self.queue.append((self.env._now, item))  # SimPy's clock without its property: the hot path of joining
         self.expected -= 1
-        if not self._closed:
-            self._add(item)
+        if not self._closed:  # self._add(item), written out: a put per piece and batch it joins
+            if self.load.add(item):
+                self._n += 1
+            elif self._n:
+                self._closed = True
+            else:
+                raise ValueError("an item that fits no group on its own")
         if self._closed or (self._n > 0 and self.load.full) or self.expected <= 0 or len(self.queue) == 1:
             self._poke()  # full, nothing more expected, or a first item (the process sets a timer)
 
@@ -127,7 +132,7 @@ class Batcher(Generic[T]):
         return taken
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
-        env = self.env
+        env = self.env  # its clock read as env._now, without the property, as in put()
         while True:
             if not self.queue:
                 if self.expected <= 0:
@@ -137,7 +142,7 @@ class Batcher(Generic[T]):
                 yield self._wake
                 continue
             due = self.queue[0][0] + self.max_wait_h
-            if self._full or self.expected <= 0 or env.now >= due:
+            if self._full or self.expected <= 0 or env._now >= due:
                 batch = [item for _, item in self.queue[: self._n]]
                 del self.queue[: self._n]
                 self._regroup()
@@ -145,6 +150,6 @@ class Batcher(Generic[T]):
                 continue
             if self._timer_due != due:  # one timer per group head
                 self._timer_due = due
-                env.timeout(due - env.now).callbacks.append(self._poke)
+                env.timeout(due - env._now).callbacks.append(self._poke)
             self._wake = env.event()
             yield self._wake

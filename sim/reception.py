@@ -40,30 +40,33 @@ def ship(w: World, sp: ShipPlan) -> Process:
     check_shifts = placed if w.s.ports.tech_check_in_shifts and shifts else None
     marshalling, gated, pieces, n = w.marshalling[port], port in w.outages.by_node, w.pieces, len(sp.pids)
     discharge, check, timeout = w.sampler("discharge", port), w.sampler("tech_check", port), env.timeout
+    # per piece, bound once per ship (the hot path of reception: one resumption per piece): the ledger's calls,
+    # the grant of free marshalling space, the port's decided discharge factors (a dict changed in place)
+    status, record, take_free, factors = led.piece, led.record, marshalling.take_free, w.discharge_factor
     token = yield from w.berths[port].acquire(weight=n, pids=sp.pids)
     for k, pid in enumerate(sp.pids):
-        t0 = env.now
-        if not gated and marshalling.free_now(1):  # space free now: the piece is discharged at once
-            space, share = marshalling.take_now(1, weight=n - k), 1.0
-        else:
-            led.piece(pid, "on board, waiting for marshalling space", port)
+        t0 = env._now  # SimPy's clock without its property, as everywhere on this path
+        space = None if gated else take_free(1, n - k)  # space free now: the piece is discharged at once
+        share = 1.0
+        if space is None:
+            status(pid, "on board, waiting for marshalling space", port)
             space = yield from marshalling.take(1, weight=n - k, pids=islice(sp.pids, k, None))
             share = (yield from w.gate(port, n - k, islice(sp.pids, k, None))) if gated else 1.0
-        led.piece(pid, "discharging", port)
+        status(pid, "discharging", port)
         p = pieces[pid]
         work_h = discharge() / pph[p.cls] / share
-        if port in w.discharge_factor:  # more stevedores or cranes, from a decision on
-            work_h /= w.discharge_factor[port]
+        if port in factors:  # more stevedores or cranes, from a decision on
+            work_h /= factors[port]
+        now = env._now
         if shifts:  # discharge only inside the port's shifts: it stops at a shift's end, resumes at the next
-            now = env.now
             t1 = next_open(shifts, now, clock)
             if t1 > now:
-                led.piece(pid, "on board, waiting for the next shift", port)
+                status(pid, "on board, waiting for the next shift", port)
             yield timeout(work_end_in(spells, now, work_h, clock) - now)
         else:
-            t1 = env.now
+            t1 = now
             yield timeout(work_h)
-        led.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.DISCHARGE, port, t0, t1, env.now)
+        record("piece", pid, p.force, p.unit, p.cls, 1, Stage.DISCHARGE, port, t0, t1, env._now)
         received(w, pid, space, check_h * check(), check_shifts)
     w.berths[port].release(token)
 
@@ -188,20 +191,23 @@ def received(w: World, pid: int, port_token: Token | None, check_h: float, shift
     piece), then the piece goes on by its mode."""
     w.ledger.piece(pid, "technical check", w.pieces[pid].entry)
     if check_h > 0:
-        delay = shifts.work_end(w.env.now, check_h) - w.env.now if shifts else check_h
-        w.env.timeout(delay, (w, pid, port_token)).callbacks.append(_checked)
+        env = w.env
+        delay = shifts.work_end(env._now, check_h) - env._now if shifts else check_h
+        env.timeout(delay, (w, pid, port_token)).callbacks.append(_checked)
     else:
         hand_over(w, pid, port_token)
 
 
 def _checked(ev: Any) -> None:
     """The technical check of a piece is done (the callback of its timeout, whose value is (world, piece,
-    marshalling token))."""
-    hand_over(*ev.value)
+    marshalling token); read without the event's `value` property, as SimPy reads it)."""
+    hand_over(*ev._value)
 
 
 def hand_over(w: World, pid: int, port_token: Token | None) -> None:
-    """Hand a received piece to its mode of onward movement, or to its unit's staging area."""
+    """Hand a received piece to its mode of onward movement, or to its unit's staging area. A piece joining a
+    batch that exists already is put straight into its batcher (once per piece: the joins that make the
+    batcher on first use are called only then)."""
     p, env = w.pieces[pid], w.env
     item = Item(pid, port_token, env._now)  # SimPy's clock without its property: once per piece
     mode = p.mode
@@ -215,15 +221,19 @@ def hand_over(w: World, pid: int, port_token: Token | None) -> None:
     if p.het_shuttle:  # a HET to its railhead first
         env.process(road.het_piece(w, item, key, movement.join))
         return
-    if key is not None and key.kind is Batch.TRUCK:  # on a truck of the pool to its staging area or exit
-        env.process(road.truck_piece(w, item, key, staging.piece_at_staging))
-        return
     if key is None:  # road piece whose entry is its staging area
         w.leave_port([item])
         staging.piece_at_staging(w, pid)
         return
-    w.ledger.piece(pid, _WAITING_FOR[key.kind], p.entry)
-    if key.kind is Batch.TO_STAGING:
+    kind = key.kind
+    if kind is Batch.TRUCK:  # on a truck of the pool to its staging area or exit
+        env.process(road.truck_piece(w, item, key, staging.piece_at_staging))
+        return
+    w.ledger.piece(pid, _WAITING_FOR[kind], p.entry)
+    b = w.batchers.get(key)
+    if b is not None:
+        b.put(item)
+    elif kind is Batch.TO_STAGING:
         staging.join(w, key, item)
     else:
         movement.join(w, key, item)

@@ -160,16 +160,17 @@ class Pool:
         self.open: dict[int, Token] = {}  # held now, by token number
         self._next = 0
 
-    def free_now(self, amount: float) -> bool:
-        """Whether a take of `amount` would be granted at once (nobody waits before it and enough is free)."""
-        return amount <= self.level and not self.waiting
-
-    def take_now(self, amount: float, weight: float = 1.0) -> Token:
-        """The take of `amount` granted at once (free_now said so): the token take() would return, without
-        its generator."""
+    def take_free(self, amount: float, weight: float = 1.0) -> Token | None:
+        """The take of `amount` granted at once when nobody waits before it and enough is free (the token take()
+        would return, without its generator), else None and nothing taken: the test and the grant in one call, for
+        the hot path of discharge."""
+        if amount > self.level or self.waiting:
+            return None
         self.level -= amount
-        now = self.env._now  # SimPy's clock without its property: the hot path of discharge
-        return self._grant(amount, now, weight)
+        self._next += 1  # self._grant(amount, now, weight), written out
+        now = self.env._now
+        token = self.open[self._next] = (amount, now, now, weight, self._next)
+        return token
 
     def _grant(self, amount: float, t0: float, weight: float) -> Token:
         """The token of a take requested at t0 and granted now, held until give()."""
@@ -180,7 +181,7 @@ class Pool:
 
     def take(self, amount: float, weight: float = 1.0, pids: Iterable[int] = ()) -> Wait:
         """Wait for `amount` units; returns a token for give(). `pids`: the pieces held back while waiting."""
-        t0 = self.env.now
+        t0 = self.env._now  # SimPy's clock without its property (here and below: pools are on the hot path)
         if amount > 0:
             if amount <= self.level and not self.waiting:
                 self.level -= amount
@@ -199,9 +200,10 @@ class Pool:
 
     def note_wait(self, t_request: float, weight: float, pids: Iterable[int] = ()) -> None:
         """Log a wait for this pool by someone who holds nothing of it (e.g. a party waiting for its unit's beds)."""
-        now = self.env.now
+        now = self.env._now
         self.log.append((self.info.name, t_request, now, now, 0.0, weight))
-        blame_group(self.blame, self.info.name, pids, now - t_request)
+        if now > t_request:  # blame_group books no wait of 0 h: no call for the many who did not wait
+            blame_group(self.blame, self.info.name, pids, now - t_request)
 
     def give(self, token: Token) -> None:
         amount, t0, t1, weight, number = token
@@ -210,7 +212,7 @@ class Pool:
             if self.waiting:
                 self._serve()
         del self.open[number]
-        self.log.append((self.info.name, t0, t1, self.env.now, float(amount), weight))
+        self.log.append((self.info.name, t0, t1, self.env._now, float(amount), weight))
 
     def add(self, amount: int) -> None:
         """More units from now on (a reserve or contract activated): the pool grows and serves its queue."""
@@ -275,9 +277,9 @@ class Slots(_Entries):
         and the first closure that held it back (None if none)."""
         t = max(t, self.next_free)
         first = None
-        opens = self.next_open  # a local: calling a function held by the instance is slower
+        opens, window = self.next_open, self.window  # locals: calling a function held by the instance is slower
         while math.isfinite(t):
-            t1 = opens(self.window, t, self.offset)
+            t1 = opens(window, t, self.offset) if window else t  # an empty window is always open: no call
             if not (outages and self.outages):
                 return t1, first
             t2, o = Outages.up_at(self.outages, t1, known_at)
@@ -290,7 +292,7 @@ class Slots(_Entries):
     def book(self, weight: float = 1.0, pids: Iterable[int] = ()) -> tuple[float, Outage | None]:
         """Reserve the earliest slot from now; returns the time to wait (h) before entering and the closure
         that lengthened the wait (None if none)."""
-        now = self.env.now
+        now = self.env._now  # SimPy's clock without its property: a booking per serial and leg
         t, closure = self.earliest(now)
         if not math.isfinite(t):
             self.stuck.append((now, weight, tuple(pids)))
@@ -308,7 +310,8 @@ class Slots(_Entries):
             blame_group(self.blame, self.info.name, pids, t - now - lost)
             return t - now, closure
         self.log.append((self.info.name, now, t, t + interval, 1.0, weight))
-        blame_group(self.blame, self.info.name, pids, t - now)
+        if t > now:  # blame_group books no wait of 0 h: no call for the many serials that find a slot free
+            blame_group(self.blame, self.info.name, pids, t - now)
         return t - now, None
 
 
@@ -359,10 +362,11 @@ class PathBook(_Entries):
             return math.inf, None
         first = None
         booked = self.booked
-        opens = self.next_open  # a local: calling a function held by the instance is slower
+        opens, window = self.next_open, self.window  # locals: calling a function held by the instance is slower
         varies = bool(self.outages) or bool(self.changes)
         while math.isfinite(t):
-            t = opens(self.window, t, self.offset)
+            if window:  # an empty window is always open: no call
+                t = opens(window, t, self.offset)
             if outages and self.outages:
                 t2, o = Outages.up_at(self.outages, t, known_at)
                 if t2 != t:
@@ -471,9 +475,10 @@ class BandedPathBook(PathBook):
             return math.inf, None
         first = None
         eps = self.EPS
-        opens = self.next_open  # a local: calling a function held by the instance is slower
+        opens, window = self.next_open, self.window  # locals: calling a function held by the instance is slower
         while math.isfinite(t):
-            t = opens(self.window, t, self.offset)
+            if window:  # an empty window is always open: no call
+                t = opens(window, t, self.offset)
             k, c = self._segment(t)
             iv = self._iv[k]
             if not math.isfinite(iv):  # no path in this band: on to the next band with paths

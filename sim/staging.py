@@ -5,12 +5,14 @@ riders; host-nation accommodation houses troops at staging sites for weeks."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import simpy
 
 from .ids import BatchKey, Stage
 from .movement import road
 from .movement.legs import Process
+from .plan import PiecePlan
 from .world import Item, UnitState, World
 
 
@@ -71,21 +73,29 @@ def pax_at_staging(w: World, force: str, unit: str, n: int) -> None:
 
 
 def piece_at_staging(w: World, pid: int) -> None:
-    """A piece arrives at its unit's staging area and waits for the unit's vehicle spaces."""
+    """A piece arrives at its unit's staging area and waits for the unit's vehicle spaces (goes on at once when
+    the unit is admitted already: no closure made, as for most pieces)."""
     p = w.pieces[pid]
     u = w.units[(p.force, p.unit)]
     st = _site(u)
-    t0 = w.env.now
+    t0 = w.env._now  # SimPy's clock without its property: once per piece
     w.ledger.piece(pid, "waiting for staging spaces", st)
+    adm = u.admitted
+    if adm is not None and adm.callbacks is None:  # admission already processed (as _when_admitted would find)
+        _piece_admitted(w, u, pid, p, st, t0)
+    else:
+        _when_admitted(w, u, partial(_piece_admitted, w, u, pid, p, st, t0))
 
-    def admitted() -> None:
-        w.spaces[st].note_wait(t0, 1, (pid,))
-        w.ledger.piece(pid, "staging: waiting for marry-up", st)
-        u.road_arrived.append(pid)
-        w.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.STAGING_GATE, st, t0, w.env.now, w.env.now)
-        _check_ready(w, u)
 
-    _when_admitted(w, u, admitted)
+def _piece_admitted(w: World, u: UnitState, pid: int, p: PiecePlan, st: str, t0: float) -> None:
+    """A piece (its plan as it arrived) that arrived at its unit's staging area at t0 (h) goes in now that the
+    unit is admitted."""
+    now = w.env._now
+    w.spaces[st].note_wait(t0, 1, (pid,))
+    w.ledger.piece(pid, "staging: waiting for marry-up", st)
+    u.road_arrived.append(pid)
+    w.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.STAGING_GATE, st, t0, now, now)
+    _check_ready(w, u)
 
 
 def _check_ready(w: World, u: UnitState) -> None:
@@ -103,9 +113,10 @@ def depart_unit(w: World, u: UnitState) -> Process:
              if st in w.outages.by_node else 1.0)
     prep = float(w.staging[st]["prep_h"]) * w.factor("staging_prep", st) / share
     yield env.timeout(prep)
+    now = env._now  # SimPy's clock without its property, read once for the unit's pieces
     for pid in u.road_arrived:
         p = w.pieces[pid]
-        w.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.STAGING, st, t0, t0, env.now)
+        w.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, Stage.STAGING, st, t0, t0, now)
     riders_left = u.plan.personnel
     groups: dict[str, list[int]] = {}
     for pid in u.road_arrived:

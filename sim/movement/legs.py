@@ -46,10 +46,11 @@ def set_status_items(w: World, batch: list[Item], status: str, node: str) -> Non
 def deliver(w: World, pids: Sequence[int], times: Sequence[float], node: str, stage: Stage, t_in: Sequence[float],
             t_start: float) -> None:
     """Record the last stage of each piece and deliver it at `node` at its time."""
+    pieces, record, delivered = w.pieces, w.ledger.record, w.ledger.deliver  # bound once: a call per piece each
     for pid, t, t0 in zip(pids, times, t_in, strict=True):
-        p = w.pieces[pid]
-        w.ledger.record("piece", pid, p.force, p.unit, p.cls, 1, stage, node, t0, t_start, t)
-        w.ledger.deliver(pid, t, node)
+        p = pieces[pid]
+        record("piece", pid, p.force, p.unit, p.cls, 1, stage, node, t0, t_start, t)
+        delivered(pid, t, node)
 
 
 def road_speed(w: World, pids: Iterable[int]) -> float:

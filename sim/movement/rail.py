@@ -148,12 +148,13 @@ def join(w: World, key: BatchKey, item: Item) -> None:
 def shuttle(w: World, batch: list[Item]) -> Process:
     """Road move from the entry to a railhead elsewhere, then into the train queue there."""
     t0, times = yield from road.depart(w, batch, "road move to railhead", w.pieces[batch[0].pid].to_origin)
+    now = w.env._now  # SimPy's clock without its property, read once for the serial's pieces
     for it, t in zip(batch, times, strict=True):
         q = w.pieces[it.pid]
         head = q.railhead or q.entry
         w.ledger.record("piece", it.pid, q.force, q.unit, q.cls, 1, Stage.SHUTTLE, head, it.t_join, t0, t)
         w.ledger.piece(it.pid, "waiting for train", head)
-        join(w, train_key(w, it.pid), it._replace(port_token=None, t_join=w.env.now))
+        join(w, train_key(w, it.pid), it._replace(port_token=None, t_join=now))
 
 
 def het_shuttle(w: World, batch: list[Item]) -> Process:
@@ -436,10 +437,10 @@ def _run(w: World, tt: timetable.Timetable, rec: dict[str, Any] | None, pids: Se
         rec["t_depart"], rec["route"] = tt.depart, ">".join(leg.frm for leg in tt.route) + ">" + tt.route[-1].to
     driven: list[Leg] = []
     k = 0
-    while k < len(tt.route):
+    while k < len(tt.route):  # env._now: SimPy's clock without its property, read a few times per leg
         leg = tt.route[k]
-        if tt.entries[k] > env.now:
-            yield env.timeout(tt.entries[k] - env.now)
+        if tt.entries[k] > env._now:
+            yield env.timeout(tt.entries[k] - env._now)
         if w.outages.by_link and w.closure_on(leg) is not None:
             timetable.cancel(w, tt, k, oog)
             fits = (lambda g, r: _fits(w, railhead, g, r, length, mass)) if pids else None
@@ -447,15 +448,15 @@ def _run(w: World, tt: timetable.Timetable, rec: dict[str, Any] | None, pids: Se
             if pids:
                 closure = w.closure_on(leg)
                 set_status(w, pids, f"on train, waiting: {closure.name if closure else 'closure'}", leg.frm)
-            tt = timetable.plan(w, rest, env.now, tt.factor, oog)
+            tt = timetable.plan(w, rest, env._now, tt.factor, oog)
             if not math.isfinite(tt.depart):
                 return None
             timetable.book(w, tt, oog, len(pids))
             k = 0
             continue
-        if abs(tt.entries[k] - env.now) > 1e-6:  # the model's promise: no train on a line without its path
-            raise RuntimeError(f"train {train_no} entered {leg.key} at {env.now:.4f} h, its path is at {tt.entries[k]:.4f} h")
-        w.train_legs.append((train_no, leg.key, tt.entries[k], env.now))
+        if abs(tt.entries[k] - env._now) > 1e-6:  # the model's promise: no train on a line without its path
+            raise RuntimeError(f"train {train_no} entered {leg.key} at {env._now:.4f} h, its path is at {tt.entries[k]:.4f} h")
+        w.train_legs.append((train_no, leg.key, tt.entries[k], env._now))
         yield env.timeout(leg.hours(factor=tt.factor))
         driven.append(leg)
         k += 1

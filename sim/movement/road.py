@@ -35,10 +35,10 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
     arrival time: the serial stretches by one gap per vehicle, and by the length of what a vehicle tows
     (`towed_m`, m per vehicle, e.g. its trailer: no gap of its own)."""
     env, c = w.env, w.s.convoy
-    if env.now < c.start_h:  # no convoy clearance yet
+    if env._now < c.start_h:  # no convoy clearance yet (SimPy's clock without its property, as below)
         if pids:
             set_status(w, pids, "waiting for convoy clearance", route[0].frm if route else "")
-        yield env.timeout(c.start_h - env.now)
+        yield env.timeout(c.start_h - env._now)
     driven = 0.0
     factor = w.factor("travel", f"road:{route[0].key}") if route else 1.0
     v = speed_kmh
@@ -46,6 +46,7 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
     hit, timeout, cscs = w.outages.by_link, env.timeout, w.csc
     halt = (c.first_halt_after_h, c.first_halt_h, c.halt_every_h, c.halt_h)
     ahead = 0.0  # driving time not yet waited for: legs without a stop, slot or closure between them are one timeout
+    owed = halt_time(driven, *halt)  # the rest halts owed for `driven`, carried from leg to leg
     k = 0
     while k < len(route):  # the route may change length on the way (a detour)
         leg = route[k]
@@ -64,21 +65,23 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
             yield env.timeout(float(w.staging[leg.frm]["prep_h"]))
             pool.give(token)
             driven = 0.0
+            owed = halt_time(driven, *halt)
         wait = 0.0
         if slot:
             wait, closure = w.slots(leg).book(weight=n, pids=pids)
             if wait and closure is not None:
                 set_status(w, pids, f"road march, waiting: {closure.name}", leg.frm)
         v = min(leg.speed_kmh, speed_kmh)
-        drive = leg.drive_h(speed_kmh, factor)
-        halts = halt_time(driven + drive, *halt) - halt_time(driven, *halt)
+        drive = leg.length_km / v * factor  # leg.drive_h(speed_kmh, factor), written out: the hot path
         driven += drive
+        after = halt_time(driven, *halt)
+        halts, owed = after - owed, after
         ahead += wait + drive + halts + leg.delay_h
         k += 1
     if ahead:
         yield timeout(ahead)
     gap_h = c.gap_m / 1000.0 / v
-    head = env.now
+    head = env._now
     behind = [0.0] * n  # column length (m) of what the vehicles ahead tow
     for i in range(1, n):
         behind[i] = behind[i - 1] + (towed_m[i - 1] if i - 1 < len(towed_m) else 0.0)
@@ -293,17 +296,17 @@ def bus_move(w: World, force: str, unit: str, persons: int, state: tuple[str, st
 def _bus_trip(w: World, force: str, unit: str, n: int, state: tuple[str, str], to: str, route: Route,
               arrived: Arrived | None) -> Process:
     env, led, frm = w.env, w.ledger, state[1]
-    t0 = env.now
+    t0 = env._now  # SimPy's clock without its property, here and below (a trip per bus load)
     token = yield from w.buses.take(1, weight=n)
-    t1 = env.now
-    led.move_pax(force, unit, n, state, ("on bus", f"{frm}->{to}"), env.now)
+    t1 = env._now
+    led.move_pax(force, unit, n, state, ("on bus", f"{frm}->{to}"), env._now)
     factor = w.factor("travel", f"bus:{frm}")
     hours = sum(leg.hours(w.s.pools.bus_speed_kmh, factor) for leg in route)
     yield env.timeout(hours)
-    led.record("pax", -1, force, unit, "", n, Stage.BUS, f"{frm}->{to}", t0, t1, env.now)
+    led.record("pax", -1, force, unit, "", n, Stage.BUS, f"{frm}->{to}", t0, t1, env._now)
     if arrived is None:
-        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), (DELIVERED, to), env.now)
+        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), (DELIVERED, to), env._now)
     else:
-        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), ("arrived", to), env.now)
+        led.move_pax(force, unit, n, ("on bus", f"{frm}->{to}"), ("arrived", to), env._now)
         arrived(force, unit, n)
     env.timeout(hours).callbacks.append(lambda _ev: w.buses.give(token))  # the bus drives back empty

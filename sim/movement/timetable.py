@@ -61,16 +61,17 @@ def plan(w: World, route: Route, t_ready: float, factor: float = 1.0, out_of_gau
     it gets there (no booking is made). Each time a leg has no path at the train's arrival there, the
     departure moves later by the difference, and the search starts again: departures only move later, and
     bookings are finite, so it ends. Returns entries of inf when some leg has no path at all."""
-    now = w.env.now
+    now = w.env._now  # SimPy's clock without its property, as in the loop below: plan() is called per route tried
     t0 = t_ready
     held: dict[str, float] = {}
     why = ""
+    made, blocks = w.path_books, out_of_gauge and w.s.rail.out_of_gauge_blocks  # books_of's key, once per plan
     while math.isfinite(t0):
         a = t0
         entries = []
         moved = False
         for leg in route:
-            for book in books_of(w, leg, out_of_gauge):
+            for book in made.get((leg.key, blocks)) or books_of(w, leg, out_of_gauge):
                 e, closure = book.earliest(a, known_at=now)
                 if not math.isfinite(book.interval_h):
                     why = "no military path left by civil traffic"
