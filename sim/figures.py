@@ -203,21 +203,25 @@ def _brigades(world: World, facts: _PlanFacts, units: list[dict[str, Any]],
     return brigades
 
 
-def _accounting(world: World, facts: _PlanFacts, pax_rows: list[tuple[str, str, str, int]]) -> dict[str, dict[str, int]]:
-    """The forces' pieces and persons planned, entered, delivered, in the system, not arrived (Results.accounting)."""
+def _accounting(world: World, facts: _PlanFacts, pax_rows: list[tuple[str, str, str, int]],
+                flows: bool = False) -> dict[str, dict[str, int]]:
+    """Pieces and persons planned, entered, delivered, in the system, not arrived (Results.accounting): the
+    forces' (`pieces`, `personnel`), or with `flows` the sustainment flows' (`sustainment_pieces`,
+    `sustainment_personnel`)."""
     status = world.ledger.status
-    force_pids = [p.pid for p in world.pieces if not p.flow]
-    not_arrived = sum(1 for i in force_pids if status[i] == NOT_ARRIVED)
-    done_n = sum(1 for i in force_pids if status[i] == DELIVERED)
-    planned = len(force_pids)
-    pers = [(st, n) for f, _u, st, n in pax_rows if f not in facts.flows]
+    pids = [p.pid for p in world.pieces if p.flow == flows]
+    not_arrived = sum(1 for i in pids if status[i] == NOT_ARRIVED)
+    done_n = sum(1 for i in pids if status[i] == DELIVERED)
+    planned = len(pids)
+    pers = [(st, n) for f, _u, st, n in pax_rows if (f in facts.flows) == flows]
     pax_planned = sum(n for _, n in pers)
     pax_not = sum(n for st, n in pers if st == NOT_ARRIVED)
     pax_del = sum(n for st, n in pers if st == DELIVERED)
-    return {"pieces": {"planned": planned, "entered": planned - not_arrived, "delivered": done_n,
-                       "in_system": planned - not_arrived - done_n, "not_arrived": not_arrived},
-            "personnel": {"planned": pax_planned, "entered": pax_planned - pax_not, "delivered": pax_del,
-                          "in_system": pax_planned - pax_not - pax_del, "not_arrived": pax_not}}
+    prefix = "sustainment_" if flows else ""
+    return {f"{prefix}pieces": {"planned": planned, "entered": planned - not_arrived, "delivered": done_n,
+                                "in_system": planned - not_arrived - done_n, "not_arrived": not_arrived},
+            f"{prefix}personnel": {"planned": pax_planned, "entered": pax_planned - pax_not, "delivered": pax_del,
+                                   "in_system": pax_planned - pax_not - pax_del, "not_arrived": pax_not}}
 
 
 def figures(world: World, end_h: float, full: bool = False) -> dict[str, Any]:
@@ -282,7 +286,7 @@ def figures(world: World, end_h: float, full: bool = False) -> dict[str, Any]:
                                   for o in world.outages.all]
         return out
     if plan.flows:
-        out.update(_flow_accounting(world, facts, pax_rows))
+        out.update(_accounting(world, facts, pax_rows, flows=True))
     if world.outages.all:
         out["disruptions"] = _disruptions(world)
     if plan.civil:
@@ -789,21 +793,3 @@ def _accommodation(world: World) -> dict[str, dict[str, int]]:
     return {site: {"required": int(max(r for r, _ in g)), "max_short": int(max(s for _, s in g)),
                    "days_short": sum(1 for _, s in g if s > 0)}
             for site, g in sorted(sites.items())}
-
-
-def _flow_accounting(world: World, facts: _PlanFacts, pax_rows: list[tuple[str, str, str, int]]) -> dict[str, dict[str, int]]:
-    """The sustainment flows' pieces and persons, as the forces' in _accounting (Results.accounting's
-    `sustainment_` entries)."""
-    status = world.ledger.status
-    flow_pids = [p.pid for p in world.pieces if p.flow]
-    not_arrived = sum(1 for i in flow_pids if status[i] == NOT_ARRIVED)
-    done_n = sum(1 for i in flow_pids if status[i] == DELIVERED)
-    planned = len(flow_pids)
-    pers = [(st, n) for f, _u, st, n in pax_rows if f in facts.flows]
-    pax_planned = sum(n for _, n in pers)
-    pax_not = sum(n for st, n in pers if st == NOT_ARRIVED)
-    pax_del = sum(n for st, n in pers if st == DELIVERED)
-    return {"sustainment_pieces": {"planned": planned, "entered": planned - not_arrived, "delivered": done_n,
-                                   "in_system": planned - not_arrived - done_n, "not_arrived": not_arrived},
-            "sustainment_personnel": {"planned": pax_planned, "entered": pax_planned - pax_not, "delivered": pax_del,
-                                      "in_system": pax_planned - pax_not - pax_del, "not_arrived": pax_not}}
