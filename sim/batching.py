@@ -79,13 +79,8 @@ class Batcher(Generic[T]):
             self.env.process(self._run())
         self.queue.append((self.env._now, item))  # SimPy's clock without its property: the hot path of joining
         self.expected -= 1
-        if not self._closed:  # self._add(item), written out: a put per piece and batch it joins
-            if self.load.add(item):
-                self._n += 1
-            elif self._n:
-                self._closed = True
-            else:
-                raise ValueError("an item that fits no group on its own")
+        if not self._closed:
+            self._add(item)
         if self._closed or (self._n > 0 and self.load.full) or self.expected <= 0 or len(self.queue) == 1:
             self._poke()  # full, nothing more expected, or a first item (the process sets a timer)
 

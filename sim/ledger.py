@@ -69,17 +69,13 @@ class Ledger:
 
     def enter(self, pid: int, t: float, status: str, node: str) -> None:
         self.entered[pid] = t
-        self.since[pid] = self.clock._now  # self.piece(pid, status, node), written out: once per piece
-        self.status[pid] = status
-        self.node[pid] = node
+        self.piece(pid, status, node)
 
     def deliver(self, pid: int, t: float, node: str) -> None:
         if self.status[pid] != DELIVERED:
             self.outstanding -= 1
         self.delivered[pid] = t
-        self.since[pid] = self.clock._now  # self.piece(pid, DELIVERED, node), written out: once per piece
-        self.status[pid] = DELIVERED
-        self.node[pid] = node
+        self.piece(pid, DELIVERED, node)
 
     def move_pax(self, force: str, unit: str, count: int, frm: tuple[str, str], to: tuple[str, str], t: float) -> None:
         """Move persons between states; counts are conserved by construction."""

@@ -20,11 +20,11 @@ from matplotlib.figure import Figure
 
 from . import output, plots
 from .bound import closure_bound
-from .dates import Calendar
+from .dates import Calendar, format_hours
 from .defaults import resolve_run
 from .plan import Plan, load_plan
 from .progress import bar, status, wanted
-from .results import Results, format_hours
+from .results import Results
 from .runner import aggregate, run
 from .story import bottleneck_story
 

@@ -167,10 +167,7 @@ class Pool:
         if amount > self.level or self.waiting:
             return None
         self.level -= amount
-        self._next += 1  # self._grant(amount, now, weight), written out
-        now = self.env._now
-        token = self.open[self._next] = (amount, now, now, weight, self._next)
-        return token
+        return self._grant(amount, self.env._now, weight)
 
     def _grant(self, amount: float, t0: float, weight: float) -> Token:
         """The token of a take requested at t0 and granted now, held until give()."""

@@ -72,7 +72,7 @@ def march(w: World, n: int, route: Route, speed_kmh: float, csc: bool = True, pi
             if wait and closure is not None:
                 set_status(w, pids, f"road march, waiting: {closure.name}", leg.frm)
         v = min(leg.speed_kmh, speed_kmh)
-        drive = leg.length_km / v * factor  # leg.drive_h(speed_kmh, factor), written out: the hot path
+        drive = leg.drive_h(speed_kmh, factor)
         driven += drive
         after = halt_time(driven, *halt)
         halts, owed = after - owed, after
