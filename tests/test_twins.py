@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -68,3 +69,33 @@ def test_builtin_investment_that_changes_nothing_shares_exactly() -> None:
     base, drones = build_variant(path), build_variant(path, {}, ("counter_drone_systems",))
     assert fingerprint(base) == fingerprint(drones)
     assert run_figures(base, None, 1) == run_figures(drones, None, 1)
+
+
+def test_a_sweep_in_this_process_compiles_each_variant_once(scenario_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check compiles every variant before any run; the runs read their plans back from what the check kept
+    (variants.PREBUILT), also when the per-process cache has let a plan go (as it does beyond 16 variants)."""
+    from sim import variants
+    from sim.sweep import executors
+
+    compiled: list[str] = []
+    real_compile = variants.compile_plan
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(args[0].investments))
+        return real_compile(*args, **kwargs)
+
+    real_run = executors._run
+
+    def forgetful(task: Task) -> tuple[str, Any]:
+        variants.cached_variant.cache_clear()  # the cache has let the plan go
+        return real_run(task)
+
+    monkeypatch.setattr(variants, "compile_plan", counting)
+    monkeypatch.setattr(executors, "_run", forgetful)
+    variants.cached_variant.cache_clear()
+    variants_run = [(), ("second_berth",)]
+    df = execute(_tasks(scenario_file, variants_run, 2), workers=1, progress=False)
+    assert len(df) == 4
+    assert df.attrs["shared_runs"] == 0
+    assert len(compiled) == len(variants_run)  # once each, in the check
+    assert not variants.PREBUILT  # nothing kept once the sweep is over

@@ -98,9 +98,10 @@ def _check(tasks: Iterable[Task], progress: bool = False, workers: int = 1,
            build: Callable[[Task], Plan] | None = None) -> tuple[dict[tuple, str], dict[tuple, dict[str, Any]]]:
     """Build every variant of the tasks before any run, so that a bad name or a bad scenario ends the sweep
     first; and return each variant's fingerprint (twins.fingerprint, by twins.variant_key) with the analytic
-    bounds of the variants. `build` compiles a task's variant here (the runs then made here use the plan), and
-    the bounds are those of the variants whose plan an earlier one has (their runs may be taken from the earlier
-    one's: twins). Without it the variants are compiled in `workers` forked processes (build_variant), each plan
+    bounds of the variants. `build` compiles a task's variant here, for runs made here: the bounds are those
+    of the variants whose plan an earlier one has (their runs may be taken from the earlier one's: twins), and
+    the other plans are kept pickled in variants.PREBUILT, so that a run reads its plan back instead of
+    compiling it again once `build`'s cache has let it go. Without it the variants are compiled in `workers` forked processes (build_variant), each plan
     kept pickled in variants.PREBUILT and each bound in tasks.BOUNDS for the workers that run them, forked
     later from this process, to read back instead of compiling: a plan of their own (an inherited one would be
     copied page by page as it is touched, which slows its runs). `progress`: a bar over the variants, gone (its
@@ -125,6 +126,8 @@ def _check(tasks: Iterable[Task], progress: bool = False, workers: int = 1,
                     fp = prints[key] = fingerprint(plan)
                     if fp in seen:
                         bounds[key] = closure_bound(plan).as_dict()
+                    else:  # its runs are made here, after the check has compiled every variant
+                        PREBUILT[key] = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
                     seen.add(fp)
                     tell(k + 1, len(first))
                 return prints, bounds
@@ -349,7 +352,7 @@ def execute(tasks: Sequence[Task], out: Path | None = None, workers: int | None 
         close = getattr(results, "close", None)
         if close is not None:  # stops the pool or the Dask client also when a run failed
             close()
-        PREBUILT.clear()  # the workers have ended: their plans and bounds are not kept in this process
+        PREBUILT.clear()  # the runs have ended: their plans and bounds are not kept in this process
         BOUNDS.clear()
 
     if runs is not None:  # the files are the record: read every row back
