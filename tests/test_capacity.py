@@ -50,7 +50,11 @@ params = st.fixed_dictionaries({
 MORE = {"paths_a": 2, "paths_b": 2, "berths": 1, "ramps": 1, "heavy": 10, "cont": 10, "sets": 1}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomized, as the other property tests: the same 25 examples on every machine and in every CI run, so that
+# a failure is the same failure everywhere (a random draw found the known defect below in one run of the
+# README's test command and passed in the next)
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(p=params, what=st.sampled_from(sorted(MORE)))
 def test_more_capacity_never_lengthens_closure(tmp_path_factory, p, what):
     folder = tmp_path_factory.mktemp("cap")
@@ -60,6 +64,28 @@ def test_more_capacity_never_lengthens_closure(tmp_path_factory, p, what):
     # waits for up to MORE[what] more pieces, discharged at 10 an hour at the one berth that brings them)
     allowance = MORE[what] / 10.0 if what in ("heavy", "cont") else 0.0
     assert more <= base + allowance + 1e-6, f"{what} +{MORE[what]}: closure {base:.3f} -> {more:.3f} h"
+
+
+KNOWN_DEFECT = {"paths_a": 3, "paths_b": 3, "berths": 1, "ramps": 1, "tracked": 2, "containers": 0, "units": 3,
+                "ships": 2, "heavy": 15, "cont": 10, "sets": 3, "far": 0, "every": 0, "lead": 0}
+
+
+@pytest.mark.xfail(strict=True, reason="known model defect: an empty train's return books its paths first come, "
+                                       "first served, and holds back a loaded out-of-gauge train that asks later")
+def test_an_empty_return_does_not_hold_back_a_loaded_train(tmp_path):
+    """A counterexample to capacity never hurts, found by a random draw of the test above: one more path a day on
+    the first line (3 -> 4, an entry every 6 h instead of 8 h) lengthens closure from 41.8 to 47.8 h.
+
+    With 4 paths the second train runs 2 h sooner, so its empty wagons reach the far end at 27.8 h and book
+    their way back (the second line at 38.6 h) 0.3 h before the last loaded train asks for its paths (28.1 h).
+    That train is out of gauge: it takes the other direction's path as well, so it must keep 8 h from the empty
+    return on the second line and leaves at 45.8 h instead of 39.8 h. With 3 paths the empty wagons arrive at
+    29.8 h, after the loaded train has booked, and go back behind it. A path planner would plan an empty return
+    around a loaded military train; the model books paths first come, first served among trains of one
+    priority, and lacks that rule. Strict: once the rule is there this test fails and becomes a plain test."""
+    base = closure(tmp_path / "base", KNOWN_DEFECT)
+    more = closure(tmp_path / "more", {**KNOWN_DEFECT, "paths_a": KNOWN_DEFECT["paths_a"] + 1})
+    assert more <= base + 1e-6, f"paths_a +1: closure {base:.3f} -> {more:.3f} h"
 
 
 @pytest.mark.slow
