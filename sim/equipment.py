@@ -21,7 +21,7 @@ import lazy_loader
 from .errors import Problem
 from .ids import PIECE_CLASSES
 from .network import source_problems
-from .tables import DATA_DIR, read_table
+from .tables import DATA_DIR, missing, read_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,11 +63,6 @@ class EquipmentType:
         """Whole pieces of this type one wagon carries (a generic type's per_wagon, 1 / wagon_share, may be
         fractional: a wagon carries no part of a piece), at least one."""
         return max(1, math.floor(self.per_wagon + 1e-9))
-
-
-def missing(value: object) -> bool:
-    """A cell that could not be read (None, or NaN once pandas made the column numeric)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def load_equipment(path: Path | None = None, problems: list[Problem] | None = None) -> dict[str, EquipmentType]:

@@ -581,7 +581,8 @@ def _nanmin(values: list[float]) -> float:
 
 
 def _missing(x: Any) -> bool:
-    """A key pandas' groupby leaves out: None or NaN."""
+    """A key pandas' groupby leaves out: None or NaN (as tables.missing, which this module does not import: the
+    tables module names pandas, which figures does without)."""
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 

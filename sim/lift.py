@@ -15,11 +15,11 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .equipment import EquipmentType, missing
+from .equipment import EquipmentType
 from .errors import Problem, suggest
 from .network import table_source_problems
 from .scenario import Force, Lift
-from .tables import DATA_DIR, read_table
+from .tables import DATA_DIR, missing, read_table
 
 AIRCRAFT_FILE = DATA_DIR / "aircraft.csv"
 AIRCRAFT_SOURCES = DATA_DIR / "aircraft_sources.csv"
@@ -43,7 +43,7 @@ class Aircraft:
 
 
 def _number(value: object) -> float | None:
-    """A cell of the table as a number, None when empty (equipment.missing, or an empty text)."""
+    """A cell of the table as a number, None when empty (tables.missing, or an empty text)."""
     return None if missing(value) or value == "" else float(value)  # type: ignore[arg-type]
 
 

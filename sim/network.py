@@ -5,7 +5,6 @@ routes and event order never depend on hash order."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,7 +17,7 @@ from .bands import parse_bands
 from .errors import Problem
 from .ids import PIECE_CLASSES
 from .nested import Nested
-from .tables import NUMERIC, read_table, schema
+from .tables import NUMERIC, missing, read_table, schema
 from .windows import parse_window
 
 if TYPE_CHECKING:
@@ -49,13 +48,8 @@ def discharge_rates(row: Mapping[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     for cls, col in DISCHARGE_COLUMNS.items():
         v: Any = row.get(col)
-        out[cls] = float(row["discharge_pph"]) if empty(v) else float(v)
+        out[cls] = float(row["discharge_pph"]) if missing(v) else float(v)
     return out
-
-
-def empty(v: Any) -> bool:
-    """Whether a numeric cell read from a table is empty: None or NaN (what pandas gives for an empty cell)."""
-    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _no_rows() -> pd.DataFrame:

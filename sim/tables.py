@@ -57,6 +57,11 @@ class Column:
 
 
 @cache
+def missing(value: object) -> bool:
+    """An empty cell: None, or NaN once pandas made the column numeric (and what pandas' groupby leaves out)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def schema() -> dict[str, tuple[Column, ...]]:
     """Declared columns per table, in file order."""
     out: dict[str, list[Column]] = {}
