@@ -6,7 +6,7 @@ changed: `apply_changes` returns a new one."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import lazy_loader
@@ -75,8 +75,7 @@ def apply_changes(scenario: Scenario, file: str, net: Network, extra_changes: li
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     tables["links"], tables["nodes"] = _service(scenario, tables["links"], tables["nodes"])
-    return Changed(Network(**{**{f.name: getattr(net, f.name) for f in fields(Network)}, **tables}), pools, tuple(applied), tuple(changes), civil,
-                   left_out + problems)
+    return Changed(replace(net, **tables), pools, tuple(applied), tuple(changes), civil, left_out + problems)
 
 
 def _idle_disruption_changes(s: Scenario, file: str, groups: list[tuple[str, Sequence[Change]]]) -> list[Problem]:

@@ -101,7 +101,8 @@ def _check(tasks: Iterable[Task], progress: bool = False, workers: int = 1,
     bounds of the variants. `build` compiles a task's variant here, for runs made here: the bounds are those
     of the variants whose plan an earlier one has (their runs may be taken from the earlier one's: twins), and
     the other plans are kept pickled in variants.PREBUILT, so that a run reads its plan back instead of
-    compiling it again once `build`'s cache has let it go. Without it the variants are compiled in `workers` forked processes (build_variant), each plan
+    compiling it again once `build`'s cache has let it go. Without it the variants are compiled in `workers`
+    forked processes (build_variant), each plan
     kept pickled in variants.PREBUILT and each bound in tasks.BOUNDS for the workers that run them, forked
     later from this process, to read back instead of compiling: a plan of their own (an inherited one would be
     copied page by page as it is touched, which slows its runs). `progress`: a bar over the variants, gone (its
